@@ -1,0 +1,82 @@
+// The merchant-side JSON API under /admin/v1: bearer tokens, per-merchant scope, snake_case JSON.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { nowSeconds, type Clock } from '../clock.js';
+import { DomainError } from '../errors.js';
+import { merchantAdminRoutes } from '../merchants/admin-routes.js';
+import type { MerchantService } from '../merchants/service.js';
+import { waitlistAdminRoutes } from '../waitlist/admin-routes.js';
+import type { WaitlistService } from '../waitlist/service.js';
+import { assertMerchantAccess, assertRoot, merchantScope, type Principal } from './principal.js';
+import type { AdminTokenInfo, AdminTokens } from './tokens.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface AdminDeps {
+  readonly tokens: AdminTokens;
+  readonly merchants: MerchantService;
+  readonly waitlist: WaitlistService;
+  readonly clock: Clock;
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (request.principal === null) throw new DomainError('UNAUTHENTICATED', 'missing bearer token');
+  return request.principal;
+}
+
+function tokenJson(t: AdminTokenInfo) {
+  return { id: t.id, merchant_id: t.merchantId, label: t.label, created_at: t.createdAt, revoked_at: t.revokedAt };
+}
+
+const tokenRoutes =
+  (deps: AdminDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/tokens',
+      { schema: { body: Type.Object({ merchant_id: Type.Union([Type.String({ minLength: 1 }), Type.Null()]), label: Type.String({ maxLength: 200 }) }) } },
+      async (request, reply) => {
+        assertRoot(principalOf(request));
+        const merchantId = request.body.merchant_id;
+        if (merchantId !== null) await deps.merchants.get(merchantId);
+        const { secret, info } = await deps.tokens.create(merchantId, request.body.label, nowSeconds(deps.clock));
+        return reply.status(201).send({ token: secret, ...tokenJson(info) });
+      },
+    );
+    app.get('/tokens', async (request) => {
+      const principal = principalOf(request);
+      return { tokens: (await deps.tokens.list(merchantScope(principal))).map(tokenJson) };
+    });
+    app.delete('/tokens/:tokenId', { schema: { params: Type.Object({ tokenId: Type.String() }) } }, async (request, reply) => {
+      assertRoot(principalOf(request));
+      if (!(await deps.tokens.revoke(request.params.tokenId, nowSeconds(deps.clock)))) throw new DomainError('NOT_FOUND', 'unknown or revoked token');
+      return reply.status(204).send();
+    });
+  };
+
+export function adminPlugin(deps: AdminDeps) {
+  return async function admin(app: FastifyInstance): Promise<void> {
+    app.decorateRequest('principal', null);
+    app.addHook('onRequest', async (request, reply) => {
+      const header = request.headers.authorization ?? '';
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      const principal = match?.[1] ? await deps.tokens.authenticate(match[1]) : null;
+      if (principal === null) {
+        reply.header('www-authenticate', 'Bearer realm="booking-server-admin"');
+        throw new DomainError('UNAUTHENTICATED', match ? 'invalid or revoked admin token' : 'missing bearer token');
+      }
+      request.principal = principal;
+    });
+    // Every route with :merchantId in its path is checked against the token's scope here, once.
+    app.addHook('preHandler', async (request) => {
+      const params = request.params as { merchantId?: string } | undefined;
+      if (params?.merchantId !== undefined) assertMerchantAccess(principalOf(request), params.merchantId);
+    });
+    await app.register(tokenRoutes(deps));
+    await app.register(merchantAdminRoutes(deps.merchants));
+    await app.register(waitlistAdminRoutes(deps.waitlist));
+  };
+}

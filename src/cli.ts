@@ -1,0 +1,109 @@
+// booking-server: the command line. `serve` runs the server, `migrate` brings the schema up to date.
+import { randomBytes } from 'node:crypto';
+import { Command } from 'commander';
+import { buildApp, buildServices } from './app.js';
+import { systemClock } from './clock.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { DEMO_WAITLIST_MERCHANT, DEMO_WAITLIST_SERVICE, seedDemo } from './demo/seed.js';
+import { createLogger } from './logger.js';
+import { migrateToLatest, openStore } from './store/database.js';
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`booking-server: ${message}\n`);
+  process.exit(code);
+}
+
+function configFrom(env: NodeJS.ProcessEnv): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
+    throw error;
+  }
+}
+
+async function serve(options: { demo?: boolean }): Promise<void> {
+  const env = { ...process.env };
+  const generated: string[] = [];
+  if (options.demo) {
+    // The demo must work with no configuration; generated secrets are shown once, here, and never logged.
+    if (!env.BOOKING_SERVER_CREDENTIALS) {
+      env.BOOKING_SERVER_CREDENTIALS = `google:${randomBytes(12).toString('base64url')}`;
+      generated.push(`Google Basic auth: ${env.BOOKING_SERVER_CREDENTIALS} (generated; set BOOKING_SERVER_CREDENTIALS to choose)`);
+    }
+    if (!env.ADMIN_TOKEN) {
+      env.ADMIN_TOKEN = `bsa_${randomBytes(24).toString('base64url')}`;
+      generated.push(`Admin API bearer token: ${env.ADMIN_TOKEN} (generated; set ADMIN_TOKEN to choose)`);
+    }
+  }
+  const config = configFrom(env);
+  if (config.credentials.length === 0) fail('configuration error: BOOKING_SERVER_CREDENTIALS is required (user:password, comma-separated for rotation)');
+  const logger = createLogger(config.logLevel);
+  const store = await openStore(config.database);
+  const app = await buildApp(config, { store, logger, clock: systemClock });
+  if (options.demo && (await seedDemo(buildServices(config, store, systemClock)))) logger.info('demo inventory seeded');
+
+  let closing = false;
+  const shutdown = (signal: string): void => {
+    if (closing) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    closing = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    void app
+      .close()
+      .then(() => store.close())
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await store.close();
+    fail(`cannot listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`, 1);
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const scheme = config.tls ? 'https' : 'http';
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const base = `${scheme}://${host}:${port}`;
+  const lines = [
+    `booking-server listening on ${base}`,
+    `  Google booking server URL: ${base}${config.pathPrefix}  (Google calls ${base}${config.pathPrefix}/v3/...)`,
+    `  Admin API: ${base}/admin/v1`,
+    `  Database: ${config.database.kind === 'sqlite' ? config.database.path : 'postgres'}`,
+    ...generated.map((line) => `  ${line}`),
+  ];
+  if (options.demo) {
+    lines.push(`  Demo waitlist: merchant_id "${DEMO_WAITLIST_MERCHANT}", service_id "${DEMO_WAITLIST_SERVICE}"`);
+    const credentials = env.BOOKING_SERVER_CREDENTIALS?.split(',')[0] ?? 'user:password';
+    lines.push(
+      `  Try: curl -u '${generated.length > 0 ? credentials : 'user:password'}' -d '{"merchant_id":"${DEMO_WAITLIST_MERCHANT}","service_id":"${DEMO_WAITLIST_SERVICE}","party_size":[2,4]}' ${base}${config.pathPrefix}/v3/BatchGetWaitEstimates`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function migrate(): Promise<void> {
+  const config = configFrom(process.env);
+  const store = await openStore(config.database, { migrate: false });
+  try {
+    const applied = await migrateToLatest(store.db);
+    process.stdout.write(applied.length === 0 ? 'schema is up to date\n' : `applied: ${applied.join(', ')}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+const program = new Command('booking-server').description("Partner booking server for Google's Actions Center").showHelpAfterError();
+program.command('serve').description('serve the booking server API and the admin API').option('--demo', 'seed the demo inventory into an empty database; generate credentials if none are set').action(serve);
+program.command('migrate').description('apply pending database migrations and exit').action(migrate);
+
+program.parseAsync(process.argv).catch((error: unknown) => fail(error instanceof Error ? (error.stack ?? error.message) : String(error), 1));

@@ -1,0 +1,31 @@
+// Domain errors with stable codes. The HTTP edge maps each code to a status in one place
+// (src/http/error-mapping.ts); the code list is tested against docs/ERRORS.md.
+export const ERROR_CODES = {
+  INVALID_ARGUMENT: 400,
+  UNKNOWN_MERCHANT: 400,
+  UNKNOWN_SERVICE: 400,
+  NOT_FOUND: 404,
+  WAITLIST_ENTRY_NOT_FOUND: 404,
+  ILLEGAL_TRANSITION: 400,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  ALREADY_EXISTS: 409,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  TOO_MANY_REQUESTS: 429,
+  UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const invalid = (message: string): DomainError => new DomainError('INVALID_ARGUMENT', message);
+export const notFound = (message: string): DomainError => new DomainError('NOT_FOUND', message);

@@ -1,0 +1,37 @@
+// Google's booking server API under {prefix}/v3: Basic auth, proto3 JSON bodies, HealthCheck.
+import type { FastifyInstance } from 'fastify';
+import type { CredentialDigest } from '../config.js';
+import { DomainError } from '../errors.js';
+import type { Store } from '../store/database.js';
+import { waitlistRoutes } from '../waitlist/google-routes.js';
+import type { WaitlistService } from '../waitlist/service.js';
+import { FailureThrottle, registerBasicAuth } from './basic-auth.js';
+
+export interface V3Deps {
+  readonly store: Store;
+  readonly credentials: readonly CredentialDigest[];
+  readonly throttle: FailureThrottle;
+  readonly waitlist: WaitlistService;
+}
+
+export function v3Plugin(deps: V3Deps) {
+  return async function v3(app: FastifyInstance): Promise<void> {
+    // Google's request Content-Type is not documented: read any body as JSON.
+    app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+      const text = String(body);
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch {
+        done(new DomainError('INVALID_ARGUMENT', 'request body is not valid JSON'), undefined);
+      }
+    });
+    await registerBasicAuth(app, deps.credentials, deps.throttle);
+
+    app.get('/HealthCheck', async (_request, reply) => {
+      await deps.store.db.selectFrom('merchants').select('id').limit(1).execute();
+      return reply.type('application/json; charset=utf-8').send('{"status":"SERVING"}');
+    });
+    await app.register(waitlistRoutes(deps.waitlist));
+  };
+}

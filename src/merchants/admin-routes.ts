@@ -1,0 +1,212 @@
+// Admin routes for merchants, opening hours, services and tables (/admin/v1/merchants/...).
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
+import { assertRoot, merchantScope } from '../admin/principal.js';
+import { principalOf } from '../admin/plugin.js';
+import type { WaitlistRules } from '../waitlist/rules.js';
+import type { DiningTable, Merchant, Service } from './model.js';
+import type { OpeningInterval } from './opening-hours.js';
+import { DEFAULT_WAITLIST_RULES, type MerchantInput, type MerchantService } from './service.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
+
+const AddressBody = Type.Object({
+  street_address: Nullable(Type.String()),
+  locality: Nullable(Type.String()),
+  region: Nullable(Type.String()),
+  postal_code: Nullable(Type.String()),
+  country: Nullable(Type.String()),
+});
+const HoursBody = Type.Array(Type.Object({ day: Type.Integer(), open: Type.String(), close: Type.String() }), { maxItems: 100 });
+const TurnTimesBody = Type.Array(Type.Object({ max_party_size: Type.Integer(), minutes: Type.Integer() }), { minItems: 1, maxItems: 50 });
+const MerchantFields = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  time_zone: Type.String(),
+  telephone: Nullable(Type.String({ maxLength: 50 })),
+  address: Type.Optional(AddressBody),
+  waitlist_advisement: Nullable(Type.String({ maxLength: 1000 })),
+  turn_times: Type.Optional(TurnTimesBody),
+  opening_hours: Type.Optional(HoursBody),
+};
+const MerchantBody = Type.Object({ id: Type.String(), ...MerchantFields });
+const MerchantPatch = Type.Partial(Type.Object(MerchantFields));
+const RulesBody = Type.Partial(
+  Type.Object({
+    enabled: Type.Boolean(),
+    paused: Type.Boolean(),
+    min_party_size: Type.Integer(),
+    max_party_size: Type.Integer(),
+    max_queue_length: Type.Union([Type.Integer(), Type.Null()]),
+    allowed_phone_countries: Type.Array(Type.String(), { maxItems: 250 }),
+    supports_additional_request: Type.Boolean(),
+    confirmation_mode: Type.Union([Type.Literal('SYNCHRONOUS'), Type.Literal('ASYNCHRONOUS')]),
+    walk_in_when_no_wait: Type.Boolean(),
+    max_quoted_wait_minutes: Type.Union([Type.Integer(), Type.Null()]),
+  }),
+);
+const ServiceBody = Type.Object({ id: Type.String(), name: Type.String({ minLength: 1, maxLength: 200 }), waitlist: Type.Optional(RulesBody) });
+const ServicePatch = Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), waitlist: Type.Optional(RulesBody) });
+const TablesBody = Type.Object({
+  tables: Type.Array(
+    Type.Object({ id: Type.String(), name: Type.Optional(Type.String({ maxLength: 100 })), min_seats: Type.Optional(Type.Integer()), seats: Type.Integer() }),
+    { maxItems: 500 },
+  ),
+});
+const MerchantParams = Type.Object({ merchantId: Type.String() });
+const ServiceParams = Type.Object({ merchantId: Type.String(), serviceId: Type.String() });
+
+export function merchantJson(m: Merchant) {
+  return {
+    id: m.id,
+    name: m.name,
+    time_zone: m.timeZone,
+    telephone: m.telephone,
+    address: {
+      street_address: m.address.streetAddress,
+      locality: m.address.locality,
+      region: m.address.region,
+      postal_code: m.address.postalCode,
+      country: m.address.country,
+    },
+    waitlist_advisement: m.waitlistAdvisement,
+    turn_times: m.turnTimes.map((t) => ({ max_party_size: t.maxPartySize, minutes: t.minutes })),
+    opening_hours: m.openingHours,
+  };
+}
+
+export function serviceJson(s: Service) {
+  const w = s.waitlist;
+  return {
+    merchant_id: s.merchantId,
+    id: s.id,
+    name: s.name,
+    waitlist: {
+      enabled: w.enabled,
+      paused: w.paused,
+      min_party_size: w.minPartySize,
+      max_party_size: w.maxPartySize,
+      max_queue_length: w.maxQueueLength,
+      allowed_phone_countries: w.allowedPhoneCountries,
+      supports_additional_request: w.supportsAdditionalRequest,
+      confirmation_mode: w.confirmationMode,
+      walk_in_when_no_wait: w.walkInWhenNoWait,
+      max_quoted_wait_minutes: w.maxQuotedWaitMinutes,
+    },
+  };
+}
+
+const tableJson = (t: DiningTable) => ({ id: t.id, name: t.name, min_seats: t.minSeats, seats: t.seats });
+
+type MerchantFieldsBody = Static<typeof MerchantPatch>;
+
+function mergeMerchant(id: string, body: MerchantFieldsBody, current: Merchant | null): MerchantInput {
+  const address = { ...(current?.address ?? {}), ...mapAddress(body.address) };
+  return {
+    id,
+    name: body.name ?? current?.name ?? '',
+    timeZone: body.time_zone ?? current?.timeZone ?? '',
+    telephone: body.telephone !== undefined ? body.telephone : (current?.telephone ?? null),
+    address: {
+      streetAddress: address.streetAddress ?? null,
+      locality: address.locality ?? null,
+      region: address.region ?? null,
+      postalCode: address.postalCode ?? null,
+      country: address.country ?? null,
+    },
+    waitlistAdvisement: body.waitlist_advisement !== undefined ? body.waitlist_advisement : (current?.waitlistAdvisement ?? null),
+    turnTimes: body.turn_times?.map((t) => ({ maxPartySize: t.max_party_size, minutes: t.minutes })) ?? current?.turnTimes,
+    openingHours: (body.opening_hours as OpeningInterval[] | undefined) ?? current?.openingHours ?? [],
+  };
+}
+
+function mapAddress(a: Static<typeof AddressBody> | undefined): Partial<Merchant['address']> {
+  if (a === undefined) return {};
+  const out: Record<string, string | null> = {};
+  if (a.street_address !== undefined) out.streetAddress = a.street_address;
+  if (a.locality !== undefined) out.locality = a.locality;
+  if (a.region !== undefined) out.region = a.region;
+  if (a.postal_code !== undefined) out.postalCode = a.postal_code;
+  if (a.country !== undefined) out.country = a.country;
+  return out;
+}
+
+function mergeRules(body: Static<typeof RulesBody> | undefined, current: WaitlistRules): WaitlistRules {
+  const b = body ?? {};
+  return {
+    enabled: b.enabled ?? current.enabled,
+    paused: b.paused ?? current.paused,
+    minPartySize: b.min_party_size ?? current.minPartySize,
+    maxPartySize: b.max_party_size ?? current.maxPartySize,
+    maxQueueLength: b.max_queue_length !== undefined ? b.max_queue_length : current.maxQueueLength,
+    allowedPhoneCountries: b.allowed_phone_countries ?? current.allowedPhoneCountries,
+    supportsAdditionalRequest: b.supports_additional_request ?? current.supportsAdditionalRequest,
+    confirmationMode: b.confirmation_mode ?? current.confirmationMode,
+    walkInWhenNoWait: b.walk_in_when_no_wait ?? current.walkInWhenNoWait,
+    maxQuotedWaitMinutes: b.max_quoted_wait_minutes !== undefined ? b.max_quoted_wait_minutes : current.maxQuotedWaitMinutes,
+  };
+}
+
+export const merchantAdminRoutes =
+  (merchants: MerchantService): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get('/merchants', async (request) => ({ merchants: (await merchants.list(merchantScope(principalOf(request)))).map(merchantJson) }));
+
+    app.post('/merchants', { schema: { body: MerchantBody } }, async (request, reply) => {
+      assertRoot(principalOf(request));
+      const merchant = await merchants.create(mergeMerchant(request.body.id, request.body, null));
+      return reply.status(201).send(merchantJson(merchant));
+    });
+
+    app.get('/merchants/:merchantId', { schema: { params: MerchantParams } }, async (request) => merchantJson(await merchants.get(request.params.merchantId)));
+
+    app.patch('/merchants/:merchantId', { schema: { params: MerchantParams, body: MerchantPatch } }, async (request) => {
+      const updated = await merchants.update(request.params.merchantId, (current) => mergeMerchant(current.id, request.body, current));
+      return merchantJson(updated);
+    });
+
+    app.put('/merchants/:merchantId/opening-hours', { schema: { params: MerchantParams, body: Type.Object({ opening_hours: HoursBody }) } }, async (request) => {
+      const updated = await merchants.update(request.params.merchantId, (current) => mergeMerchant(current.id, { opening_hours: request.body.opening_hours }, current));
+      return { opening_hours: updated.openingHours };
+    });
+
+    app.get('/merchants/:merchantId/services', { schema: { params: MerchantParams } }, async (request) => ({
+      services: (await merchants.listServices(request.params.merchantId)).map(serviceJson),
+    }));
+
+    app.post('/merchants/:merchantId/services', { schema: { params: MerchantParams, body: ServiceBody } }, async (request, reply) => {
+      const { body } = request;
+      const service = await merchants.createService({
+        merchantId: request.params.merchantId,
+        id: body.id,
+        name: body.name,
+        waitlist: mergeRules(body.waitlist, DEFAULT_WAITLIST_RULES),
+      });
+      return reply.status(201).send(serviceJson(service));
+    });
+
+    app.get('/merchants/:merchantId/services/:serviceId', { schema: { params: ServiceParams } }, async (request) =>
+      serviceJson(await merchants.getService(request.params.merchantId, request.params.serviceId)),
+    );
+
+    app.patch('/merchants/:merchantId/services/:serviceId', { schema: { params: ServiceParams, body: ServicePatch } }, async (request) => {
+      const { merchantId, serviceId } = request.params;
+      const updated = await merchants.updateService(merchantId, serviceId, (current) => ({
+        merchantId,
+        id: serviceId,
+        name: request.body.name ?? current.name,
+        waitlist: mergeRules(request.body.waitlist, current.waitlist),
+      }));
+      return serviceJson(updated);
+    });
+
+    app.get('/merchants/:merchantId/tables', { schema: { params: MerchantParams } }, async (request) => ({
+      tables: (await merchants.listTables(request.params.merchantId)).map(tableJson),
+    }));
+
+    app.put('/merchants/:merchantId/tables', { schema: { params: MerchantParams, body: TablesBody } }, async (request) => {
+      const tables = await merchants.replaceTables(
+        request.params.merchantId,
+        request.body.tables.map((t) => ({ id: t.id, name: t.name ?? t.id, minSeats: t.min_seats ?? 1, seats: t.seats })),
+      );
+      return { tables: tables.map(tableJson) };
+    });
+  };

@@ -1,0 +1,138 @@
+import { DateTime, IANAZone } from 'luxon';
+
+/** One weekly opening interval in the merchant's local wall-clock time. */
+export interface OpeningInterval {
+  /** ISO weekday the interval opens on: 1 = Monday ... 7 = Sunday. */
+  day: number;
+  /** Local opening time "HH:MM" (00:00-23:59). */
+  open: string;
+  /** Local closing time "HH:MM"; "24:00" means midnight at the end of `day`; a time <= open means the interval runs past midnight into the next day. */
+  close: string;
+}
+
+/** Minutes since local midnight; `close < open` marks an interval that ends on the next day. */
+interface Compiled {
+  day: number;
+  open: number;
+  close: number;
+}
+
+const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+const DAY_SECONDS = 86_400;
+// Long enough that any non-empty weekly schedule is found even when the week contains a DST shift.
+const DEFAULT_HORIZON_DAYS = 8;
+
+function parseTime(value: unknown, allowEndOfDay: boolean): number | null {
+  if (typeof value !== 'string') return null;
+  if (allowEndOfDay && value === '24:00') return 1440;
+  const m = HHMM.exec(value);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : null;
+}
+
+export function validateOpeningIntervals(intervals: readonly OpeningInterval[]): string | null {
+  if (!Array.isArray(intervals)) return 'opening hours must be an array';
+  for (const [i, iv] of intervals.entries()) {
+    const at = `opening interval ${i}`;
+    if (typeof iv !== 'object' || iv === null) return `${at}: must be an object`;
+    if (!Number.isInteger(iv.day) || iv.day < 1 || iv.day > 7) {
+      return `${at}: day ${JSON.stringify(iv.day)} must be an ISO weekday 1 (Monday) to 7 (Sunday)`;
+    }
+    const open = parseTime(iv.open, false);
+    if (open === null) return `${at}: open ${JSON.stringify(iv.open)} must be "HH:MM" between 00:00 and 23:59`;
+    const close = parseTime(iv.close, true);
+    if (close === null) return `${at}: close ${JSON.stringify(iv.close)} must be "HH:MM" between 00:00 and 24:00`;
+    // open == close could mean "closed" or "24 hours"; refuse to guess (use 00:00-24:00 for all day).
+    if (open === close) return `${at}: close ${JSON.stringify(iv.close)} equals open; use "00:00"-"24:00" for all day`;
+  }
+  return null;
+}
+
+// Luxon's check builds a fresh Intl.DateTimeFormat (~0.1 ms) per call; remembering only the valid
+// names keeps the cache bounded by the tz database size whatever callers pass in.
+const knownZones = new Set<string>();
+
+export function isValidTimeZone(timeZone: string): boolean {
+  if (knownZones.has(timeZone)) return true;
+  if (typeof timeZone !== 'string' || !IANAZone.isValidZone(timeZone)) return false;
+  knownZones.add(timeZone);
+  return true;
+}
+
+// Callers are expected to validate stored data up front, so bad input here is a programming error.
+function compile(intervals: readonly OpeningInterval[], timeZone: string, epochSeconds: number): Compiled[] {
+  const problem = validateOpeningIntervals(intervals);
+  if (problem !== null) throw new RangeError(problem);
+  if (!isValidTimeZone(timeZone)) throw new RangeError(`unknown IANA time zone ${JSON.stringify(timeZone)}`);
+  if (!Number.isFinite(epochSeconds)) throw new RangeError(`epochSeconds must be finite, got ${epochSeconds}`);
+  return intervals.map((iv) => ({ day: iv.day, open: parseTime(iv.open, false)!, close: parseTime(iv.close, true)! }));
+}
+
+// Matching on wall-clock minutes (not on instants computed from the schedule) is what makes DST come out
+// right: skipped local times simply never occur, and repeated ones match twice.
+function openAtLocal(list: readonly Compiled[], local: DateTime): boolean {
+  const minute = local.hour * 60 + local.minute;
+  const today = local.weekday;
+  const yesterday = today === 1 ? 7 : today - 1;
+  return list.some((iv) =>
+    iv.close > iv.open
+      ? iv.day === today && minute >= iv.open && minute < iv.close
+      : (iv.day === today && minute >= iv.open) || (iv.day === yesterday && minute < iv.close),
+  );
+}
+
+export function isOpenAt(intervals: readonly OpeningInterval[], timeZone: string, epochSeconds: number): boolean {
+  const list = compile(intervals, timeZone, epochSeconds);
+  return openAtLocal(list, DateTime.fromSeconds(epochSeconds, { zone: timeZone }));
+}
+
+/** Instants (seconds) where the zone's UTC offset changes within [from, to]. */
+function offsetChanges(zone: IANAZone, from: number, to: number): number[] {
+  const offsetAt = (s: number) => zone.offset(s * 1000);
+  const out: number[] = [];
+  // Hourly sampling is safe: no zone changes its offset twice within an hour.
+  for (let a = Math.floor(from); a < to; a += 3600) {
+    let lo = a;
+    let hi = a + 3600;
+    if (offsetAt(lo) === offsetAt(hi)) continue;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (offsetAt(mid) === offsetAt(lo)) lo = mid;
+      else hi = mid;
+    }
+    out.push(hi);
+  }
+  return out;
+}
+
+/** Next instant (epoch seconds) >= `epochSeconds` at which the merchant is open, searching at most `horizonDays` ahead; null if none. */
+export function nextOpeningAt(
+  intervals: readonly OpeningInterval[],
+  timeZone: string,
+  epochSeconds: number,
+  horizonDays: number = DEFAULT_HORIZON_DAYS,
+): number | null {
+  const list = compile(intervals, timeZone, epochSeconds);
+  const zone = IANAZone.create(timeZone);
+  const end = epochSeconds + horizonDays * DAY_SECONDS;
+  // Closed -> open can only happen where the wall clock reaches an opening time or where the offset jumps
+  // (a skipped 02:30 opens at 03:00; a fall-back can replay an hour that is open), so test only those.
+  const candidates = [epochSeconds, ...offsetChanges(zone, epochSeconds, end)];
+  const start = DateTime.fromSeconds(epochSeconds, { zone });
+  const firstDay = Date.UTC(start.year, start.month - 1, start.day) / 1000 - DAY_SECONDS;
+  for (let d = 0; d <= horizonDays + 2; d++) {
+    const midnightWall = firstDay + d * DAY_SECONDS; // local wall time expressed as if it were UTC
+    const weekday = new Date(midnightWall * 1000).getUTCDay() || 7;
+    for (const iv of list) {
+      if (iv.day !== weekday) continue;
+      const wall = midnightWall + iv.open * 60;
+      // A wall time maps to 0 (gap), 1 or 2 (overlap) instants; try each offset in force around it.
+      for (const offsetMin of new Set([zone.offset((wall - DAY_SECONDS) * 1000), zone.offset((wall + DAY_SECONDS) * 1000)])) {
+        const instant = wall - offsetMin * 60;
+        if (zone.offset(instant * 1000) === offsetMin) candidates.push(instant);
+      }
+    }
+  }
+  candidates.sort((a, b) => a - b);
+  const found = candidates.find((c) => c >= epochSeconds && c <= end && openAtLocal(list, DateTime.fromSeconds(c, { zone })));
+  return found ?? null;
+}

@@ -1,0 +1,209 @@
+// Reads and writes merchants, opening hours, services and tables. Rows stay in here.
+import type { Selectable } from 'kysely';
+import type { Db, Tx } from '../store/database.js';
+import type { MerchantTable, ServiceTable } from '../store/schema.js';
+import type { TurnTime } from '../waitlist/estimator.js';
+import type { DiningTable, Merchant, Service } from './model.js';
+import type { OpeningInterval } from './opening-hours.js';
+
+type Q = Db | Tx;
+
+function toMerchant(row: Selectable<MerchantTable>, hours: OpeningInterval[]): Merchant {
+  return {
+    id: row.id,
+    name: row.name,
+    timeZone: row.time_zone,
+    telephone: row.telephone,
+    address: {
+      streetAddress: row.street_address,
+      locality: row.locality,
+      region: row.region,
+      postalCode: row.postal_code,
+      country: row.country,
+    },
+    waitlistAdvisement: row.waitlist_advisement,
+    turnTimes: (JSON.parse(row.turn_times) as { max_party_size: number; minutes: number }[]).map((t) => ({
+      maxPartySize: t.max_party_size,
+      minutes: t.minutes,
+    })),
+    openingHours: hours,
+  };
+}
+
+function toService(row: Selectable<ServiceTable>): Service {
+  return {
+    merchantId: row.merchant_id,
+    id: row.id,
+    name: row.name,
+    waitlist: {
+      enabled: row.waitlist_enabled === 1,
+      paused: row.waitlist_paused === 1,
+      minPartySize: row.min_party_size,
+      maxPartySize: row.max_party_size,
+      maxQueueLength: row.max_queue_length,
+      allowedPhoneCountries: JSON.parse(row.allowed_phone_countries) as string[],
+      supportsAdditionalRequest: row.supports_additional_request === 1,
+      confirmationMode: row.confirmation_mode,
+      walkInWhenNoWait: row.walk_in_when_no_wait === 1,
+      maxQuotedWaitMinutes: row.max_quoted_wait_minutes,
+    },
+  };
+}
+
+export async function findMerchant(q: Q, id: string): Promise<Merchant | null> {
+  const row = await q.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return null;
+  const hours = await q
+    .selectFrom('opening_hours')
+    .select(['day', 'open', 'close'])
+    .where('merchant_id', '=', id)
+    .orderBy('position')
+    .execute();
+  return toMerchant(row, hours);
+}
+
+export async function listMerchants(q: Q, onlyId: string | null): Promise<Merchant[]> {
+  let query = q.selectFrom('merchants').select('id').orderBy('id');
+  if (onlyId !== null) query = query.where('id', '=', onlyId);
+  const ids = await query.execute();
+  const merchants = await Promise.all(ids.map((r) => findMerchant(q, r.id)));
+  return merchants.filter((m): m is Merchant => m !== null);
+}
+
+export interface MerchantWrite {
+  readonly id: string;
+  readonly name: string;
+  readonly timeZone: string;
+  readonly telephone: string | null;
+  readonly address: Merchant['address'];
+  readonly waitlistAdvisement: string | null;
+  readonly turnTimes: readonly TurnTime[];
+}
+
+function merchantColumns(m: MerchantWrite) {
+  return {
+    name: m.name,
+    time_zone: m.timeZone,
+    telephone: m.telephone,
+    street_address: m.address.streetAddress,
+    locality: m.address.locality,
+    region: m.address.region,
+    postal_code: m.address.postalCode,
+    country: m.address.country,
+    waitlist_advisement: m.waitlistAdvisement,
+    turn_times: JSON.stringify(
+      [...m.turnTimes].sort((a, b) => a.maxPartySize - b.maxPartySize).map((t) => ({ max_party_size: t.maxPartySize, minutes: t.minutes })),
+    ),
+  };
+}
+
+/** Inserts; returns false when the id is taken. */
+export async function insertMerchant(q: Q, m: MerchantWrite, now: number): Promise<boolean> {
+  const result = await q
+    .insertInto('merchants')
+    .values({ id: m.id, ...merchantColumns(m), created_at: now, updated_at: now })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+}
+
+export async function updateMerchant(q: Q, m: MerchantWrite, now: number): Promise<void> {
+  await q.updateTable('merchants').set({ ...merchantColumns(m), updated_at: now }).where('id', '=', m.id).execute();
+}
+
+export async function replaceOpeningHours(q: Q, merchantId: string, hours: readonly OpeningInterval[]): Promise<void> {
+  await q.deleteFrom('opening_hours').where('merchant_id', '=', merchantId).execute();
+  if (hours.length === 0) return;
+  await q
+    .insertInto('opening_hours')
+    .values(hours.map((h, position) => ({ merchant_id: merchantId, position, day: h.day, open: h.open, close: h.close })))
+    .execute();
+}
+
+export async function findService(q: Q, merchantId: string, serviceId: string): Promise<Service | null> {
+  const row = await q
+    .selectFrom('services')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('id', '=', serviceId)
+    .executeTakeFirst();
+  return row ? toService(row) : null;
+}
+
+/**
+ * Serialises writers of one service's queue (capacity checks). SQLite writers already hold the
+ * database write lock (BEGIN IMMEDIATE); PostgreSQL takes a row lock.
+ */
+export async function lockService(trx: Tx, dialect: 'sqlite' | 'postgres', merchantId: string, serviceId: string): Promise<Service | null> {
+  let query = trx.selectFrom('services').selectAll().where('merchant_id', '=', merchantId).where('id', '=', serviceId);
+  if (dialect === 'postgres') query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row ? toService(row) : null;
+}
+
+export async function listServices(q: Q, merchantId: string): Promise<Service[]> {
+  const rows = await q.selectFrom('services').selectAll().where('merchant_id', '=', merchantId).orderBy('id').execute();
+  return rows.map(toService);
+}
+
+export interface ServiceWrite {
+  readonly merchantId: string;
+  readonly id: string;
+  readonly name: string;
+  readonly waitlist: Service['waitlist'];
+}
+
+function serviceColumns(s: ServiceWrite) {
+  const w = s.waitlist;
+  return {
+    name: s.name,
+    waitlist_enabled: w.enabled ? 1 : 0,
+    waitlist_paused: w.paused ? 1 : 0,
+    min_party_size: w.minPartySize,
+    max_party_size: w.maxPartySize,
+    max_queue_length: w.maxQueueLength,
+    allowed_phone_countries: JSON.stringify(w.allowedPhoneCountries),
+    supports_additional_request: w.supportsAdditionalRequest ? 1 : 0,
+    confirmation_mode: w.confirmationMode,
+    walk_in_when_no_wait: w.walkInWhenNoWait ? 1 : 0,
+    max_quoted_wait_minutes: w.maxQuotedWaitMinutes,
+  };
+}
+
+export async function insertService(q: Q, s: ServiceWrite, now: number): Promise<boolean> {
+  const result = await q
+    .insertInto('services')
+    .values({ merchant_id: s.merchantId, id: s.id, ...serviceColumns(s), created_at: now, updated_at: now })
+    .onConflict((oc) => oc.columns(['merchant_id', 'id']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+}
+
+export async function updateService(q: Q, s: ServiceWrite, now: number): Promise<void> {
+  await q
+    .updateTable('services')
+    .set({ ...serviceColumns(s), updated_at: now })
+    .where('merchant_id', '=', s.merchantId)
+    .where('id', '=', s.id)
+    .execute();
+}
+
+export async function listTables(q: Q, merchantId: string): Promise<DiningTable[]> {
+  const rows = await q
+    .selectFrom('dining_tables')
+    .select(['id', 'name', 'min_seats', 'seats'])
+    .where('merchant_id', '=', merchantId)
+    .orderBy('seats')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, minSeats: r.min_seats, seats: r.seats }));
+}
+
+export async function replaceTables(q: Q, merchantId: string, tables: readonly DiningTable[]): Promise<void> {
+  await q.deleteFrom('dining_tables').where('merchant_id', '=', merchantId).execute();
+  if (tables.length === 0) return;
+  await q
+    .insertInto('dining_tables')
+    .values(tables.map((t) => ({ merchant_id: merchantId, id: t.id, name: t.name, min_seats: t.minSeats, seats: t.seats })))
+    .execute();
+}

@@ -1,0 +1,159 @@
+// Merchant-side management: merchants, opening hours, services and tables, validated before
+// they are stored so that the booking paths can trust them.
+import { nowSeconds, type Clock } from '../clock.js';
+import { DomainError, invalid } from '../errors.js';
+import type { Store } from '../store/database.js';
+import { DEFAULT_TURN_TIMES, type TurnTime } from '../waitlist/estimator.js';
+import type { WaitlistRules } from '../waitlist/rules.js';
+import type { DiningTable, Merchant, Service } from './model.js';
+import { isValidTimeZone, validateOpeningIntervals, type OpeningInterval } from './opening-hours.js';
+import * as repo from './repository.js';
+
+const ID = /^[A-Za-z0-9._~:-]{1,100}$/;
+
+export const DEFAULT_WAITLIST_RULES: WaitlistRules = {
+  enabled: true,
+  paused: false,
+  minPartySize: 1,
+  maxPartySize: 10,
+  maxQueueLength: null,
+  allowedPhoneCountries: [],
+  supportsAdditionalRequest: true,
+  confirmationMode: 'SYNCHRONOUS',
+  walkInWhenNoWait: false,
+  maxQuotedWaitMinutes: null,
+};
+
+function checkId(id: string, what: string): void {
+  if (!ID.test(id)) throw invalid(`${what} must be 1-100 characters of letters, digits and . _ ~ : -`);
+}
+
+function checkTurnTimes(turnTimes: readonly TurnTime[]): void {
+  if (turnTimes.length === 0) throw invalid('turn_times needs at least one entry');
+  for (const [i, t] of turnTimes.entries()) {
+    if (!Number.isInteger(t.maxPartySize) || t.maxPartySize < 1) throw invalid(`turn_times[${i}].max_party_size must be a positive integer`);
+    if (!Number.isInteger(t.minutes) || t.minutes < 1 || t.minutes > 24 * 60) throw invalid(`turn_times[${i}].minutes must be 1-1440`);
+  }
+}
+
+function checkRules(r: WaitlistRules): void {
+  if (r.minPartySize < 1) throw invalid('waitlist.min_party_size must be at least 1');
+  if (r.maxPartySize < r.minPartySize) throw invalid('waitlist.max_party_size must not be below min_party_size');
+  if (r.maxQueueLength !== null && r.maxQueueLength < 0) throw invalid('waitlist.max_queue_length must not be negative');
+  for (const country of r.allowedPhoneCountries) {
+    if (!/^[A-Z]{2}$/.test(country)) throw invalid(`waitlist.allowed_phone_countries: "${country}" is not an ISO 3166-1 alpha-2 code`);
+  }
+}
+
+function checkTables(tables: readonly DiningTable[]): void {
+  const seen = new Set<string>();
+  for (const [i, t] of tables.entries()) {
+    checkId(t.id, `tables[${i}].id`);
+    if (seen.has(t.id)) throw invalid(`tables[${i}].id "${t.id}" appears twice`);
+    seen.add(t.id);
+    if (t.seats < 1 || t.minSeats < 1 || t.minSeats > t.seats) throw invalid(`tables[${i}]: need 1 <= min_seats <= seats`);
+  }
+}
+
+export interface MerchantInput extends Omit<repo.MerchantWrite, 'turnTimes'> {
+  readonly turnTimes?: readonly TurnTime[];
+  readonly openingHours: readonly OpeningInterval[];
+}
+
+export class MerchantService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  private checkMerchant(m: repo.MerchantWrite, hours: readonly OpeningInterval[]): void {
+    checkId(m.id, 'id');
+    if (m.name.trim() === '') throw invalid('name is required');
+    if (!isValidTimeZone(m.timeZone)) throw invalid(`time_zone "${m.timeZone}" is not an IANA time zone`);
+    checkTurnTimes(m.turnTimes);
+    const hoursError = validateOpeningIntervals(hours);
+    if (hoursError !== null) throw invalid(hoursError);
+  }
+
+  async get(id: string): Promise<Merchant> {
+    const merchant = await repo.findMerchant(this.store.db, id);
+    if (merchant === null) throw new DomainError('NOT_FOUND', `unknown merchant "${id}"`);
+    return merchant;
+  }
+
+  list(onlyId: string | null): Promise<Merchant[]> {
+    return repo.listMerchants(this.store.db, onlyId);
+  }
+
+  async create(input: MerchantInput): Promise<Merchant> {
+    const write = { ...input, turnTimes: input.turnTimes ?? DEFAULT_TURN_TIMES };
+    this.checkMerchant(write, input.openingHours);
+    const now = nowSeconds(this.clock);
+    await this.store.transaction(async (trx) => {
+      if (!(await repo.insertMerchant(trx, write, now))) throw new DomainError('ALREADY_EXISTS', `merchant "${input.id}" already exists`);
+      await repo.replaceOpeningHours(trx, input.id, input.openingHours);
+    });
+    return this.get(input.id);
+  }
+
+  /** Applies `change` to the stored merchant and stores the result, all in one transaction. */
+  async update(id: string, change: (current: Merchant) => MerchantInput): Promise<Merchant> {
+    const now = nowSeconds(this.clock);
+    await this.store.transaction(async (trx) => {
+      const current = await repo.findMerchant(trx, id);
+      if (current === null) throw new DomainError('NOT_FOUND', `unknown merchant "${id}"`);
+      const next = change(current);
+      const write = { ...next, id, turnTimes: next.turnTimes ?? current.turnTimes };
+      this.checkMerchant(write, next.openingHours);
+      await repo.updateMerchant(trx, write, now);
+      await repo.replaceOpeningHours(trx, id, next.openingHours);
+    });
+    return this.get(id);
+  }
+
+  async getService(merchantId: string, serviceId: string): Promise<Service> {
+    const service = await repo.findService(this.store.db, merchantId, serviceId);
+    if (service === null) throw new DomainError('NOT_FOUND', `unknown service "${serviceId}" of merchant "${merchantId}"`);
+    return service;
+  }
+
+  async listServices(merchantId: string): Promise<Service[]> {
+    await this.get(merchantId);
+    return repo.listServices(this.store.db, merchantId);
+  }
+
+  async createService(s: repo.ServiceWrite): Promise<Service> {
+    checkId(s.id, 'id');
+    if (s.name.trim() === '') throw invalid('name is required');
+    checkRules(s.waitlist);
+    await this.get(s.merchantId);
+    if (!(await repo.insertService(this.store.db, s, nowSeconds(this.clock)))) {
+      throw new DomainError('ALREADY_EXISTS', `service "${s.id}" already exists for merchant "${s.merchantId}"`);
+    }
+    return this.getService(s.merchantId, s.id);
+  }
+
+  async updateService(merchantId: string, serviceId: string, change: (current: Service) => repo.ServiceWrite): Promise<Service> {
+    await this.store.transaction(async (trx) => {
+      const current = await repo.lockService(trx, this.store.dialect, merchantId, serviceId);
+      if (current === null) throw new DomainError('NOT_FOUND', `unknown service "${serviceId}" of merchant "${merchantId}"`);
+      const next = { ...change(current), merchantId, id: serviceId };
+      if (next.name.trim() === '') throw invalid('name is required');
+      checkRules(next.waitlist);
+      await repo.updateService(trx, next, nowSeconds(this.clock));
+    });
+    return this.getService(merchantId, serviceId);
+  }
+
+  async listTables(merchantId: string): Promise<DiningTable[]> {
+    await this.get(merchantId);
+    return repo.listTables(this.store.db, merchantId);
+  }
+
+  async replaceTables(merchantId: string, tables: readonly DiningTable[]): Promise<DiningTable[]> {
+    checkTables(tables);
+    await this.get(merchantId);
+    await this.store.transaction((trx) => repo.replaceTables(trx, merchantId, tables));
+    return repo.listTables(this.store.db, merchantId);
+  }
+}

@@ -1,0 +1,89 @@
+// Opens the store (SQLite embedded, PostgreSQL later), applies pragmas, runs migrations,
+// and gives services one way to run a transaction.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import {
+  Kysely,
+  Migrator,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type MigrationProvider,
+  type Transaction,
+} from 'kysely';
+import type { DatabaseConfig } from '../config.js';
+import { migrations } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+
+export interface Store {
+  readonly db: Db;
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs `work` in one transaction; everything a use case changes commits or rolls back together. */
+  transaction<T>(work: (trx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * SQLite's default BEGIN is DEFERRED: two writers can both start reading and then one fails with
+ * SQLITE_BUSY on upgrade. BEGIN IMMEDIATE takes the write lock up front, so writers queue instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery({ sql: 'begin immediate', parameters: [], query: { kind: 'RawNode' } as never, queryId: { queryId: 'begin' } });
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+  override createAdapter(): SqliteAdapter {
+    return new SqliteAdapter();
+  }
+}
+
+export function openSqlite(path: string): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  sqlite.pragma('journal_mode = WAL');
+  // FULL: an acknowledged write is on disk (fsync of the WAL at every commit) and survives power loss.
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 10000');
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+}
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Brings the schema up to date; safe to run at every start (migrations are recorded in the database). */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export async function openStore(config: DatabaseConfig, options: { migrate?: boolean } = {}): Promise<Store> {
+  if (config.kind !== 'sqlite') {
+    throw new Error('PostgreSQL is not supported yet: set DATABASE_URL to sqlite:<path>');
+  }
+  const db = openSqlite(config.path);
+  if (options.migrate !== false) await migrateToLatest(db);
+  return {
+    db,
+    dialect: 'sqlite',
+    transaction: (work) => db.transaction().execute(work),
+    close: () => db.destroy(),
+  };
+}

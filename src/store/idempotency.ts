@@ -1,0 +1,70 @@
+// Idempotency ledger: a successful outcome is recorded under (scope, token) in the same
+// transaction as the change it describes. Failures roll back and are re-attempted on retry.
+import { createHash } from 'node:crypto';
+import { DomainError } from '../errors.js';
+import type { Store, Tx } from './database.js';
+
+export interface IdempotencyKey {
+  readonly scope: string;
+  readonly token: string;
+  /** Digest of the request as parsed; the same token with another request is refused. */
+  readonly requestHash: string;
+}
+
+export type Outcome<R, F> = { readonly ok: R } | { readonly failure: F };
+
+export function requestHash(canonical: Uint8Array | string): string {
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+class Rollback<F> extends Error {
+  constructor(readonly failure: F) {
+    super('rolled back');
+  }
+}
+
+/**
+ * Runs `work` once per key. The ledger row is claimed first: on PostgreSQL a concurrent claim of
+ * the same key blocks on the unique index until the first transaction ends, then sees its result;
+ * on SQLite write transactions are serialised. A replay returns the stored result (`replayed`).
+ */
+export async function runIdempotent<R, F>(
+  store: Store,
+  key: IdempotencyKey,
+  now: number,
+  work: (trx: Tx) => Promise<Outcome<R, F>>,
+): Promise<{ ok: R; replayed: boolean } | { failure: F }> {
+  try {
+    return await store.transaction(async (trx) => {
+      const claimed = await trx
+        .insertInto('idempotency_records')
+        .values({ scope: key.scope, token: key.token, request_hash: key.requestHash, response_json: '', created_at: now })
+        .onConflict((oc) => oc.columns(['scope', 'token']).doNothing())
+        .executeTakeFirst();
+      if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) {
+        const prior = await trx
+          .selectFrom('idempotency_records')
+          .select(['request_hash', 'response_json'])
+          .where('scope', '=', key.scope)
+          .where('token', '=', key.token)
+          .executeTakeFirstOrThrow();
+        if (prior.request_hash !== key.requestHash) {
+          throw new DomainError('IDEMPOTENCY_KEY_REUSED', `idempotency_token "${key.token}" was already used for a different request`);
+        }
+        return { ok: JSON.parse(prior.response_json) as R, replayed: true };
+      }
+      const outcome = await work(trx);
+      if ('failure' in outcome) throw new Rollback(outcome.failure);
+      await trx
+        .updateTable('idempotency_records')
+        .set({ response_json: JSON.stringify(outcome.ok) })
+        .where('scope', '=', key.scope)
+        .where('token', '=', key.token)
+        .execute();
+      return { ok: outcome.ok, replayed: false };
+    });
+  } catch (error) {
+    if (error instanceof Rollback) return { failure: error.failure as F };
+    throw error;
+  }
+}

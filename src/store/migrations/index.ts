@@ -1,0 +1,7 @@
+// Every migration, in order. Names are permanent: a released migration is never renamed or edited.
+import type { Migration } from 'kysely';
+import * as m0001 from './0001-waitlist.js';
+
+export const migrations: Record<string, Migration> = {
+  '0001-waitlist': m0001,
+};

@@ -1,0 +1,114 @@
+// Row types of every table, as Kysely sees them. Rows never leave the repositories.
+import type { Generated } from 'kysely';
+
+/** 0/1 in SQLite, kept as integers on PostgreSQL too so that both dialects read the same. */
+export type Flag = number;
+
+export interface MerchantTable {
+  id: string;
+  name: string;
+  time_zone: string;
+  telephone: string | null;
+  street_address: string | null;
+  locality: string | null;
+  region: string | null;
+  postal_code: string | null;
+  country: string | null;
+  waitlist_advisement: string | null;
+  /** JSON: [{ "max_party_size": 2, "minutes": 45 }, ...] sorted by max_party_size. */
+  turn_times: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OpeningHoursTable {
+  merchant_id: string;
+  position: number;
+  day: number;
+  open: string;
+  close: string;
+}
+
+export interface ServiceTable {
+  merchant_id: string;
+  id: string;
+  name: string;
+  waitlist_enabled: Flag;
+  /** Set by the merchant to stop new joins for now (Google sees CLOSED_OTHER). */
+  waitlist_paused: Flag;
+  min_party_size: number;
+  max_party_size: number;
+  max_queue_length: number | null;
+  /** JSON array of ISO 3166-1 alpha-2 codes; empty means every country. */
+  allowed_phone_countries: string;
+  supports_additional_request: Flag;
+  confirmation_mode: 'SYNCHRONOUS' | 'ASYNCHRONOUS';
+  walk_in_when_no_wait: Flag;
+  max_quoted_wait_minutes: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DiningTableTable {
+  merchant_id: string;
+  id: string;
+  name: string;
+  min_seats: number;
+  seats: number;
+}
+
+export interface WaitlistEntryTable {
+  id: string;
+  merchant_id: string;
+  service_id: string;
+  source: 'google' | 'walk_in';
+  state: string;
+  party_size: number;
+  given_name: string;
+  family_name: string;
+  telephone: string | null;
+  email: string | null;
+  google_user_id: string | null;
+  additional_request: string | null;
+  table_id: string | null;
+  /** Milliseconds since the epoch; orders the queue (first come, first served). */
+  queue_seq: number;
+  created_at: number;
+  confirmed_at: number | null;
+  canceled_at: number | null;
+  declined_at: number | null;
+  service_readied_at: number | null;
+  checked_in_at: number | null;
+  seated_at: number | null;
+  marked_no_show_at: number | null;
+  updated_at: number;
+}
+
+export interface IdempotencyRecordTable {
+  scope: string;
+  token: string;
+  request_hash: string;
+  response_json: string;
+  created_at: number;
+}
+
+export interface AdminTokenTable {
+  id: string;
+  token_hash: string;
+  merchant_id: string | null;
+  label: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface Database {
+  merchants: MerchantTable;
+  opening_hours: OpeningHoursTable;
+  services: ServiceTable;
+  dining_tables: DiningTableTable;
+  waitlist_entries: WaitlistEntryTable;
+  idempotency_records: IdempotencyRecordTable;
+  admin_tokens: AdminTokenTable;
+}
+
+export type { Generated };

@@ -1,0 +1,131 @@
+// The waitlist methods Google calls (/v3/...): wire messages in and out, domain in between.
+import { create } from '@bufbuild/protobuf';
+import type { FastifyInstance } from 'fastify';
+import {
+  BatchGetWaitEstimatesRequestSchema,
+  BatchGetWaitEstimatesResponseSchema,
+  CreateWaitlistEntryRequestSchema,
+  CreateWaitlistEntryResponseSchema,
+  DeleteWaitlistEntryRequestSchema,
+  GetWaitlistEntryRequestSchema,
+  GetWaitlistEntryResponseSchema,
+  WaitEstimateSchema,
+  WaitlistBusinessLogicFailure_Cause,
+  WaitlistConfirmationMode,
+  WaitlistEntryState,
+  WaitlistStatus,
+  type WaitEstimate,
+} from '../gen/ext/maps/booking/partner/v3/waitlist/waitlist_pb.js';
+import { invalid } from '../errors.js';
+import { messageHash, parseMessage, renderMessage, requireText } from '../http/proto-json.js';
+import type { Estimate } from './estimator.js';
+import type { ConfirmationMode } from './rules.js';
+import type { EntryView, WaitlistService } from './service.js';
+
+function wireMode(mode: ConfirmationMode): WaitlistConfirmationMode {
+  return mode === 'ASYNCHRONOUS' ? WaitlistConfirmationMode.ASYNCHRONOUS : WaitlistConfirmationMode.SYNCHRONOUS;
+}
+
+function wireEstimate(partySize: number, estimate: Estimate | null, mode: ConfirmationMode): WaitEstimate {
+  return create(WaitEstimateSchema, {
+    partySize,
+    waitlistConfirmationMode: wireMode(mode),
+    waitLength:
+      estimate === null
+        ? {}
+        : {
+            partiesAheadCount: estimate.partiesAhead,
+            estimatedSeatTimeRange: { startSeconds: BigInt(estimate.range.start), endSeconds: BigInt(estimate.range.end) },
+          },
+  });
+}
+
+const opt = (v: number | null): bigint => (v === null ? 0n : BigInt(v));
+
+export function renderEntry(view: EntryView): string {
+  const { entry } = view;
+  const t = entry.times;
+  return renderMessage(
+    GetWaitlistEntryResponseSchema,
+    create(GetWaitlistEntryResponseSchema, {
+      waitlistEntry: {
+        waitlistEntryState: WaitlistEntryState[entry.state],
+        waitlistEntryStateTimes: {
+          createdTimeSeconds: BigInt(t.createdAt),
+          canceledTimeSeconds: opt(t.canceledAt),
+          serviceReadiedTimeSeconds: opt(t.serviceReadiedAt),
+          checkedInTimeSeconds: opt(t.checkedInAt),
+          seatedTimeSeconds: opt(t.seatedAt),
+          markedNoShowTimeSeconds: opt(t.markedNoShowAt),
+        },
+        waitEstimate: wireEstimate(entry.partySize, view.estimate, view.confirmationMode),
+      },
+    }),
+  );
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function waitlistRoutes(waitlist: WaitlistService) {
+  return async function routes(app: FastifyInstance): Promise<void> {
+    app.post('/BatchGetWaitEstimates', async (request, reply) => {
+      const req = parseMessage(BatchGetWaitEstimatesRequestSchema, request.body);
+      const merchantId = requireText(req.merchantId, 'merchant_id');
+      const serviceId = requireText(req.serviceId, 'service_id');
+      const sizes = [...new Set(req.partySize)];
+      const { status, estimates } = await waitlist.estimates(merchantId, serviceId, sizes);
+      const response = create(BatchGetWaitEstimatesResponseSchema, {
+        waitlistStatus: WaitlistStatus[status],
+        waitEstimate: estimates.map((e) => wireEstimate(e.partySize, e.estimate, e.confirmationMode)),
+      });
+      return reply.type(JSON_TYPE).send(renderMessage(BatchGetWaitEstimatesResponseSchema, response));
+    });
+
+    app.post('/CreateWaitlistEntry', async (request, reply) => {
+      const req = parseMessage(CreateWaitlistEntryRequestSchema, request.body);
+      const user = req.userInformation;
+      if (user === undefined) throw invalid('user_information is required');
+      if (req.partySize < 1) throw invalid('party_size must be at least 1');
+      const result = await waitlist.join(
+        {
+          merchantId: requireText(req.merchantId, 'merchant_id'),
+          serviceId: requireText(req.serviceId, 'service_id'),
+          partySize: req.partySize,
+          guest: {
+            givenName: user.givenName,
+            familyName: user.familyName,
+            telephone: user.telephone === '' ? null : user.telephone,
+            email: user.email === '' ? null : user.email,
+            googleUserId: requireText(user.userId, 'user_information.user_id'),
+          },
+          additionalRequest: req.additionalRequest === '' ? null : req.additionalRequest,
+          source: 'google',
+        },
+        {
+          scope: 'CreateWaitlistEntry',
+          token: requireText(req.idempotencyToken, 'idempotency_token'),
+          requestHash: messageHash(CreateWaitlistEntryRequestSchema, req),
+        },
+      );
+      const response = create(
+        CreateWaitlistEntryResponseSchema,
+        'failure' in result
+          ? { waitlistBusinessLogicFailure: { cause: WaitlistBusinessLogicFailure_Cause[result.failure.cause], description: result.failure.description } }
+          : { waitlistEntryId: result.entryId },
+      );
+      return reply.type(JSON_TYPE).send(renderMessage(CreateWaitlistEntryResponseSchema, response));
+    });
+
+    app.post('/GetWaitlistEntry', async (request, reply) => {
+      const req = parseMessage(GetWaitlistEntryRequestSchema, request.body);
+      const view = await waitlist.get(requireText(req.waitlistEntryId, 'waitlist_entry_id'));
+      return reply.type(JSON_TYPE).send(renderEntry(view));
+    });
+
+    app.post('/DeleteWaitlistEntry', async (request, reply) => {
+      const req = parseMessage(DeleteWaitlistEntryRequestSchema, request.body);
+      await waitlist.act(requireText(req.waitlistEntryId, 'waitlist_entry_id'), 'cancel', { idempotentCancel: true });
+      return reply.type(JSON_TYPE).send('{}');
+    });
+  };
+}

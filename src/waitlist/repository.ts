@@ -1,0 +1,167 @@
+// Waitlist entries in the store. Rows stay in here; callers get WaitlistEntry.
+import { sql, type Selectable } from 'kysely';
+import type { Db, Tx } from '../store/database.js';
+import type { WaitlistEntryTable } from '../store/schema.js';
+import type { QueuedParty, SeatedParty } from './estimator.js';
+import type { EntrySource, Guest, WaitlistEntry } from './model.js';
+import { ACTIVE_STATES, type StateTimeColumn, type WaitlistState } from './state-machine.js';
+
+type Q = Db | Tx;
+
+/** Predicate of the partial unique index `waitlist_entries_one_active_per_user`, as literals (see migration 0001). */
+const ONE_LIVE_ENTRY_PER_USER = sql<boolean>`google_user_id is not null and state in ('WAITING', 'PENDING_MERCHANT_CONFIRMATION', 'SERVICE_READY', 'CHECKED_IN')`;
+
+function toEntry(row: Selectable<WaitlistEntryTable>): WaitlistEntry {
+  const n = (v: number | string | null): number | null => (v === null ? null : Number(v));
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    serviceId: row.service_id,
+    source: row.source,
+    state: row.state as WaitlistState,
+    partySize: row.party_size,
+    guest: {
+      givenName: row.given_name,
+      familyName: row.family_name,
+      telephone: row.telephone,
+      email: row.email,
+      googleUserId: row.google_user_id,
+    },
+    additionalRequest: row.additional_request,
+    tableId: row.table_id,
+    times: {
+      createdAt: Number(row.created_at),
+      confirmedAt: n(row.confirmed_at),
+      canceledAt: n(row.canceled_at),
+      declinedAt: n(row.declined_at),
+      serviceReadiedAt: n(row.service_readied_at),
+      checkedInAt: n(row.checked_in_at),
+      seatedAt: n(row.seated_at),
+      markedNoShowAt: n(row.marked_no_show_at),
+    },
+  };
+}
+
+export interface NewEntry {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly serviceId: string;
+  readonly source: EntrySource;
+  readonly state: WaitlistState;
+  readonly partySize: number;
+  readonly guest: Guest;
+  readonly additionalRequest: string | null;
+  readonly queueSeq: number;
+  readonly now: number;
+}
+
+/**
+ * Inserts the entry unless the Google user already has a live one (the partial unique index
+ * decides, so two concurrent joins cannot both pass). Returns false in that case.
+ */
+export async function insertEntry(trx: Tx, e: NewEntry): Promise<boolean> {
+  const result = await trx
+    .insertInto('waitlist_entries')
+    .values({
+      id: e.id,
+      merchant_id: e.merchantId,
+      service_id: e.serviceId,
+      source: e.source,
+      state: e.state,
+      party_size: e.partySize,
+      given_name: e.guest.givenName,
+      family_name: e.guest.familyName,
+      telephone: e.guest.telephone,
+      email: e.guest.email,
+      google_user_id: e.guest.googleUserId,
+      additional_request: e.additionalRequest,
+      table_id: null,
+      queue_seq: e.queueSeq,
+      created_at: e.now,
+      confirmed_at: null,
+      canceled_at: null,
+      declined_at: null,
+      service_readied_at: null,
+      checked_in_at: null,
+      seated_at: null,
+      marked_no_show_at: null,
+      updated_at: e.now,
+    })
+    .onConflict((oc) => oc.column('google_user_id').where(ONE_LIVE_ENTRY_PER_USER).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+}
+
+export async function findEntry(q: Q, id: string): Promise<WaitlistEntry | null> {
+  const row = await q.selectFrom('waitlist_entries').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toEntry(row) : null;
+}
+
+export async function findEntryForUpdate(trx: Tx, dialect: 'sqlite' | 'postgres', id: string): Promise<WaitlistEntry | null> {
+  let query = trx.selectFrom('waitlist_entries').selectAll().where('id', '=', id);
+  if (dialect === 'postgres') query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row ? toEntry(row) : null;
+}
+
+export async function updateState(
+  trx: Tx,
+  id: string,
+  state: WaitlistState,
+  stamp: StateTimeColumn,
+  now: number,
+  tableId?: string | null,
+): Promise<void> {
+  await trx
+    .updateTable('waitlist_entries')
+    .set({ state, [stamp]: now, updated_at: now, ...(tableId !== undefined ? { table_id: tableId } : {}) })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Live entries of one service, in queue order. */
+export async function activeQueue(q: Q, merchantId: string, serviceId: string): Promise<WaitlistEntry[]> {
+  const rows = await q
+    .selectFrom('waitlist_entries')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('service_id', '=', serviceId)
+    .where('state', 'in', [...ACTIVE_STATES])
+    .orderBy('queue_seq')
+    .orderBy('id')
+    .execute();
+  return rows.map(toEntry);
+}
+
+export function toQueuedParties(entries: readonly WaitlistEntry[]): QueuedParty[] {
+  return entries.map((e) => ({ id: e.id, partySize: e.partySize }));
+}
+
+/** Parties seated at this merchant since `since` (they may still hold a table). */
+export async function seatedSince(q: Q, merchantId: string, since: number): Promise<SeatedParty[]> {
+  const rows = await q
+    .selectFrom('waitlist_entries')
+    .select(['party_size', 'table_id', 'seated_at'])
+    .where('merchant_id', '=', merchantId)
+    .where('state', '=', 'SEATED')
+    .where('seated_at', '>=', since)
+    .execute();
+  return rows.map((r) => ({ partySize: r.party_size, tableId: r.table_id, seatedAt: Number(r.seated_at) }));
+}
+
+export interface EntryFilter {
+  readonly merchantId: string;
+  readonly serviceId?: string;
+  readonly states?: readonly WaitlistState[];
+  readonly since?: number;
+  readonly limit: number;
+}
+
+export async function listEntries(q: Q, f: EntryFilter): Promise<WaitlistEntry[]> {
+  let query = q.selectFrom('waitlist_entries').selectAll().where('merchant_id', '=', f.merchantId);
+  if (f.serviceId !== undefined) query = query.where('service_id', '=', f.serviceId);
+  if (f.states !== undefined && f.states.length > 0) query = query.where('state', 'in', [...f.states]);
+  if (f.since !== undefined) query = query.where('created_at', '>=', f.since);
+  const rows = await query.orderBy('queue_seq').orderBy('id').limit(f.limit).execute();
+  return rows.map(toEntry);
+}

@@ -1,0 +1,199 @@
+// Waitlist use cases. Each opens one transaction; Google's calls and the merchant's host stand
+// go through the same functions, so an entry behaves the same whichever channel created it.
+import { randomUUID } from 'node:crypto';
+import { nowSeconds, type Clock } from '../clock.js';
+import { DomainError, invalid } from '../errors.js';
+import type { Merchant, Service } from '../merchants/model.js';
+import { isOpenAt } from '../merchants/opening-hours.js';
+import * as merchants from '../merchants/repository.js';
+import type { Db, Store, Tx } from '../store/database.js';
+import { runIdempotent, type IdempotencyKey } from '../store/idempotency.js';
+import { estimateNewParty, estimateQueuedParty, largestServable, type Estimate, type Floor } from './estimator.js';
+import type { EntrySource, Guest, WaitlistEntry } from './model.js';
+import * as entries from './repository.js';
+import { joinFailure, offer, type ConfirmationMode, type JoinFailure, type Situation, type WaitlistStatus } from './rules.js';
+import { isActive, transition, type WaitlistAction } from './state-machine.js';
+
+/** Seated parties older than this no longer hold a table in the model, whatever their turn time. */
+const SEATED_LOOKBACK_SECONDS = 6 * 3600;
+
+export interface WaitEstimateView {
+  readonly partySize: number;
+  readonly estimate: Estimate;
+  readonly confirmationMode: ConfirmationMode;
+}
+
+export interface EntryView {
+  readonly entry: WaitlistEntry;
+  /** Current estimate while the party is in the queue; null otherwise. */
+  readonly estimate: Estimate | null;
+  readonly confirmationMode: ConfirmationMode;
+}
+
+export interface JoinCommand {
+  readonly merchantId: string;
+  readonly serviceId: string;
+  readonly partySize: number;
+  readonly guest: Guest;
+  readonly additionalRequest: string | null;
+  readonly source: EntrySource;
+}
+
+export type JoinResult = { readonly entryId: string; readonly replayed: boolean } | { readonly failure: JoinFailure };
+
+interface Context {
+  readonly merchant: Merchant;
+  readonly service: Service;
+  readonly floor: Floor;
+  readonly situation: Situation;
+}
+
+export class WaitlistService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  private async load(q: Db | Tx, merchantId: string, serviceId: string, service?: Service | null): Promise<Context> {
+    const merchant = await merchants.findMerchant(q, merchantId);
+    if (merchant === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
+    const svc = service ?? (await merchants.findService(q, merchantId, serviceId));
+    if (svc === null) throw new DomainError('UNKNOWN_SERVICE', `unknown service_id "${serviceId}" for merchant "${merchantId}"`);
+    const now = nowSeconds(this.clock);
+    const [tables, queue, seated] = await Promise.all([
+      merchants.listTables(q, merchantId),
+      entries.activeQueue(q, merchantId, serviceId),
+      entries.seatedSince(q, merchantId, now - SEATED_LOOKBACK_SECONDS),
+    ]);
+    const floor: Floor = { now, tables, turnTimes: merchant.turnTimes, seated, queue: entries.toQueuedParties(queue) };
+    return {
+      merchant,
+      service: svc,
+      floor,
+      situation: {
+        now,
+        merchantOpen: isOpenAt(merchant.openingHours, merchant.timeZone, now),
+        rules: svc.waitlist,
+        queueLength: queue.length,
+        largestTable: largestServable(tables),
+      },
+    };
+  }
+
+  async estimates(merchantId: string, serviceId: string, partySizes: readonly number[]): Promise<{ status: WaitlistStatus; estimates: WaitEstimateView[] }> {
+    const ctx = await this.load(this.store.db, merchantId, serviceId);
+    const candidates = new Map<number, Estimate>();
+    for (const size of new Set(partySizes)) {
+      const estimate = estimateNewParty(ctx.floor, size);
+      if (estimate !== null) candidates.set(size, estimate);
+    }
+    const { status, offered } = offer(ctx.situation, candidates);
+    const mode = ctx.service.waitlist.confirmationMode;
+    return {
+      status,
+      estimates: partySizes.flatMap((size) => {
+        const estimate = offered.get(size);
+        return estimate ? [{ partySize: size, estimate, confirmationMode: mode }] : [];
+      }),
+    };
+  }
+
+  /** Joins the queue. With an idempotency key, a success is recorded and replayed; failures are not. */
+  async join(command: JoinCommand, key: IdempotencyKey | null): Promise<JoinResult> {
+    if (!Number.isInteger(command.partySize) || command.partySize < 1) throw invalid('party_size must be a positive integer');
+    const now = nowSeconds(this.clock);
+    const work = async (trx: Tx): Promise<{ ok: { entryId: string } } | { failure: JoinFailure }> => {
+      const service = await merchants.lockService(trx, this.store.dialect, command.merchantId, command.serviceId);
+      const ctx = await this.load(trx, command.merchantId, command.serviceId, service);
+      const estimate = estimateNewParty(ctx.floor, command.partySize);
+      const failure = joinFailure(ctx.situation, command.partySize, command.guest.telephone, estimate, command.source === 'google' ? 'google' : 'host');
+      if (failure !== null) return { failure };
+      const id = randomUUID();
+      const inserted = await entries.insertEntry(trx, {
+        id,
+        merchantId: command.merchantId,
+        serviceId: command.serviceId,
+        source: command.source,
+        state: ctx.service.waitlist.confirmationMode === 'ASYNCHRONOUS' ? 'PENDING_MERCHANT_CONFIRMATION' : 'WAITING',
+        partySize: command.partySize,
+        guest: command.guest,
+        additionalRequest: ctx.service.waitlist.supportsAdditionalRequest ? command.additionalRequest : null,
+        queueSeq: this.clock.nowMs(),
+        now,
+      });
+      if (!inserted) return { failure: { cause: 'EXISTING_WAITLIST_ENTRY', description: 'this user already has a live waitlist entry' } };
+      return { ok: { entryId: id } };
+    };
+    if (key === null) {
+      const outcome = await this.store.transaction(work);
+      return 'failure' in outcome ? outcome : { entryId: outcome.ok.entryId, replayed: false };
+    }
+    const result = await runIdempotent(this.store, key, now, work);
+    return 'failure' in result ? result : { entryId: result.ok.entryId, replayed: result.replayed };
+  }
+
+  async view(entry: WaitlistEntry, q: Db | Tx = this.store.db): Promise<EntryView> {
+    const ctx = await this.load(q, entry.merchantId, entry.serviceId);
+    return {
+      entry,
+      estimate: isActive(entry.state) ? estimateQueuedParty(ctx.floor, entry.id) : null,
+      confirmationMode: ctx.service.waitlist.confirmationMode,
+    };
+  }
+
+  async get(entryId: string, merchantId?: string): Promise<EntryView> {
+    const entry = await entries.findEntry(this.store.db, entryId);
+    if (entry === null || (merchantId !== undefined && entry.merchantId !== merchantId)) {
+      throw new DomainError('WAITLIST_ENTRY_NOT_FOUND', `unknown waitlist_entry_id "${entryId}"`);
+    }
+    return this.view(entry);
+  }
+
+  /**
+   * Moves an entry through its lifecycle. The guest's own cancel (DeleteWaitlistEntry) is a
+   * no-op on an entry that is already CANCELED, so Google may retry it safely.
+   */
+  async act(entryId: string, action: WaitlistAction, options: { merchantId?: string; tableId?: string | null; idempotentCancel?: boolean } = {}): Promise<EntryView> {
+    const now = nowSeconds(this.clock);
+    return this.store.transaction(async (trx) => {
+      const entry = await entries.findEntryForUpdate(trx, this.store.dialect, entryId);
+      if (entry === null || (options.merchantId !== undefined && entry.merchantId !== options.merchantId)) {
+        throw new DomainError('WAITLIST_ENTRY_NOT_FOUND', `unknown waitlist_entry_id "${entryId}"`);
+      }
+      if (action === 'cancel' && options.idempotentCancel && entry.state === 'CANCELED') return this.view(entry, trx);
+      const rule = transition(entry.state, action);
+      let tableId: string | null | undefined;
+      if (action === 'seat') tableId = await this.chooseTable(trx, entry, options.tableId ?? null);
+      await entries.updateState(trx, entry.id, rule.to, rule.stamp, now, tableId);
+      const updated = await entries.findEntry(trx, entry.id);
+      return this.view(updated!, trx);
+    });
+  }
+
+  /** The table a party is seated at: the one the host named, else the best fitting table free now. */
+  private async chooseTable(trx: Tx, entry: WaitlistEntry, requested: string | null): Promise<string | null> {
+    const tables = await merchants.listTables(trx, entry.merchantId);
+    if (requested !== null) {
+      if (!tables.some((t) => t.id === requested)) throw invalid(`unknown table_id "${requested}"`);
+      return requested;
+    }
+    const ctx = await this.load(trx, entry.merchantId, entry.serviceId);
+    const alone: Floor = { ...ctx.floor, queue: [{ id: entry.id, partySize: entry.partySize }] };
+    const estimate = estimateQueuedParty(alone, entry.id);
+    if (estimate === null) return null;
+    // The best fitting table that is free now, if any; a party seated elsewhere is recorded without one.
+    const free = tables.filter((t) => entry.partySize >= t.minSeats && entry.partySize <= t.seats);
+    const occupied = new Set(ctx.floor.seated.filter((s) => s.tableId !== null && s.seatedAt > ctx.floor.now - SEATED_LOOKBACK_SECONDS).map((s) => s.tableId));
+    return free.find((t) => !occupied.has(t.id))?.id ?? null;
+  }
+
+  async queue(merchantId: string, serviceId: string): Promise<EntryView[]> {
+    const ctx = await this.load(this.store.db, merchantId, serviceId);
+    const queue = await entries.activeQueue(this.store.db, merchantId, serviceId);
+    return queue.map((entry) => ({ entry, estimate: estimateQueuedParty(ctx.floor, entry.id), confirmationMode: ctx.service.waitlist.confirmationMode }));
+  }
+
+  async list(filter: entries.EntryFilter): Promise<WaitlistEntry[]> {
+    return entries.listEntries(this.store.db, filter);
+  }
+}
