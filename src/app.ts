@@ -14,21 +14,30 @@ import { createLogger } from './logger.js';
 import { MerchantService } from './merchants/service.js';
 import type { Store } from './store/database.js';
 import { WaitlistService } from './waitlist/service.js';
+import { AvailabilityService } from './availability/service.js';
+import { TestPaymentProcessor, type PaymentProcessor } from './bookings/payments.js';
+import { BookingService } from './bookings/service.js';
 
 export interface AppDeps {
   readonly store: Store;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** The partner's payment processor; the test processor when none is given. */
+  readonly payments?: PaymentProcessor;
 }
 
 export interface Services {
   readonly merchants: MerchantService;
   readonly waitlist: WaitlistService;
   readonly tokens: AdminTokens;
+  readonly availability: AvailabilityService;
+  readonly bookings: BookingService;
 }
 
-export function buildServices(config: Config, store: Store, clock: Clock): Services {
+export function buildServices(config: Config, store: Store, clock: Clock, payments: PaymentProcessor = new TestPaymentProcessor()): Services {
   return {
+    availability: new AvailabilityService(store, clock),
+    bookings: new BookingService(store, clock, payments),
     merchants: new MerchantService(store, clock),
     waitlist: new WaitlistService(store, clock),
     tokens: new AdminTokens(store.db, config.adminTokenDigest),
@@ -38,7 +47,7 @@ export function buildServices(config: Config, store: Store, clock: Clock): Servi
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const services = buildServices(config, deps.store, clock);
+  const services = buildServices(config, deps.store, clock, deps.payments);
   const app = Fastify({
     loggerInstance: logger,
     // One line per request is written by the onResponse hook below, without URLs or bodies.
@@ -58,10 +67,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   installErrorHandler(app);
 
   const throttle = new FailureThrottle(config.authFailureLimit.max, config.authFailureLimit.windowSeconds * 1000);
-  await app.register(v3Plugin({ store: deps.store, credentials: config.credentials, throttle, waitlist: services.waitlist }), {
+  await app.register(v3Plugin({ store: deps.store, credentials: config.credentials, throttle, ...services }), {
     prefix: `${config.pathPrefix}/v3`,
   });
-  await app.register(adminPlugin({ tokens: services.tokens, merchants: services.merchants, waitlist: services.waitlist, clock }), { prefix: '/admin/v1' });
+  await app.register(adminPlugin({ ...services, clock }), { prefix: '/admin/v1' });
 
   if (config.tls) {
     const tls = config.tls;

@@ -4,6 +4,8 @@ export const ERROR_CODES = {
   INVALID_ARGUMENT: 400,
   UNKNOWN_MERCHANT: 400,
   UNKNOWN_SERVICE: 400,
+  /** UpdateBooking of a booking that never existed: 400 per Google's status table. */
+  UNKNOWN_BOOKING: 400,
   NOT_FOUND: 404,
   WAITLIST_ENTRY_NOT_FOUND: 404,
   ILLEGAL_TRANSITION: 400,

@@ -6,6 +6,10 @@ import { DomainError } from '../errors.js';
 import { merchantAdminRoutes } from '../merchants/admin-routes.js';
 import type { MerchantService } from '../merchants/service.js';
 import { waitlistAdminRoutes } from '../waitlist/admin-routes.js';
+import { availabilityAdminRoutes } from '../availability/admin-routes.js';
+import type { AvailabilityService } from '../availability/service.js';
+import { bookingAdminRoutes } from '../bookings/admin-routes.js';
+import type { BookingService } from '../bookings/service.js';
 import type { WaitlistService } from '../waitlist/service.js';
 import { assertMerchantAccess, assertRoot, merchantScope, type Principal } from './principal.js';
 import type { AdminTokenInfo, AdminTokens } from './tokens.js';
@@ -20,6 +24,8 @@ export interface AdminDeps {
   readonly tokens: AdminTokens;
   readonly merchants: MerchantService;
   readonly waitlist: WaitlistService;
+  readonly availability: AvailabilityService;
+  readonly bookings: BookingService;
   readonly clock: Clock;
 }
 
@@ -78,5 +84,7 @@ export function adminPlugin(deps: AdminDeps) {
     await app.register(tokenRoutes(deps));
     await app.register(merchantAdminRoutes(deps.merchants));
     await app.register(waitlistAdminRoutes(deps.waitlist));
+    await app.register(availabilityAdminRoutes(deps.availability));
+    await app.register(bookingAdminRoutes(deps.bookings));
   };
 }

@@ -1,16 +1,82 @@
 // Demo inventory for `serve --demo`: the IDs of Google's own samples, seeded into an empty database.
+import { DateTime } from 'luxon';
 import type { Services } from '../app.js';
+import { nowSeconds, type Clock } from '../clock.js';
+import { DEFAULT_BOOKING_RULES } from '../bookings/model.js';
 import { DEFAULT_WAITLIST_RULES } from '../merchants/service.js';
 
 export const DEMO_WAITLIST_MERCHANT = 'dining-1';
 export const DEMO_WAITLIST_SERVICE = 'reservation';
+export const DEMO_BOOKING_MERCHANT = '1001';
+export const DEMO_BOOKING_SERVICE = '12310';
+const DEMO_ZONE = 'America/New_York';
+const DEMO_DAYS = 30;
 
 const ALL_DAY = [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, open: '00:00', close: '24:00' }));
 
-/** Seeds the demo merchants unless they exist; returns whether anything was written. */
-export async function seedDemo(services: Services): Promise<boolean> {
+/**
+ * Seeds the demo merchants unless they exist, and keeps the reservation demo bookable: at every
+ * start, days up to 30 ahead that have no slots yet get them (existing days are left alone).
+ * Returns whether anything was written.
+ */
+export async function seedDemo(services: Services, clock: Clock): Promise<boolean> {
   const existing = await services.merchants.list(null);
-  if (existing.some((m) => m.id === DEMO_WAITLIST_MERCHANT)) return false;
+  let wrote = false;
+  if (!existing.some((m) => m.id === DEMO_WAITLIST_MERCHANT)) {
+    await seedWaitlistDemo(services);
+    wrote = true;
+  }
+  if (!existing.some((m) => m.id === DEMO_BOOKING_MERCHANT)) {
+    await seedBookingDemo(services);
+    wrote = true;
+  }
+  return (await extendBookingDemo(services, clock)) || wrote;
+}
+
+async function seedBookingDemo(services: Services): Promise<void> {
+  await services.merchants.create({
+    id: DEMO_BOOKING_MERCHANT,
+    name: 'Demo Bistro',
+    timeZone: DEMO_ZONE,
+    telephone: '+1 212-555-0101',
+    address: { streetAddress: '2 Demo Street', locality: 'New York', region: 'NY', postalCode: '10001', country: 'US' },
+    waitlistAdvisement: null,
+    openingHours: [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, open: '09:00', close: '17:00' })),
+  });
+  await services.merchants.createService({
+    merchantId: DEMO_BOOKING_MERCHANT,
+    id: DEMO_BOOKING_SERVICE,
+    name: 'Dinner reservation',
+    waitlist: { ...DEFAULT_WAITLIST_RULES, enabled: false },
+    booking: { ...DEFAULT_BOOKING_RULES, enabled: true, confirmationMode: 'SYNCHRONOUS', minPartySize: 1, maxPartySize: 8, cancelBeforeStartSec: 0 },
+  });
+}
+
+/** Adds 30-minute slots (09:00-16:30 local, two spots) to the demo days that have none yet. */
+async function extendBookingDemo(services: Services, clock: Clock): Promise<boolean> {
+  const today = DateTime.fromSeconds(nowSeconds(clock), { zone: DEMO_ZONE }).startOf('day');
+  const last = today.plus({ days: DEMO_DAYS - 1 });
+  const slots = await services.availability.list(DEMO_BOOKING_MERCHANT, DEMO_BOOKING_SERVICE, today.toSeconds(), last.plus({ days: 1 }).toSeconds());
+  const lastSeeded = slots.length === 0 ? null : DateTime.fromSeconds(Math.max(...slots.map((s) => s.startSec)), { zone: DEMO_ZONE }).startOf('day');
+  const from = lastSeeded === null ? today : lastSeeded.plus({ days: 1 });
+  if (from > last) return false;
+  await services.availability.applySchedule(DEMO_BOOKING_MERCHANT, DEMO_BOOKING_SERVICE, {
+    fromDate: from.toISODate()!,
+    toDate: last.toISODate()!,
+    days: [1, 2, 3, 4, 5, 6, 7],
+    firstStart: '09:00',
+    lastStart: '16:30',
+    repeatEveryMinutes: 30,
+    durationSec: 1800,
+    spotsTotal: 2,
+    resources: { staffId: '', roomId: '', partySize: 0 },
+    availabilityTag: '',
+    exceptions: [],
+  });
+  return true;
+}
+
+async function seedWaitlistDemo(services: Services): Promise<void> {
   await services.merchants.create({
     id: DEMO_WAITLIST_MERCHANT,
     name: 'Demo Dining',
@@ -35,5 +101,4 @@ export async function seedDemo(services: Services): Promise<boolean> {
     { id: 't5', name: 'Table 5', minSeats: 3, seats: 6 },
     { id: 't6', name: 'Big table', minSeats: 5, seats: 10 },
   ]);
-  return true;
 }

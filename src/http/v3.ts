@@ -3,6 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { CredentialDigest } from '../config.js';
 import { DomainError } from '../errors.js';
 import type { Store } from '../store/database.js';
+import type { AvailabilityService } from '../availability/service.js';
+import { bookingRoutes } from '../bookings/google-routes.js';
+import type { BookingService } from '../bookings/service.js';
 import { waitlistRoutes } from '../waitlist/google-routes.js';
 import type { WaitlistService } from '../waitlist/service.js';
 import { FailureThrottle, registerBasicAuth } from './basic-auth.js';
@@ -12,11 +15,15 @@ export interface V3Deps {
   readonly credentials: readonly CredentialDigest[];
   readonly throttle: FailureThrottle;
   readonly waitlist: WaitlistService;
+  readonly bookings: BookingService;
+  readonly availability: AvailabilityService;
 }
 
 export function v3Plugin(deps: V3Deps) {
   return async function v3(app: FastifyInstance): Promise<void> {
-    // Google's request Content-Type is not documented: read any body as JSON.
+    // Google's request Content-Type is not documented: read any body as JSON. Fastify's own
+    // text/plain parser would hand the route a string, so it is removed (in this context only).
+    app.removeContentTypeParser('text/plain');
     app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
       const text = String(body);
       if (text.trim() === '') return done(null, undefined);
@@ -33,5 +40,6 @@ export function v3Plugin(deps: V3Deps) {
       return reply.type('application/json; charset=utf-8').send('{"status":"SERVING"}');
     });
     await app.register(waitlistRoutes(deps.waitlist));
+    await app.register(bookingRoutes(deps.bookings, deps.availability));
   };
 }

@@ -2,6 +2,7 @@
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import { assertRoot, merchantScope } from '../admin/principal.js';
 import { principalOf } from '../admin/plugin.js';
+import { DEFAULT_BOOKING_RULES, type BookingRules } from '../bookings/model.js';
 import type { WaitlistRules } from '../waitlist/rules.js';
 import type { DiningTable, Merchant, Service } from './model.js';
 import type { OpeningInterval } from './opening-hours.js';
@@ -43,8 +44,29 @@ const RulesBody = Type.Partial(
     max_quoted_wait_minutes: Type.Union([Type.Integer(), Type.Null()]),
   }),
 );
-const ServiceBody = Type.Object({ id: Type.String(), name: Type.String({ minLength: 1, maxLength: 200 }), waitlist: Type.Optional(RulesBody) });
-const ServicePatch = Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), waitlist: Type.Optional(RulesBody) });
+const BookingBody = Type.Partial(
+  Type.Object({
+    enabled: Type.Boolean(),
+    confirmation_mode: Type.Union([Type.Literal('SYNCHRONOUS'), Type.Literal('ASYNCHRONOUS')]),
+    min_party_size: Type.Integer({ minimum: 1 }),
+    max_party_size: Type.Integer({ minimum: 1 }),
+    cancel_before_start_sec: Type.Integer({ minimum: 0 }),
+    user_booking_limit: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+    max_lease_sec: Type.Integer({ minimum: 1, maximum: 86_400 }),
+    price: Type.Union([Type.Object({ price_micros: Type.Integer({ minimum: 0 }), currency_code: Type.String({ pattern: '^[A-Z]{3}$' }) }), Type.Null()]),
+  }),
+);
+const ServiceBody = Type.Object({
+  id: Type.String(),
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  waitlist: Type.Optional(RulesBody),
+  booking: Type.Optional(BookingBody),
+});
+const ServicePatch = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  waitlist: Type.Optional(RulesBody),
+  booking: Type.Optional(BookingBody),
+});
 const TablesBody = Type.Object({
   tables: Type.Array(
     Type.Object({ id: Type.String(), name: Type.Optional(Type.String({ maxLength: 100 })), min_seats: Type.Optional(Type.Integer()), seats: Type.Integer() }),
@@ -75,6 +97,7 @@ export function merchantJson(m: Merchant) {
 
 export function serviceJson(s: Service) {
   const w = s.waitlist;
+  const b = s.booking;
   return {
     merchant_id: s.merchantId,
     id: s.id,
@@ -90,6 +113,16 @@ export function serviceJson(s: Service) {
       confirmation_mode: w.confirmationMode,
       walk_in_when_no_wait: w.walkInWhenNoWait,
       max_quoted_wait_minutes: w.maxQuotedWaitMinutes,
+    },
+    booking: {
+      enabled: b.enabled,
+      confirmation_mode: b.confirmationMode,
+      min_party_size: b.minPartySize,
+      max_party_size: b.maxPartySize,
+      cancel_before_start_sec: b.cancelBeforeStartSec,
+      user_booking_limit: b.userBookingLimit,
+      max_lease_sec: b.maxLeaseSec,
+      price: b.price === null ? null : { price_micros: b.price.micros, currency_code: b.price.currency },
     },
   };
 }
@@ -145,6 +178,20 @@ function mergeRules(body: Static<typeof RulesBody> | undefined, current: Waitlis
   };
 }
 
+function mergeBooking(body: Static<typeof BookingBody> | undefined, current: BookingRules): BookingRules {
+  const b = body ?? {};
+  return {
+    enabled: b.enabled ?? current.enabled,
+    confirmationMode: b.confirmation_mode ?? current.confirmationMode,
+    minPartySize: b.min_party_size ?? current.minPartySize,
+    maxPartySize: b.max_party_size ?? current.maxPartySize,
+    cancelBeforeStartSec: b.cancel_before_start_sec ?? current.cancelBeforeStartSec,
+    userBookingLimit: b.user_booking_limit !== undefined ? b.user_booking_limit : current.userBookingLimit,
+    maxLeaseSec: b.max_lease_sec ?? current.maxLeaseSec,
+    price: b.price === undefined ? current.price : b.price === null ? null : { micros: b.price.price_micros, currency: b.price.currency_code },
+  };
+}
+
 export const merchantAdminRoutes =
   (merchants: MerchantService): FastifyPluginAsyncTypebox =>
   async (app) => {
@@ -179,6 +226,7 @@ export const merchantAdminRoutes =
         id: body.id,
         name: body.name,
         waitlist: mergeRules(body.waitlist, DEFAULT_WAITLIST_RULES),
+        booking: mergeBooking(body.booking, DEFAULT_BOOKING_RULES),
       });
       return reply.status(201).send(serviceJson(service));
     });
@@ -194,6 +242,7 @@ export const merchantAdminRoutes =
         id: serviceId,
         name: request.body.name ?? current.name,
         waitlist: mergeRules(request.body.waitlist, current.waitlist),
+        booking: mergeBooking(request.body.booking, current.booking),
       }));
       return serviceJson(updated);
     });

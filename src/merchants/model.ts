@@ -1,4 +1,5 @@
 // What a merchant is in our domain: where it is, when it is open, what it offers.
+import type { BookingRules } from '../bookings/model.js';
 import type { TurnTime } from '../waitlist/estimator.js';
 import type { WaitlistRules } from '../waitlist/rules.js';
 import type { OpeningInterval } from './opening-hours.js';
@@ -28,6 +29,7 @@ export interface Service {
   readonly id: string;
   readonly name: string;
   readonly waitlist: WaitlistRules;
+  readonly booking: BookingRules;
 }
 
 export interface DiningTable {

@@ -1,5 +1,6 @@
 // Reads and writes merchants, opening hours, services and tables. Rows stay in here.
 import type { Selectable } from 'kysely';
+import { DEFAULT_BOOKING_RULES } from '../bookings/model.js';
 import type { Db, Tx } from '../store/database.js';
 import type { MerchantTable, ServiceTable } from '../store/schema.js';
 import type { TurnTime } from '../waitlist/estimator.js';
@@ -46,6 +47,16 @@ function toService(row: Selectable<ServiceTable>): Service {
       confirmationMode: row.confirmation_mode,
       walkInWhenNoWait: row.walk_in_when_no_wait === 1,
       maxQuotedWaitMinutes: row.max_quoted_wait_minutes,
+    },
+    booking: {
+      enabled: row.booking_enabled === 1,
+      confirmationMode: row.booking_confirmation_mode,
+      minPartySize: row.booking_min_party_size,
+      maxPartySize: row.booking_max_party_size,
+      cancelBeforeStartSec: Number(row.cancel_before_start_sec),
+      userBookingLimit: row.user_booking_limit,
+      maxLeaseSec: row.max_lease_sec,
+      price: row.price_micros === null || row.currency_code === null ? null : { micros: Number(row.price_micros), currency: row.currency_code },
     },
   };
 }
@@ -151,10 +162,13 @@ export interface ServiceWrite {
   readonly id: string;
   readonly name: string;
   readonly waitlist: Service['waitlist'];
+  /** Defaults to DEFAULT_BOOKING_RULES (no booking) when a service is created without it. */
+  readonly booking?: Service['booking'];
 }
 
 function serviceColumns(s: ServiceWrite) {
   const w = s.waitlist;
+  const b = s.booking ?? DEFAULT_BOOKING_RULES;
   return {
     name: s.name,
     waitlist_enabled: w.enabled ? 1 : 0,
@@ -167,6 +181,15 @@ function serviceColumns(s: ServiceWrite) {
     confirmation_mode: w.confirmationMode,
     walk_in_when_no_wait: w.walkInWhenNoWait ? 1 : 0,
     max_quoted_wait_minutes: w.maxQuotedWaitMinutes,
+    booking_enabled: b.enabled ? 1 : 0,
+    booking_confirmation_mode: b.confirmationMode,
+    booking_min_party_size: b.minPartySize,
+    booking_max_party_size: b.maxPartySize,
+    cancel_before_start_sec: b.cancelBeforeStartSec,
+    user_booking_limit: b.userBookingLimit,
+    max_lease_sec: b.maxLeaseSec,
+    price_micros: b.price?.micros ?? null,
+    currency_code: b.price?.currency ?? null,
   };
 }
 

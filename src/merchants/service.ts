@@ -2,6 +2,7 @@
 // they are stored so that the booking paths can trust them.
 import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError, invalid } from '../errors.js';
+import type { BookingRules } from '../bookings/model.js';
 import type { Store } from '../store/database.js';
 import { DEFAULT_TURN_TIMES, type TurnTime } from '../waitlist/estimator.js';
 import type { WaitlistRules } from '../waitlist/rules.js';
@@ -43,6 +44,14 @@ function checkRules(r: WaitlistRules): void {
   for (const country of r.allowedPhoneCountries) {
     if (!/^[A-Z]{2}$/.test(country)) throw invalid(`waitlist.allowed_phone_countries: "${country}" is not an ISO 3166-1 alpha-2 code`);
   }
+}
+
+function checkBookingRules(b: BookingRules): void {
+  if (b.minPartySize < 1) throw invalid('booking.min_party_size must be at least 1');
+  if (b.maxPartySize < b.minPartySize) throw invalid('booking.max_party_size must not be below min_party_size');
+  if (b.cancelBeforeStartSec < 0) throw invalid('booking.cancel_before_start_sec must not be negative');
+  if (b.userBookingLimit !== null && b.userBookingLimit < 1) throw invalid('booking.user_booking_limit must be at least 1');
+  if (b.maxLeaseSec < 1) throw invalid('booking.max_lease_sec must be at least 1');
 }
 
 function checkTables(tables: readonly DiningTable[]): void {
@@ -126,6 +135,7 @@ export class MerchantService {
     checkId(s.id, 'id');
     if (s.name.trim() === '') throw invalid('name is required');
     checkRules(s.waitlist);
+    if (s.booking) checkBookingRules(s.booking);
     await this.get(s.merchantId);
     if (!(await repo.insertService(this.store.db, s, nowSeconds(this.clock)))) {
       throw new DomainError('ALREADY_EXISTS', `service "${s.id}" already exists for merchant "${s.merchantId}"`);
@@ -140,6 +150,7 @@ export class MerchantService {
       const next = { ...change(current), merchantId, id: serviceId };
       if (next.name.trim() === '') throw invalid('name is required');
       checkRules(next.waitlist);
+      if (next.booking) checkBookingRules(next.booking);
       await repo.updateService(trx, next, nowSeconds(this.clock));
     });
     return this.getService(merchantId, serviceId);

@@ -26,6 +26,11 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   /** Runs `work` in one transaction; everything a use case changes commits or rolls back together. */
   transaction<T>(work: (trx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Serialises transactions that name the same key until they end (e.g. one user's bookings).
+   * SQLite write transactions are serialised already; PostgreSQL takes an advisory lock.
+   */
+  lockKey(trx: Tx, key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,6 +89,7 @@ export async function openStore(config: DatabaseConfig, options: { migrate?: boo
     db,
     dialect: 'sqlite',
     transaction: (work) => db.transaction().execute(work),
+    lockKey: async () => {},
     close: () => db.destroy(),
   };
 }

@@ -47,6 +47,16 @@ export interface ServiceTable {
   max_quoted_wait_minutes: number | null;
   created_at: number;
   updated_at: number;
+  booking_enabled: Generated<Flag>;
+  booking_confirmation_mode: Generated<'SYNCHRONOUS' | 'ASYNCHRONOUS'>;
+  booking_min_party_size: Generated<number>;
+  booking_max_party_size: Generated<number>;
+  /** Google users may cancel until this many seconds before the start (0: until the start). */
+  cancel_before_start_sec: Generated<number>;
+  user_booking_limit: number | null;
+  max_lease_sec: Generated<number>;
+  price_micros: number | null;
+  currency_code: string | null;
 }
 
 export interface DiningTableTable {
@@ -101,6 +111,70 @@ export interface AdminTokenTable {
   revoked_at: number | null;
 }
 
+/** Slot key columns shared by slots, bookings and leases. `party_size` 0: any size the service takes. */
+interface SlotKeyColumns {
+  merchant_id: string;
+  service_id: string;
+  start_sec: number;
+  duration_sec: number;
+  staff_id: string;
+  room_id: string;
+}
+
+export interface AvailabilitySlotTable extends SlotKeyColumns {
+  party_size: number;
+  spots_total: number;
+  availability_tag: string;
+}
+
+export interface BookingTable extends SlotKeyColumns {
+  id: string;
+  slot_party_size: number;
+  party_size: number;
+  availability_tag: string;
+  status: string;
+  confirmation_mode: 'SYNCHRONOUS' | 'ASYNCHRONOUS';
+  source: 'google' | 'merchant';
+  user_id: string | null;
+  given_name: string;
+  family_name: string;
+  telephone: string | null;
+  email: string | null;
+  language_code: string | null;
+  additional_request: string | null;
+  offer_id: string | null;
+  lease_id: string | null;
+  /** Payment details as received from Google (proto3 JSON), echoed back. */
+  payment_json: string | null;
+  prepayment_status: string;
+  payment_transaction_id: string | null;
+  canceled_by: 'user' | 'merchant' | null;
+  created_at: number;
+  updated_at: number;
+  canceled_at: number | null;
+}
+
+export interface LeaseTable extends SlotKeyColumns {
+  id: string;
+  slot_party_size: number;
+  party_size: number;
+  availability_tag: string;
+  user_reference: string;
+  expires_at: number;
+  booking_id: string | null;
+  created_at: number;
+}
+
+export interface OfferTable {
+  merchant_id: string;
+  id: string;
+  service_id: string | null;
+  active: Flag;
+  valid_from_sec: number | null;
+  valid_until_sec: number | null;
+  description: string;
+}
+
 export interface Database {
   merchants: MerchantTable;
   opening_hours: OpeningHoursTable;
@@ -109,6 +183,10 @@ export interface Database {
   waitlist_entries: WaitlistEntryTable;
   idempotency_records: IdempotencyRecordTable;
   admin_tokens: AdminTokenTable;
+  availability_slots: AvailabilitySlotTable;
+  bookings: BookingTable;
+  leases: LeaseTable;
+  offers: OfferTable;
 }
 
 export type { Generated };

@@ -1,0 +1,183 @@
+// Availability slots and the spots held on them. A spot is held by a booking in a holding status
+// or by a lease that has neither expired nor been used; open spots are always derived from those.
+import { sql } from 'kysely';
+import { HOLDING_STATUSES, type SlotKey } from '../bookings/model.js';
+import type { Db, Tx } from '../store/database.js';
+import type { SlotSpec, TimeRange } from './expansion.js';
+import { slotKeyString, type StoredSlot } from './matching.js';
+
+type Q = Db | Tx;
+
+const INSERT_BATCH = 500;
+
+interface SlotRow {
+  merchant_id: string;
+  service_id: string;
+  start_sec: number | string;
+  duration_sec: number | string;
+  staff_id: string;
+  room_id: string;
+  party_size: number;
+  spots_total: number;
+  availability_tag: string;
+}
+
+function toSlot(r: SlotRow): StoredSlot {
+  return {
+    merchantId: r.merchant_id,
+    serviceId: r.service_id,
+    startSec: Number(r.start_sec),
+    durationSec: Number(r.duration_sec),
+    staffId: r.staff_id,
+    roomId: r.room_id,
+    partySize: r.party_size,
+    spotsTotal: r.spots_total,
+    availabilityTag: r.availability_tag,
+  };
+}
+
+export interface ReplaceRestricts {
+  readonly durationSec?: number;
+  readonly staffId?: string;
+  readonly roomId?: string;
+}
+
+/**
+ * Google's availability replace: every slot of the service starting inside the window (and
+ * matching the restricts) is deleted, then `slots` are written. Bookings are not touched: they
+ * keep holding their spots on whatever slot now has their key.
+ */
+export async function replaceWindow(
+  trx: Tx,
+  merchantId: string,
+  serviceId: string,
+  window: TimeRange,
+  slots: readonly SlotSpec[],
+  restricts: ReplaceRestricts = {},
+): Promise<void> {
+  let del = trx
+    .deleteFrom('availability_slots')
+    .where('merchant_id', '=', merchantId)
+    .where('service_id', '=', serviceId)
+    .where('start_sec', '>=', window.beginSec)
+    .where('start_sec', '<', window.endSec);
+  if (restricts.durationSec !== undefined) del = del.where('duration_sec', '=', restricts.durationSec);
+  if (restricts.staffId !== undefined) del = del.where('staff_id', '=', restricts.staffId);
+  if (restricts.roomId !== undefined) del = del.where('room_id', '=', restricts.roomId);
+  await del.execute();
+  const rows = slots.map((s) => ({
+    merchant_id: merchantId,
+    service_id: serviceId,
+    start_sec: s.startSec,
+    duration_sec: s.durationSec,
+    staff_id: s.resources.staffId,
+    room_id: s.resources.roomId,
+    party_size: s.resources.partySize,
+    spots_total: s.spotsTotal,
+    availability_tag: s.availabilityTag,
+  }));
+  for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+    // A later duplicate of the same key replaces the earlier one, as in a feed.
+    await trx
+      .insertInto('availability_slots')
+      .values(rows.slice(i, i + INSERT_BATCH))
+      .onConflict((oc) =>
+        oc
+          .columns(['merchant_id', 'service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id', 'party_size'])
+          .doUpdateSet({ spots_total: (eb) => eb.ref('excluded.spots_total'), availability_tag: (eb) => eb.ref('excluded.availability_tag') }),
+      )
+      .execute();
+  }
+}
+
+/** Slots of one merchant starting in [fromSec, toSec), optionally of some services only. */
+export async function slotsInRange(q: Q, merchantId: string, serviceIds: readonly string[] | null, fromSec: number, toSec: number): Promise<StoredSlot[]> {
+  let query = q.selectFrom('availability_slots').selectAll().where('merchant_id', '=', merchantId).where('start_sec', '>=', fromSec).where('start_sec', '<', toSec);
+  if (serviceIds !== null) query = query.where('service_id', 'in', serviceIds.length > 0 ? [...serviceIds] : ['']);
+  const rows = await query.orderBy('service_id').orderBy('start_sec').execute();
+  return rows.map(toSlot);
+}
+
+/** Spots held per slot key (slotKeyString) for one merchant's slots starting in [fromSec, toSec). */
+export async function heldInRange(q: Q, merchantId: string, fromSec: number, toSec: number, now: number): Promise<Map<string, number>> {
+  const [booked, leased] = await Promise.all([
+    q
+      .selectFrom('bookings')
+      .select(['service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id', 'slot_party_size', sql<number>`count(*)`.as('n')])
+      .where('merchant_id', '=', merchantId)
+      .where('start_sec', '>=', fromSec)
+      .where('start_sec', '<', toSec)
+      .where('status', 'in', [...HOLDING_STATUSES])
+      .groupBy(['service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id', 'slot_party_size'])
+      .execute(),
+    q
+      .selectFrom('leases')
+      .select(['service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id', 'slot_party_size', sql<number>`count(*)`.as('n')])
+      .where('merchant_id', '=', merchantId)
+      .where('start_sec', '>=', fromSec)
+      .where('start_sec', '<', toSec)
+      .where('booking_id', 'is', null)
+      .where('expires_at', '>', now)
+      .groupBy(['service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id', 'slot_party_size'])
+      .execute(),
+  ]);
+  const held = new Map<string, number>();
+  for (const r of [...booked, ...leased]) {
+    const key = slotKeyString({
+      merchantId,
+      serviceId: r.service_id,
+      startSec: Number(r.start_sec),
+      durationSec: Number(r.duration_sec),
+      staffId: r.staff_id,
+      roomId: r.room_id,
+      partySize: r.slot_party_size,
+    });
+    held.set(key, (held.get(key) ?? 0) + Number(r.n));
+  }
+  return held;
+}
+
+/** Equality on the key columns shared by slots, bookings and leases (the party size column differs). */
+function keyColumns(key: SlotKey) {
+  return {
+    merchant_id: key.merchantId,
+    service_id: key.serviceId,
+    start_sec: key.startSec,
+    duration_sec: key.durationSec,
+    staff_id: key.staffId,
+    room_id: key.roomId,
+  };
+}
+
+/**
+ * Locks one slot for the rest of the transaction (capacity checks on it are then serialised):
+ * SQLite writers already hold the database lock; PostgreSQL locks the row.
+ */
+export async function lockSlot(trx: Tx, dialect: 'sqlite' | 'postgres', key: SlotKey): Promise<StoredSlot | null> {
+  let query = trx
+    .selectFrom('availability_slots')
+    .selectAll()
+    .where((eb) => eb.and({ ...keyColumns(key), party_size: key.partySize }));
+  if (dialect === 'postgres') query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row ? toSlot(row) : null;
+}
+
+/** Spots held on one slot, leaving out one lease or booking (the one being converted or moved). */
+export async function heldOnSlot(trx: Tx, key: SlotKey, now: number, except: { leaseId?: string; bookingId?: string } = {}): Promise<number> {
+  let bookings = trx
+    .selectFrom('bookings')
+    .select(sql<number>`count(*)`.as('n'))
+    .where((eb) => eb.and({ ...keyColumns(key), slot_party_size: key.partySize }))
+    .where('status', 'in', [...HOLDING_STATUSES]);
+  if (except.bookingId !== undefined) bookings = bookings.where('id', '!=', except.bookingId);
+  let leases = trx
+    .selectFrom('leases')
+    .select(sql<number>`count(*)`.as('n'))
+    .where((eb) => eb.and({ ...keyColumns(key), slot_party_size: key.partySize }))
+    .where('booking_id', 'is', null)
+    .where('expires_at', '>', now);
+  if (except.leaseId !== undefined) leases = leases.where('id', '!=', except.leaseId);
+  const [b, l] = await Promise.all([bookings.executeTakeFirstOrThrow(), leases.executeTakeFirstOrThrow()]);
+  return Number(b.n) + Number(l.n);
+}

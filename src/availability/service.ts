@@ -1,0 +1,119 @@
+// Availability use cases: live lookups for Google (BatchAvailabilityLookup, CheckAvailability)
+// and the merchant's replace of a window of slots (Google's availability-replace semantics).
+import { nowSeconds, type Clock } from '../clock.js';
+import { DomainError, invalid } from '../errors.js';
+import type { Service } from '../merchants/model.js';
+import * as merchants from '../merchants/repository.js';
+import type { Store } from '../store/database.js';
+import {
+  expandEntry,
+  expandWeeklySchedule,
+  scheduleWindow,
+  validateEntry,
+  validateWeeklySchedule,
+  type AvailabilityEntry,
+  type SlotSpec,
+  type TimeRange,
+  type WeeklySchedule,
+} from './expansion.js';
+import { slotKeyString, slotMatches, type SlotQuery, type StoredSlot } from './matching.js';
+import * as slots from './repository.js';
+
+/** Longest window one replace may cover; keeps a single transaction bounded. */
+const MAX_WINDOW_SEC = 400 * 86_400;
+
+export interface SlotWithOpen extends StoredSlot {
+  readonly spotsOpen: number;
+}
+
+export class AvailabilityService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  private async bookableServices(merchantId: string): Promise<Map<string, Service>> {
+    const merchant = await merchants.findMerchant(this.store.db, merchantId);
+    if (merchant === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
+    const list = await merchants.listServices(this.store.db, merchantId);
+    return new Map(list.filter((s) => s.booking.enabled).map((s) => [s.id, s]));
+  }
+
+  /**
+   * For each query, whether a matching slot has an open spot now. Three queries whatever the
+   * number of slot times: the slots in range, the bookings and the leases holding them.
+   */
+  async lookup(merchantId: string, queries: readonly SlotQuery[]): Promise<number[]> {
+    const services = await this.bookableServices(merchantId);
+    const now = nowSeconds(this.clock);
+    const wanted = queries.filter((q) => services.has(q.serviceId) && q.startSec > now);
+    if (wanted.length === 0) return queries.map(() => 0);
+    const from = Math.min(...wanted.map((q) => q.startSec));
+    const to = Math.max(...wanted.map((q) => q.startSec)) + 1;
+    const [candidates, held] = await Promise.all([
+      slots.slotsInRange(this.store.db, merchantId, [...new Set(wanted.map((q) => q.serviceId))], from, to),
+      slots.heldInRange(this.store.db, merchantId, from, to, now),
+    ]);
+    return queries.map((q) => {
+      const service = services.get(q.serviceId);
+      if (service === undefined || q.startSec <= now) return 0;
+      let best = 0;
+      for (const slot of candidates) {
+        if (!slotMatches(slot, q, service.booking)) continue;
+        best = Math.max(best, slot.spotsTotal - (held.get(slotKeyString(slot)) ?? 0));
+      }
+      return best;
+    });
+  }
+
+  /** Replaces the service's slots starting inside `window` with the expansion of `entries`. */
+  async replace(merchantId: string, serviceId: string, window: TimeRange, entries: readonly AvailabilityEntry[], restricts: slots.ReplaceRestricts = {}): Promise<number> {
+    if (!(window.endSec > window.beginSec) || window.endSec - window.beginSec > MAX_WINDOW_SEC) {
+      throw invalid('the window must have end > start and cover at most 400 days');
+    }
+    const expanded: SlotSpec[] = [];
+    for (const [i, entry] of entries.entries()) {
+      const error = validateEntry(entry);
+      if (error !== null) throw invalid(`availability[${i}]: ${error}`);
+      for (const slot of expandEntry(entry)) {
+        if (slot.startSec < window.beginSec || slot.startSec >= window.endSec) {
+          throw invalid(`availability[${i}]: a slot at ${slot.startSec} falls outside the window [${window.beginSec}, ${window.endSec})`);
+        }
+        expanded.push(slot);
+      }
+    }
+    await this.write(merchantId, serviceId, window, expanded, restricts);
+    return expanded.length;
+  }
+
+  /** Replaces the days a weekly schedule covers (merchant's local dates) with its slots. */
+  async applySchedule(merchantId: string, serviceId: string, schedule: WeeklySchedule): Promise<{ window: TimeRange; slots: number }> {
+    const merchant = await merchants.findMerchant(this.store.db, merchantId);
+    if (merchant === null) throw new DomainError('NOT_FOUND', `unknown merchant "${merchantId}"`);
+    const error = validateWeeklySchedule(schedule, merchant.timeZone);
+    if (error !== null) throw invalid(error);
+    const window = scheduleWindow(schedule, merchant.timeZone);
+    const expanded = expandWeeklySchedule(schedule, merchant.timeZone);
+    await this.write(merchantId, serviceId, window, expanded);
+    return { window, slots: expanded.length };
+  }
+
+  private async write(merchantId: string, serviceId: string, window: TimeRange, expanded: readonly SlotSpec[], restricts: slots.ReplaceRestricts = {}): Promise<void> {
+    await this.store.transaction(async (trx) => {
+      const service = await merchants.lockService(trx, this.store.dialect, merchantId, serviceId);
+      if (service === null) throw new DomainError('NOT_FOUND', `unknown service "${serviceId}" of merchant "${merchantId}"`);
+      await slots.replaceWindow(trx, merchantId, serviceId, window, expanded, restricts);
+    });
+  }
+
+  /** The service's slots starting in [fromSec, toSec) with their open spots. */
+  async list(merchantId: string, serviceId: string, fromSec: number, toSec: number): Promise<SlotWithOpen[]> {
+    if (!(toSec > fromSec) || toSec - fromSec > MAX_WINDOW_SEC) throw invalid('need from < to, at most 400 days apart');
+    const now = nowSeconds(this.clock);
+    const [list, held] = await Promise.all([
+      slots.slotsInRange(this.store.db, merchantId, [serviceId], fromSec, toSec),
+      slots.heldInRange(this.store.db, merchantId, fromSec, toSec, now),
+    ]);
+    return list.map((s) => ({ ...s, spotsOpen: Math.max(0, s.spotsTotal - (held.get(slotKeyString(s)) ?? 0)) }));
+  }
+}

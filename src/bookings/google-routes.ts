@@ -1,0 +1,233 @@
+// The standard booking methods Google calls (/v3/...): wire messages in and out, domain between.
+import { create, toJson } from '@bufbuild/protobuf';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import {
+  BatchAvailabilityLookupRequestSchema,
+  BatchAvailabilityLookupResponseSchema,
+  BookingFailure_Cause,
+  BookingFailureSchema,
+  BookingSchema,
+  BookingStatus,
+  CheckAvailabilityRequestSchema,
+  CheckAvailabilityResponseSchema,
+  ConfirmationMode,
+  CreateBookingRequestSchema,
+  CreateBookingResponseSchema,
+  CreateLeaseRequestSchema,
+  CreateLeaseResponseSchema,
+  CreditCardType,
+  GetBookingStatusRequestSchema,
+  GetBookingStatusResponseSchema,
+  ListBookingsRequestSchema,
+  ListBookingsResponseSchema,
+  PaymentInformation_PaymentProcessedBy,
+  PaymentInformationSchema,
+  PrepaymentStatus,
+  UpdateBookingRequestSchema,
+  UpdateBookingResponseSchema,
+  type Booking as WireBooking,
+  type BookingFailure as WireFailure,
+  type PaymentInformation,
+  type ResourceIds,
+  type Slot,
+} from '../gen/ext/maps/booking/partner/v3/booking_pb.js';
+import type { AvailabilityService } from '../availability/service.js';
+import type { SlotQuery } from '../availability/matching.js';
+import { invalid } from '../errors.js';
+import { messageHash, parseMessage, renderMessage, requireText, seconds } from '../http/proto-json.js';
+import type { Booking, BookingFailure, PrepaymentStatus as DomainPrepayment } from './model.js';
+import type { BookingChange, BookingService, PaymentInput } from './service.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function send<D extends Parameters<typeof renderMessage>[0]>(reply: FastifyReply, schema: D, message: Parameters<typeof renderMessage<D>>[1]) {
+  return reply.type(JSON_TYPE).send(renderMessage(schema, message));
+}
+
+function slotQuery(serviceId: string, start: bigint, duration: bigint, resources: ResourceIds | undefined): SlotQuery {
+  return {
+    serviceId: requireText(serviceId, 'service_id'),
+    startSec: seconds(start, 'start_sec'),
+    durationSec: duration === 0n ? null : seconds(duration, 'duration_sec'),
+    staffId: resources?.staffId ?? '',
+    roomId: resources?.roomId ?? '',
+    partySize: Math.max(0, resources?.partySize ?? 0),
+  };
+}
+
+export function wireBooking(b: Booking): WireBooking {
+  const payment: PaymentInformation =
+    b.payment.received === null ? create(PaymentInformationSchema) : parseMessage(PaymentInformationSchema, b.payment.received);
+  payment.prepaymentStatus = PrepaymentStatus[b.payment.prepaymentStatus];
+  if (b.payment.transactionId !== null) payment.paymentTransactionId = b.payment.transactionId;
+  return create(BookingSchema, {
+    bookingId: b.id,
+    slot: {
+      merchantId: b.slot.merchantId,
+      serviceId: b.slot.serviceId,
+      startSec: BigInt(b.slot.startSec),
+      durationSec: BigInt(b.slot.durationSec),
+      availabilityTag: b.availabilityTag,
+      resources: { staffId: b.slot.staffId, roomId: b.slot.roomId, partySize: b.partySize },
+      confirmationMode: b.confirmationMode === 'ASYNCHRONOUS' ? ConfirmationMode.ASYNCHRONOUS : ConfirmationMode.SYNCHRONOUS,
+    },
+    userInformation: {
+      userId: b.user.userId ?? '',
+      givenName: b.user.givenName,
+      familyName: b.user.familyName,
+      telephone: b.user.telephone ?? '',
+      email: b.user.email ?? '',
+      languageCode: b.user.languageCode ?? '',
+    },
+    status: BookingStatus[b.status],
+    paymentInformation: payment,
+    ...(b.offerId !== null ? { offerInfo: { offerId: b.offerId } } : {}),
+  });
+}
+
+export function wireFailure(f: BookingFailure): WireFailure {
+  return create(BookingFailureSchema, {
+    cause: BookingFailure_Cause[f.cause],
+    description: f.description,
+    ...(f.rejectedCardType ? { rejectedCardType: CreditCardType[f.rejectedCardType] } : {}),
+    ...(f.threeDs1 ? { paymentFailure: { threeds1Parameters: f.threeDs1 } } : {}),
+  });
+}
+
+function paymentInput(pi: PaymentInformation | undefined, token: string): PaymentInput | null {
+  if (pi === undefined) return null;
+  const by = pi.paymentProcessedBy;
+  const status = PrepaymentStatus[pi.prepaymentStatus] as DomainPrepayment | 'PREPAYMENT_STATUS_UNSPECIFIED';
+  return {
+    processedBy: by === PaymentInformation_PaymentProcessedBy.PROCESSED_BY_PARTNER ? 'PARTNER' : by === PaymentInformation_PaymentProcessedBy.PROCESSED_BY_GOOGLE ? 'GOOGLE' : null,
+    prepaymentStatus: status === 'PREPAYMENT_STATUS_UNSPECIFIED' ? 'PREPAYMENT_NOT_PROVIDED' : status,
+    transactionId: pi.paymentTransactionId === '' ? null : pi.paymentTransactionId,
+    price: pi.price === undefined || pi.price.currencyCode === '' ? null : { micros: seconds(pi.price.priceMicros, 'price_micros'), currency: pi.price.currencyCode },
+    token: token === '' ? null : token,
+    received: toJson(PaymentInformationSchema, pi, { useProtoFieldName: true }),
+  };
+}
+
+function requireSlot(slot: Slot | undefined): Slot {
+  if (slot === undefined) throw invalid('slot is required');
+  return slot;
+}
+
+export function bookingRoutes(bookings: BookingService, availability: AvailabilityService) {
+  return async function routes(app: FastifyInstance): Promise<void> {
+    app.post('/BatchAvailabilityLookup', async (request, reply) => {
+      const req = parseMessage(BatchAvailabilityLookupRequestSchema, request.body);
+      const merchantId = requireText(req.merchantId, 'merchant_id');
+      const queries = req.slotTime.map((t) => slotQuery(t.serviceId, t.startSec, t.durationSec, t.resourceIds));
+      const open = await availability.lookup(merchantId, queries);
+      return send(reply, BatchAvailabilityLookupResponseSchema, create(BatchAvailabilityLookupResponseSchema, {
+        slotTimeAvailability: req.slotTime.map((slotTime, i) => ({ slotTime, available: (open[i] ?? 0) > 0 })),
+      }));
+    });
+
+    app.post('/CheckAvailability', async (request, reply) => {
+      const req = parseMessage(CheckAvailabilityRequestSchema, request.body);
+      const slot = requireSlot(req.slot);
+      const [count] = await availability.lookup(requireText(slot.merchantId, 'slot.merchant_id'), [slotQuery(slot.serviceId, slot.startSec, slot.durationSec, slot.resources)]);
+      return send(reply, CheckAvailabilityResponseSchema, create(CheckAvailabilityResponseSchema, { slot, countAvailable: Math.max(0, count ?? 0) }));
+    });
+
+    app.post('/CreateBooking', async (request, reply) => {
+      const req = parseMessage(CreateBookingRequestSchema, request.body);
+      const slot = requireSlot(req.slot);
+      const user = req.userInformation;
+      if (user === undefined) throw invalid('user_information is required');
+      if (slot.startSec === 0n) throw invalid('slot.start_sec is required');
+      const params = req.paymentProcessingParameters;
+      const result = await bookings.create(
+        {
+          merchantId: requireText(slot.merchantId, 'slot.merchant_id'),
+          slot: slotQuery(slot.serviceId, slot.startSec, slot.durationSec, slot.resources),
+          partySize: Math.max(0, slot.resources?.partySize ?? 0),
+          user: {
+            userId: user.userId === '' ? null : user.userId,
+            givenName: user.givenName,
+            familyName: user.familyName,
+            telephone: user.telephone === '' ? null : user.telephone,
+            email: user.email === '' ? null : user.email,
+            languageCode: user.languageCode === '' ? null : user.languageCode,
+          },
+          additionalRequest: req.additionalRequest === '' ? null : req.additionalRequest,
+          offerId: req.offerId !== '' ? req.offerId : req.dealId !== '' ? req.dealId : null,
+          leaseId: req.leaseRef?.leaseId ? req.leaseRef.leaseId : null,
+          payment: paymentInput(req.paymentInformation, params?.unparsedPaymentMethodToken || params?.paymentMethodToken || ''),
+          source: 'google',
+        },
+        { scope: 'CreateBooking', token: requireText(req.idempotencyToken, 'idempotency_token'), requestHash: messageHash(CreateBookingRequestSchema, req) },
+      );
+      return send(
+        reply,
+        CreateBookingResponseSchema,
+        create(CreateBookingResponseSchema, 'failure' in result ? { bookingFailure: wireFailure(result.failure) } : { booking: wireBooking(result.booking) }),
+      );
+    });
+
+    app.post('/UpdateBooking', async (request, reply) => {
+      const req = parseMessage(UpdateBookingRequestSchema, request.body);
+      const wire = req.booking;
+      if (wire === undefined) throw invalid('booking is required');
+      const bookingId = requireText(wire.bookingId, 'booking.booking_id');
+      const change: { -readonly [K in keyof BookingChange]: BookingChange[K] } = {};
+      if (wire.status === BookingStatus.CANCELED) change.status = 'CANCELED';
+      else if (wire.status !== BookingStatus.BOOKING_STATUS_UNSPECIFIED) throw invalid(`booking.status can only be set to CANCELED, not ${BookingStatus[wire.status]}`);
+      if (wire.slot !== undefined && change.status === undefined) {
+        if (wire.slot.startSec !== 0n) change.startSec = seconds(wire.slot.startSec, 'slot.start_sec');
+        if (wire.slot.durationSec !== 0n) change.durationSec = seconds(wire.slot.durationSec, 'slot.duration_sec');
+        if ((wire.slot.resources?.partySize ?? 0) > 0) change.partySize = wire.slot.resources!.partySize;
+      }
+      if (Object.keys(change).length === 0) throw invalid('nothing to update: send status CANCELED, or slot.start_sec/duration_sec/resources.party_size');
+      const result = await bookings.update(bookingId, change, 'user');
+      return send(
+        reply,
+        UpdateBookingResponseSchema,
+        create(UpdateBookingResponseSchema, 'failure' in result ? { bookingFailure: wireFailure(result.failure) } : { booking: wireBooking(result.booking) }),
+      );
+    });
+
+    app.post('/GetBookingStatus', async (request, reply) => {
+      const req = parseMessage(GetBookingStatusRequestSchema, request.body);
+      const booking = await bookings.get(requireText(req.bookingId, 'booking_id'));
+      return send(reply, GetBookingStatusResponseSchema, create(GetBookingStatusResponseSchema, {
+        bookingId: booking.id,
+        bookingStatus: BookingStatus[booking.status],
+        prepaymentStatus: PrepaymentStatus[booking.payment.prepaymentStatus],
+      }));
+    });
+
+    app.post('/ListBookings', async (request, reply) => {
+      const req = parseMessage(ListBookingsRequestSchema, request.body);
+      const list = await bookings.upcomingForUser(requireText(req.userId, 'user_id'));
+      return send(reply, ListBookingsResponseSchema, create(ListBookingsResponseSchema, { bookings: list.map(wireBooking) }));
+    });
+
+    app.post('/CreateLease', async (request, reply) => {
+      const req = parseMessage(CreateLeaseRequestSchema, request.body);
+      const lease = req.lease;
+      if (lease === undefined) throw invalid('lease is required');
+      const slot = requireSlot(lease.slot);
+      const result = await bookings.lease(
+        requireText(slot.merchantId, 'lease.slot.merchant_id'),
+        slotQuery(slot.serviceId, slot.startSec, slot.durationSec, slot.resources),
+        Math.max(0, slot.resources?.partySize ?? 0),
+        requireText(lease.userReference, 'lease.user_reference'),
+        lease.leaseExpirationTimeSec === 0n ? null : seconds(lease.leaseExpirationTimeSec, 'lease.lease_expiration_time_sec'),
+        messageHash(CreateLeaseRequestSchema, req),
+      );
+      return send(
+        reply,
+        CreateLeaseResponseSchema,
+        create(
+          CreateLeaseResponseSchema,
+          'failure' in result
+            ? { bookingFailure: wireFailure(result.failure) }
+            : { lease: { ...lease, leaseId: result.lease.id, leaseExpirationTimeSec: BigInt(result.lease.expiresAt) } },
+        ),
+      );
+    });
+  };
+}

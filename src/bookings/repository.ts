@@ -1,0 +1,238 @@
+// Bookings and leases in the store. Rows stay in here; callers get Booking and Lease.
+import type { Selectable } from 'kysely';
+import type { Db, Tx } from '../store/database.js';
+import type { BookingTable, LeaseTable } from '../store/schema.js';
+import { HOLDING_STATUSES, type Booking, type BookingStatus, type Lease, type PrepaymentStatus, type SlotKey } from './model.js';
+
+type Q = Db | Tx;
+
+function keyOf(r: { merchant_id: string; service_id: string; start_sec: number | string; duration_sec: number | string; staff_id: string; room_id: string; slot_party_size: number }): SlotKey {
+  return {
+    merchantId: r.merchant_id,
+    serviceId: r.service_id,
+    startSec: Number(r.start_sec),
+    durationSec: Number(r.duration_sec),
+    staffId: r.staff_id,
+    roomId: r.room_id,
+    partySize: r.slot_party_size,
+  };
+}
+
+function toBooking(r: Selectable<BookingTable>): Booking {
+  return {
+    id: r.id,
+    slot: keyOf(r),
+    availabilityTag: r.availability_tag,
+    partySize: r.party_size,
+    status: r.status as BookingStatus,
+    confirmationMode: r.confirmation_mode,
+    source: r.source,
+    user: { userId: r.user_id, givenName: r.given_name, familyName: r.family_name, telephone: r.telephone, email: r.email, languageCode: r.language_code },
+    additionalRequest: r.additional_request,
+    offerId: r.offer_id,
+    leaseId: r.lease_id,
+    payment: {
+      prepaymentStatus: r.prepayment_status as PrepaymentStatus,
+      transactionId: r.payment_transaction_id,
+      received: r.payment_json === null ? null : (JSON.parse(r.payment_json) as unknown),
+    },
+    canceledBy: r.canceled_by,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    canceledAt: r.canceled_at === null ? null : Number(r.canceled_at),
+  };
+}
+
+function slotColumns(k: SlotKey) {
+  return {
+    merchant_id: k.merchantId,
+    service_id: k.serviceId,
+    start_sec: k.startSec,
+    duration_sec: k.durationSec,
+    staff_id: k.staffId,
+    room_id: k.roomId,
+    slot_party_size: k.partySize,
+  };
+}
+
+export async function insertBooking(trx: Tx, b: Booking): Promise<void> {
+  await trx
+    .insertInto('bookings')
+    .values({
+      id: b.id,
+      ...slotColumns(b.slot),
+      party_size: b.partySize,
+      availability_tag: b.availabilityTag,
+      status: b.status,
+      confirmation_mode: b.confirmationMode,
+      source: b.source,
+      user_id: b.user.userId,
+      given_name: b.user.givenName,
+      family_name: b.user.familyName,
+      telephone: b.user.telephone,
+      email: b.user.email,
+      language_code: b.user.languageCode,
+      additional_request: b.additionalRequest,
+      offer_id: b.offerId,
+      lease_id: b.leaseId,
+      payment_json: b.payment.received === null ? null : JSON.stringify(b.payment.received),
+      prepayment_status: b.payment.prepaymentStatus,
+      payment_transaction_id: b.payment.transactionId,
+      canceled_by: b.canceledBy,
+      created_at: b.createdAt,
+      updated_at: b.updatedAt,
+      canceled_at: b.canceledAt,
+    })
+    .execute();
+}
+
+export async function findBooking(q: Q, id: string): Promise<Booking | null> {
+  const row = await q.selectFrom('bookings').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toBooking(row) : null;
+}
+
+export async function findBookingForUpdate(trx: Tx, dialect: 'sqlite' | 'postgres', id: string): Promise<Booking | null> {
+  let query = trx.selectFrom('bookings').selectAll().where('id', '=', id);
+  if (dialect === 'postgres') query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row ? toBooking(row) : null;
+}
+
+/** Writes a changed booking back (every mutable field). */
+export async function saveBooking(trx: Tx, b: Booking): Promise<void> {
+  await trx
+    .updateTable('bookings')
+    .set({
+      ...slotColumns(b.slot),
+      party_size: b.partySize,
+      availability_tag: b.availabilityTag,
+      status: b.status,
+      prepayment_status: b.payment.prepaymentStatus,
+      payment_transaction_id: b.payment.transactionId,
+      canceled_by: b.canceledBy,
+      updated_at: b.updatedAt,
+      canceled_at: b.canceledAt,
+    })
+    .where('id', '=', b.id)
+    .execute();
+}
+
+/** A user's bookings that hold a spot and end after `since`, at one merchant or at all. */
+export async function holdingBookingsOfUser(q: Q, userId: string, merchantId: string | null, since: number): Promise<Booking[]> {
+  let query = q
+    .selectFrom('bookings')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('status', 'in', [...HOLDING_STATUSES])
+    .where((eb) => eb(eb('start_sec', '+', eb.ref('duration_sec')), '>', since));
+  if (merchantId !== null) query = query.where('merchant_id', '=', merchantId);
+  const rows = await query.orderBy('start_sec').execute();
+  return rows.map(toBooking);
+}
+
+export async function userHasBookings(q: Q, userId: string): Promise<boolean> {
+  const row = await q.selectFrom('bookings').select('id').where('user_id', '=', userId).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+export interface BookingFilter {
+  readonly merchantId: string;
+  readonly serviceId?: string;
+  readonly fromSec?: number;
+  readonly toSec?: number;
+  readonly statuses?: readonly BookingStatus[];
+  readonly limit: number;
+}
+
+export async function listBookings(q: Q, f: BookingFilter): Promise<Booking[]> {
+  let query = q.selectFrom('bookings').selectAll().where('merchant_id', '=', f.merchantId);
+  if (f.serviceId !== undefined) query = query.where('service_id', '=', f.serviceId);
+  if (f.fromSec !== undefined) query = query.where('start_sec', '>=', f.fromSec);
+  if (f.toSec !== undefined) query = query.where('start_sec', '<', f.toSec);
+  if (f.statuses !== undefined && f.statuses.length > 0) query = query.where('status', 'in', [...f.statuses]);
+  const rows = await query.orderBy('start_sec').orderBy('id').limit(f.limit).execute();
+  return rows.map(toBooking);
+}
+
+function toLease(r: Selectable<LeaseTable>): Lease {
+  return {
+    id: r.id,
+    slot: keyOf(r),
+    availabilityTag: r.availability_tag,
+    partySize: r.party_size,
+    userReference: r.user_reference,
+    expiresAt: Number(r.expires_at),
+    bookingId: r.booking_id,
+  };
+}
+
+export async function insertLease(trx: Tx, lease: Lease, now: number): Promise<void> {
+  await trx
+    .insertInto('leases')
+    .values({
+      id: lease.id,
+      ...slotColumns(lease.slot),
+      party_size: lease.partySize,
+      availability_tag: lease.availabilityTag,
+      user_reference: lease.userReference,
+      expires_at: lease.expiresAt,
+      booking_id: null,
+      created_at: now,
+    })
+    .execute();
+}
+
+export async function findLeaseForUpdate(trx: Tx, dialect: 'sqlite' | 'postgres', id: string): Promise<Lease | null> {
+  let query = trx.selectFrom('leases').selectAll().where('id', '=', id);
+  if (dialect === 'postgres') query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row ? toLease(row) : null;
+}
+
+export async function markLeaseUsed(trx: Tx, leaseId: string, bookingId: string): Promise<void> {
+  await trx.updateTable('leases').set({ booking_id: bookingId }).where('id', '=', leaseId).execute();
+}
+
+export async function findOffer(q: Q, merchantId: string, offerId: string) {
+  return q.selectFrom('offers').selectAll().where('merchant_id', '=', merchantId).where('id', '=', offerId).executeTakeFirst();
+}
+
+export interface Offer {
+  readonly id: string;
+  readonly serviceId: string | null;
+  readonly active: boolean;
+  readonly validFromSec: number | null;
+  readonly validUntilSec: number | null;
+  readonly description: string;
+}
+
+export async function listOffers(q: Q, merchantId: string): Promise<Offer[]> {
+  const rows = await q.selectFrom('offers').selectAll().where('merchant_id', '=', merchantId).orderBy('id').execute();
+  return rows.map((r) => ({
+    id: r.id,
+    serviceId: r.service_id,
+    active: r.active === 1,
+    validFromSec: r.valid_from_sec === null ? null : Number(r.valid_from_sec),
+    validUntilSec: r.valid_until_sec === null ? null : Number(r.valid_until_sec),
+    description: r.description,
+  }));
+}
+
+export async function replaceOffers(trx: Tx, merchantId: string, offers: readonly Offer[]): Promise<void> {
+  await trx.deleteFrom('offers').where('merchant_id', '=', merchantId).execute();
+  if (offers.length === 0) return;
+  await trx
+    .insertInto('offers')
+    .values(
+      offers.map((o) => ({
+        merchant_id: merchantId,
+        id: o.id,
+        service_id: o.serviceId,
+        active: o.active ? 1 : 0,
+        valid_from_sec: o.validFromSec,
+        valid_until_sec: o.validUntilSec,
+        description: o.description,
+      })),
+    )
+    .execute();
+}

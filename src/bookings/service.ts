@@ -1,0 +1,355 @@
+// Booking use cases. Capacity is decided under a lock on the slot inside the transaction that
+// writes the booking, so two bookers can never both take the last spot.
+import { randomUUID } from 'node:crypto';
+import { nowSeconds, type Clock } from '../clock.js';
+import { DomainError, invalid } from '../errors.js';
+import { partyFits, slotMatches, type SlotQuery, type StoredSlot } from '../availability/matching.js';
+import * as slots from '../availability/repository.js';
+import type { Service } from '../merchants/model.js';
+import * as merchants from '../merchants/repository.js';
+import type { Store, Tx } from '../store/database.js';
+import { runIdempotent, type IdempotencyKey, type Outcome } from '../store/idempotency.js';
+import type { Booking, BookingFailure, BookingPayment, BookingUser, Lease, PrepaymentStatus } from './model.js';
+import type { PaymentProcessor } from './payments.js';
+import { cancelRefusal, userConflict } from './policy.js';
+import * as repo from './repository.js';
+import { sameSlotKey } from './slot-key.js';
+
+export interface PaymentInput {
+  readonly processedBy: 'GOOGLE' | 'PARTNER' | null;
+  readonly prepaymentStatus: PrepaymentStatus;
+  readonly transactionId: string | null;
+  /** Price Google states for the booking, if any (micros, currency). */
+  readonly price: { readonly micros: number; readonly currency: string } | null;
+  /** Payment token for partner processing. */
+  readonly token: string | null;
+  /** Payment details as received, echoed back. */
+  readonly received: unknown;
+}
+
+export interface CreateBookingCommand {
+  readonly merchantId: string;
+  readonly slot: SlotQuery;
+  readonly partySize: number;
+  readonly user: BookingUser;
+  readonly additionalRequest: string | null;
+  readonly offerId: string | null;
+  readonly leaseId: string | null;
+  readonly payment: PaymentInput | null;
+  readonly source: 'google' | 'merchant';
+}
+
+export interface BookingChange {
+  readonly status?: 'CANCELED';
+  readonly startSec?: number;
+  readonly durationSec?: number;
+  readonly partySize?: number;
+}
+
+export type BookingResult = { readonly booking: Booking; readonly replayed: boolean } | { readonly failure: BookingFailure };
+
+const slotGone = (description: string): { failure: BookingFailure } => ({ failure: { cause: 'SLOT_UNAVAILABLE', description } });
+
+export class BookingService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly payments: PaymentProcessor,
+  ) {}
+
+  private async bookableService(trx: Tx, merchantId: string, serviceId: string): Promise<Service> {
+    if ((await merchants.findMerchant(trx, merchantId)) === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
+    const service = await merchants.findService(trx, merchantId, serviceId);
+    if (service === null) throw new DomainError('UNKNOWN_SERVICE', `unknown service_id "${serviceId}" for merchant "${merchantId}"`);
+    return service;
+  }
+
+  /** Matching slots of the query (the first matching key wins when several do). */
+  private async candidates(trx: Tx, merchantId: string, query: SlotQuery, service: Service): Promise<StoredSlot[]> {
+    const inRange = await slots.slotsInRange(trx, merchantId, [query.serviceId], query.startSec, query.startSec + 1);
+    return inRange.filter((s) => slotMatches(s, query, service.booking));
+  }
+
+  /** Locks the first candidate with an open spot (not counting `except`); null if none has one. */
+  private async takeSpot(trx: Tx, candidates: readonly StoredSlot[], now: number, except: { leaseId?: string; bookingId?: string } = {}): Promise<StoredSlot | null> {
+    for (const candidate of candidates) {
+      const locked = await slots.lockSlot(trx, this.store.dialect, candidate);
+      if (locked === null) continue;
+      if ((await slots.heldOnSlot(trx, locked, now, except)) < locked.spotsTotal) return locked;
+    }
+    return null;
+  }
+
+  async create(command: CreateBookingCommand, key: IdempotencyKey | null): Promise<BookingResult> {
+    const now = nowSeconds(this.clock);
+    const work = (trx: Tx): Promise<Outcome<Booking, BookingFailure>> => this.createIn(trx, command, now);
+    if (key === null) {
+      const outcome = await this.store.transaction(async (trx) => {
+        const result = await work(trx);
+        if ('failure' in result) throw new FailureSignal(result.failure);
+        return result;
+      }).catch((error: unknown) => (error instanceof FailureSignal ? { failure: error.failure } : Promise.reject(error)));
+      return 'failure' in outcome ? outcome : { booking: outcome.ok, replayed: false };
+    }
+    const result = await runIdempotent(this.store, key, now, work);
+    return 'failure' in result ? result : { booking: result.ok, replayed: result.replayed };
+  }
+
+  private async createIn(trx: Tx, command: CreateBookingCommand, now: number): Promise<Outcome<Booking, BookingFailure>> {
+    const { merchantId, slot: query } = command;
+    const service = await this.bookableService(trx, merchantId, query.serviceId);
+    if (!service.booking.enabled) return slotGone('this service takes no bookings');
+    if (query.startSec <= now) return slotGone('the slot has already started');
+    if (command.user.userId !== null) await this.store.lockKey(trx, `booking-user:${command.user.userId}`);
+
+    let lease: Lease | null = null;
+    if (command.leaseId !== null) {
+      lease = await repo.findLeaseForUpdate(trx, this.store.dialect, command.leaseId);
+      if (lease === null || lease.slot.merchantId !== merchantId) throw invalid(`unknown lease_ref "${command.leaseId}"`);
+      if (lease.bookingId !== null || lease.expiresAt <= now) return { failure: { cause: 'LEASE_EXPIRED', description: 'the lease has expired' } };
+      if (lease.slot.serviceId !== query.serviceId || lease.slot.startSec !== query.startSec || (query.durationSec !== null && lease.slot.durationSec !== query.durationSec)) {
+        throw invalid('slot does not match the leased slot');
+      }
+    }
+
+    const candidates = lease !== null ? [{ ...lease.slot, spotsTotal: 0, availabilityTag: lease.availabilityTag }] : await this.candidates(trx, merchantId, query, service);
+    const first = candidates[0];
+    if (first === undefined) return slotGone('no such slot is offered');
+    if (!partyFits(first, command.partySize, service.booking)) return slotGone(`party size ${command.partySize} cannot take this slot`);
+    // Without a party size in the request, the slot's own size (or the service's smallest) is booked.
+    const partySize = command.partySize || first.partySize || service.booking.minPartySize;
+    const existing = command.user.userId === null ? [] : await repo.holdingBookingsOfUser(trx, command.user.userId, merchantId, now);
+    const conflict = userConflict(first, existing, service.booking);
+    if (conflict !== null) return { failure: conflict };
+
+    const taken = await this.takeSpot(trx, candidates, now, lease !== null ? { leaseId: lease.id } : {});
+    if (taken === null) return slotGone('the slot is fully booked');
+    if (command.offerId !== null) {
+      const offer = await repo.findOffer(trx, merchantId, command.offerId);
+      const applies =
+        offer !== undefined &&
+        offer.active === 1 &&
+        (offer.service_id === null || offer.service_id === query.serviceId) &&
+        (offer.valid_from_sec === null || taken.startSec >= Number(offer.valid_from_sec)) &&
+        (offer.valid_until_sec === null || taken.startSec < Number(offer.valid_until_sec));
+      if (!applies) return { failure: { cause: 'OFFER_UNAVAILABLE', description: `offer "${command.offerId}" does not apply to this slot` } };
+    }
+
+    const id = randomUUID();
+    const payment = await this.settle(id, command.payment, service);
+    if ('failure' in payment) return payment;
+    const booking: Booking = {
+      id,
+      slot: taken,
+      availabilityTag: taken.availabilityTag,
+      partySize,
+      status: service.booking.confirmationMode === 'ASYNCHRONOUS' ? 'PENDING_MERCHANT_CONFIRMATION' : 'CONFIRMED',
+      confirmationMode: service.booking.confirmationMode,
+      source: command.source,
+      user: command.user,
+      additionalRequest: command.additionalRequest,
+      offerId: command.offerId,
+      leaseId: lease?.id ?? null,
+      payment: payment.ok,
+      canceledBy: null,
+      createdAt: now,
+      updatedAt: now,
+      canceledAt: null,
+    };
+    await repo.insertBooking(trx, { ...booking, slot: { ...taken } });
+    if (lease !== null) await repo.markLeaseUsed(trx, lease.id, id);
+    return { ok: stripSlot(booking) };
+  }
+
+  /** Charges through the partner's processor when the partner processes the payment. */
+  private async settle(bookingId: string, input: PaymentInput | null, service: Service): Promise<Outcome<BookingPayment, BookingFailure>> {
+    if (input === null) return { ok: { prepaymentStatus: 'PREPAYMENT_NOT_PROVIDED', transactionId: null, received: null } };
+    if (input.processedBy !== 'PARTNER') return { ok: { prepaymentStatus: input.prepaymentStatus, transactionId: input.transactionId, received: input.received } };
+    const price = input.price ?? service.booking.price;
+    if (price === null) return { failure: { cause: 'PAYMENT_OPTION_NOT_VALID', description: 'this service has no price to charge' } };
+    if (input.token === null) return { failure: { cause: 'PAYMENT_ERROR', description: 'payment_processing_parameters carries no payment token' } };
+    const charged = await this.payments.charge({ bookingId, amountMicros: price.micros, currency: price.currency, token: input.token });
+    if (!charged.ok) return { failure: charged.failure };
+    return { ok: { prepaymentStatus: 'PREPAYMENT_PROVIDED', transactionId: charged.transactionId, received: input.received } };
+  }
+
+  async get(bookingId: string, merchantId?: string): Promise<Booking> {
+    const booking = await repo.findBooking(this.store.db, bookingId);
+    if (booking === null || (merchantId !== undefined && booking.slot.merchantId !== merchantId)) throw new DomainError('NOT_FOUND', `unknown booking_id "${bookingId}"`);
+    return booking;
+  }
+
+  /** The user's upcoming bookings that hold a spot; NOT_FOUND for a user we have never seen. */
+  async upcomingForUser(userId: string): Promise<Booking[]> {
+    if (!(await repo.userHasBookings(this.store.db, userId))) throw new DomainError('NOT_FOUND', `unknown user_id "${userId}"`);
+    const now = nowSeconds(this.clock);
+    return (await repo.holdingBookingsOfUser(this.store.db, userId, null, now)).filter((b) => b.slot.startSec >= now);
+  }
+
+  list(filter: repo.BookingFilter): Promise<Booking[]> {
+    return repo.listBookings(this.store.db, filter);
+  }
+
+  /**
+   * Cancels, reschedules or changes the party size. Replaying a change that is already in effect
+   * returns the booking unchanged. `by` is who asks: Google's user or the merchant.
+   */
+  async update(bookingId: string, change: BookingChange, by: 'user' | 'merchant', merchantId?: string): Promise<BookingResult> {
+    const now = nowSeconds(this.clock);
+    return this.inTransaction(async (trx) => {
+      const booking = await this.lockBooking(trx, bookingId, merchantId, by === 'user' ? 'UNKNOWN_BOOKING' : 'NOT_FOUND');
+      const service = await this.bookableService(trx, booking.slot.merchantId, booking.slot.serviceId);
+      if (change.status === 'CANCELED') return this.cancelIn(trx, booking, service, now, by);
+      return this.moveIn(trx, booking, service, change, now);
+    });
+  }
+
+  private async cancelIn(trx: Tx, booking: Booking, service: Service, now: number, by: 'user' | 'merchant'): Promise<Outcome<Booking, BookingFailure>> {
+    if (booking.status === 'CANCELED' && booking.canceledBy === by) return { ok: booking };
+    const refusal = cancelRefusal(booking, service.booking, now, by);
+    if (refusal !== null) return { failure: refusal };
+    let payment = booking.payment;
+    if (payment.prepaymentStatus === 'PREPAYMENT_PROVIDED' && payment.transactionId !== null && isPartnerProcessed(payment.received)) {
+      if (!(await this.payments.refund(payment.transactionId))) return { failure: { cause: 'PAYMENT_ERROR', description: 'the refund was refused' } };
+      payment = { ...payment, prepaymentStatus: 'PREPAYMENT_REFUNDED' };
+    }
+    const canceled: Booking = { ...booking, status: 'CANCELED', canceledBy: by, canceledAt: now, updatedAt: now, payment };
+    await repo.saveBooking(trx, canceled);
+    return { ok: canceled };
+  }
+
+  private async moveIn(trx: Tx, booking: Booking, service: Service, change: BookingChange, now: number): Promise<Outcome<Booking, BookingFailure>> {
+    const target = {
+      startSec: change.startSec ?? booking.slot.startSec,
+      durationSec: change.durationSec ?? booking.slot.durationSec,
+      partySize: change.partySize ?? booking.partySize,
+    };
+    if (target.startSec === booking.slot.startSec && target.durationSec === booking.slot.durationSec && target.partySize === booking.partySize) {
+      return { ok: booking };
+    }
+    if (booking.status !== 'CONFIRMED' && booking.status !== 'PENDING_MERCHANT_CONFIRMATION') return slotGone(`a ${booking.status} booking cannot be changed`);
+    if (target.startSec <= now) return slotGone('the new time has already started');
+    const query: SlotQuery = {
+      serviceId: booking.slot.serviceId,
+      startSec: target.startSec,
+      durationSec: target.durationSec,
+      staffId: booking.slot.staffId,
+      roomId: booking.slot.roomId,
+      partySize: target.partySize,
+    };
+    const candidates = await this.candidates(trx, booking.slot.merchantId, query, service);
+    // Staying on the same slot (a party-size change within it) needs no new spot.
+    const same = candidates.find((c) => sameSlotKey(c, booking.slot));
+    let slot: StoredSlot | null = same ?? null;
+    if (slot === null) {
+      if (candidates.length === 0) return slotGone('no such slot is offered for this party size');
+      const existing = booking.user.userId === null ? [] : (await repo.holdingBookingsOfUser(trx, booking.user.userId, booking.slot.merchantId, now)).filter((b) => b.id !== booking.id);
+      const conflict = userConflict(candidates[0]!, existing, service.booking);
+      if (conflict !== null) return { failure: conflict };
+      slot = await this.takeSpot(trx, candidates, now, { bookingId: booking.id });
+      if (slot === null) return slotGone('the new slot is fully booked');
+    }
+    const moved: Booking = { ...booking, slot: stripSlotKey(slot), availabilityTag: slot.availabilityTag, partySize: target.partySize, updatedAt: now };
+    await repo.saveBooking(trx, moved);
+    return { ok: moved };
+  }
+
+  /** Merchant decisions: confirm or decline a pending booking, mark a no-show. */
+  async decide(bookingId: string, merchantId: string, decision: 'confirm' | 'decline' | 'no_show'): Promise<BookingResult> {
+    const now = nowSeconds(this.clock);
+    return this.inTransaction(async (trx) => {
+      const booking = await this.lockBooking(trx, bookingId, merchantId, 'NOT_FOUND');
+      const from = decision === 'no_show' ? 'CONFIRMED' : 'PENDING_MERCHANT_CONFIRMATION';
+      const to = decision === 'confirm' ? 'CONFIRMED' : decision === 'decline' ? 'DECLINED_BY_MERCHANT' : 'NO_SHOW';
+      if (booking.status === to) return { ok: booking };
+      if (booking.status !== from) throw new DomainError('ILLEGAL_TRANSITION', `cannot ${decision.replace('_', '-')} a ${booking.status} booking; allowed from ${from}`);
+      const decided: Booking = { ...booking, status: to, updatedAt: now };
+      await repo.saveBooking(trx, decided);
+      return { ok: decided };
+    });
+  }
+
+  private async lockBooking(trx: Tx, bookingId: string, merchantId: string | undefined, missing: 'UNKNOWN_BOOKING' | 'NOT_FOUND'): Promise<Booking> {
+    const booking = await repo.findBookingForUpdate(trx, this.store.dialect, bookingId);
+    if (booking === null || (merchantId !== undefined && booking.slot.merchantId !== merchantId)) throw new DomainError(missing, `unknown booking_id "${bookingId}"`);
+    return booking;
+  }
+
+  private async inTransaction(work: (trx: Tx) => Promise<Outcome<Booking, BookingFailure>>): Promise<BookingResult> {
+    try {
+      const result = await this.store.transaction(async (trx) => {
+        const outcome = await work(trx);
+        if ('failure' in outcome) throw new FailureSignal(outcome.failure);
+        return outcome.ok;
+      });
+      return { booking: result, replayed: false };
+    } catch (error) {
+      if (error instanceof FailureSignal) return { failure: error.failure };
+      throw error;
+    }
+  }
+
+  async offers(merchantId: string): Promise<repo.Offer[]> {
+    if ((await merchants.findMerchant(this.store.db, merchantId)) === null) throw new DomainError('NOT_FOUND', `unknown merchant "${merchantId}"`);
+    return repo.listOffers(this.store.db, merchantId);
+  }
+
+  async replaceOffers(merchantId: string, offers: readonly repo.Offer[]): Promise<repo.Offer[]> {
+    const seen = new Set<string>();
+    for (const [i, o] of offers.entries()) {
+      if (!/^[A-Za-z0-9._~:-]{1,100}$/.test(o.id)) throw invalid(`offers[${i}].id must be 1-100 characters of letters, digits and . _ ~ : -`);
+      if (seen.has(o.id)) throw invalid(`offers[${i}].id "${o.id}" appears twice`);
+      seen.add(o.id);
+      if (o.validFromSec !== null && o.validUntilSec !== null && o.validUntilSec <= o.validFromSec) throw invalid(`offers[${i}]: valid_until_sec must be after valid_from_sec`);
+    }
+    await this.store.transaction(async (trx) => {
+      if ((await merchants.findMerchant(trx, merchantId)) === null) throw new DomainError('NOT_FOUND', `unknown merchant "${merchantId}"`);
+      await repo.replaceOffers(trx, merchantId, offers);
+    });
+    return repo.listOffers(this.store.db, merchantId);
+  }
+
+  /** Holds a spot for a while (CreateLease); `userReference` is Google's idempotency key. */
+  async lease(merchantId: string, query: SlotQuery, partySize: number, userReference: string, requestedExpiry: number | null, requestHash: string): Promise<{ lease: Lease } | { failure: BookingFailure }> {
+    const now = nowSeconds(this.clock);
+    const result = await runIdempotent<Lease, BookingFailure>(this.store, { scope: 'CreateLease', token: userReference, requestHash }, now, async (trx) => {
+      const service = await this.bookableService(trx, merchantId, query.serviceId);
+      if (!service.booking.enabled) return slotGone('this service takes no bookings');
+      if (query.startSec <= now) return slotGone('the slot has already started');
+      const candidates = await this.candidates(trx, merchantId, query, service);
+      const taken = await this.takeSpot(trx, candidates, now);
+      if (taken === null) return slotGone(candidates.length === 0 ? 'no such slot is offered' : 'the slot is fully booked');
+      const longest = now + service.booking.maxLeaseSec;
+      const lease: Lease = {
+        id: randomUUID(),
+        slot: stripSlotKey(taken),
+        availabilityTag: taken.availabilityTag,
+        partySize: partySize === 0 ? (taken.partySize || service.booking.minPartySize) : partySize,
+        userReference,
+        expiresAt: requestedExpiry !== null && requestedExpiry > now ? Math.min(requestedExpiry, longest) : longest,
+        bookingId: null,
+      };
+      await repo.insertLease(trx, lease, now);
+      return { ok: lease };
+    });
+    return 'failure' in result ? result : { lease: result.ok };
+  }
+}
+
+class FailureSignal extends Error {
+  constructor(readonly failure: BookingFailure) {
+    super('business failure');
+  }
+}
+
+function stripSlotKey(s: StoredSlot): Booking['slot'] {
+  return { merchantId: s.merchantId, serviceId: s.serviceId, startSec: s.startSec, durationSec: s.durationSec, staffId: s.staffId, roomId: s.roomId, partySize: s.partySize };
+}
+
+function stripSlot(b: Booking): Booking {
+  return { ...b, slot: stripSlotKey(b.slot as StoredSlot) };
+}
+
+function isPartnerProcessed(received: unknown): boolean {
+  return typeof received === 'object' && received !== null && (received as Record<string, unknown>).payment_processed_by === 'PROCESSED_BY_PARTNER';
+}
