@@ -4,7 +4,8 @@ import { Command } from 'commander';
 import { buildApp, buildServices } from './app.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { DEMO_WAITLIST_MERCHANT, DEMO_WAITLIST_SERVICE, seedDemo } from './demo/seed.js';
+import { DEMO_BOOKING_MERCHANT, DEMO_BOOKING_SERVICE, DEMO_WAITLIST_MERCHANT, DEMO_WAITLIST_SERVICE, seedDemo } from './demo/seed.js';
+import { loadTls, TlsFilesError } from './http/tls.js';
 import { createLogger } from './logger.js';
 import { migrateToLatest, openStore } from './store/database.js';
 
@@ -25,10 +26,11 @@ function configFrom(env: NodeJS.ProcessEnv): Config {
 async function serve(options: { demo?: boolean }): Promise<void> {
   const env = { ...process.env };
   const generated: string[] = [];
+  let generatedCredentials: string | null = null;
   if (options.demo) {
     // The demo must work with no configuration; generated secrets are shown once, here, and never logged.
     if (!env.BOOKING_SERVER_CREDENTIALS) {
-      env.BOOKING_SERVER_CREDENTIALS = `google:${randomBytes(12).toString('base64url')}`;
+      env.BOOKING_SERVER_CREDENTIALS = generatedCredentials = `google:${randomBytes(12).toString('base64url')}`;
       generated.push(`Google Basic auth: ${env.BOOKING_SERVER_CREDENTIALS} (generated; set BOOKING_SERVER_CREDENTIALS to choose)`);
     }
     if (!env.ADMIN_TOKEN) {
@@ -38,12 +40,28 @@ async function serve(options: { demo?: boolean }): Promise<void> {
   }
   const config = configFrom(env);
   if (config.credentials.length === 0) fail('configuration error: BOOKING_SERVER_CREDENTIALS is required (user:password, comma-separated for rotation)');
+  if (config.tls) {
+    try {
+      loadTls(config.tls);
+    } catch (error) {
+      if (error instanceof TlsFilesError) fail(`configuration error: ${error.message}`);
+      throw error;
+    }
+  }
   const logger = createLogger(config.logLevel);
-  const store = await openStore(config.database);
+  const store = await openStore(config.database).catch((error: unknown) =>
+    fail(`cannot open the database (DATABASE_URL): ${error instanceof Error ? error.message : String(error)}`, 1),
+  );
   const app = await buildApp(config, { store, logger, clock: systemClock });
-  if (options.demo && (await seedDemo(buildServices(config, store, systemClock)))) logger.info('demo inventory seeded');
+  if (options.demo && (await seedDemo(buildServices(config, store, systemClock), systemClock))) logger.info('demo inventory seeded');
 
   let closing = false;
+  // Requests still in flight when shutdown starts get `Connection: close`: otherwise their keep-alive
+  // connection stays open after the response and app.close() waits for keepAliveTimeout (72 s).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
   const shutdown = (signal: string): void => {
     if (closing) {
       logger.warn({ signal }, 'second signal: exiting now');
@@ -83,9 +101,10 @@ async function serve(options: { demo?: boolean }): Promise<void> {
   ];
   if (options.demo) {
     lines.push(`  Demo waitlist: merchant_id "${DEMO_WAITLIST_MERCHANT}", service_id "${DEMO_WAITLIST_SERVICE}"`);
-    const credentials = env.BOOKING_SERVER_CREDENTIALS?.split(',')[0] ?? 'user:password';
+    lines.push(`  Demo reservations: merchant_id "${DEMO_BOOKING_MERCHANT}", service_id "${DEMO_BOOKING_SERVICE}" (30-minute slots 09:00-16:30 America/New_York, next 30 days)`);
+    // Only a generated pair is shown: credentials the operator configured are never printed.
     lines.push(
-      `  Try: curl -u '${generated.length > 0 ? credentials : 'user:password'}' -d '{"merchant_id":"${DEMO_WAITLIST_MERCHANT}","service_id":"${DEMO_WAITLIST_SERVICE}","party_size":[2,4]}' ${base}${config.pathPrefix}/v3/BatchGetWaitEstimates`,
+      `  Try: curl -u '${generatedCredentials ?? 'user:password'}' -d '{"merchant_id":"${DEMO_WAITLIST_MERCHANT}","service_id":"${DEMO_WAITLIST_SERVICE}","party_size":[2,4]}' ${base}${config.pathPrefix}/v3/BatchGetWaitEstimates`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
