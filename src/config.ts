@@ -7,7 +7,7 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; readonly path: string }
-  | { readonly kind: 'postgres'; readonly url: string };
+  | { readonly kind: 'postgres'; readonly url: string; readonly poolMax: number };
 
 /** SHA-256 of `user:password`; compared in constant time by the Basic-auth check. */
 export type CredentialDigest = Buffer;
@@ -76,7 +76,7 @@ function parseDatabase(env: Env, cwd: string): DatabaseConfig {
     } catch {
       throw new ConfigError('DATABASE_URL', 'is not a valid postgres:// URL');
     }
-    return { kind: 'postgres', url: raw };
+    return { kind: 'postgres', url: raw, poolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000) };
   }
   throw new ConfigError('DATABASE_URL', 'must start with sqlite: or postgres://');
 }

