@@ -1,12 +1,38 @@
 #!/usr/bin/env bash
-# Runs the whole suite: build (the end-to-end tests start the compiled CLI), then node's test
-# runner over an explicit file list (Node 20 finds no .ts tests from a directory or a quoted glob).
+# Runs the whole suite: build (the end-to-end tests start the compiled CLI), start a throwaway
+# PostgreSQL (unless TEST_PG_URL points at one), then node's test runner over an explicit file
+# list (Node 20 finds no .ts tests from a directory or a quoted glob).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run --silent build
+
+pg_pid=""
+cleanup() {
+  if [ -n "$pg_pid" ]; then
+    kill "$pg_pid" 2>/dev/null || true
+    wait "$pg_pid" 2>/dev/null || true
+  fi
+  rm -f "${pg_out:-}"
+}
+trap cleanup EXIT
+
+if [ -z "${TEST_PG_URL:-}" ]; then
+  pg_out=$(mktemp)
+  node --import tsx scripts/test-postgres.ts >"$pg_out" &
+  pg_pid=$!
+  for _ in $(seq 1 600); do
+    if grep -q '^TEST_PG_URL=' "$pg_out"; then break; fi
+    if ! kill -0 "$pg_pid" 2>/dev/null; then echo "the test PostgreSQL did not start" >&2; exit 1; fi
+    sleep 0.1
+  done
+  TEST_PG_URL=$(grep '^TEST_PG_URL=' "$pg_out" | head -1 | cut -d= -f2-)
+  if [ -z "$TEST_PG_URL" ]; then echo "the test PostgreSQL did not start within 60 s" >&2; exit 1; fi
+  export TEST_PG_URL
+fi
+
 if [ "$#" -gt 0 ]; then
   files=("$@")
 else
   mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
 fi
-exec node --import tsx --test --test-concurrency=2 "${files[@]}"
+node --import tsx --test --test-concurrency=2 "${files[@]}"

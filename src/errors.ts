@@ -1,5 +1,5 @@
 // Domain errors with stable codes. The HTTP edge maps each code to a status in one place
-// (src/http/error-mapping.ts); the code list is tested against docs/ERRORS.md.
+// (src/http/error-mapping.ts); errors.test.ts keeps this list and docs/GOOGLE-API.md in step.
 export const ERROR_CODES = {
   INVALID_ARGUMENT: 400,
   UNKNOWN_MERCHANT: 400,
