@@ -77,7 +77,7 @@ export function adminPlugin(deps: AdminDeps) {
       request.principal = principal;
     });
     // Every route with :merchantId in its path is checked against the token's scope here, once.
-    app.addHook('preHandler', async (request) => {
+    app.addHook('preValidation', async (request) => {
       const params = request.params as { merchantId?: string } | undefined;
       if (params?.merchantId !== undefined) assertMerchantAccess(principalOf(request), params.merchantId);
     });

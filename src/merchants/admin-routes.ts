@@ -1,5 +1,6 @@
 // Admin routes for merchants, opening hours, services and tables (/admin/v1/merchants/...).
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
+import { nullableInteger, nullableString } from '../http/nullable.js';
 import { assertRoot, merchantScope } from '../admin/principal.js';
 import { principalOf } from '../admin/plugin.js';
 import { DEFAULT_BOOKING_RULES, type BookingRules } from '../bookings/model.js';
@@ -8,23 +9,23 @@ import type { DiningTable, Merchant, Service } from './model.js';
 import type { OpeningInterval } from './opening-hours.js';
 import { DEFAULT_WAITLIST_RULES, type MerchantInput, type MerchantService } from './service.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
+const Nullable = (options: { maxLength?: number } = {}) => Type.Optional(nullableString(options));
 
 const AddressBody = Type.Object({
-  street_address: Nullable(Type.String()),
-  locality: Nullable(Type.String()),
-  region: Nullable(Type.String()),
-  postal_code: Nullable(Type.String()),
-  country: Nullable(Type.String()),
+  street_address: Nullable(),
+  locality: Nullable(),
+  region: Nullable(),
+  postal_code: Nullable(),
+  country: Nullable(),
 });
 const HoursBody = Type.Array(Type.Object({ day: Type.Integer(), open: Type.String(), close: Type.String() }), { maxItems: 100 });
 const TurnTimesBody = Type.Array(Type.Object({ max_party_size: Type.Integer(), minutes: Type.Integer() }), { minItems: 1, maxItems: 50 });
 const MerchantFields = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   time_zone: Type.String(),
-  telephone: Nullable(Type.String({ maxLength: 50 })),
+  telephone: Nullable({ maxLength: 50 }),
   address: Type.Optional(AddressBody),
-  waitlist_advisement: Nullable(Type.String({ maxLength: 1000 })),
+  waitlist_advisement: Nullable({ maxLength: 1000 }),
   turn_times: Type.Optional(TurnTimesBody),
   opening_hours: Type.Optional(HoursBody),
 };
@@ -36,12 +37,12 @@ const RulesBody = Type.Partial(
     paused: Type.Boolean(),
     min_party_size: Type.Integer(),
     max_party_size: Type.Integer(),
-    max_queue_length: Type.Union([Type.Integer(), Type.Null()]),
+    max_queue_length: nullableInteger(),
     allowed_phone_countries: Type.Array(Type.String(), { maxItems: 250 }),
     supports_additional_request: Type.Boolean(),
     confirmation_mode: Type.Union([Type.Literal('SYNCHRONOUS'), Type.Literal('ASYNCHRONOUS')]),
     walk_in_when_no_wait: Type.Boolean(),
-    max_quoted_wait_minutes: Type.Union([Type.Integer(), Type.Null()]),
+    max_quoted_wait_minutes: nullableInteger(),
   }),
 );
 const BookingBody = Type.Partial(

@@ -2,6 +2,7 @@
 // states. Entries from Google and walk-ins share one representation; only `source` differs.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DomainError, invalid } from '../errors.js';
+import { nullableString } from '../http/nullable.js';
 import { requestHash } from '../store/idempotency.js';
 import type { WaitlistEntry } from './model.js';
 import type { EntryView, WaitlistService } from './service.js';
@@ -51,9 +52,9 @@ const WalkInBody = Type.Object({
   party_size: Type.Integer({ minimum: 1, maximum: 1000 }),
   given_name: Type.String({ maxLength: 100 }),
   family_name: Type.Optional(Type.String({ maxLength: 100 })),
-  telephone: Type.Optional(Type.Union([Type.String({ maxLength: 50 }), Type.Null()])),
-  email: Type.Optional(Type.Union([Type.String({ maxLength: 320 }), Type.Null()])),
-  additional_request: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+  telephone: Type.Optional(nullableString({ maxLength: 50 })),
+  email: Type.Optional(nullableString({ maxLength: 320 })),
+  additional_request: Type.Optional(nullableString({ maxLength: 2000 })),
 });
 
 export const waitlistAdminRoutes =
@@ -124,7 +125,7 @@ export const waitlistAdminRoutes =
       {
         schema: {
           params: Type.Object({ merchantId: Type.String(), entryId: Type.String(), action: Type.String() }),
-          body: Type.Optional(Type.Object({ table_id: Type.Optional(Type.Union([Type.String(), Type.Null()])) })),
+          body: Type.Optional(Type.Object({ table_id: Type.Optional(nullableString()) })),
         },
       },
       async (request) => {

@@ -92,6 +92,22 @@ export async function insertEntry(trx: Tx, e: NewEntry): Promise<boolean> {
   return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
 }
 
+/**
+ * The position at the end of a service's queue: after every entry so far, and the clock's
+ * milliseconds when later. Two joins in one millisecond (or a clock stepped back) must not fall
+ * back to ordering by random id. Call inside the transaction that holds the service's lock.
+ */
+export async function nextQueueSeq(trx: Tx, merchantId: string, serviceId: string, nowMs: number): Promise<number> {
+  const row = await trx
+    .selectFrom('waitlist_entries')
+    .select((eb) => eb.fn.max('queue_seq').as('last'))
+    .where('merchant_id', '=', merchantId)
+    .where('service_id', '=', serviceId)
+    .executeTakeFirst();
+  const last = row?.last === null || row?.last === undefined ? null : Number(row.last);
+  return last === null ? nowMs : Math.max(nowMs, last + 1);
+}
+
 export async function findEntry(q: Q, id: string): Promise<WaitlistEntry | null> {
   const row = await q.selectFrom('waitlist_entries').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? toEntry(row) : null;

@@ -8,7 +8,7 @@ import { isOpenAt } from '../merchants/opening-hours.js';
 import * as merchants from '../merchants/repository.js';
 import type { Db, Store, Tx } from '../store/database.js';
 import { runIdempotent, type IdempotencyKey } from '../store/idempotency.js';
-import { estimateNewParty, estimateQueuedParty, largestServable, type Estimate, type Floor } from './estimator.js';
+import { estimateNewParty, estimateQueuedParty, largestServable, turnSeconds, type Estimate, type Floor } from './estimator.js';
 import type { EntrySource, Guest, WaitlistEntry } from './model.js';
 import * as entries from './repository.js';
 import { joinFailure, offer, type ConfirmationMode, type JoinFailure, type Situation, type WaitlistStatus } from './rules.js';
@@ -118,7 +118,7 @@ export class WaitlistService {
         partySize: command.partySize,
         guest: command.guest,
         additionalRequest: ctx.service.waitlist.supportsAdditionalRequest ? command.additionalRequest : null,
-        queueSeq: this.clock.nowMs(),
+        queueSeq: await entries.nextQueueSeq(trx, command.merchantId, command.serviceId, this.clock.nowMs()),
         now,
       });
       if (!inserted) return { failure: { cause: 'EXISTING_WAITLIST_ENTRY', description: 'this user already has a live waitlist entry' } };
@@ -182,8 +182,10 @@ export class WaitlistService {
     const estimate = estimateQueuedParty(alone, entry.id);
     if (estimate === null) return null;
     // The best fitting table that is free now, if any; a party seated elsewhere is recorded without one.
+    // A table is taken until the turn time of the party at it has run out, as the estimator plans.
+    const { now, turnTimes, seated } = ctx.floor;
     const free = tables.filter((t) => entry.partySize >= t.minSeats && entry.partySize <= t.seats);
-    const occupied = new Set(ctx.floor.seated.filter((s) => s.tableId !== null && s.seatedAt > ctx.floor.now - SEATED_LOOKBACK_SECONDS).map((s) => s.tableId));
+    const occupied = new Set(seated.filter((s) => s.tableId !== null && s.seatedAt + turnSeconds(turnTimes, s.partySize) > now).map((s) => s.tableId));
     return free.find((t) => !occupied.has(t.id))?.id ?? null;
   }
 

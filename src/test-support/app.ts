@@ -1,0 +1,135 @@
+// Test harness: the real app on a real SQLite file in a temp dir, with a clock the test moves by
+// hand. Tests speak HTTP to it through inject() and seed inventory through the real services.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp, buildServices, type Services } from '../app.js';
+import { ManualClock } from '../clock.js';
+import { loadConfig, type Config } from '../config.js';
+import { DEFAULT_WAITLIST_RULES } from '../merchants/service.js';
+import type { DiningTable } from '../merchants/model.js';
+import type { OpeningInterval } from '../merchants/opening-hours.js';
+import { openStore, type Store } from '../store/database.js';
+import type { WaitlistRules } from '../waitlist/rules.js';
+import { createPgDatabase, DIALECTS, type Dialect } from './postgres.js';
+
+export { DIALECTS, type Dialect };
+
+/** Two valid pairs at once, as during a password rotation. */
+export const OLD_PAIR = { user: 'google', password: 'old-password-2025' } as const;
+export const NEW_PAIR = { user: 'google', password: 'new-password-2026' } as const;
+export const ADMIN_TOKEN = 'bootstrap-admin-token-for-tests';
+/** Monday 2026-01-05 12:00 in New York (17:00Z). */
+export const MONDAY_NOON_NY = Date.UTC(2026, 0, 5, 17, 0, 0);
+
+export const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+export const bearer = (token: string): string => `Bearer ${token}`;
+
+export interface TestApp {
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  readonly clock: ManualClock;
+  readonly config: Config;
+  readonly services: Services;
+  /** POST {prefix}/v3/{method} with Google's credentials (the new pair) and a JSON body. */
+  google(method: string, body: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /** A call to /admin/v1 with the bootstrap token unless another is given. */
+  admin(method: InjectOptions['method'], path: string, body?: unknown, token?: string): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly env?: Record<string, string>;
+  readonly nowMs?: number;
+  /** The store under test: a fresh SQLite file (default) or a fresh PostgreSQL database. */
+  readonly dialect?: Dialect;
+}
+
+export async function startApp(options: StartOptions = {}): Promise<TestApp> {
+  const dir = await mkdtemp(join(tmpdir(), 'booking-server-test-'));
+  const pg = options.dialect === 'postgres' ? await createPgDatabase() : null;
+  const config = loadConfig({
+    DATABASE_URL: pg ? pg.url : `sqlite:${join(dir, 'db.sqlite')}`,
+    BOOKING_SERVER_CREDENTIALS: `${OLD_PAIR.user}:${OLD_PAIR.password},${NEW_PAIR.user}:${NEW_PAIR.password}`,
+    ADMIN_TOKEN,
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const store = await openStore(config.database);
+  const clock = new ManualClock(options.nowMs ?? MONDAY_NOON_NY);
+  const app = await buildApp(config, { store, clock });
+  const services = buildServices(config, store, clock);
+  return {
+    app,
+    store,
+    clock,
+    config,
+    services,
+    google: (method, body, headers = {}) =>
+      app.inject({
+        method: 'POST',
+        url: `${config.pathPrefix}/v3/${method}`,
+        headers: { authorization: basic(NEW_PAIR.user, NEW_PAIR.password), 'content-type': 'application/json', ...headers },
+        payload: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    admin: (method, path, body, token = ADMIN_TOKEN) =>
+      app.inject({
+        method,
+        url: `/admin/v1${path}`,
+        headers: { authorization: bearer(token) },
+        ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }),
+      }),
+    close: async () => {
+      await app.close();
+      await store.close();
+      await pg?.drop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const ALL_DAY: OpeningInterval[] = [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, open: '00:00', close: '24:00' }));
+
+export interface MerchantFixture {
+  readonly id: string;
+  readonly serviceId?: string;
+  readonly timeZone?: string;
+  readonly hours?: OpeningInterval[];
+  readonly tables?: DiningTable[];
+  readonly rules?: Partial<WaitlistRules>;
+}
+
+/** A waitlist merchant with one service; by default open all day, with one two-top and one four-top. */
+export async function seedMerchant(services: Services, f: MerchantFixture): Promise<void> {
+  await services.merchants.create({
+    id: f.id,
+    name: `Merchant ${f.id}`,
+    timeZone: f.timeZone ?? 'America/New_York',
+    telephone: null,
+    address: { streetAddress: null, locality: null, region: null, postalCode: null, country: 'US' },
+    waitlistAdvisement: null,
+    openingHours: f.hours ?? ALL_DAY,
+  });
+  await services.merchants.createService({
+    merchantId: f.id,
+    id: f.serviceId ?? 'waitlist',
+    name: 'Waitlist',
+    waitlist: { ...DEFAULT_WAITLIST_RULES, ...f.rules },
+  });
+  await services.merchants.replaceTables(
+    f.id,
+    f.tables ?? [
+      { id: 'two', name: 'Two-top', minSeats: 1, seats: 2 },
+      { id: 'four', name: 'Four-top', minSeats: 3, seats: 4 },
+    ],
+  );
+}
+
+/**
+ * `startApp` bound to one dialect. Test files run their whole body once per dialect:
+ * `for (const dialect of DIALECTS) describe(dialect, () => { const startApp = forDialect(dialect); ... })`.
+ */
+export function forDialect(dialect: Dialect): (options?: StartOptions) => Promise<TestApp> {
+  return (options = {}) => startApp({ ...options, dialect });
+}
