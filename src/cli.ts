@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { DEMO_BOOKING_MERCHANT, DEMO_BOOKING_SERVICE, DEMO_WAITLIST_MERCHANT, DEMO_WAITLIST_SERVICE, seedDemo } from './demo/seed.js';
 import { loadTls, TlsFilesError } from './http/tls.js';
 import { createLogger } from './logger.js';
-import { migrateToLatest, openStore } from './store/database.js';
+import { migrateToLatest, openStore, type StoreOptions } from './store/database.js';
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`booking-server: ${message}\n`);
@@ -21,6 +21,13 @@ function configFrom(env: NodeJS.ProcessEnv): Config {
     if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
     throw error;
   }
+}
+
+/** Opens the store; a path that cannot be opened stops the process with a message naming DATABASE_URL. */
+function openDatabase(config: Config, options?: StoreOptions): ReturnType<typeof openStore> {
+  return openStore(config.database, options).catch((error: unknown) =>
+    fail(`cannot open the database (DATABASE_URL): ${error instanceof Error ? error.message : String(error)}`, 1),
+  );
 }
 
 async function serve(options: { demo?: boolean }): Promise<void> {
@@ -49,9 +56,7 @@ async function serve(options: { demo?: boolean }): Promise<void> {
     }
   }
   const logger = createLogger(config.logLevel);
-  const store = await openStore(config.database).catch((error: unknown) =>
-    fail(`cannot open the database (DATABASE_URL): ${error instanceof Error ? error.message : String(error)}`, 1),
-  );
+  const store = await openDatabase(config, { onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed and was replaced') });
   const app = await buildApp(config, { store, logger, clock: systemClock });
   if (options.demo && (await seedDemo(buildServices(config, store, systemClock), systemClock))) logger.info('demo inventory seeded');
 
@@ -112,7 +117,7 @@ async function serve(options: { demo?: boolean }): Promise<void> {
 
 async function migrate(): Promise<void> {
   const config = configFrom(process.env);
-  const store = await openStore(config.database, { migrate: false });
+  const store = await openDatabase(config, { migrate: false });
   try {
     const applied = await migrateToLatest(store.db);
     process.stdout.write(applied.length === 0 ? 'schema is up to date\n' : `applied: ${applied.join(', ')}\n`);

@@ -3,6 +3,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { invalid } from '../errors.js';
+import { nullableInteger, nullableString } from '../http/nullable.js';
 import { requestHash } from '../store/idempotency.js';
 import { BOOKING_STATUSES, type Booking, type BookingStatus } from './model.js';
 import type { Offer } from './repository.js';
@@ -58,7 +59,6 @@ function reply(res: FastifyReply, result: BookingResult, created = false) {
 
 const MerchantParams = Type.Object({ merchantId: Type.String() });
 const BookingParams = Type.Object({ merchantId: Type.String(), bookingId: Type.String() });
-const Nullable = (t: ReturnType<typeof Type.String>) => Type.Optional(Type.Union([t, Type.Null()]));
 
 export const bookingAdminRoutes =
   (bookings: BookingService): FastifyPluginAsyncTypebox =>
@@ -111,9 +111,9 @@ export const bookingAdminRoutes =
             room_id: Type.Optional(Type.String()),
             given_name: Type.String({ maxLength: 100 }),
             family_name: Type.Optional(Type.String({ maxLength: 100 })),
-            telephone: Nullable(Type.String({ maxLength: 50 })),
-            email: Nullable(Type.String({ maxLength: 320 })),
-            additional_request: Nullable(Type.String({ maxLength: 2000 })),
+            telephone: Type.Optional(nullableString({ maxLength: 50 })),
+            email: Type.Optional(nullableString({ maxLength: 320 })),
+            additional_request: Type.Optional(nullableString({ maxLength: 2000 })),
           }),
         },
       },
@@ -180,10 +180,10 @@ export const bookingAdminRoutes =
             offers: Type.Array(
               Type.Object({
                 id: Type.String(),
-                service_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+                service_id: Type.Optional(nullableString()),
                 active: Type.Optional(Type.Boolean()),
-                valid_from_sec: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
-                valid_until_sec: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+                valid_from_sec: Type.Optional(nullableInteger({ minimum: 0 })),
+                valid_until_sec: Type.Optional(nullableInteger({ minimum: 0 })),
                 description: Type.Optional(Type.String({ maxLength: 1000 })),
               }),
               { maxItems: 1000 },

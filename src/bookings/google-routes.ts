@@ -51,8 +51,15 @@ function slotQuery(serviceId: string, start: bigint, duration: bigint, resources
     durationSec: duration === 0n ? null : seconds(duration, 'duration_sec'),
     staffId: resources?.staffId ?? '',
     roomId: resources?.roomId ?? '',
-    partySize: Math.max(0, resources?.partySize ?? 0),
+    partySize: partySizeOf(resources),
   };
+}
+
+/** The requested party size, 0 when not given; a negative one is a malformed request, not "any size". */
+function partySizeOf(resources: ResourceIds | undefined): number {
+  const size = resources?.partySize ?? 0;
+  if (size < 0) throw invalid(`party_size ${size} must not be negative`);
+  return size;
 }
 
 export function wireBooking(b: Booking): WireBooking {
@@ -173,8 +180,13 @@ export function bookingRoutes(bookings: BookingService, availability: Availabili
       if (wire === undefined) throw invalid('booking is required');
       const bookingId = requireText(wire.bookingId, 'booking.booking_id');
       const change: { -readonly [K in keyof BookingChange]: BookingChange[K] } = {};
+      const moves = wire.slot !== undefined && (wire.slot.startSec !== 0n || wire.slot.durationSec !== 0n || (wire.slot.resources?.partySize ?? 0) !== 0);
       if (wire.status === BookingStatus.CANCELED) change.status = 'CANCELED';
-      else if (wire.status !== BookingStatus.BOOKING_STATUS_UNSPECIFIED) throw invalid(`booking.status can only be set to CANCELED, not ${BookingStatus[wire.status]}`);
+      // A status other than CANCELED next to a slot change is the booking's current status, sent
+      // along with the change; on its own it asks for something UpdateBooking cannot do.
+      else if (wire.status !== BookingStatus.BOOKING_STATUS_UNSPECIFIED && !moves) {
+        throw invalid(`booking.status can only be set to CANCELED, not ${BookingStatus[wire.status]}`);
+      }
       if (wire.slot !== undefined && change.status === undefined) {
         if (wire.slot.startSec !== 0n) change.startSec = seconds(wire.slot.startSec, 'slot.start_sec');
         if (wire.slot.durationSec !== 0n) change.durationSec = seconds(wire.slot.durationSec, 'slot.duration_sec');

@@ -81,8 +81,31 @@ export class BookingService {
   }
 
   async create(command: CreateBookingCommand, key: IdempotencyKey | null): Promise<BookingResult> {
+    // Charges made by attempts that did not commit (an error, a retried transaction) are refunded.
+    const charges: string[] = [];
+    let result: BookingResult;
+    try {
+      result = await this.createOnce(command, key, charges);
+    } catch (error) {
+      await this.refundAll(charges);
+      throw error;
+    }
+    const kept = 'booking' in result && !result.replayed ? result.booking.payment.transactionId : null;
+    await this.refundAll(charges.filter((c) => c !== kept));
+    return result;
+  }
+
+  private async refundAll(transactionIds: readonly string[]): Promise<void> {
+    for (const id of transactionIds) {
+      if (!(await this.payments.refund(id).catch(() => false))) {
+        throw new Error(`payment ${id} was charged for a booking that was not made, and its refund failed`);
+      }
+    }
+  }
+
+  private async createOnce(command: CreateBookingCommand, key: IdempotencyKey | null, charges: string[]): Promise<BookingResult> {
     const now = nowSeconds(this.clock);
-    const work = (trx: Tx): Promise<Outcome<Booking, BookingFailure>> => this.createIn(trx, command, now);
+    const work = (trx: Tx): Promise<Outcome<Booking, BookingFailure>> => this.createIn(trx, command, now, charges);
     if (key === null) {
       const outcome = await this.store.transaction(async (trx) => {
         const result = await work(trx);
@@ -95,7 +118,7 @@ export class BookingService {
     return 'failure' in result ? result : { booking: result.ok, replayed: result.replayed };
   }
 
-  private async createIn(trx: Tx, command: CreateBookingCommand, now: number): Promise<Outcome<Booking, BookingFailure>> {
+  private async createIn(trx: Tx, command: CreateBookingCommand, now: number, charges: string[]): Promise<Outcome<Booking, BookingFailure>> {
     const { merchantId, slot: query } = command;
     const service = await this.bookableService(trx, merchantId, query.serviceId);
     if (!service.booking.enabled) return slotGone('this service takes no bookings');
@@ -136,7 +159,7 @@ export class BookingService {
     }
 
     const id = randomUUID();
-    const payment = await this.settle(id, command.payment, service);
+    const payment = await this.settle(id, command.payment, service, charges);
     if ('failure' in payment) return payment;
     const booking: Booking = {
       id,
@@ -162,7 +185,7 @@ export class BookingService {
   }
 
   /** Charges through the partner's processor when the partner processes the payment. */
-  private async settle(bookingId: string, input: PaymentInput | null, service: Service): Promise<Outcome<BookingPayment, BookingFailure>> {
+  private async settle(bookingId: string, input: PaymentInput | null, service: Service, charges: string[]): Promise<Outcome<BookingPayment, BookingFailure>> {
     if (input === null) return { ok: { prepaymentStatus: 'PREPAYMENT_NOT_PROVIDED', transactionId: null, received: null } };
     if (input.processedBy !== 'PARTNER') return { ok: { prepaymentStatus: input.prepaymentStatus, transactionId: input.transactionId, received: input.received } };
     const price = input.price ?? service.booking.price;
@@ -170,6 +193,7 @@ export class BookingService {
     if (input.token === null) return { failure: { cause: 'PAYMENT_ERROR', description: 'payment_processing_parameters carries no payment token' } };
     const charged = await this.payments.charge({ bookingId, amountMicros: price.micros, currency: price.currency, token: input.token });
     if (!charged.ok) return { failure: charged.failure };
+    charges.push(charged.transactionId);
     return { ok: { prepaymentStatus: 'PREPAYMENT_PROVIDED', transactionId: charged.transactionId, received: input.received } };
   }
 

@@ -1,0 +1,174 @@
+// Never overbook: concurrent bookers, cancellations that free spots, and leases that hold a spot
+// until they expire. Real app, real SQLite file; the demo merchant 1001/12310 (two spots a slot).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { seedDemo } from '../demo/seed.js';
+import { type TestApp, DIALECTS, forDialect } from '../test-support/app.js';
+import { DEMO_M, DEMO_S, adminBookings, book, bookingCause, bookingRequest, failureOf, googleOk, ny, spotsOpen, updateBooking, wireSlot } from '../test-support/bookings.js';
+
+// Every test below runs once on SQLite and once on PostgreSQL (when the suite started one).
+for (const dialect of DIALECTS) {
+  describe(dialect, () => {
+    const startApp = forDialect(dialect);
+
+    const NOW = ny('2026-01-05 12:00');
+
+    let t: TestApp;
+    before(async () => {
+      t = await startApp();
+      await seedDemo(t.services, t.clock);
+    });
+    after(() => t.close());
+
+    /** Bookings the merchant sees on one slot that hold a spot. */
+    const holding = async (start: number) => adminBookings(t, DEMO_M, `?from=${start}&to=${start + 1}&status=CONFIRMED,PENDING_MERCHANT_CONFIRMATION`);
+
+    async function isAvailable(start: number): Promise<boolean> {
+      const body = await googleOk(t, 'BatchAvailabilityLookup', {
+        merchant_id: DEMO_M,
+        slot_time: [{ service_id: DEMO_S, start_sec: String(start), duration_sec: '1800', resource_ids: { party_size: 2 } }],
+      });
+      return body.slot_time_availability[0].available ?? false;
+    }
+
+    /** CreateLease for a demo slot; the response body. */
+    function lease(start: number, userReference: string, expiresAt?: number) {
+      return googleOk(t, 'CreateLease', {
+        lease: { slot: wireSlot({ start }), user_reference: userReference, ...(expiresAt !== undefined ? { lease_expiration_time_sec: String(expiresAt) } : {}) },
+      });
+    }
+
+    /** Tallies the outcomes of CreateBooking responses: status or failure cause. */
+    function tally(bodies: { booking?: { status: string }; booking_failure?: { cause: string } }[]): Record<string, number> {
+      const out: Record<string, number> = {};
+      for (const b of bodies) {
+        const key = b.booking?.status ?? b.booking_failure?.cause ?? 'neither';
+        out[key] = (out[key] ?? 0) + 1;
+      }
+      return out;
+    }
+
+    describe('concurrent bookers', () => {
+      test('200 concurrent CreateBooking for a slot with 2 spots: exactly 2 CONFIRMED, 198 SLOT_UNAVAILABLE', async () => {
+        const start = ny('2026-01-06 09:00');
+        const responses = await Promise.all(Array.from({ length: 200 }, () => t.google('CreateBooking', bookingRequest({ start }))));
+        assert.deepEqual(new Set(responses.map((r) => r.statusCode)), new Set([200]));
+        assert.deepEqual(tally(responses.map((r) => r.json())), { CONFIRMED: 2, SLOT_UNAVAILABLE: 198 });
+        const listed = await adminBookings(t, DEMO_M, `?from=${start}&to=${start + 1}`);
+        assert.equal(listed.length, 2);
+        assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, start), 0);
+        assert.equal(await isAvailable(start), false);
+      });
+
+      test('cancelling frees the spot and a new booking takes it', async () => {
+        const start = ny('2026-01-06 09:30');
+        const first = await book(t, { start });
+        await book(t, { start });
+        assert.equal(await bookingCause(t, { start }), 'SLOT_UNAVAILABLE');
+        await updateBooking(t, { booking_id: first.booking_id, status: 'CANCELED' });
+        assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, start), 1);
+        assert.equal((await book(t, { start })).status, 'CONFIRMED');
+        assert.equal((await holding(start)).length, 2);
+        assert.equal(await bookingCause(t, { start }), 'SLOT_UNAVAILABLE');
+      });
+
+      test('concurrent leases and bookings share the same two spots', async () => {
+        const start = ny('2026-01-06 10:00');
+        const calls = Array.from({ length: 40 }, (_, i) =>
+          i % 2 === 0
+            ? t.google('CreateBooking', bookingRequest({ start }))
+            : t.google('CreateLease', { lease: { slot: wireSlot({ start }), user_reference: `mixed-${i}` } }),
+        );
+        const bodies = (await Promise.all(calls)).map((r) => {
+          assert.equal(r.statusCode, 200, r.body);
+          return r.json();
+        });
+        const winners = bodies.filter((b) => b.booking !== undefined || b.lease !== undefined);
+        assert.equal(winners.length, 2);
+        for (const b of bodies) if (b.booking_failure) assert.equal(b.booking_failure.cause, 'SLOT_UNAVAILABLE');
+        assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, start), 0);
+      });
+
+      test('concurrent reschedules into one slot: only as many as it has spots move; the rest keep their booking', async () => {
+        const target = ny('2026-01-06 10:30');
+        const sources = ['11:00', '11:30', '12:00', '12:30', '13:00', '13:30'].map((h) => ny(`2026-01-06 ${h}`));
+        const booked = await Promise.all(sources.map((start) => book(t, { start })));
+        const results = await Promise.all(booked.map((b) => updateBooking(t, { booking_id: b.booking_id, slot: { start_sec: String(target), duration_sec: '1800' } })));
+        const moved = results.filter((r) => r.booking !== undefined);
+        assert.equal(moved.length, 2);
+        for (const r of results) if (r.booking_failure) assert.equal(failureOf(r).cause, 'SLOT_UNAVAILABLE');
+        assert.equal((await holding(target)).length, 2);
+        const stayed = booked.filter((b) => !moved.some((m) => m.booking.booking_id === b.booking_id));
+        for (const b of stayed) assert.equal((await holding(Number(b.slot.start_sec))).length, 1, 'still on its old slot');
+      });
+    });
+
+    describe('leases', () => {
+      test('a lease holds its spot against other bookers until it expires', async () => {
+        const start = ny('2026-01-07 09:00');
+        const held = await lease(start, 'lease-holds');
+        assert.deepEqual(Object.keys(held), ['lease']);
+        assert.equal(held.lease.user_reference, 'lease-holds');
+        assert.deepEqual(held.lease.slot, wireSlot({ start }));
+        assert.equal(held.lease.lease_expiration_time_sec, String(NOW + 600), 'the service default: 10 minutes');
+        await book(t, { start });
+        assert.equal(await isAvailable(start), false);
+        assert.equal(await bookingCause(t, { start }), 'SLOT_UNAVAILABLE');
+        assert.equal(failureOf(await lease(start, 'lease-too-late')).cause, 'SLOT_UNAVAILABLE');
+
+        t.clock.set((NOW + 600) * 1000);
+        try {
+          assert.equal(await isAvailable(start), true, 'the lease has expired');
+          assert.equal((await book(t, { start })).status, 'CONFIRMED');
+          assert.equal(await bookingCause(t, { start, extra: { lease_ref: { lease_id: held.lease.lease_id } } }), 'LEASE_EXPIRED');
+        } finally {
+          t.clock.set(NOW * 1000);
+        }
+      });
+
+      test('CreateBooking with lease_ref consumes the lease, using its spot even when the slot is otherwise full', async () => {
+        const start = ny('2026-01-07 09:30');
+        const held = await lease(start, 'lease-consumed', NOW + 120);
+        assert.equal(held.lease.lease_expiration_time_sec, String(NOW + 120), 'a shorter expiry than the longest is kept');
+        await book(t, { start });
+        assert.equal(await bookingCause(t, { start }), 'SLOT_UNAVAILABLE');
+        const booking = await book(t, { start, extra: { lease_ref: { lease_id: held.lease.lease_id } } });
+        assert.equal(booking.status, 'CONFIRMED');
+        assert.equal((await holding(start)).length, 2);
+        assert.equal((await holding(start)).find((b) => b.id === booking.booking_id)?.lease_id, held.lease.lease_id);
+        // Consumed: it cannot be used twice, and its expiry no longer frees anything.
+        assert.equal(await bookingCause(t, { start, extra: { lease_ref: { lease_id: held.lease.lease_id } } }), 'LEASE_EXPIRED');
+        t.clock.set((NOW + 3600) * 1000);
+        try {
+          assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, start), 0);
+        } finally {
+          t.clock.set(NOW * 1000);
+        }
+      });
+
+      test('CreateLease is idempotent on user_reference and holds one spot however often it is retried', async () => {
+        const start = ny('2026-01-07 10:00');
+        const first = await t.google('CreateLease', { lease: { slot: wireSlot({ start }), user_reference: 'lease-retried' } });
+        const again = await t.google('CreateLease', { lease: { slot: wireSlot({ start }), user_reference: 'lease-retried' } });
+        assert.equal(again.body, first.body);
+        assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, start), 1);
+      });
+
+      test('lease expiry is capped at the service maximum', async () => {
+        const held = await lease(ny('2026-01-07 10:30'), 'lease-long', NOW + 86_400);
+        assert.equal(held.lease.lease_expiration_time_sec, String(NOW + 600));
+      });
+
+      test('an unknown lease, or a slot that does not match the lease: 400', async () => {
+        const start = ny('2026-01-07 11:00');
+        const unknown = await t.google('CreateBooking', bookingRequest({ start, extra: { lease_ref: { lease_id: 'no-such-lease' } } }));
+        assert.equal(unknown.statusCode, 400);
+        assert.match(unknown.json().error.message, /no-such-lease/);
+        const held = await lease(start, 'lease-mismatch');
+        const mismatch = await t.google('CreateBooking', bookingRequest({ start: ny('2026-01-07 11:30'), extra: { lease_ref: { lease_id: held.lease.lease_id } } }));
+        assert.equal(mismatch.statusCode, 400);
+        assert.match(mismatch.json().error.message, /lease/);
+      });
+    });
+  });
+}
