@@ -4,7 +4,7 @@
 # list (Node 20 finds no .ts tests from a directory or a quoted glob).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npm run --silent build
+npm run --silent build >&2
 
 pg_pid=""
 cleanup() {
@@ -30,9 +30,21 @@ if [ -z "${TEST_PG_URL:-}" ]; then
   export TEST_PG_URL
 fi
 
+# Suites: unit (pure rules, services and HTTP on both databases, end-to-end processes; the
+# default), chaos (crashes and faults), fuzz (bad input). Or an explicit list of files.
+suite=unit
+if [ "${1:-}" = "--suite" ]; then
+  suite=$2
+  shift 2
+fi
 if [ "$#" -gt 0 ]; then
   files=("$@")
 else
-  mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
+  case "$suite" in
+    unit) mapfile -t files < <(find src test/e2e -name '*.test.ts' 2>/dev/null | sort) ;;
+    chaos | fuzz) mapfile -t files < <(find "test/$suite" -name '*.test.ts' 2>/dev/null | sort) ;;
+    *) echo "unknown suite: $suite (unit, chaos or fuzz)" >&2; exit 2 ;;
+  esac
 fi
-node --import tsx --test --test-concurrency=2 "${files[@]}"
+if [ "${#files[@]}" -eq 0 ]; then echo "no test files for suite $suite" >&2; exit 1; fi
+node --import tsx --test --test-reporter=tap --test-concurrency=2 "${files[@]}"

@@ -47,6 +47,19 @@ class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery({ sql: 'begin immediate', parameters: [], query: { kind: 'RawNode' } as never, queryId: { queryId: 'begin' } });
   }
+
+  /**
+   * After some errors (SQLITE_FULL, SQLITE_IOERR) SQLite has already rolled the transaction back;
+   * a second rollback would fail and hide the error that matters.
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.rollbackTransaction(connection);
+    } catch (error) {
+      if (error instanceof Error && /no transaction is active/.test(error.message)) return;
+      throw error;
+    }
+  }
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
