@@ -30,7 +30,8 @@ const pg = new EmbeddedPostgres({
   password,
   persistent: false,
   createPostgresUser: process.getuid?.() === 0,
-  postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=300'],
+  // fsync off keeps the test suite fast; the benchmark (TEST_PG_FSYNC=on) measures durable writes.
+  postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `fsync=${process.env.TEST_PG_FSYNC === 'on' ? 'on' : 'off'}`, '-c', 'max_connections=300'],
   onLog: () => {},
   onError: (message: unknown) => process.stderr.write(`postgres: ${String(message)}\n`),
 });

@@ -6,7 +6,9 @@ import { AdminTokens } from './admin/tokens.js';
 import { adminPlugin } from './admin/plugin.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { installErrorHandler } from './http/error-mapping.js';
+import { DomainError } from './errors.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './http/error-mapping.js';
+import { Metrics } from './http/metrics.js';
 import { readTls, watchTls } from './http/tls.js';
 import { FailureThrottle } from './http/basic-auth.js';
 import { v3Plugin } from './http/v3.js';
@@ -17,6 +19,7 @@ import { WaitlistService } from './waitlist/service.js';
 import { AvailabilityService } from './availability/service.js';
 import { TestPaymentProcessor, type PaymentProcessor } from './bookings/payments.js';
 import { BookingService } from './bookings/service.js';
+import { RtuService } from './rtu/service.js';
 
 export interface AppDeps {
   readonly store: Store;
@@ -24,6 +27,8 @@ export interface AppDeps {
   readonly logger?: Logger;
   /** The partner's payment processor; the test processor when none is given. */
   readonly payments?: PaymentProcessor;
+  /** Shared with the real-time update worker when it runs in the same process. */
+  readonly metrics?: Metrics;
 }
 
 export interface Services {
@@ -32,6 +37,7 @@ export interface Services {
   readonly tokens: AdminTokens;
   readonly availability: AvailabilityService;
   readonly bookings: BookingService;
+  readonly rtu: RtuService;
 }
 
 export function buildServices(config: Config, store: Store, clock: Clock, payments: PaymentProcessor = new TestPaymentProcessor()): Services {
@@ -41,6 +47,7 @@ export function buildServices(config: Config, store: Store, clock: Clock, paymen
     merchants: new MerchantService(store, clock),
     waitlist: new WaitlistService(store, clock),
     tokens: new AdminTokens(store.db, config.adminTokenDigest),
+    rtu: new RtuService(store, clock),
   };
 }
 
@@ -48,6 +55,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.logLevel);
   const services = buildServices(config, deps.store, clock, deps.payments);
+  const metrics = deps.metrics ?? new Metrics(deps.store, clock);
   const app = Fastify({
     loggerInstance: logger,
     // One line per request is written by the onResponse hook below, without URLs or bodies.
@@ -55,12 +63,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     return503OnClosing: true,
+    // Undecodable URLs and requests the HTTP parser rejects get the same JSON error shape as the rest.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     ...(config.tls ? { https: readTls(config.tls) } : {}),
   }) as unknown as FastifyInstance;
 
   app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requestSeconds.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     request.log.info(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
       'request',
     );
   });
@@ -71,6 +84,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     prefix: `${config.pathPrefix}/v3`,
   });
   await app.register(adminPlugin({ ...services, clock }), { prefix: '/admin/v1' });
+  // Prometheus scrapes with the bootstrap admin token (`authorization: Bearer ...`).
+  app.get('/metrics', async (request, reply) => {
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+    const principal = token === undefined ? null : await services.tokens.authenticate(token);
+    if (principal?.kind !== 'root') {
+      reply.header('www-authenticate', 'Bearer realm="booking-server-metrics"');
+      throw new DomainError('UNAUTHENTICATED', 'metrics need the bootstrap admin token');
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
 
   if (config.tls) {
     const tls = config.tls;

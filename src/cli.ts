@@ -1,13 +1,20 @@
-// booking-server: the command line. `serve` runs the server, `migrate` brings the schema up to date.
+// booking-server: the command line. `serve` runs the server, `migrate` brings the schema up to
+// date, `rtu` works and inspects the real-time updates to Google.
 import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
-import { buildApp, buildServices } from './app.js';
+import type { Logger } from 'pino';
+import { buildApp, buildServices, type Services } from './app.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { DEMO_BOOKING_MERCHANT, DEMO_BOOKING_SERVICE, DEMO_WAITLIST_MERCHANT, DEMO_WAITLIST_SERVICE, seedDemo } from './demo/seed.js';
+import { Metrics } from './http/metrics.js';
 import { loadTls, TlsFilesError } from './http/tls.js';
+import { createRtuWorker, type WorkerSetup } from './rtu/setup.js';
+import type { RtuWorker } from './rtu/worker.js';
 import { createLogger } from './logger.js';
-import { migrateToLatest, openStore, type StoreOptions } from './store/database.js';
+import { registerFeedCommands, startDailyFeeds } from './feeds/cli.js';
+import type { FeedScheduler } from './feeds/scheduler.js';
+import { migrateToLatest, openStore, type Store, type StoreOptions } from './store/database.js';
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`booking-server: ${message}\n`);
@@ -57,8 +64,12 @@ async function serve(options: { demo?: boolean }): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const store = await openDatabase(config, { onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed and was replaced') });
-  const app = await buildApp(config, { store, logger, clock: systemClock });
-  if (options.demo && (await seedDemo(buildServices(config, store, systemClock), systemClock))) logger.info('demo inventory seeded');
+  const metrics = new Metrics(store, systemClock);
+  const app = await buildApp(config, { store, logger, clock: systemClock, metrics });
+  const services = buildServices(config, store, systemClock);
+  if (options.demo && (await seedDemo(services, systemClock))) logger.info('demo inventory seeded');
+  const rtu = startRtuWorker(config, store, services, logger, metrics);
+  let feedScheduler: FeedScheduler | null = null;
 
   let closing = false;
   // Requests still in flight when shutdown starts get `Connection: close`: otherwise their keep-alive
@@ -76,6 +87,8 @@ async function serve(options: { demo?: boolean }): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     void app
       .close()
+      .then(() => rtu?.stop())
+      .then(() => feedScheduler?.stop())
       .then(() => store.close())
       .then(() => process.exit(0))
       .catch((error: unknown) => {
@@ -113,6 +126,81 @@ async function serve(options: { demo?: boolean }): Promise<void> {
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+  // FEEDS_DAILY_AT: the daily generate+upload, in the background (docs/FEEDS.md).
+  feedScheduler = startDailyFeeds(config, store, systemClock, logger);
+}
+
+/** Starts the real-time update worker when Google is configured; otherwise says where updates wait. */
+function startRtuWorker(config: Config, store: Store, services: Services, logger: Logger, metrics: Metrics): RtuWorker | null {
+  let setup: WorkerSetup;
+  try {
+    setup = createRtuWorker(config, { store, clock: systemClock, services, log: logger, observer: metrics.observer() });
+  } catch (error) {
+    fail(`configuration error: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (setup.worker === null) {
+    logger.warn(`real-time updates to Google are kept in the outbox, not sent: ${setup.reason} (see docs/REAL-TIME-UPDATES.md)`);
+    return null;
+  }
+  setup.worker.start();
+  logger.info(`real-time updates: delivering to ${setup.target}`);
+  return setup.worker;
+}
+
+async function rtuWork(): Promise<void> {
+  const config = configFrom(process.env);
+  const logger = createLogger(config.logLevel);
+  const store = await openDatabase(config, { onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed and was replaced') });
+  const services = buildServices(config, store, systemClock);
+  const setup = createRtuWorker(config, { store, clock: systemClock, services, log: logger });
+  if (setup.worker === null) {
+    await store.close();
+    fail(`configuration error: cannot deliver real-time updates: ${setup.reason}`);
+  }
+  const worker = setup.worker;
+  worker.start();
+  logger.info(`real-time update worker: delivering to ${setup.target}`);
+  const stop = (): void => {
+    void worker
+      .stop()
+      .then(() => store.close())
+      .then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+async function rtuStatus(): Promise<void> {
+  const config = configFrom(process.env);
+  const store = await openDatabase(config);
+  try {
+    const rtu = buildServices(config, store, systemClock).rtu;
+    const s = await rtu.status();
+    const kinds = Object.entries(s.pendingByKind).map(([k, n]) => `${k} ${n}`).join(', ');
+    process.stdout.write(
+      [
+        `pending: ${s.pending}${kinds ? ` (${kinds})` : ''}`,
+        `oldest pending: ${s.oldestPendingAgeSec === null ? '-' : `${s.oldestPendingAgeSec} s ago`}`,
+        `dead letters: ${s.dead}${s.dead > 0 ? ' (booking-server rtu replay, after fixing the cause)' : ''}`,
+      ].join('\n') + '\n',
+    );
+    for (const d of await rtu.deadLetters(20)) process.stdout.write(`  #${d.id} ${d.kind} ${d.entityKey}: ${d.lastError ?? ''}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+async function rtuReplay(ids: string[]): Promise<void> {
+  const config = configFrom(process.env);
+  const parsed = ids.map((id) => Number(id));
+  if (parsed.some((n) => !Number.isInteger(n) || n < 1)) fail('rtu replay takes dead-letter ids (whole numbers), or none for all');
+  const store = await openDatabase(config);
+  try {
+    const n = await buildServices(config, store, systemClock).rtu.replay(parsed.length > 0 ? parsed : undefined);
+    process.stdout.write(`${n} dead letter(s) queued again\n`);
+  } finally {
+    await store.close();
+  }
 }
 
 async function migrate(): Promise<void> {
@@ -129,5 +217,17 @@ async function migrate(): Promise<void> {
 const program = new Command('booking-server').description("Partner booking server for Google's Actions Center").showHelpAfterError();
 program.command('serve').description('serve the booking server API and the admin API').option('--demo', 'seed the demo inventory into an empty database; generate credentials if none are set').action(serve);
 program.command('migrate').description('apply pending database migrations and exit').action(migrate);
+const rtu = program.command('rtu').description('real-time updates to Google (Maps Booking API)');
+rtu.command('work').description('deliver real-time updates from the outbox (a worker without the HTTP server)').action(rtuWork);
+rtu.command('status').description('show the outbox backlog, the oldest undelivered update and dead letters').action(rtuStatus);
+rtu.command('replay').argument('[ids...]', 'dead-letter ids; all when none').description('queue dead letters again after fixing their cause').action(rtuReplay);
+
+registerFeedCommands(program, {
+  config: () => configFrom(process.env),
+  openStore: (config) => openDatabase(config),
+  logger: (config) => createLogger(config.logLevel),
+  clock: systemClock,
+  fail,
+});
 
 program.parseAsync(process.argv).catch((error: unknown) => fail(error instanceof Error ? (error.stack ?? error.message) : String(error), 1));

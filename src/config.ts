@@ -30,8 +30,47 @@ export interface Config {
     readonly partnerId: string | null;
     readonly serviceAccountFile: string | null;
     readonly apiUrl: string | null;
+    /** OAuth token endpoint override (tests, egress proxies); Google's by default. */
+    readonly tokenUrl: string | null;
+    /** Real-time update calls per minute per process, under Google's 1,500/min project quota. */
+    readonly rtuRatePerMinute: number;
+  };
+  /** Daily feeds (docs/FEEDS.md). */
+  readonly feeds: FeedsConfig;
+}
+
+export interface FeedsConfig {
+  /** Where `serve`'s daily run and `feeds run` write the feed files (FEEDS_DIR). */
+  readonly dir: string;
+  /** Days of availability in the feed (FEEDS_HORIZON_DAYS, 1-90; Google wants at least 30). */
+  readonly horizonDays: number;
+  /** Largest gzip shard in bytes (FEEDS_SHARD_MAX_BYTES; Google's limit is 200 MB). */
+  readonly shardMaxBytes: number;
+  /** UTC time of the daily generate+upload in `serve` (FEEDS_DAILY_AT "HH:MM"); null: off. */
+  readonly dailyAt: { readonly hour: number; readonly minute: number } | null;
+  /** Merchant feed `category` (FEEDS_MERCHANT_CATEGORY). */
+  readonly merchantCategory: string;
+  readonly sftp: {
+    readonly host: string;
+    readonly port: number;
+    /** Google gives one SFTP user (dropbox) per feed type and environment. */
+    readonly usernames: { readonly merchants: string | null; readonly services: string | null; readonly availability: string | null };
+    /** Unencrypted private key (OpenSSH or PEM) whose public half is registered in the Partner Portal. */
+    readonly privateKeyFile: string | null;
+    /** Expected host key, "SHA256:<base64>" as `ssh-keygen -lf` prints it; null: not checked (a warning is logged). */
+    readonly hostKeySha256: string | null;
+    /** Remote directory the files go to; "" is the login directory. */
+    readonly remoteDir: string;
+    /** Tries per file (the first included) before the upload fails. */
+    readonly attempts: number;
+    /** First retry delay; doubled per retry (with jitter), at most 60 s. */
+    readonly retryBaseMs: number;
+    /** Connect and idle timeout. */
+    readonly timeoutMs: number;
   };
 }
+
+export const GOOGLE_SHARD_LIMIT_BYTES = 200_000_000;
 
 export class ConfigError extends Error {
   constructor(
@@ -103,6 +142,60 @@ function parsePrefix(env: Env): string {
   return raw.replace(/\/$/, '');
 }
 
+function parseFeeds(env: Env, cwd: string): FeedsConfig {
+  const dailyRaw = text(env, 'FEEDS_DAILY_AT');
+  let dailyAt: FeedsConfig['dailyAt'] = null;
+  if (dailyRaw !== undefined) {
+    const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(dailyRaw);
+    if (!m) throw new ConfigError('FEEDS_DAILY_AT', `must be a UTC time "HH:MM", got "${dailyRaw}"`);
+    dailyAt = { hour: Number(m[1]), minute: Number(m[2]) };
+  }
+  const keyFile = text(env, 'FEEDS_SFTP_PRIVATE_KEY_FILE');
+  const hostKey = text(env, 'FEEDS_SFTP_HOST_KEY_SHA256') ?? null;
+  if (hostKey !== null && !/^SHA256:[A-Za-z0-9+/]{43}=?$/.test(hostKey)) {
+    throw new ConfigError('FEEDS_SFTP_HOST_KEY_SHA256', 'must look like SHA256:<43 base64 characters>, as `ssh-keygen -lf` prints it');
+  }
+  const feeds: FeedsConfig = {
+    dir: resolve(cwd, text(env, 'FEEDS_DIR') ?? './data/feeds'),
+    horizonDays: integer(env, 'FEEDS_HORIZON_DAYS', 30, 1, 90),
+    shardMaxBytes: integer(env, 'FEEDS_SHARD_MAX_BYTES', GOOGLE_SHARD_LIMIT_BYTES, 1024, GOOGLE_SHARD_LIMIT_BYTES),
+    dailyAt,
+    merchantCategory: text(env, 'FEEDS_MERCHANT_CATEGORY') ?? 'restaurant',
+    sftp: {
+      host: text(env, 'FEEDS_SFTP_HOST') ?? 'partnerupload.google.com',
+      port: integer(env, 'FEEDS_SFTP_PORT', 19321, 1, 65535),
+      usernames: {
+        merchants: text(env, 'FEEDS_SFTP_USER_MERCHANTS') ?? null,
+        services: text(env, 'FEEDS_SFTP_USER_SERVICES') ?? null,
+        availability: text(env, 'FEEDS_SFTP_USER_AVAILABILITY') ?? null,
+      },
+      privateKeyFile: keyFile === undefined ? null : resolve(cwd, keyFile),
+      hostKeySha256: hostKey,
+      remoteDir: (text(env, 'FEEDS_SFTP_DIR') ?? '').replace(/\/+$/, ''),
+      attempts: integer(env, 'FEEDS_SFTP_ATTEMPTS', 5, 1, 100),
+      retryBaseMs: integer(env, 'FEEDS_SFTP_RETRY_BASE_MS', 2000, 1, 600_000),
+      timeoutMs: integer(env, 'FEEDS_SFTP_TIMEOUT_MS', 30_000, 100, 600_000),
+    },
+  };
+  if (dailyAt !== null) {
+    // The daily run uploads: everything it needs must be there when the server starts.
+    const missing = [
+      ['FEEDS_SFTP_PRIVATE_KEY_FILE', feeds.sftp.privateKeyFile],
+      ['FEEDS_SFTP_USER_MERCHANTS', feeds.sftp.usernames.merchants],
+      ['FEEDS_SFTP_USER_SERVICES', feeds.sftp.usernames.services],
+      ['FEEDS_SFTP_USER_AVAILABILITY', feeds.sftp.usernames.availability],
+    ].find(([, value]) => value === null);
+    if (missing) throw new ConfigError(missing[0]!, 'is required when FEEDS_DAILY_AT is set (the daily run uploads the feeds)');
+  }
+  return feeds;
+}
+
+function httpUrl(env: Env, name: string): string | null {
+  const value = text(env, name) ?? null;
+  if (value !== null && !/^https?:\/\/[^\s]+$/.test(value)) throw new ConfigError(name, 'must be an http(s) URL');
+  return value;
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
@@ -144,7 +237,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       partnerId: text(env, 'GOOGLE_PARTNER_ID') ?? null,
       serviceAccountFile: text(env, 'GOOGLE_SERVICE_ACCOUNT_FILE') ?? null,
       apiUrl,
+      tokenUrl: httpUrl(env, 'GOOGLE_TOKEN_URL'),
+      rtuRatePerMinute: integer(env, 'RTU_RATE_PER_MINUTE', 1200, 1, 1500),
     },
+    feeds: parseFeeds(env, cwd),
   };
   return deepFreeze(config);
 }

@@ -2,7 +2,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { nowSeconds, type Clock } from '../clock.js';
-import { DomainError } from '../errors.js';
+import { DomainError, invalid } from '../errors.js';
+import { findIllFormedText } from '../http/well-formed.js';
 import { merchantAdminRoutes } from '../merchants/admin-routes.js';
 import type { MerchantService } from '../merchants/service.js';
 import { waitlistAdminRoutes } from '../waitlist/admin-routes.js';
@@ -10,6 +11,8 @@ import { availabilityAdminRoutes } from '../availability/admin-routes.js';
 import type { AvailabilityService } from '../availability/service.js';
 import { bookingAdminRoutes } from '../bookings/admin-routes.js';
 import type { BookingService } from '../bookings/service.js';
+import { rtuAdminRoutes } from '../rtu/admin-routes.js';
+import type { RtuService } from '../rtu/service.js';
 import type { WaitlistService } from '../waitlist/service.js';
 import { assertMerchantAccess, assertRoot, merchantScope, type Principal } from './principal.js';
 import type { AdminTokenInfo, AdminTokens } from './tokens.js';
@@ -26,6 +29,7 @@ export interface AdminDeps {
   readonly waitlist: WaitlistService;
   readonly availability: AvailabilityService;
   readonly bookings: BookingService;
+  readonly rtu: RtuService;
   readonly clock: Clock;
 }
 
@@ -80,11 +84,23 @@ export function adminPlugin(deps: AdminDeps) {
     app.addHook('preValidation', async (request) => {
       const params = request.params as { merchantId?: string } | undefined;
       if (params?.merchantId !== undefined) assertMerchantAccess(principalOf(request), params.merchantId);
+      // Stored text must come back as sent; text with lone surrogates could not (see http/well-formed.ts).
+      if (findIllFormedText(request.body) !== null) throw invalid('text in the request body must be well-formed Unicode (no lone surrogates)');
+    });
+    // Ajv coerces "Infinity" or "1e309" in a query string or path to Infinity and then skips its
+    // range checks (they only look at finite numbers): refuse such values once validation is done.
+    app.addHook('preHandler', async (request) => {
+      for (const source of [request.query, request.params]) {
+        for (const [name, value] of Object.entries((source ?? {}) as Record<string, unknown>)) {
+          if (typeof value === 'number' && !Number.isFinite(value)) throw invalid(`${name} must be a finite number`);
+        }
+      }
     });
     await app.register(tokenRoutes(deps));
     await app.register(merchantAdminRoutes(deps.merchants));
     await app.register(waitlistAdminRoutes(deps.waitlist));
     await app.register(availabilityAdminRoutes(deps.availability));
     await app.register(bookingAdminRoutes(deps.bookings));
+    await app.register(rtuAdminRoutes(deps.rtu));
   };
 }

@@ -181,3 +181,107 @@ export async function heldOnSlot(trx: Tx, key: SlotKey, now: number, except: { l
   const [b, l] = await Promise.all([bookings.executeTakeFirstOrThrow(), leases.executeTakeFirstOrThrow()]);
   return Number(b.n) + Number(l.n);
 }
+
+/**
+ * Slots of a service starting at or after `fromSec` whose spots_total is not 1: they cannot be
+ * described as recurrences (a recurrence implies one spot per instance).
+ */
+export async function countNonSingleSlots(q: Q, merchantId: string, serviceId: string, fromSec: number): Promise<number> {
+  const row = await q
+    .selectFrom('availability_slots')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('merchant_id', '=', merchantId)
+    .where('service_id', '=', serviceId)
+    .where('start_sec', '>=', fromSec)
+    .where('spots_total', '!=', 1)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Where a keyset page of one service's slots ends: the slot key after the service. */
+export interface SlotCursor {
+  readonly startSec: number;
+  readonly durationSec: number;
+  readonly staffId: string;
+  readonly roomId: string;
+  readonly partySize: number;
+}
+
+/**
+ * One keyset page of a service's slots starting in [fromSec, toSec), after `after` (from the
+ * first when null), in slot key order (start first). Walks the primary key index; for feeds.
+ */
+export async function serviceSlotsAfter(
+  q: Q,
+  merchantId: string,
+  serviceId: string,
+  fromSec: number,
+  toSec: number,
+  after: SlotCursor | null,
+  limit: number,
+): Promise<StoredSlot[]> {
+  // Only the columns that vary: reading a column costs about as much as everything else per row.
+  let query = q
+    .selectFrom('availability_slots')
+    .select(['start_sec', 'duration_sec', 'staff_id', 'room_id', 'party_size', 'spots_total', 'availability_tag'])
+    .where('merchant_id', '=', merchantId)
+    .where('service_id', '=', serviceId)
+    .where('start_sec', '>=', fromSec)
+    .where('start_sec', '<', toSec);
+  if (after !== null) {
+    query = query.where(
+      sql<boolean>`(start_sec, duration_sec, staff_id, room_id, party_size) > (${after.startSec}, ${after.durationSec}, ${after.staffId}, ${after.roomId}, ${after.partySize})`,
+    );
+  }
+  const rows = await query.orderBy('start_sec').orderBy('duration_sec').orderBy('staff_id').orderBy('room_id').orderBy('party_size').limit(limit).execute();
+  return rows.map((r) => toSlot({ ...r, merchant_id: merchantId, service_id: serviceId }));
+}
+
+/** The key heldForMerchants uses: the merchant and the slot. */
+export const heldKey = (k: SlotKey): string => `${k.merchantId}\u0000${slotKeyString(k)}`;
+
+/**
+ * Spots held (bookings in a holding status, leases neither expired nor used at `now`) per slot of
+ * these merchants starting in [fromSec, toSec), keyed by heldKey. The same rule as heldInRange,
+ * for many merchants in two queries.
+ */
+export async function heldForMerchants(q: Q, merchantIds: readonly string[], fromSec: number, toSec: number, now: number): Promise<Map<string, number>> {
+  const held = new Map<string, number>();
+  if (merchantIds.length === 0) return held;
+  const ids = [...merchantIds];
+  const columns = ['merchant_id', 'service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id', 'slot_party_size'] as const;
+  const [booked, leased] = await Promise.all([
+    q
+      .selectFrom('bookings')
+      .select([...columns, sql<number>`count(*)`.as('n')])
+      .where('merchant_id', 'in', ids)
+      .where('start_sec', '>=', fromSec)
+      .where('start_sec', '<', toSec)
+      .where('status', 'in', [...HOLDING_STATUSES])
+      .groupBy([...columns])
+      .execute(),
+    q
+      .selectFrom('leases')
+      .select([...columns, sql<number>`count(*)`.as('n')])
+      .where('merchant_id', 'in', ids)
+      .where('start_sec', '>=', fromSec)
+      .where('start_sec', '<', toSec)
+      .where('booking_id', 'is', null)
+      .where('expires_at', '>', now)
+      .groupBy([...columns])
+      .execute(),
+  ]);
+  for (const r of [...booked, ...leased]) {
+    const key = heldKey({
+      merchantId: r.merchant_id,
+      serviceId: r.service_id,
+      startSec: Number(r.start_sec),
+      durationSec: Number(r.duration_sec),
+      staffId: r.staff_id,
+      roomId: r.room_id,
+      partySize: r.slot_party_size,
+    });
+    held.set(key, (held.get(key) ?? 0) + Number(r.n));
+  }
+  return held;
+}

@@ -18,6 +18,7 @@ import {
 } from './expansion.js';
 import { slotKeyString, slotMatches, type SlotQuery, type StoredSlot } from './matching.js';
 import * as slots from './repository.js';
+import { enqueue } from '../rtu/outbox.js';
 
 /** Longest window one replace may cover; keeps a single transaction bounded. */
 const MAX_WINDOW_SEC = 400 * 86_400;
@@ -102,7 +103,15 @@ export class AvailabilityService {
     await this.store.transaction(async (trx) => {
       const service = await merchants.lockService(trx, this.store.dialect, merchantId, serviceId);
       if (service === null) throw new DomainError('NOT_FOUND', `unknown service "${serviceId}" of merchant "${merchantId}"`);
+      // A recurrence describes one spot per instance (docs/FEEDS.md): other capacities are refused
+      // here rather than sent to Google in a second format for the same service.
+      const multi = service.booking.availabilityFormat === 'recurrence' ? expanded.find((s) => s.spotsTotal !== 1) : undefined;
+      if (multi !== undefined) {
+        throw invalid(`service "${serviceId}" uses booking.availability_format "recurrence", where every slot has spots_total 1 (got ${multi.spotsTotal})`);
+      }
       await slots.replaceWindow(trx, merchantId, serviceId, window, expanded, restricts);
+      // Real-time update: Google replaces the same window with what is stored now.
+      await enqueue(trx, { kind: 'availability', merchantId, serviceId, fromSec: window.beginSec, toSec: window.endSec }, nowSeconds(this.clock));
     });
   }
 

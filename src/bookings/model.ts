@@ -29,7 +29,14 @@ export interface BookingRules {
   /** Longest hold a lease gets, whatever Google asks for. */
   readonly maxLeaseSec: number;
   readonly price: { readonly micros: number; readonly currency: string } | null;
+  /**
+   * How feeds and availability updates describe the service's slots to Google: one entry per slot
+   * (`spots_open`), or recurrences with schedule exceptions (`recurrence`, every slot 1 spot).
+   */
+  readonly availabilityFormat: AvailabilityFormat;
 }
+
+export type AvailabilityFormat = 'spots_open' | 'recurrence';
 
 export const DEFAULT_BOOKING_RULES: BookingRules = {
   enabled: false,
@@ -40,6 +47,7 @@ export const DEFAULT_BOOKING_RULES: BookingRules = {
   userBookingLimit: null,
   maxLeaseSec: 600,
   price: null,
+  availabilityFormat: 'spots_open',
 };
 
 /** Identifies a slot: where, when, how long, with which resources. */

@@ -14,6 +14,7 @@ import type { PaymentProcessor } from './payments.js';
 import { cancelRefusal, userConflict } from './policy.js';
 import * as repo from './repository.js';
 import { sameSlotKey } from './slot-key.js';
+import { enqueue, type BookingField } from '../rtu/outbox.js';
 
 export interface PaymentInput {
   readonly processedBy: 'GOOGLE' | 'PARTNER' | null;
@@ -180,6 +181,7 @@ export class BookingService {
       canceledAt: null,
     };
     await repo.insertBooking(trx, { ...booking, slot: { ...taken } });
+    await changedAvailability(trx, taken, now);
     if (lease !== null) await repo.markLeaseUsed(trx, lease.id, id);
     return { ok: stripSlot(booking) };
   }
@@ -224,7 +226,7 @@ export class BookingService {
       const booking = await this.lockBooking(trx, bookingId, merchantId, by === 'user' ? 'UNKNOWN_BOOKING' : 'NOT_FOUND');
       const service = await this.bookableService(trx, booking.slot.merchantId, booking.slot.serviceId);
       if (change.status === 'CANCELED') return this.cancelIn(trx, booking, service, now, by);
-      return this.moveIn(trx, booking, service, change, now);
+      return this.moveIn(trx, booking, service, change, now, by);
     });
   }
 
@@ -239,10 +241,13 @@ export class BookingService {
     }
     const canceled: Booking = { ...booking, status: 'CANCELED', canceledBy: by, canceledAt: now, updatedAt: now, payment };
     await repo.saveBooking(trx, canceled);
+    await changedAvailability(trx, canceled.slot, now);
+    const fields: BookingField[] = payment.prepaymentStatus !== booking.payment.prepaymentStatus ? ['status', 'paymentInformation.prepaymentStatus'] : ['status'];
+    await notifyGoogle(trx, canceled, fields, by, now);
     return { ok: canceled };
   }
 
-  private async moveIn(trx: Tx, booking: Booking, service: Service, change: BookingChange, now: number): Promise<Outcome<Booking, BookingFailure>> {
+  private async moveIn(trx: Tx, booking: Booking, service: Service, change: BookingChange, now: number, by: 'user' | 'merchant'): Promise<Outcome<Booking, BookingFailure>> {
     const target = {
       startSec: change.startSec ?? booking.slot.startSec,
       durationSec: change.durationSec ?? booking.slot.durationSec,
@@ -275,6 +280,15 @@ export class BookingService {
     }
     const moved: Booking = { ...booking, slot: stripSlotKey(slot), availabilityTag: slot.availabilityTag, partySize: target.partySize, updatedAt: now };
     await repo.saveBooking(trx, moved);
+    if (!sameSlotKey(moved.slot, booking.slot)) {
+      await changedAvailability(trx, booking.slot, now);
+      await changedAvailability(trx, moved.slot, now);
+    }
+    const fields: BookingField[] = [];
+    if (moved.slot.startSec !== booking.slot.startSec) fields.push('startTime');
+    if (moved.slot.durationSec !== booking.slot.durationSec) fields.push('duration');
+    if (moved.partySize !== booking.partySize) fields.push('partySize');
+    await notifyGoogle(trx, moved, fields, by, now);
     return { ok: moved };
   }
 
@@ -289,6 +303,8 @@ export class BookingService {
       if (booking.status !== from) throw new DomainError('ILLEGAL_TRANSITION', `cannot ${decision.replace('_', '-')} a ${booking.status} booking; allowed from ${from}`);
       const decided: Booking = { ...booking, status: to, updatedAt: now };
       await repo.saveBooking(trx, decided);
+      if (decision !== 'confirm') await changedAvailability(trx, decided.slot, now);
+      await notifyGoogle(trx, decided, ['status'], 'merchant', now);
       return { ok: decided };
     });
   }
@@ -354,10 +370,25 @@ export class BookingService {
         bookingId: null,
       };
       await repo.insertLease(trx, lease, now);
+      await changedAvailability(trx, lease.slot, now);
       return { ok: lease };
     });
     return 'failure' in result ? result : { lease: result.ok };
   }
+}
+
+/** Real-time update: the open spots of this slot's day changed (delivered after commit). */
+function changedAvailability(trx: Tx, slot: Booking['slot'], now: number): Promise<void> {
+  return enqueue(trx, { kind: 'availability', merchantId: slot.merchantId, serviceId: slot.serviceId, fromSec: slot.startSec, toSec: slot.startSec + 1 }, now);
+}
+
+/**
+ * Real-time update: Google must hear of changes made on our side to bookings made through Google
+ * (its own calls it knows about; bookings from other channels it never saw).
+ */
+async function notifyGoogle(trx: Tx, booking: Booking, fields: readonly BookingField[], by: 'user' | 'merchant', now: number): Promise<void> {
+  if (by !== 'merchant' || booking.source !== 'google' || fields.length === 0) return;
+  await enqueue(trx, { kind: 'booking', bookingId: booking.id, fields }, now);
 }
 
 class FailureSignal extends Error {

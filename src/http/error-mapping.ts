@@ -1,6 +1,8 @@
 // The one place where errors become HTTP responses. Business failures never come here: they are
 // 200 responses with a failure body. Caller mistakes get 4xx with a message; only our own faults 5xx.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ERROR_CODES } from '../errors.js';
 
 export interface ErrorBody {
@@ -17,6 +19,20 @@ function isStoreUnavailable(error: unknown): boolean {
   return typeof code === 'string' && /^(SQLITE_(FULL|READONLY|BUSY|IOERR|CANTOPEN|LOCKED).*|53\d\d\d|57P0[1-3]|08\d\d\d)$/.test(code);
 }
 
+/**
+ * PostgreSQL refusing a value the caller sent: text with U+0000, which its text type cannot hold
+ * (SQLSTATE 22021, also 22P05), or a number beyond its column type (22003 out of range, e.g.
+ * `?to=1e20` against a bigint; 22P02 when the number only has an exponent form, `1e+21`, for an
+ * integer column). SQLite stores or compares such values as sent; on PostgreSQL it is the caller's
+ * input that cannot be used, so a 400, not a 500. Null when the error is something else.
+ */
+function unstorableInput(error: unknown): string | null {
+  const code = (error as { code?: unknown }).code;
+  if (code === '22021' || code === '22P05') return 'the request holds text the database cannot store (NUL characters, U+0000)';
+  if (code === '22003' || code === '22P02') return 'a number in the request is out of range';
+  return null;
+}
+
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
     if (error instanceof DomainError) {
@@ -29,6 +45,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       const code = (error as FastifyError).validation ? 'INVALID_ARGUMENT' : ((error as FastifyError).code ?? 'BAD_REQUEST');
       return reply.status(status).send(errorBody(status, code, error.message));
     }
+    const unstorable = unstorableInput(error);
+    if (unstorable !== null) return reply.status(400).send(errorBody(400, 'INVALID_ARGUMENT', unstorable));
     if (isStoreUnavailable(error)) {
       request.log.error({ err: error }, 'store unavailable');
       reply.header('retry-after', 5);
@@ -40,4 +58,33 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(errorBody(404, 'NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`));
   });
+}
+
+/**
+ * Fastify's `frameworkErrors`: a URL the router cannot decode (`/v3/%`) or a path parameter over
+ * the length limit. Without it Fastify answers in its own body shape, not ours.
+ */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  void reply.status(status).send(errorBody(status, error.code ?? 'BAD_REQUEST', error.message));
+}
+
+/**
+ * Fastify's `clientErrorHandler`: requests Node's HTTP parser rejects before any route sees them
+ * (malformed request line or headers, headers over the size limit, request timeout). Written to the
+ * socket in our error shape, as Fastify's default does in its own.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message]: [number, string, string] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'HEADERS_TOO_LARGE', 'the request headers are too large']
+        : [400, 'BAD_REQUEST', 'malformed HTTP request'];
+  const body = JSON.stringify(errorBody(status, code, message));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
 }

@@ -129,6 +129,7 @@ for (const dialect of DIALECTS) {
           confirmation_mode: 'SYNCHRONOUS',
           walk_in_when_no_wait: false,
           max_quoted_wait_minutes: null,
+          call_merchant_above_max_party_size: false,
         });
         assert.deepEqual((await t.admin('GET', '/merchants/svc/services/dinner')).json(), body);
         assert.deepEqual((await t.admin('GET', '/merchants/svc/services')).json(), { services: [body] });

@@ -43,6 +43,7 @@ const RulesBody = Type.Partial(
     confirmation_mode: Type.Union([Type.Literal('SYNCHRONOUS'), Type.Literal('ASYNCHRONOUS')]),
     walk_in_when_no_wait: Type.Boolean(),
     max_quoted_wait_minutes: nullableInteger(),
+    call_merchant_above_max_party_size: Type.Boolean(),
   }),
 );
 const BookingBody = Type.Partial(
@@ -55,6 +56,7 @@ const BookingBody = Type.Partial(
     user_booking_limit: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
     max_lease_sec: Type.Integer({ minimum: 1, maximum: 86_400 }),
     price: Type.Union([Type.Object({ price_micros: Type.Integer({ minimum: 0 }), currency_code: Type.String({ pattern: '^[A-Z]{3}$' }) }), Type.Null()]),
+    availability_format: Type.Union([Type.Literal('spots_open'), Type.Literal('recurrence')]),
   }),
 );
 const ServiceBody = Type.Object({
@@ -114,6 +116,7 @@ export function serviceJson(s: Service) {
       confirmation_mode: w.confirmationMode,
       walk_in_when_no_wait: w.walkInWhenNoWait,
       max_quoted_wait_minutes: w.maxQuotedWaitMinutes,
+      call_merchant_above_max_party_size: w.callMerchantAboveMaxPartySize,
     },
     booking: {
       enabled: b.enabled,
@@ -124,6 +127,7 @@ export function serviceJson(s: Service) {
       user_booking_limit: b.userBookingLimit,
       max_lease_sec: b.maxLeaseSec,
       price: b.price === null ? null : { price_micros: b.price.micros, currency_code: b.price.currency },
+      availability_format: b.availabilityFormat,
     },
   };
 }
@@ -176,6 +180,7 @@ function mergeRules(body: Static<typeof RulesBody> | undefined, current: Waitlis
     confirmationMode: b.confirmation_mode ?? current.confirmationMode,
     walkInWhenNoWait: b.walk_in_when_no_wait ?? current.walkInWhenNoWait,
     maxQuotedWaitMinutes: b.max_quoted_wait_minutes !== undefined ? b.max_quoted_wait_minutes : current.maxQuotedWaitMinutes,
+    callMerchantAboveMaxPartySize: b.call_merchant_above_max_party_size ?? current.callMerchantAboveMaxPartySize,
   };
 }
 
@@ -190,6 +195,7 @@ function mergeBooking(body: Static<typeof BookingBody> | undefined, current: Boo
     userBookingLimit: b.user_booking_limit !== undefined ? b.user_booking_limit : current.userBookingLimit,
     maxLeaseSec: b.max_lease_sec ?? current.maxLeaseSec,
     price: b.price === undefined ? current.price : b.price === null ? null : { micros: b.price.price_micros, currency: b.price.currency_code },
+    availabilityFormat: b.availability_format ?? current.availabilityFormat,
   };
 }
 

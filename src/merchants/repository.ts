@@ -47,6 +47,7 @@ function toService(row: Selectable<ServiceTable>): Service {
       confirmationMode: row.confirmation_mode,
       walkInWhenNoWait: row.walk_in_when_no_wait === 1,
       maxQuotedWaitMinutes: row.max_quoted_wait_minutes,
+      callMerchantAboveMaxPartySize: row.call_merchant_above_max_party_size === 1,
     },
     booking: {
       enabled: row.booking_enabled === 1,
@@ -57,6 +58,7 @@ function toService(row: Selectable<ServiceTable>): Service {
       userBookingLimit: row.user_booking_limit,
       maxLeaseSec: row.max_lease_sec,
       price: row.price_micros === null || row.currency_code === null ? null : { micros: Number(row.price_micros), currency: row.currency_code },
+      availabilityFormat: row.availability_format,
     },
   };
 }
@@ -79,6 +81,45 @@ export async function listMerchants(q: Q, onlyId: string | null): Promise<Mercha
   const ids = await query.execute();
   const merchants = await Promise.all(ids.map((r) => findMerchant(q, r.id)));
   return merchants.filter((m): m is Merchant => m !== null);
+}
+
+/** One keyset page of merchants: ids after `afterId` (from the first when null), ascending. For feeds. */
+export async function merchantsAfter(q: Q, afterId: string | null, limit: number): Promise<Merchant[]> {
+  let query = q.selectFrom('merchants').selectAll().orderBy('id').limit(limit);
+  if (afterId !== null) query = query.where('id', '>', afterId);
+  const rows = await query.execute();
+  if (rows.length === 0) return [];
+  const hours = await q
+    .selectFrom('opening_hours')
+    .select(['merchant_id', 'day', 'open', 'close'])
+    .where(
+      'merchant_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .orderBy('merchant_id')
+    .orderBy('position')
+    .execute();
+  const byMerchant = new Map<string, OpeningInterval[]>();
+  for (const h of hours) {
+    const list = byMerchant.get(h.merchant_id) ?? [];
+    list.push({ day: h.day, open: h.open, close: h.close });
+    byMerchant.set(h.merchant_id, list);
+  }
+  return rows.map((r) => toMerchant(r, byMerchant.get(r.id) ?? []));
+}
+
+/** The services of these merchants, by merchant then service id. For feeds. */
+export async function servicesOfMerchants(q: Q, merchantIds: readonly string[]): Promise<Service[]> {
+  if (merchantIds.length === 0) return [];
+  const rows = await q
+    .selectFrom('services')
+    .selectAll()
+    .where('merchant_id', 'in', [...merchantIds])
+    .orderBy('merchant_id')
+    .orderBy('id')
+    .execute();
+  return rows.map(toService);
 }
 
 export interface MerchantWrite {
@@ -190,6 +231,8 @@ function serviceColumns(s: ServiceWrite) {
     max_lease_sec: b.maxLeaseSec,
     price_micros: b.price?.micros ?? null,
     currency_code: b.price?.currency ?? null,
+    availability_format: b.availabilityFormat,
+    call_merchant_above_max_party_size: w.callMerchantAboveMaxPartySize ? 1 : 0,
   };
 }
 

@@ -8,6 +8,7 @@ import { DEFAULT_TURN_TIMES, type TurnTime } from '../waitlist/estimator.js';
 import type { WaitlistRules } from '../waitlist/rules.js';
 import type { DiningTable, Merchant, Service } from './model.js';
 import { isValidTimeZone, validateOpeningIntervals, type OpeningInterval } from './opening-hours.js';
+import { countNonSingleSlots } from '../availability/repository.js';
 import * as repo from './repository.js';
 
 const ID = /^[A-Za-z0-9._~:-]{1,100}$/;
@@ -23,6 +24,7 @@ export const DEFAULT_WAITLIST_RULES: WaitlistRules = {
   confirmationMode: 'SYNCHRONOUS',
   walkInWhenNoWait: false,
   maxQuotedWaitMinutes: null,
+  callMerchantAboveMaxPartySize: false,
 };
 
 function checkId(id: string, what: string): void {
@@ -151,6 +153,13 @@ export class MerchantService {
       if (next.name.trim() === '') throw invalid('name is required');
       checkRules(next.waitlist);
       if (next.booking) checkBookingRules(next.booking);
+      if (next.booking?.availabilityFormat === 'recurrence' && current.booking.availabilityFormat !== 'recurrence') {
+        // Recurrences carry one spot per instance: upcoming slots with other capacities cannot be described.
+        const blocking = await countNonSingleSlots(trx, merchantId, serviceId, nowSeconds(this.clock));
+        if (blocking > 0) {
+          throw invalid(`booking.availability_format "recurrence" needs spots_total 1 on every slot; ${blocking} upcoming slot(s) of this service have another capacity`);
+        }
+      }
       await repo.updateService(trx, next, nowSeconds(this.clock));
     });
     return this.getService(merchantId, serviceId);

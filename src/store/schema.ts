@@ -57,6 +57,10 @@ export interface ServiceTable {
   max_lease_sec: Generated<number>;
   price_micros: number | null;
   currency_code: string | null;
+  /** How feeds and real-time updates describe this service's slots (migration 0004). */
+  availability_format: Generated<'spots_open' | 'recurrence'>;
+  /** Waitlist: tell parties above max_party_size to call the merchant (feed `above_max_party_size_options`). */
+  call_merchant_above_max_party_size: Generated<Flag>;
 }
 
 export interface DiningTableTable {
@@ -175,6 +179,22 @@ export interface OfferTable {
   description: string;
 }
 
+export interface OutboxTable {
+  id: Generated<number>;
+  kind: 'booking' | 'availability';
+  /** Rows of one entity are delivered in id order, by one worker at a time. */
+  entity_key: string;
+  payload: string;
+  status: 'pending' | 'done' | 'dead';
+  attempts: number;
+  available_at: number;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
 export interface Database {
   merchants: MerchantTable;
   opening_hours: OpeningHoursTable;
@@ -187,6 +207,17 @@ export interface Database {
   bookings: BookingTable;
   leases: LeaseTable;
   offers: OfferTable;
+  outbox: OutboxTable;
+  feed_runs: FeedRunTable;
+}
+
+/** One row per scheduled daily feed run (UTC date), claimed by the replica that runs it. */
+export interface FeedRunTable {
+  run_date: string;
+  claimed_by: string;
+  claimed_at: number;
+  finished_at: number | null;
+  outcome: string | null;
 }
 
 export type { Generated };

@@ -49,10 +49,18 @@ export const DEFAULT_TURN_TIMES: readonly TurnTime[] = [
   { maxPartySize: 1000, minutes: 90 },
 ];
 
+/**
+ * The turn time of the smallest band that takes the party, else of the largest band. One pass, no
+ * copy: it runs for every queued party of every estimate (it used to sort a copy each time).
+ */
 export function turnSeconds(turnTimes: readonly TurnTime[], partySize: number): number {
-  const sorted = [...turnTimes].sort((a, b) => a.maxPartySize - b.maxPartySize);
-  const match = sorted.find((t) => partySize <= t.maxPartySize) ?? sorted[sorted.length - 1];
-  return (match?.minutes ?? 60) * 60;
+  let match: TurnTime | undefined;
+  let largest: TurnTime | undefined;
+  for (const t of turnTimes) {
+    if (partySize <= t.maxPartySize && (match === undefined || t.maxPartySize < match.maxPartySize)) match = t;
+    if (largest === undefined || t.maxPartySize >= largest.maxPartySize) largest = t;
+  }
+  return ((match ?? largest)?.minutes ?? 60) * 60;
 }
 
 export function fits(table: TableSpec, partySize: number): boolean {

@@ -149,8 +149,21 @@ export async function activeQueue(q: Q, merchantId: string, serviceId: string): 
   return rows.map(toEntry);
 }
 
-export function toQueuedParties(entries: readonly WaitlistEntry[]): QueuedParty[] {
-  return entries.map((e) => ({ id: e.id, partySize: e.partySize }));
+/**
+ * The queue as the estimator needs it (id and party size, in queue order): what every estimate,
+ * join and entry read loads, so it does not build whole entries (23 columns) per queued party.
+ */
+export async function queuedParties(q: Q, merchantId: string, serviceId: string): Promise<QueuedParty[]> {
+  const rows = await q
+    .selectFrom('waitlist_entries')
+    .select(['id', 'party_size'])
+    .where('merchant_id', '=', merchantId)
+    .where('service_id', '=', serviceId)
+    .where('state', 'in', [...ACTIVE_STATES])
+    .orderBy('queue_seq')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, partySize: r.party_size }));
 }
 
 /** Parties seated at this merchant since `since` (they may still hold a table). */

@@ -18,6 +18,8 @@ export interface WaitlistRules {
   readonly walkInWhenNoWait: boolean;
   /** Party sizes whose wait is longer are not offered. */
   readonly maxQuotedWaitMinutes: number | null;
+  /** Google tells parties above maxPartySize to call the merchant (service feed `above_max_party_size_options`). */
+  readonly callMerchantAboveMaxPartySize: boolean;
 }
 
 export type WaitlistStatus = 'OPEN' | 'CLOSED_NO_WAIT' | 'CLOSED_OTHER';

@@ -62,10 +62,10 @@ export class WaitlistService {
     const now = nowSeconds(this.clock);
     const [tables, queue, seated] = await Promise.all([
       merchants.listTables(q, merchantId),
-      entries.activeQueue(q, merchantId, serviceId),
+      entries.queuedParties(q, merchantId, serviceId),
       entries.seatedSince(q, merchantId, now - SEATED_LOOKBACK_SECONDS),
     ]);
-    const floor: Floor = { now, tables, turnTimes: merchant.turnTimes, seated, queue: entries.toQueuedParties(queue) };
+    const floor: Floor = { now, tables, turnTimes: merchant.turnTimes, seated, queue };
     return {
       merchant,
       service: svc,

@@ -2,8 +2,12 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-waitlist.js';
 import * as m0002 from './0002-bookings.js';
+import * as m0003 from './0003-outbox.js';
+import * as m0004 from './0004-feeds.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-waitlist': m0001,
   '0002-bookings': m0002,
+  '0003-outbox': m0003,
+  '0004-feeds': m0004,
 };

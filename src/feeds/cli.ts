@@ -1,0 +1,129 @@
+// `booking-server feeds generate|upload|run`, and the daily run `serve` schedules.
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Store } from '../store/database.js';
+import { generateFeeds, summaryLine, type Progress } from './generate.js';
+import { TtyProgress } from './progress.js';
+import { FeedScheduler } from './scheduler.js';
+import { uploadFeeds, type UploadedFile } from './upload.js';
+
+export interface CliSupport {
+  readonly config: () => Config;
+  readonly openStore: (config: Config) => Promise<Store>;
+  readonly logger: (config: Config) => Logger;
+  readonly clock: Clock;
+  readonly fail: (message: string, code?: number) => never;
+}
+
+export function uploadLine(files: readonly UploadedFile[]): string {
+  if (files.length === 0) return 'feeds upload: nothing to upload';
+  const bytes = files.reduce((n, f) => n + f.bytes, 0);
+  const retried = files.filter((f) => f.attempts > 1).length;
+  return `feeds uploaded: ${files.length} file${files.length === 1 ? '' : 's'} (${(bytes / 1_000_000).toFixed(1)} MB)${retried > 0 ? `, ${retried} after retries` : ''}`;
+}
+
+/** Generate into config.feeds.dir, then upload everything waiting there: the daily run. */
+export async function generateAndUpload(config: Config, store: Store, clock: Clock, logger: Logger, signal: AbortSignal): Promise<string> {
+  const summary = await generateFeeds({ store, clock, config: config.feeds, outDir: config.feeds.dir, signal });
+  logger.info({ feeds: summary.feeds.map((f) => ({ kind: f.kind, records: f.records, shards: f.files.length })) }, summaryLine(summary));
+  const uploaded = await uploadFeeds({ dir: config.feeds.dir, sftp: config.feeds.sftp, logger, signal });
+  return `${summaryLine(summary)}; ${uploadLine(uploaded)}`;
+}
+
+/** The scheduler `serve` runs when FEEDS_DAILY_AT is set; null otherwise. */
+export function startDailyFeeds(config: Config, store: Store, clock: Clock, logger: Logger): FeedScheduler | null {
+  const at = config.feeds.dailyAt;
+  if (at === null) return null;
+  const scheduler = new FeedScheduler({ store, clock, at, logger, run: (signal) => generateAndUpload(config, store, clock, logger, signal) });
+  scheduler.start();
+  logger.info({ at: `${String(at.hour).padStart(2, '0')}:${String(at.minute).padStart(2, '0')} UTC` }, 'daily feeds scheduled');
+  return scheduler;
+}
+
+/** Ctrl-C aborts the work (temporary files are removed) instead of killing the process mid-write. */
+function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+export function registerFeedCommands(program: Command, s: CliSupport): void {
+  const feeds = program.command('feeds').description("daily feeds for Google's Actions Center: merchants, services, availability");
+
+  feeds
+    .command('generate')
+    .description('write the merchant, service and availability feeds (gzip JSON shards) into a directory')
+    .option('--out <dir>', 'output directory (default: FEEDS_DIR)')
+    .option('--horizon-days <days>', 'days of availability, 1-90 (default: FEEDS_HORIZON_DAYS)')
+    .action(async (options: { out?: string; horizonDays?: string }) => {
+      const config = s.config();
+      const horizonDays = options.horizonDays === undefined ? undefined : Number(options.horizonDays);
+      if (horizonDays !== undefined && !(Number.isInteger(horizonDays) && horizonDays >= 1 && horizonDays <= 90)) {
+        s.fail('--horizon-days must be a whole number from 1 to 90');
+      }
+      const store = await s.openStore(config);
+      const progress: Progress | undefined = process.stderr.isTTY ? new TtyProgress(process.stderr) : undefined;
+      const { signal, dispose } = abortOnSignals();
+      try {
+        const summary = await generateFeeds({
+          store,
+          clock: s.clock,
+          config: config.feeds,
+          outDir: options.out ?? config.feeds.dir,
+          ...(horizonDays !== undefined ? { horizonDays } : {}),
+          ...(progress ? { progress, countSlots: true } : {}),
+          signal,
+        });
+        process.stdout.write(`${summaryLine(summary)}\n`);
+      } catch (error) {
+        s.fail(`feeds generate: ${(error as Error).message}`, 1);
+      } finally {
+        dispose();
+        await store.close();
+      }
+    });
+
+  feeds
+    .command('upload')
+    .description("upload the feed files waiting in a directory to Google's SFTP dropboxes")
+    .option('--dir <dir>', 'directory with the feed files (default: FEEDS_DIR)')
+    .action(async (options: { dir?: string }) => {
+      const config = s.config();
+      const { signal, dispose } = abortOnSignals();
+      try {
+        const uploaded = await uploadFeeds({ dir: options.dir ?? config.feeds.dir, sftp: config.feeds.sftp, logger: s.logger(config), signal });
+        process.stdout.write(`${uploadLine(uploaded)}\n`);
+      } catch (error) {
+        s.fail(`feeds upload: ${(error as Error).message}`, 1);
+      } finally {
+        dispose();
+      }
+    });
+
+  feeds
+    .command('run')
+    .description('generate into FEEDS_DIR, then upload: what `serve` does daily with FEEDS_DAILY_AT (for cron)')
+    .action(async () => {
+      const config = s.config();
+      const store = await s.openStore(config);
+      const { signal, dispose } = abortOnSignals();
+      try {
+        process.stdout.write(`${await generateAndUpload(config, store, s.clock, s.logger(config), signal)}\n`);
+      } catch (error) {
+        s.fail(`feeds run: ${(error as Error).message}`, 1);
+      } finally {
+        dispose();
+        await store.close();
+      }
+    });
+}

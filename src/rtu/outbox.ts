@@ -1,0 +1,201 @@
+// The outbox of real-time updates: written in the transaction of the change, claimed and marked
+// by the worker. A row is done only after Google accepted it; nothing is ever silently dropped.
+import { sql } from 'kysely';
+import type { Db, Store, Tx } from '../store/database.js';
+
+/** Booking fields Google's BookingNotification can change (updateMask paths). */
+export type BookingField = 'status' | 'startTime' | 'duration' | 'partySize' | 'paymentInformation.prepaymentStatus';
+
+export type OutboxItem =
+  | { readonly kind: 'booking'; readonly bookingId: string; readonly fields: readonly BookingField[] }
+  | { readonly kind: 'availability'; readonly merchantId: string; readonly serviceId: string; readonly fromSec: number; readonly toSec: number };
+
+export interface OutboxRow {
+  readonly id: number;
+  readonly item: OutboxItem;
+  readonly entityKey: string;
+  readonly attempts: number;
+  readonly createdAt: number;
+}
+
+export function entityKey(item: OutboxItem): string {
+  return item.kind === 'booking' ? `booking:${item.bookingId}` : `availability:${JSON.stringify([item.merchantId, item.serviceId])}`;
+}
+
+/** Adds an update to deliver; call inside the transaction that makes the change. */
+export async function enqueue(trx: Tx, item: OutboxItem, now: number): Promise<void> {
+  const { kind, ...payload } = item;
+  await trx
+    .insertInto('outbox')
+    .values({
+      kind,
+      entity_key: entityKey(item),
+      payload: JSON.stringify(payload),
+      status: 'pending',
+      attempts: 0,
+      available_at: now,
+      claimed_by: null,
+      claimed_until: null,
+      last_error: null,
+      created_at: now,
+      delivered_at: null,
+    })
+    .execute();
+}
+
+function toRow(r: { id: number | string; kind: string; entity_key: string; payload: string; attempts: number; created_at: number | string }): OutboxRow {
+  return {
+    id: Number(r.id),
+    item: { kind: r.kind, ...(JSON.parse(r.payload) as object) } as OutboxItem,
+    entityKey: r.entity_key,
+    attempts: r.attempts,
+    createdAt: Number(r.created_at),
+  };
+}
+
+/**
+ * Claims every pending row of up to `entities` entities that are due and not claimed by another
+ * worker. Claims are serialised (one claimer at a time), so an entity is only ever in one
+ * worker's hands and its updates cannot overtake each other. A claim lapses after `leaseSec`
+ * (a worker that died), and the rows become claimable again.
+ */
+export async function claim(store: Store, worker: string, now: number, leaseSec: number, entities: number): Promise<OutboxRow[]> {
+  return store.transaction(async (trx) => {
+    await store.lockKey(trx, 'outbox-claim');
+    const busy = trx.selectFrom('outbox').select('entity_key').where('status', '=', 'pending').where('claimed_until', '>', now);
+    const due = await trx
+      .selectFrom('outbox')
+      .select(['entity_key', sql<number>`min(id)`.as('first')])
+      .where('status', '=', 'pending')
+      .where('entity_key', 'not in', busy)
+      .groupBy('entity_key')
+      .having(sql`max(available_at)`, '<=', now)
+      .orderBy('first')
+      .limit(entities)
+      .execute();
+    if (due.length === 0) return [];
+    const keys = due.map((d) => d.entity_key);
+    await trx
+      .updateTable('outbox')
+      .set({ claimed_by: worker, claimed_until: now + leaseSec })
+      .where('status', '=', 'pending')
+      .where('entity_key', 'in', keys)
+      .execute();
+    const rows = await trx
+      .selectFrom('outbox')
+      .select(['id', 'kind', 'entity_key', 'payload', 'attempts', 'created_at'])
+      .where('status', '=', 'pending')
+      .where('claimed_by', '=', worker)
+      .where('entity_key', 'in', keys)
+      .orderBy('id')
+      .execute();
+    return rows.map(toRow);
+  });
+}
+
+/**
+ * Extends this worker's claim on rows it is still delivering (a long replace spans several calls);
+ * false when the claim was lost (it lapsed and another worker took the rows over).
+ */
+export async function renewClaim(db: Db, worker: string, ids: readonly number[], until: number): Promise<boolean> {
+  const result = await db
+    .updateTable('outbox')
+    .set({ claimed_until: until })
+    .where('id', 'in', [...ids])
+    .where('status', '=', 'pending')
+    .where('claimed_by', '=', worker)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === ids.length;
+}
+
+export async function markDone(db: Db, worker: string, ids: readonly number[], now: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('outbox')
+    .set({ status: 'done', delivered_at: now, claimed_by: null, claimed_until: null, last_error: null })
+    .where('id', 'in', [...ids])
+    .where('claimed_by', '=', worker)
+    .execute();
+}
+
+/** Gives the rows back for a later attempt (network error, 429, 5xx). */
+export async function markRetry(db: Db, worker: string, ids: readonly number[], availableAt: number, error: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('outbox')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1), available_at: availableAt, claimed_by: null, claimed_until: null, last_error: error.slice(0, 2000) }))
+    .where('id', 'in', [...ids])
+    .where('claimed_by', '=', worker)
+    .execute();
+}
+
+/** Parks rows that retrying cannot fix (a 4xx other than 429) until an operator replays them. */
+export async function markDead(db: Db, worker: string, ids: readonly number[], error: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('outbox')
+    .set((eb) => ({ status: 'dead', attempts: eb('attempts', '+', 1), claimed_by: null, claimed_until: null, last_error: error.slice(0, 2000) }))
+    .where('id', 'in', [...ids])
+    .where('claimed_by', '=', worker)
+    .execute();
+}
+
+/** Puts dead-lettered rows back in the queue (all, or the given ids); returns how many. */
+export async function replayDead(db: Db, now: number, ids?: readonly number[]): Promise<number> {
+  let query = db.updateTable('outbox').set({ status: 'pending', attempts: 0, available_at: now, last_error: null }).where('status', '=', 'dead');
+  if (ids !== undefined) query = query.where('id', 'in', ids.length > 0 ? [...ids] : [-1]);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export interface DeadLetter {
+  readonly id: number;
+  readonly kind: string;
+  readonly entityKey: string;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly createdAt: number;
+}
+
+export async function listDead(db: Db, limit: number): Promise<DeadLetter[]> {
+  const rows = await db.selectFrom('outbox').selectAll().where('status', '=', 'dead').orderBy('id').limit(limit).execute();
+  return rows.map((r) => ({ id: Number(r.id), kind: r.kind, entityKey: r.entity_key, attempts: r.attempts, lastError: r.last_error, createdAt: Number(r.created_at) }));
+}
+
+export interface OutboxStats {
+  readonly pending: number;
+  readonly dead: number;
+  readonly oldestPendingCreatedAt: number | null;
+  readonly pendingByKind: Record<string, number>;
+}
+
+export async function stats(db: Db): Promise<OutboxStats> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select(['status', 'kind', sql<number>`count(*)`.as('n'), sql<number | null>`min(created_at)`.as('oldest')])
+    .where('status', 'in', ['pending', 'dead'])
+    .groupBy(['status', 'kind'])
+    .execute();
+  let pending = 0;
+  let dead = 0;
+  let oldest: number | null = null;
+  const pendingByKind: Record<string, number> = {};
+  for (const r of rows) {
+    const n = Number(r.n);
+    if (r.status === 'pending') {
+      pending += n;
+      pendingByKind[r.kind] = (pendingByKind[r.kind] ?? 0) + n;
+      const o = r.oldest === null ? null : Number(r.oldest);
+      if (o !== null && (oldest === null || o < oldest)) oldest = o;
+    } else {
+      dead += n;
+    }
+  }
+  return { pending, dead, oldestPendingCreatedAt: oldest, pendingByKind };
+}
+
+/** Deletes delivered rows older than `olderThan` (they are history, not state). */
+export async function pruneDelivered(db: Db, olderThan: number): Promise<number> {
+  const result = await db.deleteFrom('outbox').where('status', '=', 'done').where('delivered_at', '<', olderThan).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

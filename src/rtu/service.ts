@@ -1,0 +1,29 @@
+// What operators see and do with real-time updates: backlog, dead letters, replay.
+import { nowSeconds, type Clock } from '../clock.js';
+import type { Store } from '../store/database.js';
+import * as outbox from './outbox.js';
+
+export interface RtuStatus extends outbox.OutboxStats {
+  readonly oldestPendingAgeSec: number | null;
+}
+
+export class RtuService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  async status(): Promise<RtuStatus> {
+    const s = await outbox.stats(this.store.db);
+    return { ...s, oldestPendingAgeSec: s.oldestPendingCreatedAt === null ? null : Math.max(0, nowSeconds(this.clock) - s.oldestPendingCreatedAt) };
+  }
+
+  deadLetters(limit = 200): Promise<outbox.DeadLetter[]> {
+    return outbox.listDead(this.store.db, limit);
+  }
+
+  /** Queues dead letters again (all, or the given ids) once the cause is fixed. */
+  replay(ids?: readonly number[]): Promise<number> {
+    return outbox.replayDead(this.store.db, nowSeconds(this.clock), ids);
+  }
+}
