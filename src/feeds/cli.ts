@@ -1,4 +1,6 @@
 // `booking-server feeds generate|upload|run`, and the daily run `serve` schedules.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
@@ -32,11 +34,38 @@ export async function generateAndUpload(config: Config, store: Store, clock: Clo
   return `${summaryLine(summary)}; ${uploadLine(uploaded)}`;
 }
 
+/**
+ * The daily run as `booking-server feeds run` in a child process with the same environment:
+ * generation reads millions of rows through synchronous SQLite calls, which in the server's own
+ * process would hold up requests (the feeds benchmark saw event-loop stalls of half a second).
+ * Resolves with the child's summary line; rejects with its error output.
+ */
+function runInChildProcess(logger: Logger, signal: AbortSignal): Promise<string> {
+  const cli = fileURLToPath(new URL('../cli.js', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, 'feeds', 'run'], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'], signal, killSignal: 'SIGTERM' });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString('utf8');
+      if (err.length > 64_000) err = err.slice(-32_000);
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const lines = out.trim().split('\n');
+      if (code === 0) return resolve(lines[lines.length - 1] ?? 'feeds run: done');
+      logger.warn({ code }, 'the daily feed run failed');
+      reject(new Error(err.trim().split('\n').slice(-3).join(' | ') || `feeds run exited with ${code}`));
+    });
+  });
+}
+
 /** The scheduler `serve` runs when FEEDS_DAILY_AT is set; null otherwise. */
 export function startDailyFeeds(config: Config, store: Store, clock: Clock, logger: Logger): FeedScheduler | null {
   const at = config.feeds.dailyAt;
   if (at === null) return null;
-  const scheduler = new FeedScheduler({ store, clock, at, logger, run: (signal) => generateAndUpload(config, store, clock, logger, signal) });
+  const scheduler = new FeedScheduler({ store, clock, at, logger, run: (signal) => runInChildProcess(logger, signal) });
   scheduler.start();
   logger.info({ at: `${String(at.hour).padStart(2, '0')}:${String(at.minute).padStart(2, '0')} UTC` }, 'daily feeds scheduled');
   return scheduler;

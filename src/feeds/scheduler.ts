@@ -1,6 +1,6 @@
-// `serve`'s daily feed run: at a fixed UTC time, generate the feeds and upload them, in the
-// background of the running server (the work yields to the event loop between pages, and gzip runs
-// on libuv's thread pool). With several replicas, each one that has FEEDS_DAILY_AT set tries to
+// `serve`'s daily feed run: at a fixed UTC time, generate the feeds and upload them (in a child
+// process, `booking-server feeds run`, so that the server keeps answering quickly; see feeds/cli.ts).
+// With several replicas, each one that has FEEDS_DAILY_AT set tries to
 // claim the day's run in the database (feed_runs, one row per UTC date): exactly one runs it. A
 // replica that starts after the day's time and finds no run for the day runs it then (catch-up).
 import { hostname } from 'node:os';
