@@ -98,45 +98,6 @@ export async function slotsInRange(q: Q, merchantId: string, serviceIds: readonl
   return rows.map(toSlot);
 }
 
-/** Spots held per slot key (slotKeyString) for one merchant's slots starting in [fromSec, toSec). */
-export async function heldInRange(q: Q, merchantId: string, fromSec: number, toSec: number, now: number): Promise<Map<string, number>> {
-  const [booked, leased] = await Promise.all([
-    q
-      .selectFrom('bookings')
-      .select(['service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id', 'slot_party_size', sql<number>`count(*)`.as('n')])
-      .where('merchant_id', '=', merchantId)
-      .where('start_sec', '>=', fromSec)
-      .where('start_sec', '<', toSec)
-      .where('status', 'in', [...HOLDING_STATUSES])
-      .groupBy(['service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id', 'slot_party_size'])
-      .execute(),
-    q
-      .selectFrom('leases')
-      .select(['service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id', 'slot_party_size', sql<number>`count(*)`.as('n')])
-      .where('merchant_id', '=', merchantId)
-      .where('start_sec', '>=', fromSec)
-      .where('start_sec', '<', toSec)
-      .where('booking_id', 'is', null)
-      .where('expires_at', '>', now)
-      .groupBy(['service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id', 'slot_party_size'])
-      .execute(),
-  ]);
-  const held = new Map<string, number>();
-  for (const r of [...booked, ...leased]) {
-    const key = slotKeyString({
-      merchantId,
-      serviceId: r.service_id,
-      startSec: Number(r.start_sec),
-      durationSec: Number(r.duration_sec),
-      staffId: r.staff_id,
-      roomId: r.room_id,
-      partySize: r.slot_party_size,
-    });
-    held.set(key, (held.get(key) ?? 0) + Number(r.n));
-  }
-  return held;
-}
-
 /** Equality on the key columns shared by slots, bookings and leases (the party size column differs). */
 function keyColumns(key: SlotKey) {
   return {
@@ -242,8 +203,8 @@ export const heldKey = (k: SlotKey): string => `${k.merchantId}\u0000${slotKeySt
 
 /**
  * Spots held (bookings in a holding status, leases neither expired nor used at `now`) per slot of
- * these merchants starting in [fromSec, toSec), keyed by heldKey. The same rule as heldInRange,
- * for many merchants in two queries.
+ * these merchants starting in [fromSec, toSec), keyed by heldKey: open spots are always derived
+ * from these two counts. Two queries, however many merchants.
  */
 export async function heldForMerchants(q: Q, merchantIds: readonly string[], fromSec: number, toSec: number, now: number): Promise<Map<string, number>> {
   const held = new Map<string, number>();

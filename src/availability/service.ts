@@ -16,12 +16,19 @@ import {
   type TimeRange,
   type WeeklySchedule,
 } from './expansion.js';
-import { slotKeyString, slotMatches, type SlotQuery, type StoredSlot } from './matching.js';
+import { slotMatches, type SlotQuery, type StoredSlot } from './matching.js';
 import * as slots from './repository.js';
 import { enqueue } from '../rtu/outbox.js';
 
 /** Longest window one replace may cover; keeps a single transaction bounded. */
 const MAX_WINDOW_SEC = 400 * 86_400;
+/**
+ * Most slots one write may produce. The window bound alone allowed millions (a 1-minute weekly
+ * schedule over 400 days is 576,000 slots, tens of seconds under the write lock, during which every
+ * other request waits); 50,000 is 15-minute slots around the clock for over a year.
+ */
+const MAX_SLOTS_PER_WRITE = 50_000;
+const tooManySlots = (): DomainError => invalid(`one write may produce at most ${MAX_SLOTS_PER_WRITE} slots; split the window`);
 
 export interface SlotWithOpen extends StoredSlot {
   readonly spotsOpen: number;
@@ -53,7 +60,7 @@ export class AvailabilityService {
     const to = Math.max(...wanted.map((q) => q.startSec)) + 1;
     const [candidates, held] = await Promise.all([
       slots.slotsInRange(this.store.db, merchantId, [...new Set(wanted.map((q) => q.serviceId))], from, to),
-      slots.heldInRange(this.store.db, merchantId, from, to, now),
+      slots.heldForMerchants(this.store.db, [merchantId], from, to, now),
     ]);
     return queries.map((q) => {
       const service = services.get(q.serviceId);
@@ -61,7 +68,7 @@ export class AvailabilityService {
       let best = 0;
       for (const slot of candidates) {
         if (!slotMatches(slot, q, service.booking)) continue;
-        best = Math.max(best, slot.spotsTotal - (held.get(slotKeyString(slot)) ?? 0));
+        best = Math.max(best, slot.spotsTotal - (held.get(slots.heldKey(slot)) ?? 0));
       }
       return best;
     });
@@ -80,6 +87,7 @@ export class AvailabilityService {
         if (slot.startSec < window.beginSec || slot.startSec >= window.endSec) {
           throw invalid(`availability[${i}]: a slot at ${slot.startSec} falls outside the window [${window.beginSec}, ${window.endSec})`);
         }
+        if (expanded.length >= MAX_SLOTS_PER_WRITE) throw tooManySlots();
         expanded.push(slot);
       }
     }
@@ -95,6 +103,7 @@ export class AvailabilityService {
     if (error !== null) throw invalid(error);
     const window = scheduleWindow(schedule, merchant.timeZone);
     const expanded = expandWeeklySchedule(schedule, merchant.timeZone);
+    if (expanded.length > MAX_SLOTS_PER_WRITE) throw tooManySlots();
     await this.write(merchantId, serviceId, window, expanded);
     return { window, slots: expanded.length };
   }
@@ -121,8 +130,8 @@ export class AvailabilityService {
     const now = nowSeconds(this.clock);
     const [list, held] = await Promise.all([
       slots.slotsInRange(this.store.db, merchantId, [serviceId], fromSec, toSec),
-      slots.heldInRange(this.store.db, merchantId, fromSec, toSec, now),
+      slots.heldForMerchants(this.store.db, [merchantId], fromSec, toSec, now),
     ]);
-    return list.map((s) => ({ ...s, spotsOpen: Math.max(0, s.spotsTotal - (held.get(slotKeyString(s)) ?? 0)) }));
+    return list.map((s) => ({ ...s, spotsOpen: Math.max(0, s.spotsTotal - (held.get(slots.heldKey(s)) ?? 0)) }));
   }
 }

@@ -2,6 +2,7 @@
 // Booking messages (lowerCamelCase, RFC 3339 timestamps, "<n>s" durations, int64 as strings).
 import { create, toJson } from '@bufbuild/protobuf';
 import { timestampFromMs, durationFromMs } from '@bufbuild/protobuf/wkt';
+import type { GoogleAvailability } from '../availability/google-format.js';
 import type { Booking as DomainBooking } from '../bookings/model.js';
 import {
   AvailabilitySchema,
@@ -42,18 +43,8 @@ export function bookingNotification(partnerId: string, booking: DomainBooking, f
   return { mask, body: toJson(BookingSchema, message) };
 }
 
-/** One slot or recurrence as Google's availability carries it (the shape feeds use too). */
-export interface AvailabilityEntry {
-  readonly startSec: number;
-  readonly durationSec: number;
-  readonly spotsTotal: number;
-  readonly spotsOpen: number;
-  readonly availabilityTag: string;
-  readonly resources: { readonly staffId: string; readonly roomId: string; readonly partySize: number };
-  readonly recurrence: { readonly repeatEverySec: number; readonly repeatUntilSec: number } | null;
-  readonly scheduleExceptions: readonly { readonly beginSec: number; readonly endSec: number }[];
-  readonly confirmationMode: 'SYNCHRONOUS' | 'ASYNCHRONOUS';
-}
+/** Entries come from availability/google-format.ts, the same code the daily feed uses. */
+export type AvailabilityEntry = Omit<GoogleAvailability, 'merchantId' | 'serviceId'>;
 
 export interface ServiceWindow {
   readonly merchantId: string;
