@@ -6,7 +6,7 @@ import { AdminTokens } from './admin/tokens.js';
 import { adminPlugin } from './admin/plugin.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { DomainError } from './errors.js';
+import { DomainError, invalid } from './errors.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './http/error-mapping.js';
 import { Metrics } from './http/metrics.js';
 import { readTls, watchTls } from './http/tls.js';
@@ -61,12 +61,17 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // One line per request is written by the onResponse hook below, without URLs or bodies.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
+    // A client that stops sending mid-request does not hold its connection for ever.
+    requestTimeout: 30_000,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     return503OnClosing: true,
     // Undecodable URLs and requests the HTTP parser rejects get the same JSON error shape as the rest.
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
-    ...(config.tls ? { https: readTls(config.tls) } : {}),
+    // Node answers an HTTP/1.1 request without Host with an empty 400; the onRequest hook below
+    // gives that 400 (RFC 9112 requires it) in our JSON error shape instead.
+    http: { requireHostHeader: false },
+    ...(config.tls ? { https: { ...readTls(config.tls), requireHostHeader: false } } : {}),
   }) as unknown as FastifyInstance;
 
   app.addHook('onResponse', async (request, reply) => {
@@ -78,6 +83,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     );
   });
   installErrorHandler(app);
+  app.addHook('onRequest', async (request) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw invalid('an HTTP/1.1 request needs a Host header');
+  });
 
   const throttle = new FailureThrottle(config.authFailureLimit.max, config.authFailureLimit.windowSeconds * 1000);
   await app.register(v3Plugin({ store: deps.store, credentials: config.credentials, throttle, ...services }), {

@@ -30,6 +30,24 @@ const MAX_WINDOW_SEC = 400 * 86_400;
 const MAX_SLOTS_PER_WRITE = 50_000;
 const tooManySlots = (): DomainError => invalid(`one write may produce at most ${MAX_SLOTS_PER_WRITE} slots; split the window`);
 
+/**
+ * Slots a (valid) weekly schedule makes, counted without expanding it, since expanding is the slow
+ * part: matching dates times starts per day (a DST overlap or exceptions change it by a few).
+ */
+function scheduleSize(s: WeeklySchedule): number {
+  const minutes = (hhmm: string): number => {
+    const [h = 0, m = 0] = hhmm.split(':').map(Number);
+    return h * 60 + m;
+  };
+  const perDay = Math.floor((minutes(s.lastStart) - minutes(s.firstStart)) / s.repeatEveryMinutes) + 1;
+  let dates = 0;
+  const last = Date.parse(`${s.toDate}T00:00:00Z`);
+  for (let day = Date.parse(`${s.fromDate}T00:00:00Z`); day <= last; day += 86_400_000) {
+    if (s.days.includes(((new Date(day).getUTCDay() + 6) % 7) + 1)) dates += 1;
+  }
+  return dates * perDay;
+}
+
 export interface SlotWithOpen extends StoredSlot {
   readonly spotsOpen: number;
 }
@@ -101,6 +119,7 @@ export class AvailabilityService {
     if (merchant === null) throw new DomainError('NOT_FOUND', `unknown merchant "${merchantId}"`);
     const error = validateWeeklySchedule(schedule, merchant.timeZone);
     if (error !== null) throw invalid(error);
+    if (scheduleSize(schedule) > MAX_SLOTS_PER_WRITE) throw tooManySlots();
     const window = scheduleWindow(schedule, merchant.timeZone);
     const expanded = expandWeeklySchedule(schedule, merchant.timeZone);
     if (expanded.length > MAX_SLOTS_PER_WRITE) throw tooManySlots();

@@ -82,6 +82,7 @@ export class BookingService {
   }
 
   async create(command: CreateBookingCommand, key: IdempotencyKey | null): Promise<BookingResult> {
+    if (await this.visiblyFull(command, key)) return slotGone('the slot is fully booked');
     // Charges made by attempts that did not commit (an error, a retried transaction) are refunded.
     const charges: string[] = [];
     let result: BookingResult;
@@ -94,6 +95,28 @@ export class BookingService {
     const kept = 'booking' in result && !result.replayed ? result.booking.payment.transactionId : null;
     await this.refundAll(charges.filter((c) => c !== kept));
     return result;
+  }
+
+  /**
+   * A full slot is refused before the transaction, without locks: when a thousand bookers race for
+   * the last spots, the losers then do not queue on the slot's lock. Only a "full" answer is
+   * trusted (it was true when read, so refusing is a valid outcome); anything else goes through
+   * the locked check. A token that already has a result, or a lease, always takes the full path.
+   */
+  private async visiblyFull(command: CreateBookingCommand, key: IdempotencyKey | null): Promise<boolean> {
+    if (command.leaseId !== null || command.slot.startSec <= nowSeconds(this.clock)) return false;
+    const db = this.store.db;
+    if (key !== null) {
+      const recorded = await db.selectFrom('idempotency_records').select('token').where('scope', '=', key.scope).where('token', '=', key.token).executeTakeFirst();
+      if (recorded !== undefined) return false;
+    }
+    const service = await merchants.findService(db, command.merchantId, command.slot.serviceId);
+    if (service === null || !service.booking.enabled) return false;
+    const start = command.slot.startSec;
+    const candidates = (await slots.slotsInRange(db, command.merchantId, [command.slot.serviceId], start, start + 1)).filter((c) => slotMatches(c, command.slot, service.booking));
+    if (candidates.length === 0) return false;
+    const held = await slots.heldForMerchants(db, [command.merchantId], start, start + 1, nowSeconds(this.clock));
+    return candidates.every((c) => (held.get(slots.heldKey(c)) ?? 0) >= c.spotsTotal);
   }
 
   private async refundAll(transactionIds: readonly string[]): Promise<void> {

@@ -46,7 +46,10 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(status).send(errorBody(status, code, error.message));
     }
     const unstorable = unstorableInput(error);
-    if (unstorable !== null) return reply.status(400).send(errorBody(400, 'INVALID_ARGUMENT', unstorable));
+    if (unstorable !== null) {
+      request.log.warn({ err: error }, 'the database refused a value from the request');
+      return reply.status(400).send(errorBody(400, 'INVALID_ARGUMENT', unstorable));
+    }
     if (isStoreUnavailable(error)) {
       request.log.error({ err: error }, 'store unavailable');
       reply.header('retry-after', 5);
