@@ -178,9 +178,6 @@ export class WaitlistService {
       return requested;
     }
     const ctx = await this.load(trx, entry.merchantId, entry.serviceId);
-    const alone: Floor = { ...ctx.floor, queue: [{ id: entry.id, partySize: entry.partySize }] };
-    const estimate = estimateQueuedParty(alone, entry.id);
-    if (estimate === null) return null;
     // The best fitting table that is free now, if any; a party seated elsewhere is recorded without one.
     // A table is taken until the turn time of the party at it has run out, as the estimator plans.
     const { now, turnTimes, seated } = ctx.floor;
