@@ -107,8 +107,11 @@ for (const dialect of DIALECTS) {
           await Promise.all([h.drain(), second.worker.drain()]);
           h.t.clock.advanceSeconds(i % 3 === 0 ? 1 : 5);
         }
-        h.t.clock.advanceSeconds(600);
-        await Promise.all([h.drain(), second.worker.drain()]);
+        // Scripted failures the loop did not use up may fail a few more attempts: keep going (bounded).
+        for (let round = 0; round < 10 && (await admin('GET', '/rtu/status')).pending > 0; round++) {
+          h.t.clock.advanceSeconds(600);
+          await Promise.all([h.drain(), second.worker.drain()]);
+        }
         assert.equal((await admin('GET', '/rtu/status')).pending, 0);
 
         const delivered = accepted(patchesOf(h.fake, booking.booking_id)).map((c) => fromRfc3339(c.body.startTime));

@@ -15,8 +15,6 @@ import {
   type DatabaseConnection,
   type Driver,
   type MigrationProvider,
-  type SqliteDatabase as KyselySqliteDatabase,
-  type SqliteStatement,
   type Transaction,
 } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
@@ -84,31 +82,10 @@ export function openSqlite(path: string): Db {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
-}
-
-/** Prepared statements kept per connection; queries are few shapes, so this bounds only odd cases (long IN lists, batches). */
-const STATEMENT_CACHE_SIZE = 500;
-
-/**
- * Kysely's SQLite driver prepares every query anew, and compiling SQL was the largest single cost
- * of a read in the benchmark's CPU profile. Statements are reused by their SQL text instead; the
- * driver runs one query at a time on the connection, so a cached statement is never busy.
- */
-function withStatementCache(sqlite: SqliteDatabase.Database): KyselySqliteDatabase {
-  const cache = new Map<string, SqliteStatement>();
-  return {
-    close: () => sqlite.close(),
-    prepare: (text) => {
-      let statement = cache.get(text);
-      if (statement === undefined) {
-        statement = sqlite.prepare(text);
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-        cache.set(text, statement);
-      }
-      return statement;
-    },
-  };
+  // No statement cache in front of better-sqlite3: prepared statements that live until the
+  // process exits make better-sqlite3 12 abort at exit on Node 24 (Statement::~Statement after the
+  // environment is gone), which a cache guarantees. Kysely prepares each query anew.
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
