@@ -130,14 +130,7 @@ export class BookingService {
   private async createOnce(command: CreateBookingCommand, key: IdempotencyKey | null, charges: string[]): Promise<BookingResult> {
     const now = nowSeconds(this.clock);
     const work = (trx: Tx): Promise<Outcome<Booking, BookingFailure>> => this.createIn(trx, command, now, charges);
-    if (key === null) {
-      const outcome = await this.store.transaction(async (trx) => {
-        const result = await work(trx);
-        if ('failure' in result) throw new FailureSignal(result.failure);
-        return result;
-      }).catch((error: unknown) => (error instanceof FailureSignal ? { failure: error.failure } : Promise.reject(error)));
-      return 'failure' in outcome ? outcome : { booking: outcome.ok, replayed: false };
-    }
+    if (key === null) return this.inTransaction(work);
     const result = await runIdempotent(this.store, key, now, work);
     return 'failure' in result ? result : { booking: result.ok, replayed: result.replayed };
   }
