@@ -10,12 +10,12 @@ import { cpus, platform, release, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import SqliteDatabase from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { generateFeeds } from '../src/feeds/generate.js';
 import { openStore } from '../src/store/database.js';
+import { SqliteDatabase } from '../src/store/sqlite-driver.js';
 
 const SERVICES = 2;
 const DAYS = 30;

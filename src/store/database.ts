@@ -2,7 +2,6 @@
 // migrations, and gives services one way to run (and, on PostgreSQL, retry) a transaction.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import {
   Kysely,
@@ -15,10 +14,13 @@ import {
   type DatabaseConnection,
   type Driver,
   type MigrationProvider,
+  type SqliteDatabase as KyselySqliteDatabase,
+  type SqliteStatement,
   type Transaction,
 } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import { migrations } from './migrations/index.js';
+import { SqliteDatabase } from './sqlite-driver.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -82,10 +84,35 @@ export function openSqlite(path: string): Db {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
-  // No statement cache in front of better-sqlite3: prepared statements that live until the
-  // process exits make better-sqlite3 12 abort at exit on Node 24 (Statement::~Statement after the
-  // environment is gone), which a cache guarantees. Kysely prepares each query anew.
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+}
+
+/** Prepared statements kept per connection; queries are few shapes, so this bounds only odd cases (long IN lists, batches). */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SQLite driver prepares every query anew, and compiling SQL was the largest single cost
+ * of a read in the benchmark's CPU profile. Statements are reused by their SQL text instead (least
+ * recently used out first); the driver runs one query at a time on the connection, so a cached
+ * statement is never busy. (This is safe on Node 24 only because Node >= 22 loads better-sqlite3
+ * 13: see sqlite-driver.ts.)
+ */
+function withStatementCache(sqlite: SqliteDatabase): KyselySqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (text) => {
+      let statement = cache.get(text);
+      if (statement === undefined) {
+        statement = sqlite.prepare(text);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      } else {
+        cache.delete(text);
+      }
+      cache.set(text, statement);
+      return statement;
+    },
+  };
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
