@@ -49,6 +49,20 @@ for (const dialect of DIALECTS) {
     }
 
     describe('concurrent bookers', () => {
+      test('retried tokens queued among losers for a full slot get their original bookings', async () => {
+        const start = ny('2026-01-06 16:30');
+        const keep = [bookingRequest({ start }), bookingRequest({ start })];
+        const originals = await Promise.all(keep.map((request) => googleOk(t, 'CreateBooking', request)));
+        assert.deepEqual(originals.map((b) => b.booking.status), ['CONFIRMED', 'CONFIRMED']);
+        // The retries queue behind losers, so at least one loser has read the slot as full first.
+        const losers = Array.from({ length: 40 }, () => bookingRequest({ start }));
+        const responses = await Promise.all([...losers, ...keep].map((request) => t.google('CreateBooking', request)));
+        const bodies = responses.map((r) => r.json());
+        assert.deepEqual(tally(bodies.slice(0, 40)), { SLOT_UNAVAILABLE: 40 });
+        assert.deepEqual(bodies.slice(40), originals);
+        assert.equal((await holding(start)).length, 2);
+      });
+
       test('200 concurrent CreateBooking for a slot with 2 spots: exactly 2 CONFIRMED, 198 SLOT_UNAVAILABLE', async () => {
         const start = ny('2026-01-06 09:00');
         const responses = await Promise.all(Array.from({ length: 200 }, () => t.google('CreateBooking', bookingRequest({ start }))));

@@ -13,6 +13,7 @@ import type { Booking, BookingFailure, BookingPayment, BookingUser, Lease, Prepa
 import type { PaymentProcessor } from './payments.js';
 import { cancelRefusal, userConflict } from './policy.js';
 import * as repo from './repository.js';
+import { SlotGate, type LaneTurn } from './slot-gate.js';
 import { sameSlotKey } from './slot-key.js';
 import { enqueue, type BookingField } from '../rtu/outbox.js';
 
@@ -49,9 +50,12 @@ export interface BookingChange {
 
 export type BookingResult = { readonly booking: Booking; readonly replayed: boolean } | { readonly failure: BookingFailure };
 
+const FULLY_BOOKED = 'the slot is fully booked';
 const slotGone = (description: string): { failure: BookingFailure } => ({ failure: { cause: 'SLOT_UNAVAILABLE', description } });
 
 export class BookingService {
+  private readonly gate = new SlotGate();
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -81,8 +85,27 @@ export class BookingService {
     return null;
   }
 
+  /**
+   * Attempts for the same slot query take turns in this process (see slot-gate.ts); an attempt
+   * that waited while another found the slot full is refused without a transaction. A lease holds
+   * its spot already, so an attempt with one never waits behind bookers of the open spots.
+   */
   async create(command: CreateBookingCommand, key: IdempotencyKey | null): Promise<BookingResult> {
-    if (await this.visiblyFull(command, key)) return slotGone('the slot is fully booked');
+    if (command.leaseId !== null) return this.attempt(command, key, null);
+    const { merchantId, slot } = command;
+    const lane = JSON.stringify([merchantId, slot.serviceId, slot.startSec, slot.durationSec, slot.staffId, slot.roomId, slot.partySize]);
+    return this.gate.run(lane, async (turn) => {
+      // A token that already has a result is answered with it, whatever the slot is like now.
+      if (turn.seenFull && !(key !== null && (await this.recorded(key)))) return slotGone(FULLY_BOOKED);
+      return this.attempt(command, key, turn);
+    });
+  }
+
+  private async attempt(command: CreateBookingCommand, key: IdempotencyKey | null, turn: LaneTurn | null): Promise<BookingResult> {
+    if (await this.visiblyFull(command, key)) {
+      turn?.markFull();
+      return slotGone(FULLY_BOOKED);
+    }
     // Charges made by attempts that did not commit (an error, a retried transaction) are refunded.
     const charges: string[] = [];
     let result: BookingResult;
@@ -94,7 +117,13 @@ export class BookingService {
     }
     const kept = 'booking' in result && !result.replayed ? result.booking.payment.transactionId : null;
     await this.refundAll(charges.filter((c) => c !== kept));
+    if ('failure' in result && result.failure.cause === 'SLOT_UNAVAILABLE' && result.failure.description === FULLY_BOOKED) turn?.markFull();
     return result;
+  }
+
+  private async recorded(key: IdempotencyKey): Promise<boolean> {
+    const row = await this.store.db.selectFrom('idempotency_records').select('token').where('scope', '=', key.scope).where('token', '=', key.token).executeTakeFirst();
+    return row !== undefined;
   }
 
   /**
@@ -106,10 +135,7 @@ export class BookingService {
   private async visiblyFull(command: CreateBookingCommand, key: IdempotencyKey | null): Promise<boolean> {
     if (command.leaseId !== null || command.slot.startSec <= nowSeconds(this.clock)) return false;
     const db = this.store.db;
-    if (key !== null) {
-      const recorded = await db.selectFrom('idempotency_records').select('token').where('scope', '=', key.scope).where('token', '=', key.token).executeTakeFirst();
-      if (recorded !== undefined) return false;
-    }
+    if (key !== null && (await this.recorded(key))) return false;
     const service = await merchants.findService(db, command.merchantId, command.slot.serviceId);
     if (service === null || !service.booking.enabled) return false;
     const start = command.slot.startSec;
@@ -163,7 +189,7 @@ export class BookingService {
     if (conflict !== null) return { failure: conflict };
 
     const taken = await this.takeSpot(trx, candidates, now, lease !== null ? { leaseId: lease.id } : {});
-    if (taken === null) return slotGone('the slot is fully booked');
+    if (taken === null) return slotGone(FULLY_BOOKED);
     if (command.offerId !== null) {
       const offer = await repo.findOffer(trx, merchantId, command.offerId);
       const applies =
