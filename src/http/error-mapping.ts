@@ -13,10 +13,16 @@ export function errorBody(status: number, code: string, message: string): ErrorB
   return { error: { status, code, message } };
 }
 
-/** SQLite and PostgreSQL signals that the store cannot take writes now (disk full, read-only, lock timeout). */
-function isStoreUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^(SQLITE_(FULL|READONLY|BUSY|IOERR|CANTOPEN|LOCKED).*|53\d\d\d|57P0[1-3]|08\d\d\d)$/.test(code);
+/**
+ * SQLite and PostgreSQL signals that the store cannot take writes now: disk full, a read-only
+ * database (SQLite's READONLY; PostgreSQL's 25006, e.g. a standby reached after a failover),
+ * lock timeouts, a database that cannot be reached or whose connection was lost.
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && /^(SQLITE_(FULL|READONLY|BUSY|IOERR|CANTOPEN|LOCKED).*|53\d\d\d|57P0[1-3]|08\d\d\d|25006|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code)) return true;
+  // node-postgres reports a connection lost in the middle of a transaction without a code.
+  return typeof message === 'string' && /^(Connection terminated|Client has encountered a connection error)/.test(message);
 }
 
 /**

@@ -152,6 +152,12 @@ function openPostgres(url: string, poolMax: number, onIdleError: (error: Error) 
   // An idle connection that dies (server restart, failover, a terminated backend) is dropped by
   // the pool, which opens a new one when needed; without a listener the error would end the process.
   pool.on('error', onIdleError);
+  // A connection that dies while checked out (between two queries of a transaction: a failover, a
+  // terminated backend, a network cut) emits 'error' on its client too, where the pool listens
+  // only while the client is idle; unheard, it would end the process. The query in flight, or the
+  // next one, fails with the error (the request gets a 503) and the pool discards the client when
+  // it is released, so there is nothing more to do with the event here.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
