@@ -4,23 +4,10 @@
 // connection.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { isStoreUnavailable } from '../http/error-mapping.js';
-import { PG_SKIP } from '../test-support/postgres.js';
+import { PG_SKIP, terminateConnections } from '../test-support/postgres.js';
 import { forDialect } from '../test-support/app.js';
-
-async function terminateBackends(databaseUrl: string): Promise<number> {
-  const name = new URL(databaseUrl).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: process.env.TEST_PG_URL });
-  await admin.connect();
-  try {
-    const result = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
-    return result.rowCount ?? 0;
-  } finally {
-    await admin.end();
-  }
-}
 
 describe('postgres connections that die', { skip: PG_SKIP }, () => {
   const startApp = forDialect('postgres');
@@ -33,7 +20,7 @@ describe('postgres connections that die', { skip: PG_SKIP }, () => {
       await t.store
         .transaction(async (trx) => {
           await sql`select 1`.execute(trx);
-          assert.ok((await terminateBackends(url)) >= 1);
+          assert.ok((await terminateConnections(url)) >= 1);
           // The backend is gone while this transaction holds its connection between two queries.
           await new Promise((resolve) => setTimeout(resolve, 200));
           await sql`select 2`.execute(trx);
@@ -54,7 +41,7 @@ describe('postgres connections that die', { skip: PG_SKIP }, () => {
     try {
       const url = t.config.database.kind === 'postgres' ? t.config.database.url : assert.fail('postgres');
       await Promise.all([1, 2, 3].map(() => sql`select pg_sleep(0.05)`.execute(t.store.db)));
-      assert.ok((await terminateBackends(url)) >= 1);
+      assert.ok((await terminateConnections(url)) >= 1);
       await new Promise((resolve) => setTimeout(resolve, 200));
       const rows = await t.store.transaction(async (trx) => (await sql<{ n: number }>`select 4 as n`.execute(trx)).rows);
       assert.deepEqual(rows, [{ n: 4 }]);

@@ -13,7 +13,8 @@ export const DIALECTS: readonly Dialect[] = TEST_PG_URL ? ['sqlite', 'postgres']
 /** For node:test options: skip PostgreSQL-only tests (visibly) when no test server is running. */
 export const PG_SKIP: string | false = TEST_PG_URL ? false : 'TEST_PG_URL is not set (npm test starts a PostgreSQL)';
 
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `work` on a connection to the suite's server (its maintenance database). */
+export async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   if (!TEST_PG_URL) throw new Error('TEST_PG_URL is not set');
   const client = new pg.Client({ connectionString: TEST_PG_URL });
   await client.connect();
@@ -38,4 +39,11 @@ export async function createPgDatabase(): Promise<PgDatabase> {
     url: url.toString(),
     drop: () => admin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
   };
+}
+
+/** Ends every connection to the database at `databaseUrl` (as a failover or an administrator would); how many. */
+export async function terminateConnections(databaseUrl: string): Promise<number> {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  const result = await admin((c) => c.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]));
+  return result.rowCount ?? 0;
 }

@@ -9,34 +9,23 @@
 //   when the server is reached on a standby after a failover (SQLSTATE 25006).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { seedDemo } from '../../src/demo/seed.js';
 import { DIALECTS, NEW_PAIR, basic, forDialect, type TestApp } from '../../src/test-support/app.js';
 import { DEMO_M, bookingRequest, ny } from '../../src/test-support/bookings.js';
-
-async function onPgAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: process.env.TEST_PG_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+import { admin, terminateConnections } from '../../src/test-support/postgres.js';
 
 async function setReadOnly(t: TestApp, readOnly: boolean): Promise<void> {
   if (t.store.dialect === 'sqlite') {
     await sql.raw(`pragma query_only = ${readOnly ? 'on' : 'off'}`).execute(t.store.db);
     return;
   }
-  const name = new URL(t.config.database.kind === 'postgres' ? t.config.database.url : '').pathname.slice(1);
+  assert.ok(t.config.database.kind === 'postgres');
+  const name = new URL(t.config.database.url).pathname.slice(1);
   assert.match(name, /^t_[0-9a-f]+$/);
-  await onPgAdmin(async (c) => {
-    await c.query(`alter database ${name} set default_transaction_read_only = ${readOnly ? 'on' : 'off'}`);
-    // Connections keep the setting they started with: end them all, as a failover does.
-    await c.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
-  });
+  await admin((c) => c.query(`alter database ${name} set default_transaction_read_only = ${readOnly ? 'on' : 'off'}`));
+  // Connections keep the setting they started with: end them all, as a failover does.
+  await terminateConnections(t.config.database.url);
   // Let the pool notice its dead connections (each fails once and is replaced) before the checks.
   for (let ok = 0, tries = 0; ok < 12 && tries < 100; tries++) {
     ok = await sql`select 1`.execute(t.store.db).then(() => ok + 1, () => 0);
