@@ -15,7 +15,7 @@ import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { generateFeeds } from '../src/feeds/generate.js';
 import { openStore } from '../src/store/database.js';
-import { SqliteDatabase } from '../src/store/sqlite-driver.js';
+import { sqliteDriver } from '../src/store/sqlite-driver.js';
 
 const SERVICES = 2;
 const DAYS = 30;
@@ -53,7 +53,8 @@ async function seed(path: string, merchants: number): Promise<SeedResult> {
   const started = process.hrtime.bigint();
   const store = await openStore({ kind: 'sqlite', path }); // migrations
   await store.close();
-  const db = new SqliteDatabase(path);
+  const SqliteConnection = sqliteDriver();
+  const db = new SqliteConnection(path);
   db.pragma('synchronous = OFF');
   const now = Math.floor(Date.now() / 1000);
   const first = DateTime.now().setZone(ZONE).startOf('day').plus({ days: 1 });

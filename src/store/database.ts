@@ -20,7 +20,7 @@ import {
 } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import { migrations } from './migrations/index.js';
-import { SqliteDatabase } from './sqlite-driver.js';
+import { sqliteDriver, type SqliteDatabase } from './sqlite-driver.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -78,7 +78,8 @@ class ImmediateSqliteDialect extends SqliteDialect {
 
 export function openSqlite(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new SqliteDatabase(path);
+  const SqliteConnection = sqliteDriver();
+  const sqlite = new SqliteConnection(path);
   sqlite.pragma('journal_mode = WAL');
   // FULL: an acknowledged write is on disk (fsync of the WAL at every commit) and survives power loss.
   sqlite.pragma('synchronous = FULL');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { NODE_MAJOR, SqliteDatabase, sqlitePackage } from './sqlite-driver.js';
+import { NODE_MAJOR, sqliteDriver, sqlitePackage } from './sqlite-driver.js';
 
 const require = createRequire(import.meta.url);
 
@@ -14,7 +14,8 @@ describe('sqlite driver', () => {
   test('Node 20 loads better-sqlite3 12, later Node 13', () => {
     const { version } = require(`${sqlitePackage}/package.json`) as { version: string };
     assert.equal(version.split('.')[0], NODE_MAJOR < 22 ? '12' : '13');
-    const db = new SqliteDatabase(':memory:');
+    const Driver = sqliteDriver();
+    const db = new Driver(':memory:');
     assert.deepEqual(db.prepare('select 1 + 1 as two').get(), { two: 2 });
     db.close();
   });
@@ -24,8 +25,9 @@ describe('sqlite driver', () => {
     // Statements become garbage while the event loop turns, so V8 collects them in its own time
     // (outside any JavaScript frame), as a server does.
     const script = `
-      const { SqliteDatabase } = await import(${JSON.stringify(driver)});
-      const db = new SqliteDatabase(':memory:');
+      const { sqliteDriver } = await import(${JSON.stringify(driver)});
+      const Driver = sqliteDriver();
+      const db = new Driver(':memory:');
       db.exec('create table t (a)');
       for (let round = 0; round < 50; round++) {
         for (let i = 0; i < 2000; i++) db.prepare('insert into t values (?)').run(i);

@@ -4,7 +4,9 @@
 // aborts the process when a statement is garbage-collected outside a V8 context (it derives from
 // node::ObjectWrap, whose header-only destructor now asserts an Environment; nodejs/node#65446).
 // So Node 20 loads 12 (installed under the alias better-sqlite3-node20) and every later Node loads
-// 13. Both have the same JavaScript API; the alias goes when Node 20 support does.
+// 13. Both have the same JavaScript API; the alias goes when Node 20 support does. 12 is an
+// optional dependency: where its native build fails (a Node it does not support, no compiler),
+// the install still succeeds, and only Node 20 needs it.
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 
@@ -15,5 +17,18 @@ export const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 /** The package name loaded on this Node: `better-sqlite3` (13) or `better-sqlite3-node20` (12). */
 export const sqlitePackage = NODE_MAJOR >= 22 ? 'better-sqlite3' : 'better-sqlite3-node20';
 
-export const SqliteDatabase = require(sqlitePackage) as typeof BetterSqlite3;
+let loaded: typeof BetterSqlite3 | null = null;
+
+/** The driver, loaded on first use (a PostgreSQL-only deployment never needs it). */
+export function sqliteDriver(): typeof BetterSqlite3 {
+  if (loaded !== null) return loaded;
+  try {
+    loaded = require(sqlitePackage) as typeof BetterSqlite3;
+    return loaded;
+  } catch (error) {
+    const hint = sqlitePackage === 'better-sqlite3-node20' ? ' (its native build needs python3, make and a C++ compiler: `npm rebuild better-sqlite3-node20`)' : '';
+    throw new Error(`cannot load ${sqlitePackage}, the SQLite driver for Node ${NODE_MAJOR}${hint}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 export type SqliteDatabase = BetterSqlite3.Database;
