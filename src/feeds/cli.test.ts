@@ -8,13 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import ssh2 from 'ssh2';
 import { buildServices } from '../app.js';
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config.js';
 import { seedDemo } from '../demo/seed.js';
 import { openStore } from '../store/database.js';
-import { startSftpServer, type TestSftpServer } from '../test-support/sftp-server.js';
+import { sshKeyPair, startSftpServer, type TestSftpServer } from '../test-support/sftp-server.js';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../bin/booking-server.js', import.meta.url));
@@ -30,7 +29,7 @@ before(async () => {
   const store = await openStore(config.database);
   await seedDemo(buildServices(config, store, systemClock), systemClock);
   await store.close();
-  const keys = ssh2.utils.generateKeyPairSync('ed25519');
+  const keys = sshKeyPair();
   await writeFile(join(work, 'key'), keys.private, { mode: 0o600 });
   server = await startSftpServer({ clientPublicKey: keys.public, users: ['m', 's', 'a'] });
   env = {

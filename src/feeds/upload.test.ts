@@ -7,9 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { loadConfig } from '../config.js';
-import { startSftpServer, type TestSftpServer } from '../test-support/sftp-server.js';
+import { sshKeyPair, startSftpServer, type TestSftpServer } from '../test-support/sftp-server.js';
 import { feedFileName } from './generate.js';
 import { UPLOADED_DIR, UploadConfigError, uploadFeeds } from './upload.js';
 
@@ -20,7 +19,7 @@ let work: string;
 let keyFile: string;
 
 before(async () => {
-  const clientKeys = ssh2.utils.generateKeyPairSync('ed25519');
+  const clientKeys = sshKeyPair();
   work = await mkdtemp(join(tmpdir(), 'feeds-upload-'));
   keyFile = join(work, 'id_ed25519');
   await writeFile(keyFile, clientKeys.private, { mode: 0o600 });

@@ -6,8 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
-import ssh2 from 'ssh2';
-import { startSftpServer, type TestSftpServer } from '../../src/test-support/sftp-server.js';
+import { sshKeyPair, startSftpServer, type TestSftpServer } from '../../src/test-support/sftp-server.js';
 import { basicAuth, eventually, removeTempDirs, serverEnv, spawnServer, stopAll, tempDir, type ServerProcess } from './support.js';
 
 const USERS = { merchants: 'feeds-merchants', services: 'feeds-services', availability: 'feeds-availability' };
@@ -18,7 +17,7 @@ describe('serve with a daily feed run', () => {
   let keyFile: string;
 
   before(async () => {
-    const keys = ssh2.utils.generateKeyPairSync('ed25519');
+    const keys = sshKeyPair();
     keyFile = join(tempDir(), 'id_ed25519');
     writeFileSync(keyFile, keys.private, { mode: 0o600 });
     sftp = await startSftpServer({ clientPublicKey: keys.public, users: Object.values(USERS) });
