@@ -11,6 +11,7 @@ import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from '
 import { Metrics } from './http/metrics.js';
 import { readTls, watchTls } from './http/tls.js';
 import { FailureThrottle } from './http/basic-auth.js';
+import { healthRoutes, Lifecycle } from './http/health.js';
 import { v3Plugin } from './http/v3.js';
 import { createLogger } from './logger.js';
 import { MerchantService } from './merchants/service.js';
@@ -29,6 +30,8 @@ export interface AppDeps {
   readonly payments?: PaymentProcessor;
   /** Shared with the real-time update worker when it runs in the same process. */
   readonly metrics?: Metrics;
+  /** The CLI marks shutdown on it so that /readyz answers 503 while in-flight requests finish. */
+  readonly lifecycle?: Lifecycle;
 }
 
 export interface Services {
@@ -77,7 +80,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requestSeconds.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-    request.log.info(
+    // Load balancers probe every few seconds: their lines would drown the others at info.
+    const level = route === '/healthz' || route === '/readyz' ? 'debug' : 'info';
+    request.log[level](
       { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
       'request',
     );
@@ -87,6 +92,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw invalid('an HTTP/1.1 request needs a Host header');
   });
 
+  await app.register(healthRoutes({ store: deps.store, lifecycle: deps.lifecycle ?? new Lifecycle() }));
   const throttle = new FailureThrottle(config.authFailureLimit.max, config.authFailureLimit.windowSeconds * 1000);
   await app.register(v3Plugin({ store: deps.store, credentials: config.credentials, throttle, ...services }), {
     prefix: `${config.pathPrefix}/v3`,

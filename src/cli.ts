@@ -7,6 +7,7 @@ import { buildApp, buildServices, type Services } from './app.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { DEMO_BOOKING_MERCHANT, DEMO_BOOKING_SERVICE, DEMO_WAITLIST_MERCHANT, DEMO_WAITLIST_SERVICE, seedDemo } from './demo/seed.js';
+import { Lifecycle } from './http/health.js';
 import { Metrics } from './http/metrics.js';
 import { loadTls, TlsFilesError } from './http/tls.js';
 import { createRtuWorker, type WorkerSetup } from './rtu/setup.js';
@@ -65,7 +66,8 @@ async function serve(options: { demo?: boolean }): Promise<void> {
   const logger = createLogger(config.logLevel);
   const store = await openDatabase(config, { onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed and was replaced') });
   const metrics = new Metrics(store, systemClock);
-  const app = await buildApp(config, { store, logger, clock: systemClock, metrics });
+  const lifecycle = new Lifecycle();
+  const app = await buildApp(config, { store, logger, clock: systemClock, metrics, lifecycle });
   const services = buildServices(config, store, systemClock);
   if (options.demo && (await seedDemo(services, systemClock))) logger.info('demo inventory seeded');
   const rtu = startRtuWorker(config, store, services, logger, metrics);
@@ -84,9 +86,12 @@ async function serve(options: { demo?: boolean }): Promise<void> {
       process.exit(1);
     }
     closing = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    void app
-      .close()
+    lifecycle.beginShutdown();
+    const delayMs = config.shutdownDelaySeconds * 1000;
+    logger.info({ signal, delay_s: config.shutdownDelaySeconds }, 'shutting down: /readyz answers 503; finishing in-flight requests');
+    // SHUTDOWN_DELAY_SECONDS: keep serving while the load balancer sees /readyz fail and stops sending.
+    void new Promise((resolve) => setTimeout(resolve, delayMs))
+      .then(() => app.close())
       .then(() => rtu?.stop())
       .then(() => feedScheduler?.stop())
       .then(() => store.close())

@@ -37,6 +37,8 @@ export interface Config {
   };
   /** Daily feeds (docs/FEEDS.md). */
   readonly feeds: FeedsConfig;
+  /** After SIGTERM, seconds during which /readyz answers 503 and requests are still served (SHUTDOWN_DELAY_SECONDS). */
+  readonly shutdownDelaySeconds: number;
 }
 
 export interface FeedsConfig {
@@ -241,6 +243,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       rtuRatePerMinute: integer(env, 'RTU_RATE_PER_MINUTE', 1200, 1, 1500),
     },
     feeds: parseFeeds(env, cwd),
+    shutdownDelaySeconds: integer(env, 'SHUTDOWN_DELAY_SECONDS', 0, 0, 300),
   };
   return deepFreeze(config);
 }

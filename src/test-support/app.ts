@@ -7,6 +7,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp, buildServices, type Services } from '../app.js';
 import { ManualClock } from '../clock.js';
 import { loadConfig, type Config } from '../config.js';
+import type { Lifecycle } from '../http/health.js';
 import { DEFAULT_WAITLIST_RULES } from '../merchants/service.js';
 import type { DiningTable } from '../merchants/model.js';
 import type { OpeningInterval } from '../merchants/opening-hours.js';
@@ -44,6 +45,8 @@ export interface StartOptions {
   readonly nowMs?: number;
   /** The store under test: a fresh SQLite file (default) or a fresh PostgreSQL database. */
   readonly dialect?: Dialect;
+  /** Shutdown state the app reads (/readyz); a fresh one by default. */
+  readonly lifecycle?: Lifecycle;
 }
 
 export async function startApp(options: StartOptions = {}): Promise<TestApp> {
@@ -58,7 +61,7 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   });
   const store = await openStore(config.database);
   const clock = new ManualClock(options.nowMs ?? MONDAY_NOON_NY);
-  const app = await buildApp(config, { store, clock });
+  const app = await buildApp(config, { store, clock, ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}) });
   const services = buildServices(config, store, clock);
   return {
     app,

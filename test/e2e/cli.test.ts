@@ -183,6 +183,31 @@ describe('graceful shutdown', () => {
   });
 });
 
+describe('readiness during shutdown', () => {
+  it('SIGTERM turns /readyz to 503 at once while requests are still served for SHUTDOWN_DELAY_SECONDS, then exits 0', { timeout: 150_000 }, async () => {
+    const env = serverEnv(tempDir(), { SHUTDOWN_DELAY_SECONDS: '8' });
+    const server = await serve(env, ['serve', '--demo']);
+    const get = async (path: string) => {
+      const response = await fetch(`${server.baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    assert.deepEqual(await get('/healthz'), { status: 200, body: { status: 'ok' } });
+    assert.equal((await get('/readyz')).status, 200);
+    server.kill('SIGTERM');
+    const draining = await eventually(async () => {
+      const ready = await get('/readyz');
+      return ready.status === 503 ? ready : undefined;
+    }, 30_000, '/readyz to answer 503 after SIGTERM', 50);
+    assert.deepEqual(draining.body, { status: 'not ready', checks: { shutdown: { ok: false, detail: 'shutting down' } } });
+    // Still serving while the load balancer takes the replica out.
+    assert.equal((await get('/healthz')).status, 200);
+    const estimate = await postJson(server.baseUrl, '/v3/BatchGetWaitEstimates', { merchant_id: 'dining-1', service_id: 'reservation', party_size: [2] }, env.BOOKING_SERVER_CREDENTIALS);
+    assert.equal(estimate.status, 200, estimate.text);
+    const exit = await withTimeout(server.exited, 60_000, 'the server to exit after the shutdown delay');
+    assert.deepEqual(exit, { code: 0, signal: null }, server.output());
+  });
+});
+
 describe('logs', () => {
   it('are JSON lines, one per request with method, route, status and ms, and hold no secrets or PII', { timeout: 150_000 }, async () => {
     const password = `pw-${secret()}`;
