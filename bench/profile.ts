@@ -40,7 +40,7 @@ export function summarise(file: string, root: string, top = 20): string {
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  for (const [i, id] of profile.samples.entries()) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   const totalUs = profile.endTime - profile.startTime;
 
   const key = (n: ProfileNode): string => `${n.callFrame.functionName || '(anonymous)'} ${place(n.callFrame.url, root)}:${n.callFrame.lineNumber + 1}`;

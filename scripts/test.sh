@@ -4,6 +4,8 @@
 # list (Node 20 finds no .ts tests from a directory or a quoted glob).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The whole default suite (what CI runs) starts with the linter and the import-order check.
+if [ "$#" -eq 0 ]; then npm run --silent lint >&2; fi
 npm run --silent build >&2
 
 pg_pid=""

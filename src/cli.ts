@@ -187,7 +187,8 @@ async function rtuStatus(): Promise<void> {
         `pending: ${s.pending}${kinds ? ` (${kinds})` : ''}`,
         `oldest pending: ${s.oldestPendingAgeSec === null ? '-' : `${s.oldestPendingAgeSec} s ago`}`,
         `dead letters: ${s.dead}${s.dead > 0 ? ' (booking-server rtu replay, after fixing the cause)' : ''}`,
-      ].join('\n') + '\n',
+        '',
+      ].join('\n'),
     );
     for (const d of await rtu.deadLetters(20)) process.stdout.write(`  #${d.id} ${d.kind} ${d.entityKey}: ${d.lastError ?? ''}\n`);
   } finally {

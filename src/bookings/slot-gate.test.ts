@@ -47,7 +47,9 @@ describe('SlotGate', () => {
     });
     await tick();
     // Arrived after the holder's turn began: its reading may predate them.
-    const late = gate.run('slot', async (turn) => void (seen.late = turn.seenFull));
+    const late = gate.run('slot', async (turn) => {
+      seen.late = turn.seenFull;
+    });
     markFull();
     reading.resolve();
     await Promise.all([holder, late]);

@@ -28,8 +28,13 @@ for (const dialect of DIALECTS) {
       const t = await startApp({ nowMs: utc('2026-03-08T03:00:00Z') });
       try {
         const runs: string[] = [];
-        const replica = (id: string) =>
-          new FeedScheduler({ store: t.store, clock: t.clock, at, logger: pino({ level: 'silent' }), replicaId: id, run: async () => (runs.push(id), `${id} did it`) });
+        const replica = (id: string) => {
+          const run = async () => {
+            runs.push(id);
+            return `${id} did it`;
+          };
+          return new FeedScheduler({ store: t.store, clock: t.clock, at, logger: pino({ level: 'silent' }), replicaId: id, run });
+        };
         const [a, b] = [replica('a'), replica('b')];
         assert.deepEqual(await Promise.all([a.runOnce('2026-03-08'), b.runOnce('2026-03-08')]).then((r) => r.sort()), ['claimed elsewhere', 'ran']);
         assert.equal(runs.length, 1);

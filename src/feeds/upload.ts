@@ -231,6 +231,6 @@ async function pruneUploaded(dir: string, olderThanMs: number): Promise<void> {
   for (const name of await readdir(dir)) {
     const path = join(dir, name);
     const info = await stat(path).catch(() => null);
-    if (info !== null && info.isFile() && info.mtimeMs < olderThanMs) await rm(path, { force: true });
+    if (info?.isFile() && info.mtimeMs < olderThanMs) await rm(path, { force: true });
   }
 }

@@ -8,7 +8,7 @@ import { bookingRoutes } from '../bookings/google-routes.js';
 import type { BookingService } from '../bookings/service.js';
 import { waitlistRoutes } from '../waitlist/google-routes.js';
 import type { WaitlistService } from '../waitlist/service.js';
-import { FailureThrottle, registerBasicAuth } from './basic-auth.js';
+import { type FailureThrottle, registerBasicAuth } from './basic-auth.js';
 
 export interface V3Deps {
   readonly store: Store;

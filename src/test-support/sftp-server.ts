@@ -108,7 +108,7 @@ export async function startSftpServer(options: TestSftpOptions): Promise<TestSft
       data.copy(h.data, offset);
       fs.set(h.path, h.data);
       h.written += data.length;
-      if (drop !== null && drop.pattern.test(h.path) && h.written >= drop.bytes) {
+      if (drop?.pattern.test(h.path) && h.written >= drop.bytes) {
         drop = null;
         ops.push({ user, op: 'drop', path: h.path });
         // Gone without a word: the TCP connection is cut, as by a network failure.

