@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { buildApp, buildServices, type Services } from './app.js';
 import { systemClock } from './clock.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { checkEnvironment, ConfigError, describeConfig, loadConfig, type Config } from './config.js';
 import { DEMO_BOOKING_MERCHANT, DEMO_BOOKING_SERVICE, DEMO_WAITLIST_MERCHANT, DEMO_WAITLIST_SERVICE, seedDemo } from './demo/seed.js';
 import { Lifecycle } from './http/health.js';
 import { Metrics } from './http/metrics.js';
@@ -220,9 +220,41 @@ async function migrate(): Promise<void> {
   }
 }
 
+/**
+ * `config check`: every configuration error at once (exit 2), what `serve` would also refuse
+ * (no Google credentials, unreadable TLS files), variables that look like ours but are not read,
+ * and the effective configuration with secrets masked.
+ */
+function configCheck(): void {
+  const check = checkEnvironment(process.env);
+  const errors = [...check.errors];
+  const config = check.config;
+  if (config !== null) {
+    if (config.credentials.length === 0) errors.push('BOOKING_SERVER_CREDENTIALS: is required by serve (user:password, comma-separated for rotation); serve --demo generates one');
+    if (config.tls) {
+      try {
+        loadTls(config.tls);
+      } catch (error) {
+        if (!(error instanceof TlsFilesError)) throw error;
+        errors.push(error.message);
+      }
+    }
+  }
+  const warnings = check.unread.map((name) => `${name} is set but not read: a misspelt name, or not used with this configuration`);
+  if (config !== null && config.adminTokenDigest === null) warnings.push('ADMIN_TOKEN is not set: the admin API and /metrics refuse every request');
+  for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+  if (errors.length > 0) {
+    for (const error of errors) process.stderr.write(`error: ${error}\n`);
+    process.stderr.write(`booking-server: configuration has ${errors.length} error(s)\n`);
+    process.exit(2);
+  }
+  process.stdout.write(`${describeConfig(config!).join('\n')}\nconfiguration ok\n`);
+}
+
 const program = new Command('booking-server').description("Partner booking server for Google's Actions Center").showHelpAfterError();
 program.command('serve').description('serve the booking server API and the admin API').option('--demo', 'seed the demo inventory into an empty database; generate credentials if none are set').action(serve);
 program.command('migrate').description('apply pending database migrations and exit').action(migrate);
+program.command('config').description('the configuration (environment variables, .env.example)').command('check').description('validate the environment and print the effective configuration (secrets masked); exit 2 on errors').action(configCheck);
 const rtu = program.command('rtu').description('real-time updates to Google (Maps Booking API)');
 rtu.command('work').description('deliver real-time updates from the outbox (a worker without the HTTP server)').action(rtuWork);
 rtu.command('status').description('show the outbox backlog, the oldest undelivered update and dead letters').action(rtuStatus);

@@ -255,3 +255,81 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+export interface EnvironmentCheck {
+  /** Every variable with an unusable value (not just the first), as "NAME: reason". */
+  readonly errors: readonly string[];
+  /** Variables that look like ours but that this configuration never reads (a typo, or unused here). */
+  readonly unread: readonly string[];
+  /** The configuration when there are no errors. */
+  readonly config: Config | null;
+}
+
+/** Prefixes of the variables this server reads; others in the environment are none of its business. */
+const OUR_PREFIXES = /^(BOOKING_SERVER_|DATABASE_|TLS_|GOOGLE_|MAPS_BOOKING_|RTU_|FEEDS_|AUTH_FAILURE_|ADMIN_|SHUTDOWN_|RETENTION_|SMS_|TWILIO_|PUBLIC_BASE_|TRUST_PROXY|PATH_PREFIX|BODY_LIMIT|LOG_LEVEL)/;
+
+/**
+ * Validates an environment the way `serve` would, collecting every error: a variable that fails
+ * is set aside and the rest checked again. Also names variables with our prefixes that were not read.
+ */
+export function checkEnvironment(env: Env, cwd: string = process.cwd()): EnvironmentCheck {
+  const errors: string[] = [];
+  const remaining: Record<string, string | undefined> = { ...env };
+  const read = new Set<string>();
+  const recording = new Proxy(remaining, {
+    get: (target, name) => {
+      if (typeof name === 'string') read.add(name);
+      return target[name as string];
+    },
+  });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      const config = loadConfig(recording, cwd);
+      const unread = Object.keys(env).filter((name) => OUR_PREFIXES.test(name) && !read.has(name) && text(env, name) !== undefined).sort();
+      return { errors, unread, config: errors.length === 0 ? config : null };
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      errors.push(error.message);
+      // A failing variable that is unset already (a required one) cannot be set aside: stop here.
+      if (remaining[error.variable] === undefined) break;
+      delete remaining[error.variable];
+    }
+  }
+  return { errors, unread: [], config: null };
+}
+
+const MASKED = '(set, masked)';
+/** Keys whose values are secrets; paths to secret files are not secrets themselves. */
+const SECRET_KEY = /password|secret|authToken|apiKey|credential|digest/i;
+
+/** A URL with its password masked (postgres://user:***@host/db). */
+function maskUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password === '') return value;
+    url.password = '***';
+    return url.toString();
+  } catch {
+    return value;
+  }
+}
+
+/** The effective configuration as `path = value` lines, secrets masked. */
+export function describeConfig(config: Config): string[] {
+  const lines: string[] = [];
+  const walk = (value: unknown, path: string): void => {
+    const key = path.slice(path.lastIndexOf('.') + 1);
+    if (value === null || value === undefined) lines.push(`${path} = (unset)`);
+    else if (Buffer.isBuffer(value)) lines.push(`${path} = ${MASKED}`);
+    else if (Array.isArray(value)) {
+      if (value.every((v) => Buffer.isBuffer(v))) lines.push(`${path} = ${value.length === 0 ? '(unset)' : `${value.length} value(s), masked`}`);
+      else lines.push(`${path} = ${JSON.stringify(value)}`);
+    } else if (typeof value === 'object') {
+      for (const [name, child] of Object.entries(value)) walk(child, path === '' ? name : `${path}.${name}`);
+    } else if (typeof value === 'string' && SECRET_KEY.test(key)) lines.push(`${path} = ${value === '' ? '(unset)' : MASKED}`);
+    else if (typeof value === 'string') lines.push(`${path} = ${JSON.stringify(maskUrl(value))}`);
+    else lines.push(`${path} = ${String(value)}`);
+  };
+  walk(config, '');
+  return lines;
+}

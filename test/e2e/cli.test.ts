@@ -65,6 +65,34 @@ describe('configuration errors stop start-up and name the variable', () => {
   });
 });
 
+describe('config check', () => {
+  it('prints the effective configuration with secrets masked and exits 0', async () => {
+    const env = serverEnv(tempDir(), { DATABASE_URL: 'postgres://app:db-password-123@db.internal/booking' });
+    const result = await runCli(env, ['config', 'check']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^port = 0$/m);
+    assert.match(result.stdout, /^database\.url = "postgres:\/\/app:\*\*\*@db\.internal\/booking"$/m);
+    assert.match(result.stdout, /^configuration ok$/m);
+    const printed = `${result.stdout}${result.stderr}`;
+    for (const secretValue of [env.ADMIN_TOKEN, env.BOOKING_SERVER_CREDENTIALS, env.BOOKING_SERVER_CREDENTIALS.split(':')[1]!, 'db-password-123']) {
+      assert.ok(!printed.includes(secretValue), 'a secret was printed');
+    }
+  });
+
+  it('lists every error, warns about unread variables, and exits 2', async () => {
+    const env = serverEnv(tempDir(), { PORT: 'abc', GOOGLE_ENVIRONMENT: 'prod', BOOKING_SERVER_CREDENTIALS: undefined, FEEDS_HORIZON_DAY: '30' });
+    const result = await runCli(env, ['config', 'check']);
+    assert.equal(result.code, 2, result.stdout + result.stderr);
+    assert.match(result.stderr, /^error: PORT: /m);
+    assert.match(result.stderr, /^error: GOOGLE_ENVIRONMENT: /m);
+    assert.match(result.stderr, /^warning: FEEDS_HORIZON_DAY is set but not read/m);
+    assert.equal(result.stdout, '');
+    const missing = await runCli(serverEnv(tempDir(), { BOOKING_SERVER_CREDENTIALS: undefined }), ['config', 'check']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^error: BOOKING_SERVER_CREDENTIALS: is required/m);
+  });
+});
+
 describe('migrate', () => {
   it('applies the migrations to a fresh database, then finds the schema up to date', async () => {
     const env = serverEnv(tempDir(), { BOOKING_SERVER_CREDENTIALS: undefined, ADMIN_TOKEN: undefined });
