@@ -3,6 +3,8 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AdminTokens } from './admin/tokens.js';
+import { WebSessions } from './admin/sessions.js';
+import { StaffAccounts } from './admin/staff.js';
 import { adminPlugin } from './admin/plugin.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -41,15 +43,20 @@ export interface Services {
   readonly availability: AvailabilityService;
   readonly bookings: BookingService;
   readonly rtu: RtuService;
+  readonly sessions: WebSessions;
+  readonly staff: StaffAccounts;
 }
 
 export function buildServices(config: Config, store: Store, clock: Clock, payments: PaymentProcessor = new TestPaymentProcessor()): Services {
+  const tokens = new AdminTokens(store.db, config.adminTokenDigest);
   return {
+    sessions: new WebSessions(store.db, tokens, config.sessionTtlSeconds),
+    staff: new StaffAccounts(store.db),
     availability: new AvailabilityService(store, clock),
     bookings: new BookingService(store, clock, payments),
     merchants: new MerchantService(store, clock),
     waitlist: new WaitlistService(store, clock),
-    tokens: new AdminTokens(store.db, config.adminTokenDigest),
+    tokens,
     rtu: new RtuService(store, clock),
   };
 }
@@ -97,7 +104,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(v3Plugin({ store: deps.store, credentials: config.credentials, throttle, ...services }), {
     prefix: `${config.pathPrefix}/v3`,
   });
-  await app.register(adminPlugin({ ...services, clock }), { prefix: '/admin/v1' });
+  const secureCookie = config.tls !== null || (config.publicBaseUrl?.startsWith('https:') ?? false);
+  await app.register(adminPlugin({ ...services, clock, throttle, secureCookie }), { prefix: '/admin/v1' });
   // Prometheus scrapes with the bootstrap admin token (`authorization: Bearer ...`).
   app.get('/metrics', async (request, reply) => {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];

@@ -39,6 +39,10 @@ export interface Config {
   readonly feeds: FeedsConfig;
   /** After SIGTERM, seconds during which /readyz answers 503 and requests are still served (SHUTDOWN_DELAY_SECONDS). */
   readonly shutdownDelaySeconds: number;
+  /** The server's public address (PUBLIC_BASE_URL), e.g. https://book.example.com; null: not set. */
+  readonly publicBaseUrl: string | null;
+  /** Host stand (/app) sessions end after this long without use (SESSION_TTL_HOURS). */
+  readonly sessionTtlSeconds: number;
 }
 
 export interface FeedsConfig {
@@ -228,6 +232,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     tls: certFile !== undefined && keyFile !== undefined ? { certFile: resolve(cwd, certFile), keyFile: resolve(cwd, keyFile) } : null,
     adminTokenDigest: adminToken === undefined ? null : sha256(adminToken),
     pathPrefix: parsePrefix(env),
+    publicBaseUrl: httpUrl(env, 'PUBLIC_BASE_URL'),
+    sessionTtlSeconds: integer(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30) * 3600,
     logLevel,
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     authFailureLimit: {

@@ -1,5 +1,6 @@
 // The merchant-side JSON API under /admin/v1: bearer tokens, per-merchant scope, snake_case JSON.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError, invalid } from '../errors.js';
@@ -16,10 +17,20 @@ import type { RtuService } from '../rtu/service.js';
 import type { WaitlistService } from '../waitlist/service.js';
 import { assertMerchantAccess, assertRoot, merchantScope, type Principal } from './principal.js';
 import type { AdminTokenInfo, AdminTokens } from './tokens.js';
+import { sessionRoutes } from './session-routes.js';
+import { CSRF_HEADER, csrfMatches, SESSION_COOKIE, type WebSessions } from './sessions.js';
+import type { StaffAccounts } from './staff.js';
+import type { FailureThrottle } from '../http/basic-auth.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** The session cookie's secret when the request was authenticated by it (the host stand). */
+    sessionSecret: string | null;
+  }
+  interface FastifyContextConfig {
+    /** A route that needs no authentication (signing in). */
+    public?: boolean;
   }
 }
 
@@ -31,6 +42,11 @@ export interface AdminDeps {
   readonly bookings: BookingService;
   readonly rtu: RtuService;
   readonly clock: Clock;
+  readonly sessions: WebSessions;
+  readonly staff: StaffAccounts;
+  /** Failed sign-ins per address (shared with Google's Basic auth). */
+  readonly throttle: FailureThrottle;
+  readonly secureCookie: boolean;
 }
 
 export function principalOf(request: FastifyRequest): Principal {
@@ -70,9 +86,28 @@ const tokenRoutes =
 export function adminPlugin(deps: AdminDeps) {
   return async function admin(app: FastifyInstance): Promise<void> {
     app.decorateRequest('principal', null);
+    app.decorateRequest('sessionSecret', null);
+    await app.register(cookie);
     app.addHook('onRequest', async (request, reply) => {
-      const header = request.headers.authorization ?? '';
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      const header = request.headers.authorization;
+      const cookieSecret = request.cookies[SESSION_COOKIE];
+      if (request.routeOptions.config.public === true) return;
+      // The host stand's browser session: the cookie, and on state-changing requests the CSRF
+      // token in a header (a forged cross-site request cannot read it). Bearer callers are unchanged.
+      if (header === undefined && cookieSecret !== undefined && cookieSecret !== '') {
+        const session = await deps.sessions.find(cookieSecret, nowSeconds(deps.clock));
+        if (session === null) throw new DomainError('UNAUTHENTICATED', 'the session has expired or was signed out; sign in again');
+        if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
+          const given = request.headers[CSRF_HEADER];
+          if (!csrfMatches(session.csrfToken, typeof given === 'string' ? given : undefined)) {
+            throw new DomainError('FORBIDDEN', `missing or wrong ${CSRF_HEADER} header (needed with the session cookie on every request that changes data)`);
+          }
+        }
+        request.principal = session.principal;
+        request.sessionSecret = cookieSecret;
+        return;
+      }
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
       const principal = match?.[1] ? await deps.tokens.authenticate(match[1]) : null;
       if (principal === null) {
         reply.header('www-authenticate', 'Bearer realm="booking-server-admin"');
@@ -97,6 +132,7 @@ export function adminPlugin(deps: AdminDeps) {
       }
     });
     await app.register(tokenRoutes(deps));
+    await app.register(sessionRoutes({ ...deps, principalOf, sessionSecretOf: (request) => request.sessionSecret }));
     await app.register(merchantAdminRoutes(deps.merchants));
     await app.register(waitlistAdminRoutes(deps.waitlist));
     await app.register(availabilityAdminRoutes(deps.availability));

@@ -1,5 +1,6 @@
 // Admin API tokens: random, shown once, stored as SHA-256 digests (high-entropy tokens need no
-// slow hash), looked up by digest; the bootstrap token is compared in constant time.
+// slow hash), looked up by digest; the bootstrap token is compared in constant time. Staff
+// members' tokens (src/admin/staff.ts) are looked up the same way.
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { sha256 } from '../config.js';
 import type { Db } from '../store/database.js';
@@ -32,8 +33,17 @@ export class AdminTokens {
       .where('token_hash', '=', digest.toString('hex'))
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    if (!row) return null;
-    return row.merchant_id === null ? { kind: 'root' } : { kind: 'merchant', merchantId: row.merchant_id, tokenId: row.id };
+    if (row) {
+      return row.merchant_id === null ? { kind: 'root' } : { kind: 'merchant', merchantId: row.merchant_id, tokenId: row.id, role: 'manager', staffId: null };
+    }
+    // A staff member's own token (src/admin/staff.ts).
+    const staff = await this.db
+      .selectFrom('staff')
+      .select(['id', 'merchant_id', 'role'])
+      .where('token_hash', '=', digest.toString('hex'))
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return staff ? { kind: 'merchant', merchantId: staff.merchant_id, tokenId: staff.id, role: staff.role, staffId: staff.id } : null;
   }
 
   async create(merchantId: string | null, label: string, now: number): Promise<{ secret: string; info: AdminTokenInfo }> {
@@ -44,6 +54,12 @@ export class AdminTokens {
       .values({ id: info.id, token_hash: sha256(secret).toString('hex'), merchant_id: merchantId, label, created_at: now, revoked_at: null })
       .execute();
     return { secret, info };
+  }
+
+  /** Whether an admin token is still valid (not revoked), for sessions opened with it. */
+  async isActive(id: string): Promise<boolean> {
+    const row = await this.db.selectFrom('admin_tokens').select('id').where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    return row !== undefined;
   }
 
   async list(merchantId: string | null): Promise<AdminTokenInfo[]> {

@@ -209,6 +209,9 @@ export interface Database {
   offers: OfferTable;
   outbox: OutboxTable;
   feed_runs: FeedRunTable;
+  staff: StaffTable;
+  web_sessions: WebSessionTable;
+  change_log: ChangeLogTable;
 }
 
 /** One row per scheduled daily feed run (UTC date), claimed by the replica that runs it. */
@@ -221,3 +224,35 @@ export interface FeedRunTable {
 }
 
 export type { Generated };
+
+/** Host-stand staff (migration 0007): each signs in with a token of their own. */
+export interface StaffTable {
+  id: string;
+  merchant_id: string;
+  name: string;
+  role: 'host' | 'manager';
+  language: string;
+  token_hash: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+/** Browser sessions of /app (migration 0007), keyed by the digest of the cookie's secret. */
+export interface WebSessionTable {
+  id_hash: string;
+  csrf_token: string;
+  kind: 'root' | 'merchant' | 'staff';
+  merchant_id: string | null;
+  admin_token_id: string | null;
+  staff_id: string | null;
+  language: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+/** One row per changed row of a merchant's data, written by triggers (migration 0007). */
+export interface ChangeLogTable {
+  seq: Generated<number>;
+  merchant_id: string;
+  changed_at: number;
+}

@@ -4,10 +4,12 @@ import * as m0001 from './0001-waitlist.js';
 import * as m0002 from './0002-bookings.js';
 import * as m0003 from './0003-outbox.js';
 import * as m0004 from './0004-feeds.js';
+import * as m0007 from './0007-staff.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-waitlist': m0001,
   '0002-bookings': m0002,
   '0003-outbox': m0003,
   '0004-feeds': m0004,
+  '0007-staff': m0007,
 };
