@@ -29,19 +29,6 @@ const LAYERS = [
 // Imports that break a rule today: "from -> to" (paths relative to the repository), with the step that removes them.
 const KNOWN = {
   layers: [
-    // step B (slot vocabulary and service rules move down to availability and merchants)
-    'src/availability/google-format.ts -> src/bookings/model.ts',
-    'src/availability/matching.ts -> src/bookings/model.ts',
-    'src/availability/repository.ts -> src/bookings/model.ts',
-    'src/merchants/model.ts -> src/bookings/model.ts',
-    'src/merchants/model.ts -> src/waitlist/estimator.ts',
-    'src/merchants/model.ts -> src/waitlist/rules.ts',
-    'src/merchants/repository.ts -> src/bookings/model.ts',
-    'src/merchants/repository.ts -> src/waitlist/estimator.ts',
-    'src/merchants/service.ts -> src/bookings/model.ts',
-    'src/merchants/service.ts -> src/waitlist/estimator.ts',
-    'src/merchants/service.ts -> src/waitlist/rules.ts',
-    'src/merchants/service.ts -> src/availability/repository.ts',
     // step C (outbox rows through listeners wired in src/app.ts)
     'src/availability/service.ts -> src/rtu/outbox.ts',
     'src/bookings/service.ts -> src/rtu/outbox.ts',
@@ -56,7 +43,6 @@ const KNOWN = {
     'src/bookings/service.ts -> src/merchants/repository.ts',
     'src/feeds/generate.ts -> src/availability/repository.ts',
     'src/feeds/generate.ts -> src/merchants/repository.ts',
-    'src/merchants/service.ts -> src/availability/repository.ts',
     'src/rtu/worker.ts -> src/bookings/repository.ts',
     'src/rtu/worker.ts -> src/merchants/repository.ts',
     'src/waitlist/service.ts -> src/merchants/repository.ts',

@@ -49,12 +49,13 @@ export interface Services {
 
 export function buildServices(config: Config, store: Store, clock: Clock, payments: PaymentProcessor = new TestPaymentProcessor()): Services {
   const tokens = new AdminTokens(store.db, config.adminTokenDigest);
+  const availability = new AvailabilityService(store, clock);
   return {
     sessions: new WebSessions(store.db, tokens, config.sessionTtlSeconds),
     staff: new StaffAccounts(store.db),
-    availability: new AvailabilityService(store, clock),
+    availability,
     bookings: new BookingService(store, clock, payments),
-    merchants: new MerchantService(store, clock),
+    merchants: new MerchantService(store, clock, [availability.checkServiceChange]),
     waitlist: new WaitlistService(store, clock),
     tokens,
     rtu: new RtuService(store, clock),

@@ -11,7 +11,7 @@
 //   instance: a slot with spots_total other than 1 cannot be described and throws
 //   UnrepresentableSlotError (configuration validation keeps such slots out of recurrence services).
 import { DateTime, IANAZone } from 'luxon';
-import type { AvailabilityFormat } from '../bookings/model.js';
+import type { AvailabilityFormat } from '../merchants/rules.js';
 import type { TimeRange } from './expansion.js';
 import type { SlotWithOpen } from './service.js';
 

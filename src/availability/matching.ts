@@ -1,6 +1,7 @@
 // Which stored slot a requested slot refers to. Google echoes the slot it saw in the feed, but
 // fields it leaves out (duration, staff, room, party size) match any value. Pure.
-import type { BookingRules, SlotKey } from '../bookings/model.js';
+import type { BookingRules } from '../merchants/rules.js';
+import type { SlotKey } from './slot.js';
 
 export interface StoredSlot extends SlotKey {
   readonly spotsTotal: number;

@@ -1,10 +1,10 @@
 // Availability slots and the spots held on them. A spot is held by a booking in a holding status
 // or by a lease that has neither expired nor been used; open spots are always derived from those.
 import { sql } from 'kysely';
-import { HOLDING_STATUSES, type SlotKey } from '../bookings/model.js';
 import type { Db, Tx } from '../store/database.js';
 import type { SlotSpec, TimeRange } from './expansion.js';
 import { slotKeyString, type StoredSlot } from './matching.js';
+import { HOLDING_STATUSES, type SlotKey } from './slot.js';
 
 type Q = Db | Tx;
 

@@ -3,6 +3,7 @@
 import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError, invalid } from '../errors.js';
 import type { Service } from '../merchants/model.js';
+import type { ServiceChangeCheck } from '../merchants/service.js';
 import * as merchants from '../merchants/repository.js';
 import type { Store } from '../store/database.js';
 import {
@@ -57,6 +58,17 @@ export class AvailabilityService {
     private readonly store: Store,
     private readonly clock: Clock,
   ) {}
+
+  /** Wired into MerchantService: a service switches to recurrences only when its upcoming slots can be described by them. */
+  readonly checkServiceChange: ServiceChangeCheck = async (trx, current, next, now) => {
+    if (next.booking?.availabilityFormat === 'recurrence' && current.booking.availabilityFormat !== 'recurrence') {
+      // Recurrences carry one spot per instance: upcoming slots with other capacities cannot be described.
+      const blocking = await slots.countNonSingleSlots(trx, current.merchantId, current.id, now);
+      if (blocking > 0) {
+        throw invalid(`booking.availability_format "recurrence" needs spots_total 1 on every slot; ${blocking} upcoming slot(s) of this service have another capacity`);
+      }
+    }
+  };
 
   private async bookableServices(merchantId: string): Promise<Map<string, Service>> {
     const merchant = await merchants.findMerchant(this.store.db, merchantId);

@@ -1,4 +1,9 @@
 // Bookings as the domain sees them, whichever channel (Google, the merchant) made them.
+import type { SlotKey } from '../availability/slot.js';
+
+// The slot vocabulary and the booking rules live below bookings; re-exported for bookings' own modules.
+export { HOLDING_STATUSES, type SlotKey } from '../availability/slot.js';
+export { type AvailabilityFormat, type BookingRules, DEFAULT_BOOKING_RULES } from '../merchants/rules.js';
 
 export const BOOKING_STATUSES = [
   'CONFIRMED',
@@ -11,56 +16,7 @@ export const BOOKING_STATUSES = [
 ] as const;
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 
-/** Statuses that hold a spot. */
-export const HOLDING_STATUSES: readonly BookingStatus[] = ['CONFIRMED', 'PENDING_MERCHANT_CONFIRMATION'];
-
 export type PrepaymentStatus = 'PREPAYMENT_PROVIDED' | 'PREPAYMENT_NOT_PROVIDED' | 'PREPAYMENT_REFUNDED' | 'PREPAYMENT_CREDITED';
-
-/** How a service sells bookings. */
-export interface BookingRules {
-  readonly enabled: boolean;
-  readonly confirmationMode: 'SYNCHRONOUS' | 'ASYNCHRONOUS';
-  readonly minPartySize: number;
-  readonly maxPartySize: number;
-  /** Google users may cancel until this many seconds before the start (0: until the start). */
-  readonly cancelBeforeStartSec: number;
-  /** Upcoming bookings one user may hold with the merchant; null: no limit. */
-  readonly userBookingLimit: number | null;
-  /** Longest hold a lease gets, whatever Google asks for. */
-  readonly maxLeaseSec: number;
-  readonly price: { readonly micros: number; readonly currency: string } | null;
-  /**
-   * How feeds and availability updates describe the service's slots to Google: one entry per slot
-   * (`spots_open`), or recurrences with schedule exceptions (`recurrence`, every slot 1 spot).
-   */
-  readonly availabilityFormat: AvailabilityFormat;
-}
-
-export type AvailabilityFormat = 'spots_open' | 'recurrence';
-
-export const DEFAULT_BOOKING_RULES: BookingRules = {
-  enabled: false,
-  confirmationMode: 'SYNCHRONOUS',
-  minPartySize: 1,
-  maxPartySize: 10,
-  cancelBeforeStartSec: 0,
-  userBookingLimit: null,
-  maxLeaseSec: 600,
-  price: null,
-  availabilityFormat: 'spots_open',
-};
-
-/** Identifies a slot: where, when, how long, with which resources. */
-export interface SlotKey {
-  readonly merchantId: string;
-  readonly serviceId: string;
-  readonly startSec: number;
-  readonly durationSec: number;
-  readonly staffId: string;
-  readonly roomId: string;
-  /** The slot's party size resource; 0 when the slot takes any size the service accepts. */
-  readonly partySize: number;
-}
 
 export interface BookingUser {
   readonly userId: string | null;

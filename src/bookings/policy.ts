@@ -1,6 +1,6 @@
 // Booking rules that need no store: who may book or cancel what, when. Pure.
 import type { Booking, BookingFailure, BookingRules, SlotKey } from './model.js';
-import { sameSlotKey } from './slot-key.js';
+import { sameSlotKey } from '../availability/slot.js';
 
 function overlaps(a: SlotKey, b: SlotKey): boolean {
   return a.startSec < b.startSec + b.durationSec && b.startSec < a.startSec + a.durationSec;

@@ -14,7 +14,7 @@ import type { PaymentProcessor } from './payments.js';
 import { cancelRefusal, userConflict } from './policy.js';
 import * as repo from './repository.js';
 import { SlotGate, type LaneTurn } from './slot-gate.js';
-import { sameSlotKey } from './slot-key.js';
+import { sameSlotKey } from '../availability/slot.js';
 import { enqueue, type BookingField } from '../rtu/outbox.js';
 
 export interface PaymentInput {

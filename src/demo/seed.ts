@@ -2,7 +2,7 @@
 import { DateTime } from 'luxon';
 import type { Services } from '../app.js';
 import { nowSeconds, type Clock } from '../clock.js';
-import { DEFAULT_BOOKING_RULES } from '../bookings/model.js';
+import { DEFAULT_BOOKING_RULES } from '../merchants/rules.js';
 import { DEFAULT_WAITLIST_RULES } from '../merchants/service.js';
 
 export const DEMO_WAITLIST_MERCHANT = 'dining-1';

@@ -3,8 +3,7 @@ import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type
 import { nullableInteger, nullableString } from '../http/nullable.js';
 import { assertRoot, merchantScope } from '../admin/principal.js';
 import { principalOf } from '../admin/plugin.js';
-import { DEFAULT_BOOKING_RULES, type BookingRules } from '../bookings/model.js';
-import type { WaitlistRules } from '../waitlist/rules.js';
+import { DEFAULT_BOOKING_RULES, type BookingRules, type WaitlistRules } from './rules.js';
 import type { DiningTable, Merchant, Service } from './model.js';
 import type { OpeningInterval } from './opening-hours.js';
 import { DEFAULT_WAITLIST_RULES, type MerchantInput, type MerchantService } from './service.js';

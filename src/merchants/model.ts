@@ -1,7 +1,5 @@
 // What a merchant is in our domain: where it is, when it is open, what it offers.
-import type { BookingRules } from '../bookings/model.js';
-import type { TurnTime } from '../waitlist/estimator.js';
-import type { WaitlistRules } from '../waitlist/rules.js';
+import type { BookingRules, TurnTime, WaitlistRules } from './rules.js';
 import type { OpeningInterval } from './opening-hours.js';
 
 export interface Address {

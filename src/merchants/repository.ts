@@ -1,9 +1,8 @@
 // Reads and writes merchants, opening hours, services and tables. Rows stay in here.
 import type { Selectable } from 'kysely';
-import { DEFAULT_BOOKING_RULES } from '../bookings/model.js';
+import { DEFAULT_BOOKING_RULES, type TurnTime } from './rules.js';
 import type { Db, Tx } from '../store/database.js';
 import type { MerchantTable, ServiceTable } from '../store/schema.js';
-import type { TurnTime } from '../waitlist/estimator.js';
 import type { DiningTable, Merchant, Service } from './model.js';
 import type { OpeningInterval } from './opening-hours.js';
 

@@ -2,13 +2,10 @@
 // they are stored so that the booking paths can trust them.
 import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError, invalid } from '../errors.js';
-import type { BookingRules } from '../bookings/model.js';
-import type { Store } from '../store/database.js';
-import { DEFAULT_TURN_TIMES, type TurnTime } from '../waitlist/estimator.js';
-import type { WaitlistRules } from '../waitlist/rules.js';
+import type { Store, Tx } from '../store/database.js';
+import { type BookingRules, DEFAULT_TURN_TIMES, type TurnTime, type WaitlistRules } from './rules.js';
 import type { DiningTable, Merchant, Service } from './model.js';
 import { isValidTimeZone, validateOpeningIntervals, type OpeningInterval } from './opening-hours.js';
-import { countNonSingleSlots } from '../availability/repository.js';
 import * as repo from './repository.js';
 
 const ID = /^[A-Za-z0-9._~:-]{1,100}$/;
@@ -71,10 +68,18 @@ export interface MerchantInput extends Omit<repo.MerchantWrite, 'turnTimes'> {
   readonly openingHours: readonly OpeningInterval[];
 }
 
+/**
+ * A check a capability above merchants makes of a change to a service's rules, inside the change's
+ * transaction (the service row locked); it throws a DomainError to refuse the change. The composition
+ * root (src/app.ts) wires the checks in, so merchants never imports the capabilities that configure it.
+ */
+export type ServiceChangeCheck = (trx: Tx, current: Service, next: repo.ServiceWrite, now: number) => Promise<void>;
+
 export class MerchantService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly serviceChangeChecks: readonly ServiceChangeCheck[] = [],
   ) {}
 
   private checkMerchant(m: repo.MerchantWrite, hours: readonly OpeningInterval[]): void {
@@ -153,13 +158,7 @@ export class MerchantService {
       if (next.name.trim() === '') throw invalid('name is required');
       checkRules(next.waitlist);
       if (next.booking) checkBookingRules(next.booking);
-      if (next.booking?.availabilityFormat === 'recurrence' && current.booking.availabilityFormat !== 'recurrence') {
-        // Recurrences carry one spot per instance: upcoming slots with other capacities cannot be described.
-        const blocking = await countNonSingleSlots(trx, merchantId, serviceId, nowSeconds(this.clock));
-        if (blocking > 0) {
-          throw invalid(`booking.availability_format "recurrence" needs spots_total 1 on every slot; ${blocking} upcoming slot(s) of this service have another capacity`);
-        }
-      }
+      for (const check of this.serviceChangeChecks) await check(trx, current, next, nowSeconds(this.clock));
       await repo.updateService(trx, next, nowSeconds(this.clock));
     });
     return this.getService(merchantId, serviceId);

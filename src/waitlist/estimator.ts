@@ -1,17 +1,14 @@
 // Wait estimates by replaying the queue against the floor: each party, in queue order, takes the
 // fitting table that frees up first; a table frees up a turn time after the party sat down.
 // Pure and deterministic, so estimates can be checked by hand.
+import type { TurnTime } from '../merchants/rules.js';
+
+export { DEFAULT_TURN_TIMES, type TurnTime } from '../merchants/rules.js';
 
 export interface TableSpec {
   readonly id: string;
   readonly minSeats: number;
   readonly seats: number;
-}
-
-/** Turn time (minutes a party occupies a table) for parties up to `maxPartySize`. */
-export interface TurnTime {
-  readonly maxPartySize: number;
-  readonly minutes: number;
 }
 
 export interface SeatedParty {
@@ -41,13 +38,6 @@ export interface Estimate {
   readonly seatAt: number;
   readonly range: { readonly start: number; readonly end: number };
 }
-
-export const DEFAULT_TURN_TIMES: readonly TurnTime[] = [
-  { maxPartySize: 2, minutes: 45 },
-  { maxPartySize: 4, minutes: 60 },
-  { maxPartySize: 6, minutes: 75 },
-  { maxPartySize: 1000, minutes: 90 },
-];
 
 /**
  * The turn time of the smallest band that takes the party, else of the largest band. One pass, no

@@ -1,26 +1,9 @@
 // Who may join a waitlist right now, and what Google is told about it. Pure.
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import type { WaitlistRules } from '../merchants/rules.js';
 import type { Estimate } from './estimator.js';
 
-export type ConfirmationMode = 'SYNCHRONOUS' | 'ASYNCHRONOUS';
-
-export interface WaitlistRules {
-  readonly enabled: boolean;
-  readonly paused: boolean;
-  readonly minPartySize: number;
-  readonly maxPartySize: number;
-  readonly maxQueueLength: number | null;
-  /** ISO 3166-1 alpha-2 codes; empty means every country. */
-  readonly allowedPhoneCountries: readonly string[];
-  readonly supportsAdditionalRequest: boolean;
-  readonly confirmationMode: ConfirmationMode;
-  /** When nobody is waiting and a table is free, tell guests to walk in (CLOSED_NO_WAIT / NO_WAIT). */
-  readonly walkInWhenNoWait: boolean;
-  /** Party sizes whose wait is longer are not offered. */
-  readonly maxQuotedWaitMinutes: number | null;
-  /** Google tells parties above maxPartySize to call the merchant (service feed `above_max_party_size_options`). */
-  readonly callMerchantAboveMaxPartySize: boolean;
-}
+export type { ConfirmationMode, WaitlistRules } from '../merchants/rules.js';
 
 export type WaitlistStatus = 'OPEN' | 'CLOSED_NO_WAIT' | 'CLOSED_OTHER';
 
