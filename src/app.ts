@@ -18,6 +18,7 @@ import { v3Plugin } from './http/v3.js';
 import { createLogger } from './logger.js';
 import { MerchantService } from './merchants/service.js';
 import type { Store } from './store/database.js';
+import { ChangeFeed } from './store/changes.js';
 import { WaitlistService } from './waitlist/service.js';
 import { AvailabilityService } from './availability/service.js';
 import { TestPaymentProcessor, type PaymentProcessor } from './bookings/payments.js';
@@ -105,8 +106,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(v3Plugin({ store: deps.store, credentials: config.credentials, throttle, ...services }), {
     prefix: `${config.pathPrefix}/v3`,
   });
+  // Live updates of the host stand: every committed change of a merchant's data, checked every
+  // second and right after each write this process answers (docs/HOST-STAND.md, "Live updates").
+  const changes = new ChangeFeed(deps.store, 1000, (error) => app.log.warn({ err: error }, 'change feed poll failed'));
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) changes.poke();
+  });
+  app.addHook('onClose', async () => changes.stop());
   const secureCookie = config.tls !== null || (config.publicBaseUrl?.startsWith('https:') ?? false);
-  await app.register(adminPlugin({ ...services, clock, throttle, secureCookie }), { prefix: '/admin/v1' });
+  await app.register(adminPlugin({ ...services, clock, throttle, secureCookie, changes }), { prefix: '/admin/v1' });
   // Prometheus scrapes with the bootstrap admin token (`authorization: Bearer ...`).
   app.get('/metrics', async (request, reply) => {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];

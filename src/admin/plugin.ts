@@ -18,6 +18,8 @@ import type { WaitlistService } from '../waitlist/service.js';
 import { assertMerchantAccess, assertRoot, merchantScope, type Principal } from './principal.js';
 import type { AdminTokenInfo, AdminTokens } from './tokens.js';
 import { sessionRoutes } from './session-routes.js';
+import { eventRoutes } from './events-routes.js';
+import type { ChangeFeed } from '../store/changes.js';
 import { CSRF_HEADER, csrfMatches, SESSION_COOKIE, type WebSessions } from './sessions.js';
 import type { StaffAccounts } from './staff.js';
 import type { FailureThrottle } from '../http/basic-auth.js';
@@ -47,6 +49,8 @@ export interface AdminDeps {
   /** Failed sign-ins per address (shared with Google's Basic auth). */
   readonly throttle: FailureThrottle;
   readonly secureCookie: boolean;
+  /** Committed changes per merchant, for the live-update stream. */
+  readonly changes: ChangeFeed;
 }
 
 export function principalOf(request: FastifyRequest): Principal {
@@ -132,6 +136,7 @@ export function adminPlugin(deps: AdminDeps) {
       }
     });
     await app.register(tokenRoutes(deps));
+    await app.register(eventRoutes(deps.changes));
     await app.register(sessionRoutes({ ...deps, principalOf, sessionSecretOf: (request) => request.sessionSecret }));
     await app.register(merchantAdminRoutes(deps.merchants));
     await app.register(waitlistAdminRoutes(deps.waitlist));
