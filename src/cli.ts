@@ -1,6 +1,7 @@
 // booking-server: the command line. `serve` runs the server, `migrate` brings the schema up to
 // date, `rtu` works and inspects the real-time updates to Google.
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { buildApp, buildServices, type Services } from './app.js';
@@ -15,6 +16,7 @@ import type { RtuWorker } from './rtu/worker.js';
 import { createLogger } from './logger.js';
 import { registerFeedCommands, startDailyFeeds } from './feeds/cli.js';
 import type { FeedScheduler } from './feeds/scheduler.js';
+import { BackupError, backupSqlite, restoreSqlite } from './store/backup.js';
 import { migrateToLatest, openStore, type Store, type StoreOptions } from './store/database.js';
 
 function fail(message: string, code = 2): never {
@@ -220,6 +222,43 @@ async function migrate(): Promise<void> {
   }
 }
 
+function sqlitePathOrFail(config: Config, command: string): string {
+  if (config.database.kind === 'sqlite') return config.database.path;
+  fail(`${command} is for the embedded SQLite database; for PostgreSQL use pg_dump / pg_restore or base backups with WAL archiving (docs/DEPLOYMENT.md#backups)`);
+}
+
+/** `backup <file>`: an online, consistent copy of the SQLite database while the server runs. */
+async function backup(file: string): Promise<void> {
+  const config = configFrom(process.env);
+  const source = sqlitePathOrFail(config, 'backup');
+  try {
+    const result = await backupSqlite(source, resolve(file));
+    process.stdout.write(`backup written: ${result.file} (${result.pages} pages, ${result.bytes} bytes; integrity ok; migrations ${result.migrations.join(', ')})\n`);
+  } catch (error) {
+    if (error instanceof BackupError) fail(error.message, 1);
+    throw error;
+  }
+}
+
+/** `restore <file>`: puts a checked backup in place of the (stopped) SQLite database. */
+function restore(file: string): void {
+  const config = configFrom(process.env);
+  const target = sqlitePathOrFail(config, 'restore');
+  try {
+    const result = restoreSqlite(resolve(file), target);
+    process.stdout.write(
+      [
+        `restored ${resolve(file)} to ${target} (integrity ok; migrations ${result.restored.migrations.join(', ')})`,
+        result.previous === null ? '  there was no database before' : `  the database it replaced is kept at ${result.previous}`,
+        '  start the server (it applies newer migrations), or run booking-server migrate first',
+      ].join('\n') + '\n',
+    );
+  } catch (error) {
+    if (error instanceof BackupError) fail(error.message, 1);
+    throw error;
+  }
+}
+
 /**
  * `config check`: every configuration error at once (exit 2), what `serve` would also refuse
  * (no Google credentials, unreadable TLS files), variables that look like ours but are not read,
@@ -254,6 +293,12 @@ function configCheck(): void {
 const program = new Command('booking-server').description("Partner booking server for Google's Actions Center").showHelpAfterError();
 program.command('serve').description('serve the booking server API and the admin API').option('--demo', 'seed the demo inventory into an empty database; generate credentials if none are set').action(serve);
 program.command('migrate').description('apply pending database migrations and exit').action(migrate);
+program.command('backup').argument('<file>', 'where to write the copy (must not exist)').description('copy the SQLite database while the server runs (online, consistent), then check the copy').action(backup);
+program
+  .command('restore')
+  .argument('<file>', 'a backup written by booking-server backup')
+  .description('put a backup in place of the SQLite database (refused while a process has it open; the old database is kept beside it)')
+  .action(restore);
 program.command('config').description('the configuration (environment variables, .env.example)').command('check').description('validate the environment and print the effective configuration (secrets masked); exit 2 on errors').action(configCheck);
 const rtu = program.command('rtu').description('real-time updates to Google (Maps Booking API)');
 rtu.command('work').description('deliver real-time updates from the outbox (a worker without the HTTP server)').action(rtuWork);
