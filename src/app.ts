@@ -23,6 +23,7 @@ import { WaitlistService } from './waitlist/service.js';
 import { AvailabilityService } from './availability/service.js';
 import { TestPaymentProcessor, type PaymentProcessor } from './bookings/payments.js';
 import { BookingService } from './bookings/service.js';
+import { outboxListener } from './rtu/outbox.js';
 import { RtuService } from './rtu/service.js';
 
 export interface AppDeps {
@@ -50,12 +51,13 @@ export interface Services {
 
 export function buildServices(config: Config, store: Store, clock: Clock, payments: PaymentProcessor = new TestPaymentProcessor()): Services {
   const tokens = new AdminTokens(store.db, config.adminTokenDigest);
-  const availability = new AvailabilityService(store, clock);
+  // Bookings and availability report their changes to the real-time update outbox, in their transactions.
+  const availability = new AvailabilityService(store, clock, outboxListener);
   return {
     sessions: new WebSessions(store.db, tokens, config.sessionTtlSeconds),
     staff: new StaffAccounts(store.db),
     availability,
-    bookings: new BookingService(store, clock, payments),
+    bookings: new BookingService(store, clock, payments, outboxListener),
     merchants: new MerchantService(store, clock, [availability.checkServiceChange]),
     waitlist: new WaitlistService(store, clock),
     tokens,

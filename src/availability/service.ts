@@ -19,7 +19,7 @@ import {
 } from './expansion.js';
 import { slotMatches, type SlotQuery, type StoredSlot } from './matching.js';
 import * as slots from './repository.js';
-import { enqueue } from '../rtu/outbox.js';
+import type { AvailabilityListener } from './events.js';
 
 /** Longest window one replace may cover; keeps a single transaction bounded. */
 const MAX_WINDOW_SEC = 400 * 86_400;
@@ -57,6 +57,7 @@ export class AvailabilityService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly listener: AvailabilityListener,
   ) {}
 
   /** Wired into MerchantService: a service switches to recurrences only when its upcoming slots can be described by them. */
@@ -151,7 +152,7 @@ export class AvailabilityService {
       }
       await slots.replaceWindow(trx, merchantId, serviceId, window, expanded, restricts);
       // Real-time update: Google replaces the same window with what is stored now.
-      await enqueue(trx, { kind: 'availability', merchantId, serviceId, fromSec: window.beginSec, toSec: window.endSec }, nowSeconds(this.clock));
+      await this.listener.availabilityChanged(trx, { merchantId, serviceId, fromSec: window.beginSec, toSec: window.endSec }, nowSeconds(this.clock));
     });
   }
 

@@ -15,7 +15,7 @@ import { cancelRefusal, userConflict } from './policy.js';
 import * as repo from './repository.js';
 import { SlotGate, type LaneTurn } from './slot-gate.js';
 import { sameSlotKey } from '../availability/slot.js';
-import { enqueue, type BookingField } from '../rtu/outbox.js';
+import type { BookingEvents, BookingField } from './events.js';
 
 export interface PaymentInput {
   readonly processedBy: 'GOOGLE' | 'PARTNER' | null;
@@ -60,7 +60,13 @@ export class BookingService {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly payments: PaymentProcessor,
+    private readonly events: BookingEvents,
   ) {}
+
+  /** The open spots of this slot changed. */
+  private changedAvailability(trx: Tx, slot: Booking['slot'], now: number): Promise<void> {
+    return this.events.availabilityChanged(trx, { merchantId: slot.merchantId, serviceId: slot.serviceId, fromSec: slot.startSec, toSec: slot.startSec + 1 }, now);
+  }
 
   private async bookableService(trx: Tx, merchantId: string, serviceId: string): Promise<Service> {
     if ((await merchants.findMerchant(trx, merchantId)) === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
@@ -223,7 +229,7 @@ export class BookingService {
       canceledAt: null,
     };
     await repo.insertBooking(trx, { ...booking, slot: { ...taken } });
-    await changedAvailability(trx, taken, now);
+    await this.changedAvailability(trx, taken, now);
     if (lease !== null) await repo.markLeaseUsed(trx, lease.id, id);
     return { ok: stripSlot(booking) };
   }
@@ -283,9 +289,9 @@ export class BookingService {
     }
     const canceled: Booking = { ...booking, status: 'CANCELED', canceledBy: by, canceledAt: now, updatedAt: now, payment };
     await repo.saveBooking(trx, canceled);
-    await changedAvailability(trx, canceled.slot, now);
+    await this.changedAvailability(trx, canceled.slot, now);
     const fields: BookingField[] = payment.prepaymentStatus !== booking.payment.prepaymentStatus ? ['status', 'paymentInformation.prepaymentStatus'] : ['status'];
-    await notifyGoogle(trx, canceled, fields, by, now);
+    await this.events.bookingChanged(trx, canceled, fields, by, now);
     return { ok: canceled };
   }
 
@@ -323,14 +329,14 @@ export class BookingService {
     const moved: Booking = { ...booking, slot: stripSlotKey(slot), availabilityTag: slot.availabilityTag, partySize: target.partySize, updatedAt: now };
     await repo.saveBooking(trx, moved);
     if (!sameSlotKey(moved.slot, booking.slot)) {
-      await changedAvailability(trx, booking.slot, now);
-      await changedAvailability(trx, moved.slot, now);
+      await this.changedAvailability(trx, booking.slot, now);
+      await this.changedAvailability(trx, moved.slot, now);
     }
     const fields: BookingField[] = [];
     if (moved.slot.startSec !== booking.slot.startSec) fields.push('startTime');
     if (moved.slot.durationSec !== booking.slot.durationSec) fields.push('duration');
     if (moved.partySize !== booking.partySize) fields.push('partySize');
-    await notifyGoogle(trx, moved, fields, by, now);
+    await this.events.bookingChanged(trx, moved, fields, by, now);
     return { ok: moved };
   }
 
@@ -345,8 +351,8 @@ export class BookingService {
       if (booking.status !== from) throw new DomainError('ILLEGAL_TRANSITION', `cannot ${decision.replace('_', '-')} a ${booking.status} booking; allowed from ${from}`);
       const decided: Booking = { ...booking, status: to, updatedAt: now };
       await repo.saveBooking(trx, decided);
-      if (decision !== 'confirm') await changedAvailability(trx, decided.slot, now);
-      await notifyGoogle(trx, decided, ['status'], 'merchant', now);
+      if (decision !== 'confirm') await this.changedAvailability(trx, decided.slot, now);
+      await this.events.bookingChanged(trx, decided, ['status'], 'merchant', now);
       return { ok: decided };
     });
   }
@@ -412,25 +418,11 @@ export class BookingService {
         bookingId: null,
       };
       await repo.insertLease(trx, lease, now);
-      await changedAvailability(trx, lease.slot, now);
+      await this.changedAvailability(trx, lease.slot, now);
       return { ok: lease };
     });
     return 'failure' in result ? result : { lease: result.ok };
   }
-}
-
-/** Real-time update: the open spots of this slot's day changed (delivered after commit). */
-function changedAvailability(trx: Tx, slot: Booking['slot'], now: number): Promise<void> {
-  return enqueue(trx, { kind: 'availability', merchantId: slot.merchantId, serviceId: slot.serviceId, fromSec: slot.startSec, toSec: slot.startSec + 1 }, now);
-}
-
-/**
- * Real-time update: Google must hear of changes made on our side to bookings made through Google
- * (its own calls it knows about; bookings from other channels it never saw).
- */
-async function notifyGoogle(trx: Tx, booking: Booking, fields: readonly BookingField[], by: 'user' | 'merchant', now: number): Promise<void> {
-  if (by !== 'merchant' || booking.source !== 'google' || fields.length === 0) return;
-  await enqueue(trx, { kind: 'booking', bookingId: booking.id, fields }, now);
 }
 
 class FailureSignal extends Error {

@@ -1,10 +1,10 @@
 // The outbox of real-time updates: written in the transaction of the change, claimed and marked
 // by the worker. A row is done only after Google accepted it; nothing is ever silently dropped.
 import { sql } from 'kysely';
+import type { BookingEvents, BookingField } from '../bookings/events.js';
 import type { Db, Store, Tx } from '../store/database.js';
 
-/** Booking fields Google's BookingNotification can change (updateMask paths). */
-export type BookingField = 'status' | 'startTime' | 'duration' | 'partySize' | 'paymentInformation.prepaymentStatus';
+export type { BookingField } from '../bookings/events.js';
 
 export type OutboxItem =
   | { readonly kind: 'booking'; readonly bookingId: string; readonly fields: readonly BookingField[] }
@@ -42,6 +42,19 @@ export async function enqueue(trx: Tx, item: OutboxItem, now: number): Promise<v
     })
     .execute();
 }
+
+/**
+ * The outbox as the listener of bookings and availability (wired in src/app.ts): every change of open
+ * spots is an availability update; a booking change is a booking update only when Google did not make
+ * it itself (its own calls it knows about) and the booking came through Google (it never saw others).
+ */
+export const outboxListener: BookingEvents = {
+  availabilityChanged: (trx, change, now) => enqueue(trx, { kind: 'availability', ...change }, now),
+  async bookingChanged(trx, booking, fields, by, now) {
+    if (by !== 'merchant' || booking.source !== 'google' || fields.length === 0) return;
+    await enqueue(trx, { kind: 'booking', bookingId: booking.id, fields }, now);
+  },
+};
 
 function toRow(r: { id: number | string; kind: string; entity_key: string; payload: string; attempts: number; created_at: number | string }): OutboxRow {
   return {
