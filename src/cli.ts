@@ -14,6 +14,7 @@ import { loadTls, TlsFilesError } from './http/tls.js';
 import { createRtuWorker, type WorkerSetup } from './rtu/setup.js';
 import type { RtuWorker } from './rtu/worker.js';
 import { createLogger } from './logger.js';
+import { registerConformanceCommand } from './conformance/command.js';
 import { registerFeedCommands, startDailyFeeds } from './feeds/cli.js';
 import type { FeedScheduler } from './feeds/scheduler.js';
 import { BackupError, backupSqlite, restoreSqlite } from './store/backup.js';
@@ -312,5 +313,7 @@ registerFeedCommands(program, {
   clock: systemClock,
   fail,
 });
+
+registerConformanceCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => fail(error instanceof Error ? (error.stack ?? error.message) : String(error), 1));
