@@ -97,7 +97,10 @@ export function slotsFromFeed(feed: unknown, fromSec: number, toSec: number): Op
       const until = int(recurrence, 'repeat_until_sec');
       if (every <= 0) throw new FeedError(`recurrence of ${base.merchantId}/${base.serviceId} at ${start} has no repeat_every_sec`);
       const exceptions = (Array.isArray(field(a, 'schedule_exception')) ? (field(a, 'schedule_exception') as unknown[]) : [])
-        .map((x) => object(object(x) ? field(object(x)!, 'time_range') : null))
+        .map((x) => {
+          const exception = object(x);
+          return exception ? object(field(exception, 'time_range')) : null;
+        })
         .filter((x): x is Json => x !== null)
         .map((range) => ({ begin: int(range, 'begin_sec'), end: int(range, 'end_sec') }));
       for (let t = Math.max(start, start + Math.ceil((fromSec - start) / every) * every); t <= until && t < toSec; t += every) {

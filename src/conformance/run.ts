@@ -120,7 +120,7 @@ class Run {
   // -------------------------------------------------------------------------------------------
   // The case runner
 
-  private async step(group: CaseResult['group'], spec: Spec, body: () => Promise<string | void>): Promise<boolean> {
+  private async step(group: CaseResult['group'], spec: Spec, body: () => Promise<string | undefined>): Promise<boolean> {
     this.caseExchanges = [];
     const started = performance.now();
     let outcome: CaseResult['outcome'] = 'pass';
@@ -199,10 +199,10 @@ class Run {
 
   private async waitlist(): Promise<void> {
     const c = this.client;
-    const merchant = this.o.waitlistMerchant!;
+    const merchant = this.o.waitlistMerchant ?? '';
     const service = this.o.waitlistService ?? '';
     const size = this.o.partySize;
-    const W = (spec: Spec, body: () => Promise<string | void>) => this.step('waitlist', spec, body);
+    const W = (spec: Spec, body: () => Promise<string | undefined>) => this.step('waitlist', spec, body);
     const join = (user: Json, token: string, partySize: number | string = size) => ({
       merchant_id: merchant,
       service_id: service,
@@ -229,11 +229,16 @@ class Run {
         seen.add(ps);
         const wl = obj(e).wait_length;
         check(isObject(wl), `the estimate for party size ${ps} has no wait_length`, a);
-        if (wl.parties_ahead_count !== undefined) check(int32(wl.parties_ahead_count) !== null && int32(wl.parties_ahead_count)! >= 0, 'parties_ahead_count must be a non-negative int32', a);
+        if (wl.parties_ahead_count !== undefined) {
+          const ahead = int32(wl.parties_ahead_count);
+          check(ahead !== null && ahead >= 0, 'parties_ahead_count must be a non-negative int32', a);
+        }
         if (wl.estimated_seat_time_range !== undefined) {
           const r = obj(wl.estimated_seat_time_range);
-          check(int64(r.start_seconds) !== null && int64(r.end_seconds) !== null, 'estimated_seat_time_range needs start_seconds and end_seconds (int64)', a);
-          check(BigInt(int64(r.start_seconds)!) <= BigInt(int64(r.end_seconds)!), 'estimated_seat_time_range starts after it ends', a);
+          const start = int64(r.start_seconds);
+          const end = int64(r.end_seconds);
+          check(start !== null && end !== null, 'estimated_seat_time_range needs start_seconds and end_seconds (int64)', a);
+          check(BigInt(start) <= BigInt(end), 'estimated_seat_time_range starts after it ends', a);
         }
       }
       return `waitlist ${status}, ${seen.size} estimate(s)`;
@@ -270,7 +275,7 @@ class Run {
       const user = this.user();
       const request = join(user, this.token());
       let entryId = '';
-      let first: Answer | null = null;
+      let first: Answer | undefined;
       const [create, retry, existing, concurrent, get, del, delRetry, getDeleted] = entrySpecs as [Spec, Spec, Spec, Spec, Spec, Spec, Spec, Spec];
       await W(create, async () => {
         const a = await c.post('CreateWaitlistEntry', request);
@@ -287,7 +292,7 @@ class Run {
         needEntry();
         const a = await c.post('CreateWaitlistEntry', request);
         ok(a);
-        check(canonical(a.json) === canonical(first!.json), `the retry's answer differs from the first (${first!.response})`, a);
+        check(canonical(a.json) === canonical(first?.json), `the retry's answer differs from the first (${first?.response})`, a);
       });
       await W(existing, async () => {
         needEntry();
@@ -312,7 +317,7 @@ class Run {
         }
         check(ids.size === 1, `expected one entry id across the ${answers.length} answers, got ${ids.size} (${[...ids].join(', ')})`, answers[answers.length - 1]);
         const texts = new Set(answers.map((a) => canonical(a.json)));
-        check(texts.size === 1, `the ${answers.length} answers are not identical`, answers.find((a) => canonical(a.json) !== canonical(answers[0]!.json)));
+        check(texts.size === 1, `the ${answers.length} answers are not identical`, answers.find((a) => canonical(a.json) !== canonical(answers[0]?.json)));
       });
       await W(get, async () => {
         needEntry();
@@ -419,7 +424,7 @@ class Run {
       check(list.length === times.length, `expected exactly one slot_time_availability per requested slot_time (${times.length}), got ${list.length}`, a);
       list.forEach((item: unknown, k: number) => {
         const echoed = obj(obj(item).slot_time);
-        check(sameSlotTime(echoed, times[k]!), `slot_time_availability[${k}].slot_time is not the requested slot time echoed unchanged: sent ${JSON.stringify(times[k])}, got ${JSON.stringify(obj(item).slot_time)}`, a);
+        check(sameSlotTime(echoed, times[k] ?? {}), `slot_time_availability[${k}].slot_time is not the requested slot time echoed unchanged: sent ${JSON.stringify(times[k])}, got ${JSON.stringify(obj(item).slot_time)}`, a);
         const available = obj(item).available;
         check(available === undefined || typeof available === 'boolean', `slot_time_availability[${k}].available must be a boolean`, a);
         out.push(available === true);
@@ -430,7 +435,7 @@ class Run {
 
   private async bookings(): Promise<void> {
     const c = this.client;
-    const B = (spec: Spec, body: () => Promise<string | void>) => this.step('bookings', spec, body);
+    const B = (spec: Spec, body: () => Promise<string | undefined>) => this.step('bookings', spec, body);
     let merchant = this.o.merchant ?? '';
     let open: OpenSlot[] = [];
     const from = this.now() + this.o.leadSec;
@@ -481,7 +486,7 @@ class Run {
     const pool = [...open];
     const take = (pred: (s: OpenSlot) => boolean = () => true): OpenSlot | null => {
       const i = pool.findIndex(pred);
-      return i < 0 ? null : pool.splice(i, 1)[0]!;
+      return i < 0 ? null : (pool.splice(i, 1)[0] ?? null);
     };
     const main = take();
     const target = main ? take((s) => s.startSec !== main.startSec && s.durationSec === main.durationSec) : null;
@@ -523,7 +528,7 @@ class Run {
     const u1 = this.user();
     const request = main ? { slot: this.wireSlot(main), user_information: u1, idempotency_token: this.token(), payment_information: { prepayment_status: 'PREPAYMENT_NOT_PROVIDED' } } : null;
     let bookingId = '';
-    let created: Answer | null = null;
+    let created: Answer | undefined;
     await B({ id: 'cb.create', title: 'CreateBooking of an open slot: the booking, slot echoed', doc: 'createbooking-method', required: true }, async () => {
       if (!main || !request) skip(none);
       const a = await c.post('CreateBooking', request);
@@ -537,7 +542,7 @@ class Run {
       needBooking();
       const a = await c.post('CreateBooking', request);
       ok(a);
-      check(canonical(a.json) === canonical(created!.json), `the retry's answer differs from the first (${created!.response})`, a);
+      check(canonical(a.json) === canonical(created?.json), `the retry's answer differs from the first (${created?.response})`, a);
     });
     await B({ id: 'cb.token-reused', title: 'CreateBooking: the same token with a changed body returns the booking already made', doc: 'createbooking-method', required: true }, async () => {
       needBooking();
@@ -564,7 +569,7 @@ class Run {
         }
       }
       check(ids.size === 1, `expected one booking across the ${answers.length} answers, got ${ids.size} (${[...ids].join(', ') || 'none'})`, answers[answers.length - 1]);
-      const differing = answers.find((a) => canonical(a.json) !== canonical(answers[0]!.json));
+      const differing = answers.find((a) => canonical(a.json) !== canonical(answers[0]?.json));
       check(differing === undefined, `the ${answers.length} answers are not identical`, differing);
       const listed = await c.post('ListBookings', { user_id: user.user_id });
       const bookings = ok(listed, 'ListBookings').bookings;
@@ -589,14 +594,15 @@ class Run {
     });
     await B({ id: 'ub.party-size', title: 'UpdateBooking: change the party size', doc: 'updatebooking-method', required: false }, async () => {
       needBooking();
-      if (main!.resources.partySize > 0) skip('the slot is for one party size only');
+      if (!main) skip(none);
+      if (main.resources.partySize > 0) skip('the slot is for one party size only');
       const size = this.o.partySize > 1 ? this.o.partySize - 1 : this.o.partySize + 1;
       const a = await c.post('UpdateBooking', { booking: { booking_id: bookingId, slot: { resources: { party_size: size } } } });
       const booking = obj(ok(a).booking);
       check(ok(a).booking_failure === undefined, `booking_failure: ${JSON.stringify(ok(a).booking_failure)}`, a);
       check(booking.booking_id === bookingId, 'the answer must carry the booking_id', a);
       check(int32(obj(obj(booking.slot).resources).party_size) === size, `the answer must show the new party size ${size}`, a);
-      check(int64(obj(booking.slot).start_sec) === String(main!.startSec), 'the start time changed with the party size', a);
+      check(int64(obj(booking.slot).start_sec) === String(main.startSec), 'the start time changed with the party size', a);
     });
     await B({ id: 'ub.reschedule', title: 'UpdateBooking: reschedule to another open slot', doc: 'updatebooking-method', required: true }, async () => {
       needBooking();
@@ -699,7 +705,7 @@ class Run {
   }
 
   private async overfull(
-    B: (spec: Spec, body: () => Promise<string | void>) => Promise<boolean>,
+    B: (spec: Spec, body: () => Promise<string | undefined>) => Promise<boolean>,
     take: (pred?: (s: OpenSlot) => boolean) => OpenSlot | null,
     spotsOf: (s: OpenSlot) => Promise<number | null>,
   ): Promise<void> {
@@ -750,7 +756,7 @@ class Run {
     });
   }
 
-  private async lease(B: (spec: Spec, body: () => Promise<string | void>) => Promise<boolean>, slot: OpenSlot | null): Promise<void> {
+  private async lease(B: (spec: Spec, body: () => Promise<string | undefined>) => Promise<boolean>, slot: OpenSlot | null): Promise<void> {
     const c = this.client;
     await B({ id: 'lease.create', title: 'CreateLease (where offered): a lease, the same lease on retry, and a booking from it', doc: 'createlease-method', required: false }, async () => {
       if (!slot) skip('needs an open slot of its own');
