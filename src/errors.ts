@@ -13,7 +13,14 @@ export const ERROR_CODES = {
   ALREADY_EXISTS: 409,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  /** The client did not finish sending its request in time. */
+  REQUEST_TIMEOUT: 408,
+  /** A body over BODY_LIMIT_BYTES. */
+  PAYLOAD_TOO_LARGE: 413,
+  /** A body in a content type the route does not read (the admin API reads JSON only). */
+  UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,
+  HEADERS_TOO_LARGE: 431,
   UNAVAILABLE: 503,
 } as const;
 

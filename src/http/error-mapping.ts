@@ -3,7 +3,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, ERROR_CODES } from '../errors.js';
+import { DomainError, ERROR_CODES, type ErrorCode } from '../errors.js';
 
 export interface ErrorBody {
   error: { status: number; code: string; message: string };
@@ -39,17 +39,52 @@ function unstorableInput(error: unknown): string | null {
   return null;
 }
 
+/** Our code for each client-error status Fastify or its plugins may answer with. */
+const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  408: 'REQUEST_TIMEOUT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  431: 'HEADERS_TOO_LARGE',
+};
+
+/** Fastify's own messages for the errors it raises, where a plainer one helps the caller more. */
+const FASTIFY_MESSAGES: Readonly<Record<string, string>> = {
+  FST_BASIC_AUTH_MISSING_OR_BAD_AUTHORIZATION_HEADER: 'missing or malformed Basic authorization header',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'request body is not valid JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'request body is empty although its Content-Type is application/json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'request body is larger than the server accepts (BODY_LIMIT_BYTES)',
+  FST_ERR_BAD_URL: 'the URL cannot be decoded',
+};
+
+/**
+ * A client error raised by Fastify or a plugin (FST_* codes: schema validation, body parsing,
+ * Basic-auth header, undecodable URL) as one of our documented codes: Fastify's codes are its
+ * internals, not our contract. A status we have no code for becomes 400 INVALID_ARGUMENT.
+ */
+export function clientErrorOf(error: FastifyError): { status: number; code: ErrorCode; message: string } {
+  if (error.validation) return { status: 400, code: 'INVALID_ARGUMENT', message: error.message };
+  const code = CODE_BY_STATUS[error.statusCode ?? 400];
+  const message = FASTIFY_MESSAGES[error.code] ?? (error.message.trim() === '' ? 'bad request' : error.message);
+  return code === undefined ? { status: 400, code: 'INVALID_ARGUMENT', message } : { status: ERROR_CODES[code], code, message };
+}
+
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
-    if (error instanceof DomainError) {
-      const status = ERROR_CODES[error.code];
-      if (status === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', 'Basic realm="booking-server"');
-      return reply.status(status).send(errorBody(status, error.code, error.message));
-    }
     const status = (error as FastifyError).statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      const code = (error as FastifyError).validation ? 'INVALID_ARGUMENT' : ((error as FastifyError).code ?? 'BAD_REQUEST');
-      return reply.status(status).send(errorBody(status, code, error.message));
+    const known =
+      error instanceof DomainError
+        ? { status: ERROR_CODES[error.code], code: error.code, message: error.message }
+        : typeof status === 'number' && status >= 400 && status < 500
+          ? clientErrorOf(error)
+          : null;
+    if (known !== null) {
+      if (known.status === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', 'Basic realm="booking-server"');
+      return reply.status(known.status).send(errorBody(known.status, known.code, known.message));
     }
     const unstorable = unstorableInput(error);
     if (unstorable !== null) {
@@ -74,8 +109,8 @@ export function installErrorHandler(app: FastifyInstance): void {
  * the length limit. Without it Fastify answers in its own body shape, not ours.
  */
 export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-  void reply.status(status).send(errorBody(status, error.code ?? 'BAD_REQUEST', error.message));
+  const { status, code, message } = clientErrorOf(error);
+  void reply.status(status).send(errorBody(status, code, message));
 }
 
 /**
@@ -85,12 +120,12 @@ export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequ
  */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, code, message]: [number, string, string] =
+  const [status, code, message]: [number, ErrorCode, string] =
     error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time']
       : error.code === 'HPE_HEADER_OVERFLOW'
         ? [431, 'HEADERS_TOO_LARGE', 'the request headers are too large']
-        : [400, 'BAD_REQUEST', 'malformed HTTP request'];
+        : [400, 'INVALID_ARGUMENT', 'malformed HTTP request'];
   const body = JSON.stringify(errorBody(status, code, message));
   if (socket.writable) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);

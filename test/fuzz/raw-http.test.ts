@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { basicAuth, removeTempDirs, serverEnv, spawnServer, stopAll, tempDir, withTimeout, type ServerProcess } from '../e2e/support.js';
 import { count, counted, recordStatus, runs, summary } from './support.js';
+import { errorContractBreach } from '../../src/test-support/error-codes.js';
 
 let server: ServerProcess;
 let credentials: string;
@@ -115,7 +116,7 @@ function parseResponses(raw: Buffer): Parsed[] {
   return out;
 }
 
-/** Every answer is well-formed, not a 5xx, and a 4xx carries our JSON error with a message. */
+/** Every answer is well-formed, not a 5xx, and a 4xx carries our JSON error with a documented code (never FST_*) and a message. */
 function assertAnswers(exchangeResult: Exchange, what: string): Parsed[] {
   const responses = parseResponses(exchangeResult.raw);
   for (const r of responses) {
@@ -127,6 +128,7 @@ function assertAnswers(exchangeResult: Exchange, what: string): Parsed[] {
       const body = JSON.parse(r.body) as { error?: { status?: number; message?: string } };
       assert.equal(body.error?.status, r.status, context);
       assert.ok(typeof body.error?.message === 'string' && body.error.message !== '', `error without a message: ${context}`);
+      assert.equal(errorContractBreach(r.status, r.body), null, context);
     }
   }
   return responses;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { ALL_DAY, startApp, type Dialect, type TestApp } from '../../src/test-support/app.js';
+import { errorContractBreach } from '../../src/test-support/error-codes.js';
 
 /** FUZZ_SCALE=10 runs ten times as many inputs per property (default 1: the whole suite stays near a minute). */
 export const SCALE = Math.max(0.1, Number(process.env.FUZZ_SCALE ?? '1') || 1);
@@ -207,7 +208,7 @@ export async function send(app: TestApp['app'], options: InjectOptions): Promise
 
 /**
  * What every answer must look like: never 5xx; a 4xx carries `{"error":{"status","code","message"}}`
- * with a message; a 2xx with a body is JSON.
+ * with a message and a documented code (never Fastify's FST_*); a 2xx with a body is JSON.
  */
 export function assertSane(response: LightMyRequestResponse, what: string): void {
   recordStatus(response.statusCode);
@@ -224,6 +225,7 @@ export function assertSane(response: LightMyRequestResponse, what: string): void
     assert.ok(typeof body.error?.code === 'string' && body.error.code !== '', `error without a code: ${context}`);
     assert.ok(typeof body.error?.message === 'string' && body.error.message.trim() !== '', `error without a message: ${context}`);
     assert.match(String(response.headers['content-type']), /^application\/json/, `error not served as JSON: ${context}`);
+    assert.equal(errorContractBreach(response.statusCode, response.body), null, `error code outside the documented ones: ${context}`);
   } else if (response.body !== '') {
     assert.doesNotThrow(() => JSON.parse(response.body), `a ${response.statusCode} whose body is not JSON: ${context}`);
   }
@@ -324,26 +326,4 @@ export async function startFixture(env: Record<string, string> = {}, dialect: Di
 // ---------------------------------------------------------------------------------------------
 // The routes the app serves, read from Fastify's route tree so that new routes get fuzzed too
 
-export interface RouteInfo {
-  readonly method: string;
-  /** With `:param` placeholders, as registered (lower case where the router folds case). */
-  readonly path: string;
-}
-
-export function routesOf(app: TestApp['app']): RouteInfo[] {
-  const tree = app.printRoutes({ commonPrefix: false });
-  const stack: string[] = [];
-  const routes: RouteInfo[] = [];
-  for (const line of tree.split('\n')) {
-    const match = /^([│ ]*)[├└]── (\S+)(?: \(([^)]*)\))?/.exec(line);
-    if (!match) continue;
-    const depth = match[1]!.length / 4;
-    stack.length = depth;
-    stack.push(match[2]!);
-    const path = stack.join('');
-    for (const method of (match[3] ?? '').split(',').map((m) => m.trim())) {
-      if (method !== '' && method !== 'HEAD' && method !== 'OPTIONS') routes.push({ method, path });
-    }
-  }
-  return routes;
-}
+export { routesOf, type RouteInfo } from '../../src/test-support/routes.js';
