@@ -92,6 +92,14 @@ export function adminPlugin(deps: AdminDeps) {
     app.decorateRequest('principal', null);
     app.decorateRequest('sessionSecret', null);
     await app.register(cookie);
+    // A POST without a body, or with an empty one under Content-Type application/json, has no
+    // body: actions (cancel, no-show, seat, ...) take none. Other JSON goes to Fastify's parser.
+    const json = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      if (String(body).trim() === '') return done(null, undefined);
+      json(request, String(body), done);
+    });
     app.addHook('onRequest', async (request, reply) => {
       const header = request.headers.authorization;
       const cookieSecret = request.cookies[SESSION_COOKIE];
@@ -121,6 +129,8 @@ export function adminPlugin(deps: AdminDeps) {
     });
     // Every route with :merchantId in its path is checked against the token's scope here, once.
     app.addHook('preValidation', async (request) => {
+      // No body is an empty object: a route's schema then names the fields it needs, if any.
+      if (request.body === undefined) request.body = {};
       const params = request.params as { merchantId?: string } | undefined;
       if (params?.merchantId !== undefined) assertMerchantAccess(principalOf(request), params.merchantId);
       // Stored text must come back as sent; text with lone surrogates could not (see http/well-formed.ts).

@@ -118,7 +118,41 @@ for (const dialect of DIALECTS) {
         assert.equal(canceled.canceled_by, 'merchant');
         assert.equal(canceled.canceled_at, NOW);
         assert.deepEqual(await adminOk(t, 'POST', path(cancels.id, 'cancel')), canceled);
-        await refused('POST', path(cancels.id, 'reschedule'), { start_sec: ny('2026-01-06 14:00') }, 'SLOT_UNAVAILABLE');
+      });
+
+      test('a cancelled booking cannot be rescheduled or resized: 400 ILLEGAL_TRANSITION, not SLOT_UNAVAILABLE', async () => {
+        const booking = await adminBook(ny('2026-01-06 15:00'));
+        // An empty body sent as JSON is no body: actions take none.
+        const cancel = await t.app.inject({ method: 'POST', url: `/admin/v1${path(booking.id, 'cancel')}`, headers: { authorization: bearer(ADMIN_TOKEN), 'content-type': 'application/json' } });
+        assert.equal(cancel.statusCode, 200, cancel.body);
+        assert.equal(cancel.json().status, 'CANCELED');
+        for (const [action, body] of [['reschedule', { start_sec: ny('2026-01-06 15:30') }], ['party-size', { party_size: 3 }]] as const) {
+          const res = await t.admin('POST', path(booking.id, action), body);
+          assert.equal(res.statusCode, 400, res.body);
+          assert.equal(res.json().error.code, 'ILLEGAL_TRANSITION');
+          assert.match(res.json().error.message, /a CANCELED booking cannot be rescheduled/);
+        }
+        assert.equal((await adminOk(t, 'GET', path(booking.id))).status, 'CANCELED');
+        assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, ny('2026-01-06 15:30')), 2, 'no spot taken');
+      });
+
+      test('no-show is refused before the booking starts, saying when it starts; allowed from the start on', async () => {
+        const start = ny('2026-01-06 16:00');
+        const booking = await adminBook(start);
+        const early = await t.admin('POST', path(booking.id, 'no-show'));
+        assert.equal(early.statusCode, 400, early.body);
+        assert.equal(early.json().error.code, 'ILLEGAL_TRANSITION');
+        assert.equal(
+          early.json().error.message,
+          'a booking can be marked no-show only once it has started; this one starts at 2026-01-06T21:00:00.000Z, in 28 h 0 min',
+        );
+        assert.equal((await adminOk(t, 'GET', path(booking.id))).status, 'CONFIRMED');
+        t.clock.set(start * 1000);
+        try {
+          assert.equal((await adminOk(t, 'POST', path(booking.id, 'no-show'))).status, 'NO_SHOW');
+        } finally {
+          t.clock.set(NOW * 1000);
+        }
       });
 
       test('confirm and decline only apply to pending bookings: 400 otherwise', async () => {

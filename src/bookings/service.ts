@@ -304,7 +304,13 @@ export class BookingService {
     if (target.startSec === booking.slot.startSec && target.durationSec === booking.slot.durationSec && target.partySize === booking.partySize) {
       return { ok: booking };
     }
-    if (booking.status !== 'CONFIRMED' && booking.status !== 'PENDING_MERCHANT_CONFIRMATION') return slotGone(`a ${booking.status} booking cannot be changed`);
+    if (booking.status !== 'CONFIRMED' && booking.status !== 'PENDING_MERCHANT_CONFIRMATION') {
+      // Not a slot problem: no slot would do, the booking's state forbids the move. Google's
+      // contract wants a business failure (200) with one of its causes; the merchant gets the state error.
+      const description = `a ${booking.status} booking cannot be rescheduled or change its party size; only CONFIRMED and PENDING_MERCHANT_CONFIRMATION bookings can`;
+      if (by === 'merchant') throw new DomainError('ILLEGAL_TRANSITION', description);
+      return { failure: { cause: booking.status === 'CANCELED' ? 'BOOKING_ALREADY_CANCELLED' : 'SLOT_UNAVAILABLE', description } };
+    }
     if (target.startSec <= now) return slotGone('the new time has already started');
     const query: SlotQuery = {
       serviceId: booking.slot.serviceId,
@@ -349,6 +355,14 @@ export class BookingService {
       const to = decision === 'confirm' ? 'CONFIRMED' : decision === 'decline' ? 'DECLINED_BY_MERCHANT' : 'NO_SHOW';
       if (booking.status === to) return { ok: booking };
       if (booking.status !== from) throw new DomainError('ILLEGAL_TRANSITION', `cannot ${decision.replace('_', '-')} a ${booking.status} booking; allowed from ${from}`);
+      if (decision === 'no_show' && now < booking.slot.startSec) {
+        const minutes = Math.ceil((booking.slot.startSec - now) / 60);
+        const until = minutes >= 120 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
+        throw new DomainError(
+          'ILLEGAL_TRANSITION',
+          `a booking can be marked no-show only once it has started; this one starts at ${new Date(booking.slot.startSec * 1000).toISOString()}, in ${until}`,
+        );
+      }
       const decided: Booking = { ...booking, status: to, updatedAt: now };
       await repo.saveBooking(trx, decided);
       if (decision !== 'confirm') await this.changedAvailability(trx, decided.slot, now);

@@ -1,7 +1,7 @@
 // Host-stand routes: walk-ins, the queue, and moving entries through their states.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seedMerchant, type MerchantFixture, type TestApp, DIALECTS, forDialect } from '../test-support/app.js';
+import { ADMIN_TOKEN, bearer, seedMerchant, type MerchantFixture, type TestApp, DIALECTS, forDialect } from '../test-support/app.js';
 
 // Every test below runs once on SQLite and once on PostgreSQL (when the suite started one).
 for (const dialect of DIALECTS) {
@@ -218,6 +218,29 @@ for (const dialect of DIALECTS) {
         assert.equal(res.statusCode, 400);
         assert.match(res.json().error.message, /patio-9/);
         assert.equal((await t.admin('GET', `/merchants/${m}/waitlist-entries/${id}`)).json().state, 'WAITING');
+      });
+
+      test('actions take no body: none at all, or an empty one sent as application/json', async () => {
+        const m = await merchant({ id: 'nobody' });
+        const bare = (id: string, name: string, headers: Record<string, string> = {}) =>
+          t.app.inject({ method: 'POST', url: `/admin/v1/merchants/${m}/waitlist-entries/${id}/${name}`, headers: { authorization: bearer(ADMIN_TOKEN), ...headers } });
+        const walk = async () => (await walkIn(m)).id;
+        const [a, b, c] = [await walk(), await walk(), await walk()];
+        for (const [id, name, state] of [
+          [a, 'notify', 'SERVICE_READY'],
+          [a, 'check-in', 'CHECKED_IN'],
+          [a, 'seat', 'SEATED'],
+          [b, 'no-show', 'NO_SHOW'],
+          [c, 'cancel', 'CANCELED'],
+        ] as const) {
+          const res = await bare(id, name);
+          assert.equal(res.statusCode, 200, `${name}: ${res.body}`);
+          assert.equal(res.json().state, state);
+        }
+        const d = await walk();
+        const empty = await bare(d, 'seat', { 'content-type': 'application/json' });
+        assert.equal(empty.statusCode, 200, empty.body);
+        assert.equal(empty.json().state, 'SEATED');
       });
 
       test('no-show and cancel', async () => {
