@@ -94,8 +94,9 @@ export function adminPlugin(deps: AdminDeps) {
     await app.register(cookie);
     // A POST without a body, or with an empty one under Content-Type application/json, has no
     // body: actions (cancel, no-show, seat, ...) take none. Other JSON goes to Fastify's parser.
+    // The admin API reads JSON only: text/plain (which Fastify would hand over as a string) is 415 too.
     const json = app.getDefaultJsonParser('error', 'error');
-    app.removeContentTypeParser('application/json');
+    app.removeContentTypeParser(['application/json', 'text/plain']);
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
       if (String(body).trim() === '') return done(null, undefined);
       json(request, String(body), done);

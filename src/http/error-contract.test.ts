@@ -93,8 +93,11 @@ describe('the error contract', () => {
     assert.equal(big.json().error.code, 'PAYLOAD_TOO_LARGE');
     const malformed = await t.google('CreateBooking', '{');
     assert.equal(malformed.json().error.code, 'INVALID_ARGUMENT');
-    const wrongType = await t.admin('POST', '/merchants', '<a/>');
-    assert.ok([400, 415].includes(wrongType.statusCode), wrongType.body);
+    for (const type of ['text/plain', 'application/xml']) {
+      const wrongType = await t.app.inject({ method: 'POST', url: '/admin/v1/merchants', headers: { ...admin, 'content-type': type }, payload: '<a/>' });
+      assert.equal(wrongType.statusCode, 415, wrongType.body);
+      assert.equal(wrongType.json().error.code, 'UNSUPPORTED_MEDIA_TYPE');
+    }
     assert.deepEqual(breaches, []);
   });
 
