@@ -176,8 +176,9 @@ export function availabilityJson(e: GoogleAvailability): string {
     serviceId: e.serviceId,
     startSec: BigInt(e.startSec),
     durationSec: BigInt(e.durationSec),
-    // A recurrence implies one spot per instance, open unless excepted: its spots are left out.
-    ...(e.recurrence === null ? { spotsTotal: BigInt(e.spotsTotal), spotsOpen: BigInt(e.spotsOpen) } : {}),
+    // Always explicit, a recurrence's too (1 of 1 per instance, as Google's recurrence examples carry them).
+    spotsTotal: BigInt(e.spotsTotal),
+    spotsOpen: BigInt(e.spotsOpen),
     availabilityTag: e.availabilityTag,
     // Google wants a name with every ID; we keep no names, so the ID is the name.
     ...(r.staffId !== '' || r.roomId !== '' || r.partySize !== 0

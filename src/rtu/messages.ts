@@ -58,8 +58,9 @@ function availability(a: AvailabilityEntry): Availability {
   return create(AvailabilitySchema, {
     startTime: ts(a.startSec),
     duration: dur(a.durationSec),
-    // A recurrence implies one spot per instance, open unless excepted: its spots are left out (as in the feed).
-    ...(a.recurrence === null ? { spotsTotal: BigInt(a.spotsTotal), spotsOpen: BigInt(a.spotsOpen) } : {}),
+    // Always explicit, a recurrence's too (1 of 1 per instance, as Google's examples carry them; as in the feed).
+    spotsTotal: BigInt(a.spotsTotal),
+    spotsOpen: BigInt(a.spotsOpen),
     availabilityTag: a.availabilityTag,
     // Google wants a name with every ID; we keep no names, so the ID is the name (as in the feed).
     ...(a.resources.staffId !== '' || a.resources.roomId !== '' || a.resources.partySize > 0

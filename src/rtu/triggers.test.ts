@@ -293,6 +293,8 @@ for (const dialect of DIALECTS) {
           {
             startTime: '2026-01-15T15:00:00Z',
             duration: '1800s',
+            spotsTotal: '1',
+            spotsOpen: '1',
             availabilityTag: 'r',
             recurrence: { repeatEvery: '1800s', repeatUntil: '2026-01-15T16:00:00Z' },
             scheduleException: [{ timeRange: { startTime: '2026-01-15T15:30:00Z', endTime: '2026-01-15T16:00:00Z' } }],
