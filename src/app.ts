@@ -34,6 +34,12 @@ export interface AppDeps {
   readonly payments?: PaymentProcessor;
   /** Shared with the real-time update worker when it runs in the same process. */
   readonly metrics?: Metrics;
+  /**
+   * The process's services (buildServices), shared with whatever else runs in the process (the demo
+   * seeder, the real-time update worker, tests): one graph, so bookings made anywhere in the process take
+   * turns in the same slot gate. Built here only when the app is their only user.
+   */
+  readonly services?: Services;
   /** The CLI marks shutdown on it so that /readyz answers 503 while in-flight requests finish. */
   readonly lifecycle?: Lifecycle;
 }
@@ -68,7 +74,7 @@ export function buildServices(config: Config, store: Store, clock: Clock, paymen
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const services = buildServices(config, deps.store, clock, deps.payments);
+  const services = deps.services ?? buildServices(config, deps.store, clock, deps.payments);
   const metrics = deps.metrics ?? new Metrics(deps.store, clock);
   const app = Fastify({
     loggerInstance: logger,

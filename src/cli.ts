@@ -70,8 +70,9 @@ async function serve(options: { demo?: boolean }): Promise<void> {
   const store = await openDatabase(config, { onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed and was replaced') });
   const metrics = new Metrics(store, systemClock);
   const lifecycle = new Lifecycle();
-  const app = await buildApp(config, { store, logger, clock: systemClock, metrics, lifecycle });
+  // One service graph for the process: the app, the demo seeder and the real-time update worker share it.
   const services = buildServices(config, store, systemClock);
+  const app = await buildApp(config, { store, logger, clock: systemClock, metrics, lifecycle, services });
   if (options.demo && (await seedDemo(services, systemClock))) logger.info('demo inventory seeded');
   const rtu = startRtuWorker(config, store, services, logger, metrics);
   let feedScheduler: FeedScheduler | null = null;
@@ -142,7 +143,7 @@ async function serve(options: { demo?: boolean }): Promise<void> {
 function startRtuWorker(config: Config, store: Store, services: Services, logger: Logger, metrics: Metrics): RtuWorker | null {
   let setup: WorkerSetup;
   try {
-    setup = createRtuWorker(config, { store, clock: systemClock, services, log: logger, observer: metrics.observer() });
+    setup = createRtuWorker(config, { store, clock: systemClock, availability: services.availability, log: logger, observer: metrics.observer() });
   } catch (error) {
     fail(`configuration error: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -159,8 +160,7 @@ async function rtuWork(): Promise<void> {
   const config = configFrom(process.env);
   const logger = createLogger(config.logLevel);
   const store = await openDatabase(config, { onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed and was replaced') });
-  const services = buildServices(config, store, systemClock);
-  const setup = createRtuWorker(config, { store, clock: systemClock, services, log: logger });
+  const setup = createRtuWorker(config, { store, clock: systemClock, availability: buildServices(config, store, systemClock).availability, log: logger });
   if (setup.worker === null) {
     await store.close();
     fail(`configuration error: cannot deliver real-time updates: ${setup.reason}`);

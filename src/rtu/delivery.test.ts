@@ -97,7 +97,7 @@ for (const dialect of DIALECTS) {
         const booking = await book(h.t, { start: ny('2026-01-21 09:00') });
         await h.settle();
         // Two workers (as two replicas would run) drain the same outbox at the same time.
-        const second = createRtuWorker(h.t.config, { store: h.t.store, clock: h.t.clock, services: h.t.services, log: createLogger('silent') });
+        const second = createRtuWorker(h.t.config, { store: h.t.store, clock: h.t.clock, availability: h.t.services.availability, log: createLogger('silent') });
         assert.ok(second.worker !== null);
         const starts = ['09:30', '10:00', '10:30', '11:00', '11:30', '12:00', '12:30', '13:00', '13:30', '14:00', '14:30', '15:00'].map((hhmm) => ny(`2026-01-21 ${hhmm}`));
         const statuses = [200, 500, 429, 200, 503, 200, 500, 500, 200, 429, 200, 502];
@@ -329,7 +329,7 @@ for (const dialect of DIALECTS) {
         const t = await startApp();
         try {
           await seedDemo(t.services, t.clock);
-          const setup = createRtuWorker(t.config, { store: t.store, clock: t.clock, services: t.services, log: createLogger('silent') });
+          const setup = createRtuWorker(t.config, { store: t.store, clock: t.clock, availability: t.services.availability, log: createLogger('silent') });
           assert.equal(setup.worker, null);
           const booking = await book(t, { start: ny('2026-01-06 09:00') });
           await adminOk(t, 'POST', `/merchants/${DEMO_M}/bookings/${booking.booking_id}/cancel`);

@@ -137,10 +137,10 @@ describe('MapsBookingClient', () => {
 
 describe('createRtuWorker', () => {
   test('without Google configuration there is no worker, and the reason names the variables', () => {
-    const setup = createRtuWorker(loadConfig({ DATABASE_URL: 'sqlite::memory:' }), { store: null as never, clock: null as never, services: null as never, log: null as never });
+    const setup = createRtuWorker(loadConfig({ DATABASE_URL: 'sqlite::memory:' }), { store: null as never, clock: null as never, availability: null as never, log: null as never });
     assert.equal(setup.worker, null);
     assert.equal(setup.worker === null ? setup.reason : '', 'GOOGLE_PARTNER_ID and GOOGLE_SERVICE_ACCOUNT_FILE not set');
-    const partial = createRtuWorker(loadConfig({ DATABASE_URL: 'sqlite::memory:', GOOGLE_PARTNER_ID: PARTNER }), { store: null as never, clock: null as never, services: null as never, log: null as never });
+    const partial = createRtuWorker(loadConfig({ DATABASE_URL: 'sqlite::memory:', GOOGLE_PARTNER_ID: PARTNER }), { store: null as never, clock: null as never, availability: null as never, log: null as never });
     assert.equal(partial.worker === null ? partial.reason : '', 'GOOGLE_SERVICE_ACCOUNT_FILE not set');
   });
 
@@ -151,7 +151,7 @@ describe('createRtuWorker', () => {
       const setup = createRtuWorker(loadConfig({ DATABASE_URL: 'sqlite::memory:', GOOGLE_PARTNER_ID: PARTNER, ...env }), {
         store: null as never,
         clock: null as never,
-        services: { availability: null } as never,
+        availability: null as never,
         log: null as never,
         api: { patchBooking: async () => ({ outcome: 'delivered', status: 200, body: null }), replaceAvailability: async () => ({ outcome: 'delivered', status: 200, body: null }) },
       });

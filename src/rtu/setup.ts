@@ -1,7 +1,7 @@
 // Builds the real-time update worker from configuration, or says why it cannot run. Without
 // Google configuration nothing is lost: updates stay in the outbox until a worker can send them.
 import type { Logger } from 'pino';
-import type { Services } from '../app.js';
+import type { AvailabilityService } from '../availability/service.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Store } from '../store/database.js';
@@ -12,7 +12,7 @@ export type WorkerSetup = { readonly worker: RtuWorker; readonly target: string 
 
 export function createRtuWorker(
   config: Config,
-  deps: { store: Store; clock: Clock; services: Services; log: Logger; observer?: DeliveryObserver; api?: MapsBookingApi },
+  deps: { store: Store; clock: Clock; availability: AvailabilityService; log: Logger; observer?: DeliveryObserver; api?: MapsBookingApi },
 ): WorkerSetup {
   const g = config.google;
   const missing = [g.partnerId === null ? 'GOOGLE_PARTNER_ID' : null, g.serviceAccountFile === null && deps.api === undefined ? 'GOOGLE_SERVICE_ACCOUNT_FILE' : null].filter(
@@ -33,7 +33,7 @@ export function createRtuWorker(
     clock: deps.clock,
     api,
     partnerId: g.partnerId!,
-    availability: deps.services.availability,
+    availability: deps.availability,
     log: deps.log,
     ratePerMinute: g.rtuRatePerMinute,
     ...(deps.observer ? { observer: deps.observer } : {}),
