@@ -128,6 +128,14 @@ export function seatTimeRange(now: number, seatAt: number): { start: number; end
   return { start: Math.max(now, start), end };
 }
 
+/**
+ * The estimate of a party that waits for nobody: no parties ahead, seated now (what Google is
+ * shown for an entry no longer in the queue, since both WaitLength fields must be populated).
+ */
+export function zeroWait(now: number): Estimate {
+  return { partiesAhead: 0, seatAt: now, range: seatTimeRange(now, now) };
+}
+
 /** Estimate for a party of `partySize` joining the end of the queue now; null if no table fits. */
 export function estimateNewParty(floor: Floor, partySize: number): Estimate | null {
   const { freeAt, ahead } = replay(floor);

@@ -217,8 +217,8 @@ for (const dialect of DIALECTS) {
 
       test('an empty floor: OPEN, seated now (no parties ahead), sizes no table fits left out', async () => {
         const body = await estimates(ref.t, 'est', [1, 2, 5]);
-        // Seat now: range [N, N+300]; parties_ahead_count 0 is proto3's default, so omitted.
-        const now = { estimated_seat_time_range: { start_seconds: String(N), end_seconds: String(N + 300) } };
+        // Seat now: range [N, N+300]; parties_ahead_count 0 is printed too (Google wants both fields populated).
+        const now = { parties_ahead_count: 0, estimated_seat_time_range: { start_seconds: String(N), end_seconds: String(N + 300) } };
         assert.deepEqual(body, {
           waitlist_status: 'OPEN',
           wait_estimate: [
@@ -412,7 +412,11 @@ for (const dialect of DIALECTS) {
           checked_in_time_seconds: String(N + 120),
           seated_time_seconds: String(N + 180),
         });
-        assert.deepEqual(seated.wait_estimate, { party_size: 2, wait_length: {}, waitlist_confirmation_mode: SYNC }, 'no wait once seated');
+        assert.deepEqual(
+          seated.wait_estimate,
+          { party_size: 2, wait_length: { parties_ahead_count: 0, estimated_seat_time_range: { start_seconds: String(N + 180), end_seconds: String(N + 480) } }, waitlist_confirmation_mode: SYNC },
+          'no wait once seated: a zero-wait estimate, both fields populated',
+        );
         t.clock.set(N * 1000);
       });
 
@@ -435,7 +439,7 @@ for (const dialect of DIALECTS) {
         const lengthOf = async (id: string) => (await getEntry(t, id)).wait_estimate.wait_length;
         const range = (start: number, end: number) => ({ start_seconds: String(start), end_seconds: String(end) });
         assert.deepEqual(await lengthOf(c), { parties_ahead_count: 2, estimated_seat_time_range: range(N + 4560, N + 6780) });
-        assert.deepEqual(await lengthOf(a), { estimated_seat_time_range: range(N, N + 300) });
+        assert.deepEqual(await lengthOf(a), { parties_ahead_count: 0, estimated_seat_time_range: range(N, N + 300) });
 
         // The host seats A: one party ahead of C; the table is busy until N+2700 as planned.
         const seated = await act(t, 'ge-move', a, 'seat');
@@ -444,7 +448,7 @@ for (const dialect of DIALECTS) {
 
         // B cancels: C is next, when A's table frees at N+2700 -> [N+2280, N+3420].
         assert.equal((await t.google('DeleteWaitlistEntry', { waitlist_entry_id: b })).statusCode, 200);
-        assert.deepEqual(await lengthOf(c), { estimated_seat_time_range: range(N + 2280, N + 3420) });
+        assert.deepEqual(await lengthOf(c), { parties_ahead_count: 0, estimated_seat_time_range: range(N + 2280, N + 3420) });
       });
 
       test('an asynchronous service: PENDING_MERCHANT_CONFIRMATION until the merchant confirms', async () => {

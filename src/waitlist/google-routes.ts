@@ -18,7 +18,7 @@ import {
 } from '../gen/ext/maps/booking/partner/v3/waitlist/waitlist_pb.js';
 import { invalid } from '../errors.js';
 import { messageHash, parseMessage, renderMessage, requireText } from '../http/proto-json.js';
-import type { Estimate } from './estimator.js';
+import { zeroWait, type Estimate } from './estimator.js';
 import type { ConfirmationMode } from './rules.js';
 import type { EntryView, WaitlistService } from './service.js';
 
@@ -26,17 +26,18 @@ function wireMode(mode: ConfirmationMode): WaitlistConfirmationMode {
   return mode === 'ASYNCHRONOUS' ? WaitlistConfirmationMode.ASYNCHRONOUS : WaitlistConfirmationMode.SYNCHRONOUS;
 }
 
-function wireEstimate(partySize: number, estimate: Estimate | null, mode: ConfirmationMode): WaitEstimate {
+/**
+ * Google: both WaitLength fields "should be populated". parties_ahead_count has explicit presence
+ * in our proto, so 0 is printed too (proto3 would leave a plain int32 0 out).
+ */
+function wireEstimate(partySize: number, estimate: Estimate, mode: ConfirmationMode): WaitEstimate {
   return create(WaitEstimateSchema, {
     partySize,
     waitlistConfirmationMode: wireMode(mode),
-    waitLength:
-      estimate === null
-        ? {}
-        : {
-            partiesAheadCount: estimate.partiesAhead,
-            estimatedSeatTimeRange: { startSeconds: BigInt(estimate.range.start), endSeconds: BigInt(estimate.range.end) },
-          },
+    waitLength: {
+      partiesAheadCount: estimate.partiesAhead,
+      estimatedSeatTimeRange: { startSeconds: BigInt(estimate.range.start), endSeconds: BigInt(estimate.range.end) },
+    },
   });
 }
 
@@ -58,7 +59,8 @@ export function renderEntry(view: EntryView): string {
           seatedTimeSeconds: opt(t.seatedAt),
           markedNoShowTimeSeconds: opt(t.markedNoShowAt),
         },
-        waitEstimate: wireEstimate(entry.partySize, view.estimate, view.confirmationMode),
+        // An entry out of the queue (seated, cancelled, ...) or that no table fits waits for nobody we know of.
+        waitEstimate: wireEstimate(entry.partySize, view.estimate ?? zeroWait(view.asOf), view.confirmationMode),
       },
     }),
   );

@@ -27,6 +27,8 @@ export interface EntryView {
   readonly entry: WaitlistEntry;
   /** Current estimate while the party is in the queue; null otherwise. */
   readonly estimate: Estimate | null;
+  /** When the view was computed (epoch seconds). */
+  readonly asOf: number;
   readonly confirmationMode: ConfirmationMode;
 }
 
@@ -137,6 +139,7 @@ export class WaitlistService {
     return {
       entry,
       estimate: isActive(entry.state) ? estimateQueuedParty(ctx.floor, entry.id) : null,
+      asOf: ctx.floor.now,
       confirmationMode: ctx.service.waitlist.confirmationMode,
     };
   }
@@ -189,7 +192,7 @@ export class WaitlistService {
   async queue(merchantId: string, serviceId: string): Promise<EntryView[]> {
     const ctx = await this.load(this.store.db, merchantId, serviceId);
     const queue = await entries.activeQueue(this.store.db, merchantId, serviceId);
-    return queue.map((entry) => ({ entry, estimate: estimateQueuedParty(ctx.floor, entry.id), confirmationMode: ctx.service.waitlist.confirmationMode }));
+    return queue.map((entry) => ({ entry, estimate: estimateQueuedParty(ctx.floor, entry.id), asOf: ctx.floor.now, confirmationMode: ctx.service.waitlist.confirmationMode }));
   }
 
   async list(filter: entries.EntryFilter): Promise<WaitlistEntry[]> {
