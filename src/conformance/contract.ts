@@ -21,6 +21,8 @@ export const DOCS = {
   'getbookingstatus-method': `${METHODS}/getbookingstatus-method`,
   'listbookings-method': `${METHODS}/listbookings-method`,
   'createlease-method': 'https://developers.google.com/actions-center/reference/grpc-api-v2/createlease-method',
+  'getbookingstatus-grpc': 'https://developers.google.com/actions-center/reference/grpc-api-v2/getbookingstatus-method',
+  'listbookings-grpc': 'https://developers.google.com/actions-center/reference/grpc-api-v2/listbookings-method',
   'common-issues': `${RESERVATIONS}/integration-steps/booking-server-ready/common-issues`,
   'launch-and-monitoring': 'https://developers.google.com/maps-booking/verticals/dining/guides/end-to-end-integration/launch-and-monitoring',
   'test-booking-server': 'https://developers.google.com/maps-booking/guides/end-to-end-integration/test-booking-server',

@@ -181,13 +181,22 @@ class Run {
       probe === 'BatchGetWaitEstimates'
         ? { merchant_id: this.o.waitlistMerchant ?? '', service_id: this.o.waitlistService ?? '', party_size: [this.o.partySize] }
         : { merchant_id: this.o.merchant ?? '', slot_time: [] };
-    await this.step('common', { id: 'auth.none', title: `no credentials: 401 on HealthCheck and ${probe}`, doc: 'config-booking-server', required: true }, async () => {
-      expectStatus(await c.get('HealthCheck', { auth: 'none', timed: false }), 401, 'HealthCheck');
-      expectStatus(await c.post(probe, probeBody, { auth: 'none', timed: false }), 401, probe);
+    await this.step('common', { id: 'auth.none', title: `no credentials: 401 on ${probe}`, doc: 'config-booking-server', required: true }, async () => {
+      expectStatus(await c.post(probe, probeBody, { auth: 'none', timed: false }), 401);
     });
     await this.step('common', { id: 'auth.wrong', title: `wrong password, then unknown user: 401 on ${probe}`, doc: 'config-booking-server', required: true }, async () => {
       expectStatus(await c.post(probe, probeBody, { auth: { user: this.o.user, password: `${this.o.password}-wrong` }, timed: false }), 401, 'wrong password');
       expectStatus(await c.post(probe, probeBody, { auth: { user: `${this.o.user}-unknown`, password: this.o.password }, timed: false }), 401, 'unknown user');
+    });
+    // Google authenticates every request it makes, HealthCheck included; a server may still choose
+    // to answer health to anyone, so this one is recommended.
+    await this.step('common', { id: 'auth.health', title: 'no credentials: 401 on HealthCheck', doc: 'config-booking-server', required: false }, async () => {
+      expectStatus(await c.get('HealthCheck', { auth: 'none', timed: false }), 401);
+    });
+    // Google's method tables list every path with a trailing slash (/v3/HealthCheck/).
+    await this.step('common', { id: 'route.trailing-slash', title: `paths as Google's tables list them: /v3/HealthCheck/ and /v3/${probe}/`, doc: 'implement-booking-server', required: true }, async () => {
+      expectStatus(await c.get('HealthCheck/', { timed: false }), 200, 'GET /v3/HealthCheck/');
+      expectStatus(await c.post(`${probe}/`, probeBody, { timed: false }), [200, 400], `POST /v3/${probe}/`);
     });
     await this.step('common', { id: 'route.unknown', title: 'an unknown method answers 404', doc: 'status-codes', required: true }, async () => {
       expectStatus(await c.post('NoSuchMethod', {}, { timed: false }), 404);
@@ -502,6 +511,7 @@ class Run {
     });
 
     let caOffered = true;
+    let mainSpots: number | null = main?.spotsOpen ?? null;
     const spotsOf = async (s: OpenSlot): Promise<number | null> => {
       if (s.spotsOpen !== null) return s.spotsOpen;
       if (!caOffered) return null;
@@ -521,6 +531,7 @@ class Run {
       const count = int32(body.count_available);
       check(count !== null && count >= 1, `count_available must be at least 1 for a slot BatchAvailabilityLookup showed available, got ${JSON.stringify(body.count_available)}`, a);
       check(sameSlot(obj(body.slot), slot), `the slot is not echoed: sent ${JSON.stringify(slot)}, got ${JSON.stringify(body.slot)}`, a);
+      mainSpots = count;
       return `${count} spot(s) open`;
     });
 
@@ -591,6 +602,23 @@ class Run {
       const found = (list as unknown[]).map(obj).find((b) => b.booking_id === bookingId);
       check(found !== undefined, `booking ${bookingId} is not listed`, a);
       check((BOOKING_STATUSES as readonly string[]).includes(String(found.status)), `the listed booking has no valid status (${JSON.stringify(found.status)})`, a);
+    });
+    await B({ id: 'cb.duplicate-user', title: 'CreateBooking: the same user again for the same slot (new token) is refused, not booked twice', doc: 'createbooking-method', required: false }, async () => {
+      needBooking();
+      if (!main || !request) skip(none);
+      // Only where a second spot is known to be open: otherwise SLOT_UNAVAILABLE would prove nothing.
+      if (mainSpots === null || mainSpots < 2) skip(`needs a slot with 2 or more open spots (known: ${mainSpots ?? 'unknown'})`);
+      const a = await c.post('CreateBooking', { ...request, idempotency_token: this.token() });
+      const body = ok(a);
+      const id = obj(body.booking).booking_id;
+      if (typeof id === 'string' && id !== '') {
+        this.liveBookings.add(id);
+        await this.cancelBooking(id);
+        fail(`a second booking (${id}) for the same user and slot`, a);
+      }
+      const cause = obj(body.booking_failure).cause;
+      check(cause === 'SLOT_ALREADY_BOOKED_BY_USER' || cause === 'OVERLAPPING_RESERVATION', `expected SLOT_ALREADY_BOOKED_BY_USER or OVERLAPPING_RESERVATION, got ${JSON.stringify(body.booking_failure)}`, a);
+      return String(cause);
     });
     await B({ id: 'ub.party-size', title: 'UpdateBooking: change the party size', doc: 'updatebooking-method', required: false }, async () => {
       needBooking();
@@ -673,13 +701,13 @@ class Run {
       const bookings = ok(listed, 'ListBookings of that user').bookings;
       check(!Array.isArray(bookings) || bookings.length === 0, 'the refused request left a booking behind', listed);
     });
-    await B({ id: 'gbs.unknown', title: 'GetBookingStatus of an unknown booking: 404', doc: 'getbookingstatus-method', required: true }, async () => {
+    await B({ id: 'gbs.unknown', title: 'GetBookingStatus of an unknown booking: 404', doc: 'getbookingstatus-grpc', required: true }, async () => {
       expectStatus(await c.post('GetBookingStatus', { booking_id: `conformance-unknown-${this.runId}` }), 404);
     });
     await B({ id: 'ub.unknown', title: 'UpdateBooking of a booking that never existed: 400', doc: 'status-codes', required: true }, async () => {
       expectStatus(await c.post('UpdateBooking', { booking: { booking_id: `conformance-unknown-${this.runId}`, status: 'CANCELED' } }), 400);
     });
-    await B({ id: 'lb.unknown', title: 'ListBookings of an unknown user: 404', doc: 'listbookings-method', required: false }, async () => {
+    await B({ id: 'lb.unknown', title: 'ListBookings of an unknown user: 404', doc: 'listbookings-grpc', required: false }, async () => {
       const a = await c.post('ListBookings', { user_id: `conformance-unknown-${this.runId}` });
       if (a.status === 200) {
         const list = obj(a.json).bookings;
