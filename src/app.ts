@@ -7,7 +7,7 @@ import { WebSessions } from './admin/sessions.js';
 import { StaffAccounts } from './admin/staff.js';
 import { adminPlugin } from './admin/plugin.js';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import type { Config, TrustProxy } from './config.js';
 import { DomainError, invalid } from './errors.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './http/error-mapping.js';
 import { Metrics } from './http/metrics.js';
@@ -71,6 +71,15 @@ export function buildServices(config: Config, store: Store, clock: Clock, paymen
   };
 }
 
+/**
+ * TRUST_PROXY in the form Fastify takes. A hop count becomes proxy-addr's "trust the n nearest
+ * hops" function: Fastify 5 itself ignores a bare number (it trusts nothing then).
+ */
+function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return typeof trust === 'boolean' ? trust : [...trust];
+}
+
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.logLevel);
@@ -81,6 +90,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // One line per request is written by the onResponse hook below, without URLs or bodies.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
+    // request.ip (the failed-login throttle, logs) is the client's address, not the load balancer's.
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // A client that stops sending mid-request does not hold its connection for ever.
     requestTimeout: 30_000,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },

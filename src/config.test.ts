@@ -108,3 +108,30 @@ describe('describeConfig', () => {
     assert.ok(lines.includes('feeds.sftp.host = "partnerupload.google.com"'));
   });
 });
+
+describe('TRUST_PROXY', () => {
+  const trust = (value: string | undefined) => loadConfig(value === undefined ? {} : { TRUST_PROXY: value }, CWD).trustProxy;
+
+  test("takes Fastify's forms: true/false, a hop count, comma-separated addresses, CIDRs and range names", () => {
+    assert.equal(trust(undefined), false);
+    assert.equal(trust('false'), false);
+    assert.equal(trust('true'), true);
+    assert.equal(trust('2'), 2);
+    assert.deepEqual(trust('10.0.0.0/8, 192.168.1.7,fd00::/8, ::1, loopback'), ['10.0.0.0/8', '192.168.1.7', 'fd00::/8', '::1', 'loopback']);
+    assert.deepEqual(trust('10.0.0.0/255.0.0.0'), ['10.0.0.0/255.0.0.0']);
+  });
+
+  test('refuses anything else, naming the bad entry', () => {
+    for (const [value, message] of [
+      ['yes', /"yes" is not an IP address or CIDR/],
+      ['0', /hop count must be between 1 and 100/],
+      ['10.0.0.0/33', /"10\.0\.0\.0\/33" is not an IP address/],
+      ['fd00::/129', /"fd00::\/129"/],
+      ['10.0.0.1, lb.internal', /"lb\.internal"/],
+      ['10.0.0.1,', /"" is not an IP address/],
+      ['256.1.1.1', /"256\.1\.1\.1"/],
+    ] as const) {
+      assert.throws(() => trust(value), (error: Error) => error.message.startsWith('TRUST_PROXY: ') && message.test(error.message), value);
+    }
+  });
+});

@@ -1,6 +1,7 @@
 // Configuration: read from the environment once, validated, frozen. Nothing else reads process.env.
 // Secrets are hashed here so that plaintext never travels further than this module.
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -23,6 +24,12 @@ export interface Config {
   readonly pathPrefix: string;
   readonly logLevel: LogLevel;
   readonly bodyLimitBytes: number;
+  /**
+   * Which proxies in front of the server are trusted to say who the client is (X-Forwarded-For),
+   * in Fastify's forms: false (the socket's peer is the client), true (the left-most address),
+   * a hop count, or addresses/CIDRs/`loopback`/`linklocal`/`uniquelocal` of trusted proxies.
+   */
+  readonly trustProxy: TrustProxy;
   /** Failed Basic-auth attempts per client address within the window before 429. */
   readonly authFailureLimit: { readonly max: number; readonly windowSeconds: number };
   readonly google: {
@@ -75,6 +82,8 @@ export interface FeedsConfig {
     readonly timeoutMs: number;
   };
 }
+
+export type TrustProxy = boolean | number | readonly string[];
 
 export const GOOGLE_SHARD_LIMIT_BYTES = 200_000_000;
 
@@ -137,6 +146,41 @@ function parseCredentials(env: Env): CredentialDigest[] {
     }
     return sha256(trimmed);
   });
+}
+
+/** proxy-addr's names for address ranges, accepted in a TRUST_PROXY list. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function validCidr(entry: string): boolean {
+  const slash = entry.indexOf('/');
+  const address = slash < 0 ? entry : entry.slice(0, slash);
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (slash < 0) return true;
+  const bits = entry.slice(slash + 1);
+  if (/^\d{1,3}$/.test(bits)) return Number(bits) <= (family === 4 ? 32 : 128);
+  // proxy-addr also takes an IPv4 netmask after the slash (10.0.0.0/255.0.0.0).
+  return family === 4 && isIP(bits) === 4;
+}
+
+function parseTrustProxy(env: Env): TrustProxy {
+  const raw = text(env, 'TRUST_PROXY');
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops < 1 || hops > 100) throw new ConfigError('TRUST_PROXY', `a hop count must be between 1 and 100, got ${hops}`);
+    return hops;
+  }
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const bad = entries.find((entry) => !PROXY_RANGE_NAMES.includes(entry) && !validCidr(entry));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `"${bad}" is not an IP address or CIDR; expected true, false, a hop count, or comma-separated addresses/CIDRs (or ${PROXY_RANGE_NAMES.join(', ')})`,
+    );
+  }
+  return entries;
 }
 
 function parsePrefix(env: Env): string {
@@ -236,6 +280,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sessionTtlSeconds: integer(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30) * 3600,
     logLevel,
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
+    trustProxy: parseTrustProxy(env),
     authFailureLimit: {
       max: integer(env, 'AUTH_FAILURE_LIMIT', 20, 1, 1_000_000),
       windowSeconds: integer(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86_400),

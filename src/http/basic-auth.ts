@@ -2,7 +2,7 @@
 // constant time against SHA-256 digests, with repeated failures from one address throttled.
 import { timingSafeEqual } from 'node:crypto';
 import basicAuth from '@fastify/basic-auth';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sha256, type CredentialDigest } from '../config.js';
 import { DomainError } from '../errors.js';
 
@@ -56,6 +56,12 @@ export class FailureThrottle {
   }
 }
 
+/**
+ * Basic auth on every route of the context. Correct credentials always pass: the throttle only
+ * refuses further wrong ones from an address that sent too many, so one bad client (or many
+ * behind the same proxy, see TRUST_PROXY) cannot lock Google out. Success does not reset the
+ * count, or a client could interleave guesses with anyone's good requests.
+ */
 export async function registerBasicAuth(
   app: FastifyInstance,
   digests: readonly CredentialDigest[],
@@ -63,20 +69,16 @@ export async function registerBasicAuth(
 ): Promise<void> {
   await app.register(basicAuth, {
     authenticate: { realm: 'booking-server' },
-    validate: async (username: string, password: string, request: FastifyRequest) => {
-      if (!credentialsMatch(digests, username, password)) {
-        throttle.recordFailure(request.ip);
-        throw new DomainError('UNAUTHENTICATED', 'invalid credentials');
+    validate: async (username: string, password: string, request: FastifyRequest, reply: FastifyReply) => {
+      if (credentialsMatch(digests, username, password)) return;
+      const wait = throttle.blockedFor(request.ip);
+      if (wait > 0) {
+        reply.header('retry-after', Math.ceil(wait / 1000));
+        throw new DomainError('TOO_MANY_REQUESTS', 'too many failed authentication attempts; try again later');
       }
-      throttle.recordSuccess(request.ip);
+      throttle.recordFailure(request.ip);
+      throw new DomainError('UNAUTHENTICATED', 'invalid credentials');
     },
-  });
-  app.addHook('onRequest', async (request, reply) => {
-    const wait = throttle.blockedFor(request.ip);
-    if (wait > 0) {
-      reply.header('retry-after', Math.ceil(wait / 1000));
-      throw new DomainError('TOO_MANY_REQUESTS', 'too many failed authentication attempts; try again later');
-    }
   });
   app.addHook('onRequest', app.basicAuth);
 }

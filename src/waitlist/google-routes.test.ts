@@ -170,22 +170,50 @@ for (const dialect of DIALECTS) {
 
     describe('auth failure throttling', () => {
       const ref = appFor({ env: { AUTH_FAILURE_LIMIT: '3' } });
+      const health = (authorization: string, remoteAddress = '127.0.0.1', headers: Record<string, string> = {}) =>
+        ref.t.app.inject({ method: 'GET', url: '/v3/HealthCheck', remoteAddress, headers: { authorization, ...headers } });
 
-      test('after AUTH_FAILURE_LIMIT failures from one address, even good credentials get 429', async () => {
-        const health = (authorization: string) => ref.t.app.inject({ method: 'GET', url: '/v3/HealthCheck', headers: { authorization } });
-        for (let i = 0; i < 3; i++) assert.equal((await health(basic('google', `guess-${i}`))).statusCode, 401);
-        const blocked = await health(basic(NEW_PAIR.user, NEW_PAIR.password));
+      test('after AUTH_FAILURE_LIMIT failures from one address, more wrong guesses get 429, but good credentials still pass', async () => {
+        const address = '192.0.2.1';
+        for (let i = 0; i < 3; i++) assert.equal((await health(basic('google', `guess-${i}`), address)).statusCode, 401);
+        const blocked = await health(basic('google', 'guess-3'), address);
         assert.equal(blocked.statusCode, 429);
         assert.ok(Number(blocked.headers['retry-after']) > 0);
         assert.equal(errorOf(blocked).code, 'TOO_MANY_REQUESTS');
+        // Google, behind the same address, is not locked out; and its success does not reset the count.
+        assert.equal((await health(basic(NEW_PAIR.user, NEW_PAIR.password), address)).statusCode, 200);
+        assert.equal((await health(basic('google', 'guess-4'), address)).statusCode, 429);
         // Another address is not affected.
-        const other = await ref.t.app.inject({
-          method: 'GET',
-          url: '/v3/HealthCheck',
-          remoteAddress: '192.0.2.7',
-          headers: { authorization: basic(NEW_PAIR.user, NEW_PAIR.password) },
+        assert.equal((await health(basic('google', 'guess-0'), '192.0.2.7')).statusCode, 401);
+        // The count is per address: without TRUST_PROXY, X-Forwarded-For is not believed.
+        assert.equal((await health(basic('google', 'guess-5'), address, { 'x-forwarded-for': '198.51.100.9' })).statusCode, 429);
+      });
+    });
+
+    describe('TRUST_PROXY: the throttle counts the client behind the load balancer, not the balancer', () => {
+      for (const [trust, balancer] of [
+        ['10.0.0.0/8', '10.0.0.5'],
+        ['true', '10.0.0.5'],
+        ['1', '10.0.0.5'],
+        ['loopback, 10.1.2.3', '10.1.2.3'],
+      ] as const) {
+        const ref = appFor({ env: { AUTH_FAILURE_LIMIT: '2', TRUST_PROXY: trust } });
+        test(`TRUST_PROXY=${trust}`, async () => {
+          const via = (client: string, password: string) =>
+            ref.t.app.inject({ method: 'GET', url: '/v3/HealthCheck', remoteAddress: balancer, headers: { authorization: basic('google', password), 'x-forwarded-for': client } });
+          for (let i = 0; i < 2; i++) assert.equal((await via('203.0.113.66', `guess-${i}`)).statusCode, 401);
+          assert.equal((await via('203.0.113.66', 'guess-2')).statusCode, 429, 'the bad client is throttled');
+          assert.equal((await via('203.0.113.77', 'guess-0')).statusCode, 401, 'another client behind the same balancer is not');
+          assert.equal((await via('203.0.113.66', NEW_PAIR.password)).statusCode, 200);
         });
-        assert.equal(other.statusCode, 200);
+      }
+
+      const listed = appFor({ env: { AUTH_FAILURE_LIMIT: '2', TRUST_PROXY: '10.0.0.0/8' } });
+      test('a peer outside the trusted addresses is the client itself, whatever X-Forwarded-For says', async () => {
+        const direct = (forwardedFor: string, password: string) =>
+          listed.t.app.inject({ method: 'GET', url: '/v3/HealthCheck', remoteAddress: '192.0.2.50', headers: { authorization: basic('google', password), 'x-forwarded-for': forwardedFor } });
+        for (let i = 0; i < 2; i++) assert.equal((await direct(`198.51.100.${i}`, `guess-${i}`)).statusCode, 401);
+        assert.equal((await direct('198.51.100.99', 'guess-2')).statusCode, 429, 'a spoofed X-Forwarded-For does not escape the throttle');
       });
     });
 
