@@ -25,6 +25,7 @@ import { TestPaymentProcessor, type PaymentProcessor } from './bookings/payments
 import { BookingService } from './bookings/service.js';
 import { outboxListener } from './rtu/outbox.js';
 import { RtuService } from './rtu/service.js';
+import { EstimatesService, LearnedModels } from './estimates/service.js';
 
 export interface AppDeps {
   readonly store: Store;
@@ -42,6 +43,8 @@ export interface AppDeps {
   readonly services?: Services;
   /** The CLI marks shutdown on it so that /readyz answers 503 while in-flight requests finish. */
   readonly lifecycle?: Lifecycle;
+  /** The learned wait models, shared with the background refresh when `serve` runs one. */
+  readonly models?: LearnedModels;
 }
 
 export interface Services {
@@ -53,21 +56,31 @@ export interface Services {
   readonly rtu: RtuService;
   readonly sessions: WebSessions;
   readonly staff: StaffAccounts;
+  readonly estimates: EstimatesService;
 }
 
-export function buildServices(config: Config, store: Store, clock: Clock, payments: PaymentProcessor = new TestPaymentProcessor()): Services {
+export function buildServices(
+  config: Config,
+  store: Store,
+  clock: Clock,
+  payments: PaymentProcessor = new TestPaymentProcessor(),
+  models: LearnedModels = new LearnedModels(),
+): Services {
   const tokens = new AdminTokens(store.db, config.adminTokenDigest);
   // Bookings and availability report their changes to the real-time update outbox, in their transactions.
   const availability = new AvailabilityService(store, clock, outboxListener);
+  const merchants = new MerchantService(store, clock, [availability.checkServiceChange]);
+  const waitlist = new WaitlistService(store, clock, models);
   return {
     sessions: new WebSessions(store.db, tokens, config.sessionTtlSeconds),
     staff: new StaffAccounts(store.db),
     availability,
     bookings: new BookingService(store, clock, payments, outboxListener),
-    merchants: new MerchantService(store, clock, [availability.checkServiceChange]),
-    waitlist: new WaitlistService(store, clock),
+    merchants,
+    waitlist,
     tokens,
     rtu: new RtuService(store, clock),
+    estimates: new EstimatesService({ merchants, waitlist, models, clock, config: config.estimates }),
   };
 }
 
@@ -83,7 +96,7 @@ function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: s
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const services = deps.services ?? buildServices(config, deps.store, clock, deps.payments);
+  const services = deps.services ?? buildServices(config, deps.store, clock, deps.payments, deps.models);
   const metrics = deps.metrics ?? new Metrics(deps.store, clock);
   const app = Fastify({
     loggerInstance: logger,

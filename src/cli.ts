@@ -16,6 +16,8 @@ import type { RtuWorker } from './rtu/worker.js';
 import { createLogger } from './logger.js';
 import { registerConformanceCommand } from './conformance/command.js';
 import { registerFeedCommands, startDailyFeeds } from './feeds/cli.js';
+import { registerEstimateCommands } from './estimates/cli.js';
+import { EstimatesRefresher, LearnedModels } from './estimates/service.js';
 import type { FeedScheduler } from './feeds/scheduler.js';
 import { BackupError, backupSqlite, restoreSqlite } from './store/backup.js';
 import { migrateToLatest, openStore, type Store, type StoreOptions } from './store/database.js';
@@ -70,11 +72,14 @@ async function serve(options: { demo?: boolean }): Promise<void> {
   const store = await openDatabase(config, { onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed and was replaced') });
   const metrics = new Metrics(store, systemClock);
   const lifecycle = new Lifecycle();
-  // One service graph for the process: the app, the demo seeder and the real-time update worker share it.
-  const services = buildServices(config, store, systemClock);
+  // One service graph for the process: the app, the demo seeder, the real-time update worker and the
+  // background refresh of the learned wait models (docs/WAITLIST.md) share it.
+  const services = buildServices(config, store, systemClock, undefined, new LearnedModels());
   const app = await buildApp(config, { store, logger, clock: systemClock, metrics, lifecycle, services });
   if (options.demo && (await seedDemo(services, systemClock))) logger.info('demo inventory seeded');
   const rtu = startRtuWorker(config, store, services, logger, metrics);
+  const refresher = new EstimatesRefresher(services.estimates, config.estimates.refreshSeconds, logger);
+  refresher.start();
   let feedScheduler: FeedScheduler | null = null;
 
   let closing = false;
@@ -97,6 +102,7 @@ async function serve(options: { demo?: boolean }): Promise<void> {
     void new Promise((resolve) => setTimeout(resolve, delayMs))
       .then(() => app.close())
       .then(() => rtu?.stop())
+      .then(() => refresher.stop())
       .then(() => feedScheduler?.stop())
       .then(() => store.close())
       .then(() => process.exit(0))
@@ -305,6 +311,13 @@ const rtu = program.command('rtu').description('real-time updates to Google (Map
 rtu.command('work').description('deliver real-time updates from the outbox (a worker without the HTTP server)').action(rtuWork);
 rtu.command('status').description('show the outbox backlog, the oldest undelivered update and dead letters').action(rtuStatus);
 rtu.command('replay').argument('[ids...]', 'dead-letter ids; all when none').description('queue dead letters again after fixing their cause').action(rtuReplay);
+
+registerEstimateCommands(program, {
+  config: () => configFrom(process.env),
+  openStore: (config) => openDatabase(config),
+  clock: systemClock,
+  fail,
+});
 
 registerFeedCommands(program, {
   config: () => configFrom(process.env),

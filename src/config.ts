@@ -50,6 +50,17 @@ export interface Config {
   readonly publicBaseUrl: string | null;
   /** Host stand (/app) sessions end after this long without use (SESSION_TTL_HOURS). */
   readonly sessionTtlSeconds: number;
+  /** Learned wait estimates (docs/WAITLIST.md). */
+  readonly estimates: EstimatesConfig;
+}
+
+export interface EstimatesConfig {
+  /** Seconds between background refreshes of the learned models in `serve` (ESTIMATES_REFRESH_SECONDS); 0: never learn. */
+  readonly refreshSeconds: number;
+  /** Days of history each refresh learns from (ESTIMATES_HISTORY_DAYS). */
+  readonly historyDays: number;
+  /** Share of parties the quoted range is calibrated to hold (ESTIMATES_RANGE_COVERAGE, percent). */
+  readonly coverage: number;
 }
 
 export interface FeedsConfig {
@@ -295,6 +306,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     feeds: parseFeeds(env, cwd),
     shutdownDelaySeconds: integer(env, 'SHUTDOWN_DELAY_SECONDS', 0, 0, 300),
+    estimates: {
+      refreshSeconds: integer(env, 'ESTIMATES_REFRESH_SECONDS', 900, 0, 86_400),
+      historyDays: integer(env, 'ESTIMATES_HISTORY_DAYS', 56, 7, 365),
+      coverage: integer(env, 'ESTIMATES_RANGE_COVERAGE', 80, 50, 99) / 100,
+    },
   };
   return deepFreeze(config);
 }

@@ -15,6 +15,8 @@ import type { BookingService } from '../bookings/service.js';
 import { rtuAdminRoutes } from '../rtu/admin-routes.js';
 import type { RtuService } from '../rtu/service.js';
 import type { WaitlistService } from '../waitlist/service.js';
+import { estimatesAdminRoutes } from '../estimates/admin-routes.js';
+import type { EstimatesService } from '../estimates/service.js';
 import { assertMerchantAccess, assertRoot, merchantScope, type Principal } from './principal.js';
 import type { AdminTokenInfo, AdminTokens } from './tokens.js';
 import { sessionRoutes } from './session-routes.js';
@@ -43,6 +45,7 @@ export interface AdminDeps {
   readonly availability: AvailabilityService;
   readonly bookings: BookingService;
   readonly rtu: RtuService;
+  readonly estimates: EstimatesService;
   readonly clock: Clock;
   readonly sessions: WebSessions;
   readonly staff: StaffAccounts;
@@ -154,5 +157,6 @@ export function adminPlugin(deps: AdminDeps) {
     await app.register(availabilityAdminRoutes(deps.availability));
     await app.register(bookingAdminRoutes(deps.bookings));
     await app.register(rtuAdminRoutes(deps.rtu));
+    await app.register(estimatesAdminRoutes(deps.estimates));
   };
 }

@@ -96,6 +96,12 @@ export interface WaitlistEntryTable {
   seated_at: number | null;
   marked_no_show_at: number | null;
   updated_at: number;
+  /** A seated party left its table ("table cleared"), migration 0009. */
+  left_at: number | null;
+  /** The estimate quoted at join (planned seat time and range), migration 0009. */
+  quoted_seat_at: number | null;
+  quoted_range_start: number | null;
+  quoted_range_end: number | null;
 }
 
 export interface IdempotencyRecordTable {

@@ -61,7 +61,8 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   });
   const store = await openStore(config.database);
   const clock = new ManualClock(options.nowMs ?? MONDAY_NOON_NY);
-  // One service graph, shared by the app and the test (as in `serve`): bookings made either way take turns in one slot gate.
+  // One service graph, shared by the app and the test (as in `serve`): bookings made either way take turns in one slot gate,
+  // and both read the same learned wait models.
   const services = buildServices(config, store, clock);
   const app = await buildApp(config, { store, clock, services, ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}) });
   return {

@@ -194,10 +194,46 @@ for (const dialect of DIALECTS) {
           checked_in_at: N + 120,
           seated_at: N + 180,
           marked_no_show_at: null,
+          left_at: null,
         });
         assert.equal(seated.estimate, null);
-        assert.deepEqual(seated.allowed_actions, []);
+        assert.deepEqual(seated.allowed_actions, ['leave']);
         assert.deepEqual(await queue(m), [], 'a seated party leaves the queue');
+      });
+
+      test('leave ("table cleared"): recorded once, on a seated party only, and the table is free for the estimates at once', async () => {
+        const m = await merchant({ id: 'leave', tables: [{ id: 'a2', name: 'A2', minSeats: 1, seats: 2 }] });
+        const first = await walkIn(m);
+        const waiting = await walkIn(m);
+        const refused = await action(m, waiting.id, 'leave');
+        assert.equal(refused.statusCode, 400);
+        assert.equal(refused.json().error.code, 'ILLEGAL_TRANSITION');
+        await ok(m, first.id, 'seat', { table_id: 'a2' });
+        // The second party waits for a2: 45 minutes (the configured turn time for two).
+        const before = (await queue(m))[0];
+        assert.equal(before.estimate.seat_at, N + 45 * 60);
+        t.clock.advanceSeconds(30 * 60);
+        const left = await ok(m, first.id, 'leave');
+        assert.equal(left.state, 'SEATED');
+        assert.equal(left.times.left_at, N + 30 * 60);
+        assert.deepEqual(left.allowed_actions, []);
+        const after = (await queue(m))[0];
+        assert.equal(after.estimate.seat_at, N + 30 * 60, 'a2 is free now');
+        const again = await action(m, first.id, 'leave');
+        assert.equal(again.statusCode, 400);
+        assert.equal(again.json().error.code, 'ILLEGAL_TRANSITION');
+        const elsewhere = await t.admin('POST', `/merchants/other/waitlist-entries/${first.id}/leave`, {});
+        assert.equal(elsewhere.statusCode, 404, elsewhere.body);
+      });
+
+      test('the quote shown at join is stored with the entry', async () => {
+        const m = await merchant({ id: 'quoted', tables: [{ id: 'a2', name: 'A2', minSeats: 1, seats: 2 }] });
+        const first = await walkIn(m);
+        assert.deepEqual(first.quoted, { seat_at: N, range_start: N, range_end: N + 300 });
+        await ok(m, first.id, 'seat', { table_id: 'a2' });
+        const second = await walkIn(m);
+        assert.equal(second.quoted.seat_at, N + 45 * 60);
+        assert.deepEqual(second.quoted, { seat_at: second.estimate.seat_at, range_start: second.estimate.range_start, range_end: second.estimate.range_end });
       });
 
       test('seat without a table: the fitting table that is free, else none', async () => {

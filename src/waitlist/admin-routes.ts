@@ -36,12 +36,17 @@ export function entryJson(view: EntryView | { entry: WaitlistEntry; estimate?: n
       checked_in_at: t.checkedInAt,
       seated_at: t.seatedAt,
       marked_no_show_at: t.markedNoShowAt,
+      left_at: t.leftAt,
     },
+    quoted: entry.quote === null ? null : { seat_at: entry.quote.seatAt, range_start: entry.quote.rangeStart, range_end: entry.quote.rangeEnd },
     estimate:
       view.estimate == null
         ? null
         : { parties_ahead: view.estimate.partiesAhead, seat_at: view.estimate.seatAt, range_start: view.estimate.range.start, range_end: view.estimate.range.end },
-    allowed_actions: allowedActions(entry.state).map((a) => a.replace('_', '-')),
+    allowed_actions: [
+      ...allowedActions(entry.state).map((a) => a.replace('_', '-')),
+      ...(entry.state === 'SEATED' && t.leftAt === null ? ['leave'] : []),
+    ],
   };
 }
 
@@ -129,6 +134,8 @@ export const waitlistAdminRoutes =
         },
       },
       async (request) => {
+        // "Table cleared": the seated party left; not a state of Google's flowchart, so its own use case.
+        if (request.params.action.toLowerCase() === 'leave') return entryJson(await waitlist.leave(request.params.entryId, request.params.merchantId));
         const action = request.params.action.replace('-', '_');
         if (!isWaitlistAction(action)) throw new DomainError('NOT_FOUND', `unknown action "${request.params.action}"`);
         const view = await waitlist.act(request.params.entryId, action, {

@@ -1,7 +1,10 @@
 // Wait estimates by replaying the queue against the floor: each party, in queue order, takes the
 // fitting table that frees up first; a table frees up a turn time after the party sat down.
-// Pure and deterministic, so estimates can be checked by hand.
+// Pure and deterministic, so estimates can be checked by hand. With a learned model (see
+// learned-model.ts) the turn times, the stay of seated parties, walk-aways ahead and the range come
+// from the merchant's own history instead of the configured turn times and a fixed window.
 import type { TurnTime } from '../merchants/rules.js';
+import { calibrated, learnedTurnSeconds, remainingSeconds, staysUntil, type LearnedModel } from './learned-model.js';
 
 export { DEFAULT_TURN_TIMES, type TurnTime } from '../merchants/rules.js';
 
@@ -20,6 +23,8 @@ export interface SeatedParty {
 export interface QueuedParty {
   readonly id: string;
   readonly partySize: number;
+  /** When the party joined (epoch seconds); with a learned model, how long it has waited already. */
+  readonly joinedAt?: number;
 }
 
 export interface Floor {
@@ -30,6 +35,10 @@ export interface Floor {
   readonly seated: readonly SeatedParty[];
   /** Parties waiting, first come first served. */
   readonly queue: readonly QueuedParty[];
+  /** The merchant's learned model; absent or null: configured turn times, fixed range. */
+  readonly model?: LearnedModel | null;
+  /** The merchant's UTC offset now (seconds), for the learned model's day and hour bands. */
+  readonly utcOffsetSeconds?: number;
 }
 
 export interface Estimate {
@@ -81,6 +90,7 @@ function bestTable(tables: readonly TableSpec[], freeAt: FreeAt, partySize: numb
 
 /** When each table frees up, given who is seated now. */
 function occupancy(floor: Floor): FreeAt {
+  if (floor.model) return learnedOccupancy(floor, floor.model);
   const freeAt: FreeAt = new Map(floor.tables.map((t) => [t.id, floor.now]));
   const unassigned: SeatedParty[] = [];
   for (const party of floor.seated) {
@@ -100,6 +110,53 @@ function occupancy(floor: Floor): FreeAt {
   return freeAt;
 }
 
+/**
+ * With a learned model: a table is held by the party seated at it last (an earlier party at the
+ * same table has left), for its expected remaining stay given how long it has sat already, so a
+ * party past its mean turn time still holds the table for a while rather than none.
+ */
+function learnedOccupancy(floor: Floor, model: LearnedModel): FreeAt {
+  const freeAt: FreeAt = new Map(floor.tables.map((t) => [t.id, floor.now]));
+  const latest = new Map<string, SeatedParty>();
+  const unassigned: SeatedParty[] = [];
+  for (const party of floor.seated) {
+    if (party.tableId !== null && freeAt.has(party.tableId)) {
+      const current = latest.get(party.tableId);
+      if (current === undefined || party.seatedAt > current.seatedAt) latest.set(party.tableId, party);
+    } else {
+      unassigned.push(party);
+    }
+  }
+  const leaves = (party: SeatedParty): number => {
+    const mean = learnedTurnSeconds(model, party.partySize, party.seatedAt, floor.utcOffsetSeconds ?? 0);
+    return floor.now + remainingSeconds(model, mean, floor.now - party.seatedAt);
+  };
+  for (const [tableId, party] of latest) freeAt.set(tableId, leaves(party));
+  for (const party of unassigned) {
+    const table = bestTable(floor.tables, freeAt, party.partySize);
+    if (table !== null) freeAt.set(table.id, Math.max(freeAt.get(table.id)!, leaves(party)));
+  }
+  return freeAt;
+}
+
+/**
+ * How long a queued party seated at `at` is planned to hold its table: the turn time, and with a
+ * learned model its mean turn time weighted by the chance it is still there and shows up (parties
+ * ahead walk away at the learned rate), so the replay plans the expected use of the table.
+ */
+function holdSeconds(floor: Floor, party: QueuedParty, at: number): number {
+  const model = floor.model;
+  if (!model) return turnSeconds(floor.turnTimes, party.partySize);
+  const turn = learnedTurnSeconds(model, party.partySize, at, floor.utcOffsetSeconds ?? 0);
+  return turn * staysUntil(model, party.joinedAt ?? floor.now, at);
+}
+
+/** The estimate for a replayed seat time: calibrated by the learned error, else the fixed window. */
+function estimateAt(floor: Floor, partiesAhead: number, plannedSeatAt: number): Estimate {
+  if (floor.model) return { partiesAhead, ...calibrated(floor.model, floor.now, plannedSeatAt) };
+  return { partiesAhead, seatAt: plannedSeatAt, range: seatTimeRange(floor.now, plannedSeatAt) };
+}
+
 /** Seats the queue in order; returns the table free times afterwards and each party's seat time. */
 function replay(floor: Floor, stopBefore?: string): { freeAt: FreeAt; seatAt: Map<string, number>; ahead: number } {
   const freeAt = occupancy(floor);
@@ -112,7 +169,7 @@ function replay(floor: Floor, stopBefore?: string): { freeAt: FreeAt; seatAt: Ma
     if (table === null) continue; // nothing fits: the host seats them by hand; they hold no table here
     const at = Math.max(floor.now, freeAt.get(table.id)!);
     seatAt.set(party.id, at);
-    freeAt.set(table.id, at + turnSeconds(floor.turnTimes, party.partySize));
+    freeAt.set(table.id, at + holdSeconds(floor, party, at));
   }
   return { freeAt, seatAt, ahead };
 }
@@ -136,13 +193,18 @@ export function zeroWait(now: number): Estimate {
   return { partiesAhead: 0, seatAt: now, range: seatTimeRange(now, now) };
 }
 
-/** Estimate for a party of `partySize` joining the end of the queue now; null if no table fits. */
-export function estimateNewParty(floor: Floor, partySize: number): Estimate | null {
+/** The replayed seat time of a party of `partySize` joining now, before any calibration; null if no table fits. */
+export function plannedNewParty(floor: Floor, partySize: number): { partiesAhead: number; plannedSeatAt: number } | null {
   const { freeAt, ahead } = replay(floor);
   const table = bestTable(floor.tables, freeAt, partySize);
   if (table === null) return null;
-  const seatAt = Math.max(floor.now, freeAt.get(table.id)!);
-  return { partiesAhead: ahead, seatAt, range: seatTimeRange(floor.now, seatAt) };
+  return { partiesAhead: ahead, plannedSeatAt: Math.max(floor.now, freeAt.get(table.id)!) };
+}
+
+/** Estimate for a party of `partySize` joining the end of the queue now; null if no table fits. */
+export function estimateNewParty(floor: Floor, partySize: number): Estimate | null {
+  const planned = plannedNewParty(floor, partySize);
+  return planned === null ? null : estimateAt(floor, planned.partiesAhead, planned.plannedSeatAt);
 }
 
 /** Estimate for a party already in the queue; null if it is not queued or no table fits. */
@@ -152,5 +214,5 @@ export function estimateQueuedParty(floor: Floor, entryId: string): Estimate | n
   const { seatAt } = replay(floor);
   const at = seatAt.get(entryId);
   if (at === undefined) return null;
-  return { partiesAhead: index, seatAt: at, range: seatTimeRange(floor.now, at) };
+  return estimateAt(floor, index, at);
 }

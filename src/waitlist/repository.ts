@@ -3,7 +3,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Db, Tx } from '../store/database.js';
 import type { WaitlistEntryTable } from '../store/schema.js';
 import type { QueuedParty, SeatedParty } from './estimator.js';
-import type { EntrySource, Guest, WaitlistEntry } from './model.js';
+import type { EntrySource, Guest, HistoryParty, Quote, WaitlistEntry } from './model.js';
 import { ACTIVE_STATES, type StateTimeColumn, type WaitlistState } from './state-machine.js';
 
 type Q = Db | Tx;
@@ -38,8 +38,15 @@ function toEntry(row: Selectable<WaitlistEntryTable>): WaitlistEntry {
       checkedInAt: n(row.checked_in_at),
       seatedAt: n(row.seated_at),
       markedNoShowAt: n(row.marked_no_show_at),
+      leftAt: n(row.left_at),
     },
+    quote: toQuote(row),
   };
+}
+
+function toQuote(row: Pick<Selectable<WaitlistEntryTable>, 'quoted_seat_at' | 'quoted_range_start' | 'quoted_range_end'>): Quote | null {
+  if (row.quoted_seat_at === null || row.quoted_range_start === null || row.quoted_range_end === null) return null;
+  return { seatAt: Number(row.quoted_seat_at), rangeStart: Number(row.quoted_range_start), rangeEnd: Number(row.quoted_range_end) };
 }
 
 export interface NewEntry {
@@ -53,6 +60,8 @@ export interface NewEntry {
   readonly additionalRequest: string | null;
   readonly queueSeq: number;
   readonly now: number;
+  /** The estimate shown when the party joined, kept to measure the quotes' accuracy. */
+  readonly quote: Quote | null;
 }
 
 /**
@@ -86,6 +95,10 @@ export async function insertEntry(trx: Tx, e: NewEntry): Promise<boolean> {
       seated_at: null,
       marked_no_show_at: null,
       updated_at: e.now,
+      left_at: null,
+      quoted_seat_at: e.quote?.seatAt ?? null,
+      quoted_range_start: e.quote?.rangeStart ?? null,
+      quoted_range_end: e.quote?.rangeEnd ?? null,
     })
     .onConflict((oc) => oc.column('google_user_id').where(ONE_LIVE_ENTRY_PER_USER).doNothing())
     .executeTakeFirst();
@@ -135,6 +148,18 @@ export async function updateState(
     .execute();
 }
 
+/** Records that a seated party left its table; false when it is not seated or already left. */
+export async function markLeft(trx: Tx, id: string, now: number): Promise<boolean> {
+  const result = await trx
+    .updateTable('waitlist_entries')
+    .set({ left_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('state', '=', 'SEATED')
+    .where('left_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 /** Live entries of one service, in queue order. */
 export async function activeQueue(q: Q, merchantId: string, serviceId: string): Promise<WaitlistEntry[]> {
   const rows = await q
@@ -156,17 +181,17 @@ export async function activeQueue(q: Q, merchantId: string, serviceId: string): 
 export async function queuedParties(q: Q, merchantId: string, serviceId: string): Promise<QueuedParty[]> {
   const rows = await q
     .selectFrom('waitlist_entries')
-    .select(['id', 'party_size'])
+    .select(['id', 'party_size', 'created_at'])
     .where('merchant_id', '=', merchantId)
     .where('service_id', '=', serviceId)
     .where('state', 'in', [...ACTIVE_STATES])
     .orderBy('queue_seq')
     .orderBy('id')
     .execute();
-  return rows.map((r) => ({ id: r.id, partySize: r.party_size }));
+  return rows.map((r) => ({ id: r.id, partySize: r.party_size, joinedAt: Number(r.created_at) }));
 }
 
-/** Parties seated at this merchant since `since` (they may still hold a table). */
+/** Parties seated at this merchant since `since` that have not been seen to leave (they may still hold a table). */
 export async function seatedSince(q: Q, merchantId: string, since: number): Promise<SeatedParty[]> {
   const rows = await q
     .selectFrom('waitlist_entries')
@@ -174,6 +199,7 @@ export async function seatedSince(q: Q, merchantId: string, since: number): Prom
     .where('merchant_id', '=', merchantId)
     .where('state', '=', 'SEATED')
     .where('seated_at', '>=', since)
+    .where('left_at', 'is', null)
     .execute();
   return rows.map((r) => ({ partySize: r.party_size, tableId: r.table_id, seatedAt: Number(r.seated_at) }));
 }
@@ -193,4 +219,49 @@ export async function listEntries(q: Q, f: EntryFilter): Promise<WaitlistEntry[]
   if (f.since !== undefined) query = query.where('created_at', '>=', f.since);
   const rows = await query.orderBy('queue_seq').orderBy('id').limit(f.limit).execute();
   return rows.map(toEntry);
+}
+
+/**
+ * A merchant's parties that joined in [since, until), in join order, without personal data: the
+ * history the learned estimates and the quote accuracy are computed from.
+ */
+export async function history(q: Q, merchantId: string, since: number, until: number): Promise<HistoryParty[]> {
+  const rows = await q
+    .selectFrom('waitlist_entries')
+    .select([
+      'id',
+      'service_id',
+      'party_size',
+      'state',
+      'table_id',
+      'created_at',
+      'seated_at',
+      'left_at',
+      'canceled_at',
+      'declined_at',
+      'marked_no_show_at',
+      'quoted_seat_at',
+      'quoted_range_start',
+      'quoted_range_end',
+    ])
+    .where('merchant_id', '=', merchantId)
+    .where('created_at', '>=', since)
+    .where('created_at', '<', until)
+    .orderBy('created_at')
+    .orderBy('queue_seq')
+    .execute();
+  const n = (v: number | string | null): number | null => (v === null ? null : Number(v));
+  return rows.map((r) => ({
+    id: r.id,
+    serviceId: r.service_id,
+    partySize: r.party_size,
+    state: r.state as WaitlistState,
+    tableId: r.table_id,
+    joinedAt: Number(r.created_at),
+    seatedAt: n(r.seated_at),
+    leftAt: n(r.left_at),
+    canceledAt: n(r.canceled_at) ?? n(r.declined_at),
+    noShowAt: n(r.marked_no_show_at),
+    quote: toQuote(r),
+  }));
 }

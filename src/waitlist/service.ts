@@ -1,6 +1,7 @@
 // Waitlist use cases. Each opens one transaction; Google's calls and the merchant's host stand
 // go through the same functions, so an entry behaves the same whichever channel created it.
 import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
 import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError, invalid } from '../errors.js';
 import type { Merchant, Service } from '../merchants/model.js';
@@ -9,7 +10,8 @@ import * as merchants from '../merchants/repository.js';
 import type { Db, Store, Tx } from '../store/database.js';
 import { runIdempotent, type IdempotencyKey } from '../store/idempotency.js';
 import { estimateNewParty, estimateQueuedParty, largestServable, turnSeconds, type Estimate, type Floor } from './estimator.js';
-import type { EntrySource, Guest, WaitlistEntry } from './model.js';
+import { NO_LEARNED_MODELS, type LearnedModelSource } from './learned-model.js';
+import type { EntrySource, Guest, HistoryParty, WaitlistEntry } from './model.js';
 import * as entries from './repository.js';
 import { joinFailure, offer, type ConfirmationMode, type JoinFailure, type Situation, type WaitlistStatus } from './rules.js';
 import { isActive, transition, type WaitlistAction } from './state-machine.js';
@@ -54,6 +56,8 @@ export class WaitlistService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    /** Precomputed learned models (src/estimates/ refreshes them in the background); none: configured turn times. */
+    private readonly models: LearnedModelSource = NO_LEARNED_MODELS,
   ) {}
 
   private async load(q: Db | Tx, merchantId: string, serviceId: string, service?: Service | null): Promise<Context> {
@@ -67,7 +71,17 @@ export class WaitlistService {
       entries.queuedParties(q, merchantId, serviceId),
       entries.seatedSince(q, merchantId, now - SEATED_LOOKBACK_SECONDS),
     ]);
-    const floor: Floor = { now, tables, turnTimes: merchant.turnTimes, seated, queue };
+    const model = this.models.get(merchantId);
+    const floor: Floor = {
+      now,
+      tables,
+      turnTimes: merchant.turnTimes,
+      seated,
+      queue,
+      model,
+      // One offset for the whole replay (the next few hours): looked up once, not per party.
+      utcOffsetSeconds: model === null ? 0 : DateTime.fromSeconds(now, { zone: merchant.timeZone }).offset * 60,
+    };
     return {
       merchant,
       service: svc,
@@ -122,6 +136,7 @@ export class WaitlistService {
         additionalRequest: ctx.service.waitlist.supportsAdditionalRequest ? command.additionalRequest : null,
         queueSeq: await entries.nextQueueSeq(trx, command.merchantId, command.serviceId, this.clock.nowMs()),
         now,
+        quote: estimate === null ? null : { seatAt: estimate.seatAt, rangeStart: estimate.range.start, rangeEnd: estimate.range.end },
       });
       if (!inserted) return { failure: { cause: 'EXISTING_WAITLIST_ENTRY', description: 'this user already has a live waitlist entry' } };
       return { ok: { entryId: id } };
@@ -171,6 +186,29 @@ export class WaitlistService {
       const updated = await entries.findEntry(trx, entry.id);
       return this.view(updated!, trx);
     });
+  }
+
+  /**
+   * The host stand's "table cleared": a seated party has left its table, which is free again for
+   * the estimates, and its turn time is recorded for learning. Only a SEATED entry, once.
+   */
+  async leave(entryId: string, merchantId?: string): Promise<EntryView> {
+    const now = nowSeconds(this.clock);
+    return this.store.transaction(async (trx) => {
+      const entry = await entries.findEntryForUpdate(trx, this.store.dialect, entryId);
+      if (entry === null || (merchantId !== undefined && entry.merchantId !== merchantId)) {
+        throw new DomainError('WAITLIST_ENTRY_NOT_FOUND', `unknown waitlist_entry_id "${entryId}"`);
+      }
+      if (entry.state !== 'SEATED') throw new DomainError('ILLEGAL_TRANSITION', `cannot leave an entry that is ${entry.state}; allowed from SEATED`);
+      if (!(await entries.markLeft(trx, entry.id, now))) throw new DomainError('ILLEGAL_TRANSITION', 'this party has already left its table');
+      const updated = await entries.findEntry(trx, entry.id);
+      return this.view(updated!, trx);
+    });
+  }
+
+  /** A merchant's parties that joined in [since, until), without personal data (learning and accuracy read it). */
+  async history(merchantId: string, since: number, until: number): Promise<HistoryParty[]> {
+    return entries.history(this.store.db, merchantId, since, until);
   }
 
   /** The table a party is seated at: the one the host named, else the best fitting table free now. */

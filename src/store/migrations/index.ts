@@ -5,6 +5,7 @@ import * as m0002 from './0002-bookings.js';
 import * as m0003 from './0003-outbox.js';
 import * as m0004 from './0004-feeds.js';
 import * as m0007 from './0007-staff.js';
+import * as m0009 from './0009-estimates.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-waitlist': m0001,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003-outbox': m0003,
   '0004-feeds': m0004,
   '0007-staff': m0007,
+  '0009-estimates': m0009,
 };
