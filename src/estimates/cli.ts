@@ -92,7 +92,7 @@ async function runEvaluate(
   } else {
     restaurants = [await historyFromDatabase(support, options.merchant!, days)];
   }
-  let result;
+  let result: ReturnType<typeof evaluate>;
   try {
     result = evaluate(restaurants, { testNights, coverage, onProgress: (done, total, id) => progress(`evaluate: restaurant ${done}/${total} (${id})`) });
   } catch (error) {

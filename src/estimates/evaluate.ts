@@ -80,8 +80,8 @@ export const TABLES_READY: Method = {
     for (const p of training.parties) {
       const offset = utcOffsetAt(training.timeZone, p.joinedAt);
       const join = hourKey(p.joinedAt, offset);
-      let nights = hoursOpen.get(join.key);
-      if (nights === undefined) hoursOpen.set(join.key, (nights = new Set()));
+      const nights = hoursOpen.get(join.key) ?? new Set<string>();
+      hoursOpen.set(join.key, nights);
       nights.add(join.date);
       if (p.seatedAt === null) continue;
       const at = hourKey(p.seatedAt, offset);
@@ -225,8 +225,8 @@ export function evaluate(restaurants: readonly RestaurantHistory[], options: Eva
         const inside = p.seatedAt >= prediction.range.start && p.seatedAt <= prediction.range.end ? 1 : 0;
         const bySize = tallies.get(key)!;
         for (const size of [0, Math.min(p.partySize, 7)]) {
-          let t = bySize.get(size);
-          if (t === undefined) bySize.set(size, (t = emptyTally()));
+          const t = bySize.get(size) ?? emptyTally();
+          bySize.set(size, t);
           t.parties += 1;
           t.absError += Math.abs(error);
           t.error += error;

@@ -79,8 +79,8 @@ export function splitNights(h: RestaurantHistory): { night: string; parties: His
   const nights = new Map<string, HistoryParty[]>();
   for (const p of h.parties) {
     const key = nightOf(h.timeZone, p.joinedAt);
-    let list = nights.get(key);
-    if (list === undefined) nights.set(key, (list = []));
+    const list = nights.get(key) ?? [];
+    nights.set(key, list);
     list.push(p);
   }
   return [...nights.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([night, parties]) => ({ night, parties }));

@@ -97,8 +97,8 @@ export function turnObservations(h: RestaurantHistory, bands: readonly number[])
   const byTable = new Map<string, HistoryParty[]>();
   for (const p of h.parties) {
     if (p.seatedAt === null || p.tableId === null) continue;
-    let list = byTable.get(p.tableId);
-    if (list === undefined) byTable.set(p.tableId, (list = []));
+    const list = byTable.get(p.tableId) ?? [];
+    byTable.set(p.tableId, list);
     list.push(p);
   }
   for (const list of byTable.values()) list.sort((a, b) => a.seatedAt! - b.seatedAt!);

@@ -160,7 +160,14 @@ function simulateNight(
     if (h >= 22) break;
     if (r() * maxRate > arrivalRate(t, h, day)) continue;
     let u = r() * total;
-    const size = sizes.find((s) => (u -= s.p) < 0)?.size ?? 2;
+    let size = sizes[sizes.length - 1]?.size ?? 2;
+    for (const s of sizes) {
+      u -= s.p;
+      if (u < 0) {
+        size = s.size;
+        break;
+      }
+    }
     arrivals.push({ at: Math.round(base + (h - 0) * 3600), size });
   }
 
