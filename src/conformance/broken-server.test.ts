@@ -17,6 +17,8 @@ interface Faults {
   missingFields?: boolean;
   /** Slots take any number of bookings. */
   overbook?: boolean;
+  /** A CreateBooking business failure is kept for its token and given again on a retry. */
+  cachedFailures?: boolean;
   /** BatchGetWaitEstimates answers after 1.1 s (Google's limit: 1 s). */
   slowEstimates?: boolean;
 }
@@ -34,6 +36,7 @@ function fakeServer(faults: Faults): Server {
   const booked = new Map<number, number>();
   const bookings = new Map<string, { id: string; start: number; partySize: number; user: Json; status: string; slot: Json }>();
   const bookingTokens = new Map<string, string>();
+  const failedTokens = new Map<string, unknown>();
   const entries = new Map<string, { id: string; user: string; partySize: number; created: number; canceled: number }>();
   const entryTokens = new Map<string, string>();
   let seq = 0;
@@ -52,7 +55,16 @@ function fakeServer(faults: Faults): Server {
     BatchGetWaitEstimates: async (body) => {
       if (faults.slowEstimates) await new Promise((resolve) => setTimeout(resolve, 1100));
       const waiting = [...entries.values()].filter((e) => e.canceled === 0).length;
-      return [200, { waitlist_status: 'OPEN', wait_estimate: (body.party_size as number[]).map((p) => ({ party_size: p, wait_length: { parties_ahead_count: waiting } })) }];
+      return [
+        200,
+        {
+          waitlist_status: 'OPEN',
+          wait_estimate: (body.party_size as number[]).map((p) => ({
+            party_size: p,
+            wait_length: { parties_ahead_count: waiting, estimated_seat_time_range: { start_seconds: String(now() + 600 * waiting), end_seconds: String(now() + 600 * waiting + 900) } },
+          })),
+        },
+      ];
     },
     CreateWaitlistEntry: (body) => {
       if (int(body.party_size) === null || typeof body.user_information?.user_id !== 'string') return [400, { error: 'bad request' }];
@@ -93,7 +105,11 @@ function fakeServer(faults: Faults): Server {
       if (start === null || typeof body.idempotency_token !== 'string') return [400, { error: 'bad request' }];
       const known = bookingTokens.get(body.idempotency_token);
       if (known !== undefined && !faults.noIdempotency) return [200, { booking: wireBooking(bookings.get(known)!) }];
-      if (!slotExists(start, int(body.slot.duration_sec) ?? 0) || (open(start) <= 0 && !faults.overbook)) return [200, { booking_failure: { cause: 'SLOT_UNAVAILABLE' } }];
+      if (faults.cachedFailures && failedTokens.has(body.idempotency_token)) return [200, failedTokens.get(body.idempotency_token)];
+      if (!slotExists(start, int(body.slot.duration_sec) ?? 0) || (open(start) <= 0 && !faults.overbook)) {
+        failedTokens.set(body.idempotency_token, { booking_failure: { cause: 'SLOT_UNAVAILABLE' } });
+        return [200, { booking_failure: { cause: 'SLOT_UNAVAILABLE' } }];
+      }
       if ([...bookings.values()].some((b) => b.start === start && b.status !== 'CANCELED' && b.user.user_id === body.user_information?.user_id)) {
         return [200, { booking_failure: { cause: 'SLOT_ALREADY_BOOKED_BY_USER' } }];
       }
@@ -225,6 +241,11 @@ describe('conformance client against a fake server', { timeout: 120_000 }, () =>
   it('no idempotency fails exactly the retry and concurrent-duplicate cases', async () => {
     const report = await check({ noIdempotency: true });
     assert.deepEqual(failedRequired(report), ['cb.concurrent', 'cb.retry', 'cb.token-reused', 'wl.create.concurrent', 'wl.create.retry']);
+  });
+
+  it('a business failure kept for its token fails the case that sends the refused request again', async () => {
+    const report = await check({ cachedFailures: true });
+    assert.deepEqual(failedRequired(report), ['cb.failure-retried']);
   });
 
   it('missing required fields fail GetBookingStatus and GetWaitlistEntry', async () => {

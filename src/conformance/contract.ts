@@ -31,6 +31,7 @@ export const DOCS = {
   'getwaitlistentry-method': `${WAITLIST_METHODS}/getwaitlistentry-method`,
   'deletewaitlistentry-method': `${WAITLIST_METHODS}/deletewaitlistentry-method`,
   'waitlist-proto': `${WAITLISTS}/reference/booking-server-api-rest/e2e-definitions/proto-interface`,
+  'waitestimate-definition': `${WAITLISTS}/reference/booking-server-api-rest/e2e-definitions/waitestimate-definition`,
 } as const;
 
 export type DocKey = keyof typeof DOCS;

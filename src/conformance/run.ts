@@ -221,14 +221,16 @@ class Run {
     });
 
     let status = '';
+    let estimates: unknown[] = [];
     await W({ id: 'wl.estimates', title: 'BatchGetWaitEstimates: a status, at most one estimate per requested party size', doc: 'batchgetwaitestimates-method', required: true }, async () => {
       const sizes = [size, size + 1];
       const a = await c.post('BatchGetWaitEstimates', { merchant_id: merchant, service_id: service, party_size: sizes });
       const body = ok(a);
       status = String(body.waitlist_status ?? '');
       check((WAITLIST_STATUSES as readonly string[]).includes(status), `waitlist_status must be OPEN, CLOSED_NO_WAIT or CLOSED_OTHER, got ${JSON.stringify(body.waitlist_status)}`, a);
-      const estimates = body.wait_estimate ?? [];
-      check(Array.isArray(estimates), 'wait_estimate must be a list', a);
+      const list = body.wait_estimate ?? [];
+      check(Array.isArray(list), 'wait_estimate must be a list', a);
+      estimates = list;
       if (status !== 'OPEN') check(estimates.length === 0, `with ${status} every other field must be unset, got ${estimates.length} estimate(s)`, a);
       const seen = new Set<number>();
       for (const e of estimates as unknown[]) {
@@ -251,6 +253,14 @@ class Run {
         }
       }
       return `waitlist ${status}, ${seen.size} estimate(s)`;
+    });
+    await W({ id: 'wl.wait-length', title: 'BatchGetWaitEstimates: each wait_length has parties_ahead_count and estimated_seat_time_range', doc: 'waitestimate-definition', required: false }, async () => {
+      if (estimates.length === 0) skip(`no estimate to look at (waitlist ${status || 'not answering'})`);
+      for (const e of estimates) {
+        const wl = obj(obj(e).wait_length);
+        const missing = ['parties_ahead_count', 'estimated_seat_time_range'].filter((k) => wl[k] === undefined);
+        if (missing.length > 0) fail(`the estimate for party size ${JSON.stringify(obj(e).party_size)} lacks ${missing.join(' and ')} (Google: "both should be populated")`);
+      }
     });
     const notOpen = status === 'OPEN' ? null : `the waitlist is ${status || 'not answering'}, not OPEN: nothing can join now`;
 
@@ -738,6 +748,7 @@ class Run {
     spotsOf: (s: OpenSlot) => Promise<number | null>,
   ): Promise<void> {
     const c = this.client;
+    let refused: { slot: Json; user_information: Json; idempotency_token: string } | null = null;
     await B({ id: 'cb.overfull', title: 'CreateBooking N+1 times at once on a slot with N open spots: N bookings, then SLOT_UNAVAILABLE', doc: 'test-booking-server', required: true }, async () => {
       let slot: OpenSlot | null = null;
       let spots: number | null = null;
@@ -761,9 +772,8 @@ class Run {
         );
       }
       const s = slot;
-      const answers = await Promise.all(
-        Array.from({ length: spots + 1 }, () => c.post('CreateBooking', { slot: this.wireSlot(s), user_information: this.user(), idempotency_token: this.token() }, { timed: false })),
-      );
+      const requests = Array.from({ length: spots + 1 }, () => ({ slot: this.wireSlot(s), user_information: this.user(), idempotency_token: this.token() }));
+      const answers = await Promise.all(requests.map((request) => c.post('CreateBooking', request, { timed: false })));
       let booked = 0;
       let unavailable = 0;
       for (const a of answers) {
@@ -780,7 +790,16 @@ class Run {
         if (answers.some((a) => obj(obj(a.json).booking).booking_id === id)) await this.cancelBooking(id);
       }
       check(booked === spots, `the slot had ${spots} open spot(s): ${booked} booking(s) confirmed, ${unavailable} SLOT_UNAVAILABLE`, answers[answers.length - 1]);
+      refused = requests.find((_r, i) => obj(obj(answers[i]?.json).booking_failure).cause === 'SLOT_UNAVAILABLE') ?? null;
       return `${spots} spot(s): ${booked} booked, ${unavailable} SLOT_UNAVAILABLE`;
+    });
+    // Google's test cases: a failed attempt is attempted again when the same request comes back
+    // (only a success is answered from the token's record).
+    await B({ id: 'cb.failure-retried', title: 'CreateBooking: a request refused SLOT_UNAVAILABLE, sent again once a spot is free, books', doc: 'test-booking-server', required: true }, async () => {
+      if (refused === null) skip('needs the refused request of cb.overfull');
+      const a = await c.post('CreateBooking', refused);
+      const booking = this.expectBooking(a, refused.slot, refused.user_information);
+      await this.cancelBooking(String(booking.booking_id));
     });
   }
 
