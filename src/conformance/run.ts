@@ -550,6 +550,7 @@ class Run {
     const request = main ? { slot: this.wireSlot(main), user_information: u1, idempotency_token: this.token(), payment_information: { prepayment_status: 'PREPAYMENT_NOT_PROVIDED' } } : null;
     let bookingId = '';
     let created: Answer | undefined;
+    let rescheduled = false;
     await B({ id: 'cb.create', title: 'CreateBooking of an open slot: the booking, slot echoed', doc: 'createbooking-method', required: true }, async () => {
       if (!main || !request) skip(none);
       const a = await c.post('CreateBooking', request);
@@ -651,7 +652,19 @@ class Run {
       const booking = obj(body.booking);
       check(booking.booking_id === bookingId, 'the answer must carry the booking_id', a);
       check(int64(obj(booking.slot).start_sec) === String(target.startSec), `the answer must show the new start_sec ${target.startSec}, got ${JSON.stringify(obj(booking.slot).start_sec)}`, a);
+      rescheduled = true;
       return `moved to ${iso(target.startSec)}`;
+    });
+    // Every state-changing method is idempotent (CreateBooking Ready, "Idempotency"): the same
+    // reschedule again must not fail because the booking itself now holds a spot of that slot.
+    await B({ id: 'ub.reschedule.retry', title: 'UpdateBooking: the same reschedule again answers the booking at the new time', doc: 'createbooking-ready', required: true }, async () => {
+      needBooking();
+      if (!target) skip('needs a second open slot of the same duration');
+      if (!rescheduled) skip('needs the reschedule of ub.reschedule');
+      const a = await c.post('UpdateBooking', { booking: { booking_id: bookingId, slot: { start_sec: String(target.startSec), duration_sec: String(target.durationSec) } } });
+      const body = ok(a);
+      check(body.booking_failure === undefined, `booking_failure on a replayed reschedule: ${JSON.stringify(body.booking_failure)}`, a);
+      check(int64(obj(obj(body.booking).slot).start_sec) === String(target.startSec), `the answer must show start_sec ${target.startSec}, got ${JSON.stringify(obj(obj(body.booking).slot).start_sec)}`, a);
     });
     await B({ id: 'ub.cancel', title: 'UpdateBooking: cancel', doc: 'updatebooking-method', required: true }, async () => {
       needBooking();
