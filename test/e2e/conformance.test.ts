@@ -4,6 +4,7 @@
 // run booked or queued is left behind. Also the availability-feed mode, with a feed our own
 // `feeds generate` wrote, and the exit codes for bad usage and an unreachable server.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -136,6 +137,42 @@ describe('conformance against our own server', { timeout: 600_000 }, () => {
     assert.match(result.stdout, /^PASS {2}ub\.reschedule +/m, output);
     assert.doesNotMatch(result.stdout, /^(PASS|FAIL|SKIP|WARN) {2}wl\./m, 'no waitlist case with --only bookings');
     assert.ok(!output.includes(password), 'the password leaked');
+  });
+});
+
+function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('conformance over HTTPS, under a path prefix', { timeout: 300_000, skip: hasOpenssl() ? false : 'openssl is not installed' }, () => {
+  it('a certificate the client cannot verify fails every case with the reason; trusted, the run passes', async () => {
+    const dir = tempDir();
+    const certFile = join(dir, 'cert.pem');
+    const keyFile = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 60_000,
+    });
+    const env = serverEnv(dir, { LOG_LEVEL: 'warn', TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile, PATH_PREFIX: '/google' });
+    const server = await spawnServer(env, ['serve', '--demo']);
+    servers.push(server);
+    assert.match(server.baseUrl, /^https:/);
+    const [user, password] = env.BOOKING_SERVER_CREDENTIALS.split(':') as [string, string];
+    const args = ['conformance', '--url', `${server.baseUrl}/google`, '--user', user, '--only', 'waitlist', '--waitlist-merchant', 'dining-1', '--waitlist-service', 'reservation', '--latency-advisory'];
+
+    const untrusted = await runCli({ PATH: process.env.PATH, CONFORMANCE_PASSWORD: password }, args, 120_000);
+    assert.equal(untrusted.code, 1, `${untrusted.stdout}${untrusted.stderr}`);
+    assert.match(untrusted.stdout, /^FAIL {2}health\.ok .*got no answer/m);
+    assert.match(untrusted.stdout, /no HTTP answer: DEPTH_ZERO_SELF_SIGNED_CERT/);
+
+    const trusted = await runCli({ PATH: process.env.PATH, CONFORMANCE_PASSWORD: password, NODE_EXTRA_CA_CERTS: certFile }, args, 120_000);
+    assert.equal(trusted.code, 0, `${trusted.stdout}${trusted.stderr}`);
+    assert.match(trusted.stdout, /^PASS {2}wl\.create\.concurrent /m);
   });
 });
 
