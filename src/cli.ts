@@ -258,7 +258,8 @@ function restore(file: string): void {
         `restored ${resolve(file)} to ${target} (integrity ok; migrations ${result.restored.migrations.join(', ')})`,
         result.previous === null ? '  there was no database before' : `  the database it replaced is kept at ${result.previous}`,
         '  start the server (it applies newer migrations), or run booking-server migrate first',
-      ].join('\n') + '\n',
+        '',
+      ].join('\n'),
     );
   } catch (error) {
     if (error instanceof BackupError) fail(error.message, 1);
@@ -289,12 +290,12 @@ function configCheck(): void {
   const warnings = check.unread.map((name) => `${name} is set but not read: a misspelt name, or not used with this configuration`);
   if (config !== null && config.adminTokenDigest === null) warnings.push('ADMIN_TOKEN is not set: the admin API and /metrics refuse every request');
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
-  if (errors.length > 0) {
+  if (errors.length > 0 || config === null) {
     for (const error of errors) process.stderr.write(`error: ${error}\n`);
     process.stderr.write(`booking-server: configuration has ${errors.length} error(s)\n`);
     process.exit(2);
   }
-  process.stdout.write(`${describeConfig(config!).join('\n')}\nconfiguration ok\n`);
+  process.stdout.write(`${describeConfig(config).join('\n')}\nconfiguration ok\n`);
 }
 
 const program = new Command('booking-server').description("Partner booking server for Google's Actions Center").showHelpAfterError();

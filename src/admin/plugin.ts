@@ -1,23 +1,27 @@
 // The merchant-side JSON API under /admin/v1: bearer tokens, per-merchant scope, snake_case JSON.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError, invalid } from '../errors.js';
 import { findIllFormedText } from '../http/well-formed.js';
-import { merchantAdminRoutes } from '../merchants/admin-routes.js';
+import { merchantAdminRoutes } from './merchant-routes.js';
 import type { MerchantService } from '../merchants/service.js';
-import { waitlistAdminRoutes } from '../waitlist/admin-routes.js';
-import { availabilityAdminRoutes } from '../availability/admin-routes.js';
+import { waitlistAdminRoutes } from './waitlist-routes.js';
+import { availabilityAdminRoutes } from './availability-routes.js';
 import type { AvailabilityService } from '../availability/service.js';
-import { bookingAdminRoutes } from '../bookings/admin-routes.js';
+import { bookingAdminRoutes } from './booking-routes.js';
 import type { BookingService } from '../bookings/service.js';
-import { rtuAdminRoutes } from '../rtu/admin-routes.js';
+import { rtuAdminRoutes } from './rtu-routes.js';
 import type { RtuService } from '../rtu/service.js';
 import type { WaitlistService } from '../waitlist/service.js';
-import { estimatesAdminRoutes } from '../estimates/admin-routes.js';
+import { estimatesAdminRoutes } from './estimates-routes.js';
 import type { EstimatesService } from '../estimates/service.js';
-import { assertMerchantAccess, assertRoot, merchantScope, type Principal } from './principal.js';
+import { assertMerchantAccess, assertRoot, merchantScope } from './principal.js';
+import { principalOf } from './request.js';
+
+// Route files import principalOf from ./request.js (importing it from here would be a cycle).
+export { principalOf } from './request.js';
 import type { AdminTokenInfo, AdminTokens } from './tokens.js';
 import { sessionRoutes } from './session-routes.js';
 import { eventRoutes } from './events-routes.js';
@@ -25,18 +29,6 @@ import type { ChangeFeed } from '../store/changes.js';
 import { CSRF_HEADER, csrfMatches, SESSION_COOKIE, type WebSessions } from './sessions.js';
 import type { StaffAccounts } from './staff.js';
 import type { FailureThrottle } from '../http/basic-auth.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal: Principal | null;
-    /** The session cookie's secret when the request was authenticated by it (the host stand). */
-    sessionSecret: string | null;
-  }
-  interface FastifyContextConfig {
-    /** A route that needs no authentication (signing in). */
-    public?: boolean;
-  }
-}
 
 export interface AdminDeps {
   readonly tokens: AdminTokens;
@@ -56,10 +48,6 @@ export interface AdminDeps {
   readonly changes: ChangeFeed;
 }
 
-export function principalOf(request: FastifyRequest): Principal {
-  if (request.principal === null) throw new DomainError('UNAUTHENTICATED', 'missing bearer token');
-  return request.principal;
-}
 
 function tokenJson(t: AdminTokenInfo) {
   return { id: t.id, merchant_id: t.merchantId, label: t.label, created_at: t.createdAt, revoked_at: t.revokedAt };

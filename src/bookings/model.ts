@@ -87,3 +87,13 @@ export interface BookingFailure {
   readonly rejectedCardType?: 'VISA' | 'MASTERCARD' | 'AMERICAN_EXPRESS' | 'DISCOVER' | 'JCB';
   readonly threeDs1?: { readonly acsUrl: string; readonly paReq: string; readonly transactionId: string; readonly mdMerchantData: string };
 }
+
+/** A promotion Google may name in CreateBooking (offer_id); it applies to slots of its service in its validity window. */
+export interface Offer {
+  readonly id: string;
+  readonly serviceId: string | null;
+  readonly active: boolean;
+  readonly validFromSec: number | null;
+  readonly validUntilSec: number | null;
+  readonly description: string;
+}

@@ -1,8 +1,10 @@
 // Bookings and leases in the store. Rows stay in here; callers get Booking and Lease.
 import type { Selectable } from 'kysely';
 import type { Db, Tx } from '../store/database.js';
-import type { BookingTable, LeaseTable } from '../store/schema.js';
-import { HOLDING_STATUSES, type Booking, type BookingStatus, type Lease, type PrepaymentStatus, type SlotKey } from './model.js';
+import type { BookingTable, LeaseTable, OfferTable } from '../store/schema.js';
+import { HOLDING_STATUSES, type Booking, type BookingStatus, type Lease, type Offer, type PrepaymentStatus, type SlotKey } from './model.js';
+
+export type { Offer } from './model.js';
 
 type Q = Db | Tx;
 
@@ -193,29 +195,25 @@ export async function markLeaseUsed(trx: Tx, leaseId: string, bookingId: string)
   await trx.updateTable('leases').set({ booking_id: bookingId }).where('id', '=', leaseId).execute();
 }
 
-export async function findOffer(q: Q, merchantId: string, offerId: string) {
-  return q.selectFrom('offers').selectAll().where('merchant_id', '=', merchantId).where('id', '=', offerId).executeTakeFirst();
-}
-
-export interface Offer {
-  readonly id: string;
-  readonly serviceId: string | null;
-  readonly active: boolean;
-  readonly validFromSec: number | null;
-  readonly validUntilSec: number | null;
-  readonly description: string;
-}
-
-export async function listOffers(q: Q, merchantId: string): Promise<Offer[]> {
-  const rows = await q.selectFrom('offers').selectAll().where('merchant_id', '=', merchantId).orderBy('id').execute();
-  return rows.map((r) => ({
+function toOffer(r: Selectable<OfferTable>): Offer {
+  return {
     id: r.id,
     serviceId: r.service_id,
     active: r.active === 1,
     validFromSec: r.valid_from_sec === null ? null : Number(r.valid_from_sec),
     validUntilSec: r.valid_until_sec === null ? null : Number(r.valid_until_sec),
     description: r.description,
-  }));
+  };
+}
+
+export async function findOffer(q: Q, merchantId: string, offerId: string): Promise<Offer | null> {
+  const row = await q.selectFrom('offers').selectAll().where('merchant_id', '=', merchantId).where('id', '=', offerId).executeTakeFirst();
+  return row === undefined ? null : toOffer(row);
+}
+
+export async function listOffers(q: Q, merchantId: string): Promise<Offer[]> {
+  const rows = await q.selectFrom('offers').selectAll().where('merchant_id', '=', merchantId).orderBy('id').execute();
+  return rows.map(toOffer);
 }
 
 export async function replaceOffers(trx: Tx, merchantId: string, offers: readonly Offer[]): Promise<void> {

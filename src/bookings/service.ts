@@ -9,7 +9,7 @@ import type { Service } from '../merchants/model.js';
 import * as merchants from '../merchants/repository.js';
 import type { Store, Tx } from '../store/database.js';
 import { runIdempotent, type IdempotencyKey, type Outcome } from '../store/idempotency.js';
-import type { Booking, BookingFailure, BookingPayment, BookingUser, Lease, PrepaymentStatus } from './model.js';
+import type { Booking, BookingFailure, BookingPayment, BookingUser, Lease, Offer, PrepaymentStatus } from './model.js';
 import type { PaymentProcessor } from './payments.js';
 import { cancelRefusal, userConflict } from './policy.js';
 import * as repo from './repository.js';
@@ -199,11 +199,10 @@ export class BookingService {
     if (command.offerId !== null) {
       const offer = await repo.findOffer(trx, merchantId, command.offerId);
       const applies =
-        offer !== undefined &&
-        offer.active === 1 &&
-        (offer.service_id === null || offer.service_id === query.serviceId) &&
-        (offer.valid_from_sec === null || taken.startSec >= Number(offer.valid_from_sec)) &&
-        (offer.valid_until_sec === null || taken.startSec < Number(offer.valid_until_sec));
+        offer?.active === true &&
+        (offer.serviceId === null || offer.serviceId === query.serviceId) &&
+        (offer.validFromSec === null || taken.startSec >= offer.validFromSec) &&
+        (offer.validUntilSec === null || taken.startSec < offer.validUntilSec);
       if (!applies) return { failure: { cause: 'OFFER_UNAVAILABLE', description: `offer "${command.offerId}" does not apply to this slot` } };
     }
 
@@ -391,12 +390,12 @@ export class BookingService {
     }
   }
 
-  async offers(merchantId: string): Promise<repo.Offer[]> {
+  async offers(merchantId: string): Promise<Offer[]> {
     if ((await merchants.findMerchant(this.store.db, merchantId)) === null) throw new DomainError('NOT_FOUND', `unknown merchant "${merchantId}"`);
     return repo.listOffers(this.store.db, merchantId);
   }
 
-  async replaceOffers(merchantId: string, offers: readonly repo.Offer[]): Promise<repo.Offer[]> {
+  async replaceOffers(merchantId: string, offers: readonly Offer[]): Promise<Offer[]> {
     const seen = new Set<string>();
     for (const [i, o] of offers.entries()) {
       if (!/^[A-Za-z0-9._~:-]{1,100}$/.test(o.id)) throw invalid(`offers[${i}].id must be 1-100 characters of letters, digits and . _ ~ : -`);

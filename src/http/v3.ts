@@ -4,9 +4,9 @@ import type { CredentialDigest } from '../config.js';
 import { DomainError } from '../errors.js';
 import type { Store } from '../store/database.js';
 import type { AvailabilityService } from '../availability/service.js';
-import { bookingRoutes } from '../bookings/google-routes.js';
+import { bookingRoutes } from './booking-routes.js';
 import type { BookingService } from '../bookings/service.js';
-import { waitlistRoutes } from '../waitlist/google-routes.js';
+import { waitlistRoutes } from './waitlist-routes.js';
 import type { WaitlistService } from '../waitlist/service.js';
 import { type FailureThrottle, registerBasicAuth } from './basic-auth.js';
 

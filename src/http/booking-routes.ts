@@ -34,9 +34,9 @@ import {
 import type { AvailabilityService } from '../availability/service.js';
 import type { SlotQuery } from '../availability/matching.js';
 import { invalid } from '../errors.js';
-import { messageHash, parseMessage, renderMessage, requireText, seconds } from '../http/proto-json.js';
-import type { Booking, BookingFailure, PrepaymentStatus as DomainPrepayment } from './model.js';
-import type { BookingChange, BookingService, PaymentInput } from './service.js';
+import { messageHash, parseMessage, renderMessage, requireText, seconds } from './proto-json.js';
+import type { Booking, BookingFailure, PrepaymentStatus as DomainPrepayment } from '../bookings/model.js';
+import type { BookingChange, BookingService, PaymentInput } from '../bookings/service.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 

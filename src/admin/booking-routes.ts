@@ -5,9 +5,9 @@ import type { FastifyReply } from 'fastify';
 import { invalid } from '../errors.js';
 import { nullableInteger, nullableString } from '../http/nullable.js';
 import { requestHash } from '../store/idempotency.js';
-import { BOOKING_STATUSES, type Booking, type BookingStatus } from './model.js';
-import type { Offer } from './repository.js';
-import type { BookingResult, BookingService } from './service.js';
+import { BOOKING_STATUSES, type Booking, type BookingStatus } from '../bookings/model.js';
+import type { Offer } from '../bookings/model.js';
+import type { BookingResult, BookingService } from '../bookings/service.js';
 
 export function bookingJson(b: Booking) {
   return {

@@ -17,10 +17,10 @@ import {
   type WaitEstimate,
 } from '../gen/ext/maps/booking/partner/v3/waitlist/waitlist_pb.js';
 import { invalid } from '../errors.js';
-import { messageHash, parseMessage, renderMessage, requireText } from '../http/proto-json.js';
-import { zeroWait, type Estimate } from './estimator.js';
-import type { ConfirmationMode } from './rules.js';
-import type { EntryView, WaitlistService } from './service.js';
+import { messageHash, parseMessage, renderMessage, requireText } from './proto-json.js';
+import { zeroWait, type Estimate } from '../waitlist/estimator.js';
+import type { ConfirmationMode } from '../waitlist/rules.js';
+import type { EntryView, WaitlistService } from '../waitlist/service.js';
 
 function wireMode(mode: ConfirmationMode): WaitlistConfirmationMode {
   return mode === 'ASYNCHRONOUS' ? WaitlistConfirmationMode.ASYNCHRONOUS : WaitlistConfirmationMode.SYNCHRONOUS;

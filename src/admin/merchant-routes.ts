@@ -1,12 +1,12 @@
 // Admin routes for merchants, opening hours, services and tables (/admin/v1/merchants/...).
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import { nullableInteger, nullableString } from '../http/nullable.js';
-import { assertRoot, merchantScope } from '../admin/principal.js';
-import { principalOf } from '../admin/plugin.js';
-import { DEFAULT_BOOKING_RULES, type BookingRules, type WaitlistRules } from './rules.js';
-import type { DiningTable, Merchant, Service } from './model.js';
-import type { OpeningInterval } from './opening-hours.js';
-import { DEFAULT_WAITLIST_RULES, type MerchantInput, type MerchantService } from './service.js';
+import { assertRoot, merchantScope } from './principal.js';
+import { principalOf } from './request.js';
+import { DEFAULT_BOOKING_RULES, type BookingRules, type WaitlistRules } from '../merchants/rules.js';
+import type { DiningTable, Merchant, Service } from '../merchants/model.js';
+import type { OpeningInterval } from '../merchants/opening-hours.js';
+import { DEFAULT_WAITLIST_RULES, type MerchantInput, type MerchantService } from '../merchants/service.js';
 
 const Nullable = (options: { maxLength?: number } = {}) => Type.Optional(nullableString(options));
 

@@ -2,8 +2,8 @@
 // the calibrated range, and how accurate the last 7 days' quotes were (docs/ADMIN-API.md).
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HOUR_BAND_NAMES, RANGE_BUCKETS_MINUTES } from '../waitlist/learned-model.js';
-import type { AccuracyRow } from './accuracy.js';
-import type { EstimatesOverview, EstimatesService } from './service.js';
+import type { AccuracyRow } from '../estimates/accuracy.js';
+import type { EstimatesOverview, EstimatesService } from '../estimates/service.js';
 
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 const round1 = (x: number): number => Math.round(x * 10) / 10;

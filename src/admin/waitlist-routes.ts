@@ -4,9 +4,9 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { DomainError, invalid } from '../errors.js';
 import { nullableString } from '../http/nullable.js';
 import { requestHash } from '../store/idempotency.js';
-import type { WaitlistEntry } from './model.js';
-import type { EntryView, WaitlistService } from './service.js';
-import { WAITLIST_STATES, allowedActions, isWaitlistAction, type WaitlistState } from './state-machine.js';
+import type { WaitlistEntry } from '../waitlist/model.js';
+import type { EntryView, WaitlistService } from '../waitlist/service.js';
+import { WAITLIST_STATES, allowedActions, isWaitlistAction, type WaitlistState } from '../waitlist/state-machine.js';
 
 export function entryJson(view: EntryView | { entry: WaitlistEntry; estimate?: null }) {
   const { entry } = view;

@@ -1,8 +1,8 @@
 // Admin routes for real-time updates (bootstrap token only: the outbox spans every merchant).
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { assertRoot } from '../admin/principal.js';
-import { principalOf } from '../admin/plugin.js';
-import type { RtuService } from './service.js';
+import { assertRoot } from './principal.js';
+import { principalOf } from './request.js';
+import type { RtuService } from '../rtu/service.js';
 
 export const rtuAdminRoutes =
   (rtu: RtuService): FastifyPluginAsyncTypebox =>

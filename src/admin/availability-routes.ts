@@ -1,8 +1,8 @@
 // Admin routes for a service's availability: replace a window (Google's replace semantics),
 // apply a weekly schedule in the merchant's time zone, list slots with their open spots.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AvailabilityEntry } from './expansion.js';
-import type { AvailabilityService } from './service.js';
+import type { AvailabilityEntry } from '../availability/expansion.js';
+import type { AvailabilityService } from '../availability/service.js';
 
 const ServiceParams = Type.Object({ merchantId: Type.String(), serviceId: Type.String() });
 const Seconds = Type.Integer({ minimum: 0 });
