@@ -34,13 +34,17 @@ async function runSimulate(support: EstimatesCliSupport, options: { seed: string
   const seed = wholeNumber(support, 'seed', options.seed, 0, 2 ** 31 - 1);
   const restaurants = wholeNumber(support, 'restaurants', options.restaurants, 1, 500);
   const nights = wholeNumber(support, 'nights', options.nights, 1, 730);
-  const sims = simulate({ seed, restaurants, nights, onRestaurant: (done, total) => progress(`simulate: restaurant ${done}/${total}`) });
   const toStdout = options.out === '-';
+  // The file is opened before the (long) simulation, so a bad path fails at once.
   const out = toStdout ? process.stdout : createWriteStream(options.out);
   if (!toStdout) {
-    const opened = await Promise.race([once(out, 'open').then(() => null), once(out, 'error').then(([e]) => e as Error)]);
-    if (opened !== null) support.fail(`estimates simulate: cannot write ${options.out}: ${opened.message}`, 2);
+    try {
+      await once(out, 'open');
+    } catch (error) {
+      support.fail(`estimates simulate: cannot write ${options.out}: ${error instanceof Error ? error.message : String(error)}`, 2);
+    }
   }
+  const sims = simulate({ seed, restaurants, nights, onRestaurant: (done, total) => progress(`simulate: restaurant ${done}/${total}`) });
   let parties = 0;
   for (const sim of sims) {
     if (!out.write(`${restaurantLine(sim)}\n`)) await once(out, 'drain');
