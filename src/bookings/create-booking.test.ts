@@ -142,11 +142,48 @@ for (const dialect of DIALECTS) {
         assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, ny('2026-01-06 11:30')), 2, 'failures take no spot');
       });
 
-      test('SLOT_ALREADY_BOOKED_BY_USER: the same user books the same slot again under a new token', async () => {
-        const o: BookingOptions = { start: ny('2026-01-06 12:00'), userId: 'twice' };
+      test('a duplicate (same user, start and party size, new token) is OVERLAPPING_RESERVATION; another party size on the slot is SLOT_ALREADY_BOOKED_BY_USER', async () => {
+        const o: BookingOptions = { start: ny('2026-01-09 12:00'), userId: 'twice' };
         await book(t, o);
-        assert.equal(await bookingCause(t, o), 'SLOT_ALREADY_BOOKED_BY_USER');
-        assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, ny('2026-01-06 12:00')), 1);
+        const duplicate = failureOf(await googleOk(t, 'CreateBooking', bookingRequest(o)));
+        assert.equal(duplicate.cause, 'OVERLAPPING_RESERVATION');
+        assert.match(duplicate.description, /duplicate/);
+        assert.equal(await bookingCause(t, { ...o, partySize: 3 }), 'SLOT_ALREADY_BOOKED_BY_USER');
+        assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, ny('2026-01-09 12:00')), 1);
+      });
+
+      test('a duplicate by email: the same address in another case under another user id is OVERLAPPING_RESERVATION; another party size or time books', async () => {
+        const start = ny('2026-01-09 12:30');
+        await book(t, { start, userId: 'mail-a', email: 'Ada.Lovelace@Example.com' });
+        assert.equal(await bookingCause(t, { start, userId: 'mail-b', email: '  ada.lovelace@example.COM ' }), 'OVERLAPPING_RESERVATION');
+        assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, start), 1, 'the duplicate took no spot');
+        assert.equal((await book(t, { start, partySize: 4, userId: 'mail-c', email: 'ada.lovelace@example.com' })).status, 'CONFIRMED');
+        assert.equal((await book(t, { start: ny('2026-01-09 13:00'), userId: 'mail-d', email: 'ada.lovelace@example.com' })).status, 'CONFIRMED');
+      });
+
+      test('a duplicate of the booking that filled the slot is OVERLAPPING_RESERVATION, not SLOT_UNAVAILABLE; after a cancel the guest may book again', async () => {
+        const start = ny('2026-01-09 13:30');
+        const first = await book(t, { start, userId: 'filler', email: 'filler@example.com' });
+        await book(t, { start });
+        assert.equal(await bookingCause(t, { start }), 'SLOT_UNAVAILABLE', 'full for anyone else');
+        assert.equal(await bookingCause(t, { start, userId: 'filler' }), 'OVERLAPPING_RESERVATION');
+        assert.equal(await bookingCause(t, { start, userId: 'filler-2', email: 'FILLER@example.com' }), 'OVERLAPPING_RESERVATION');
+        await updateBooking(t, { booking_id: first.booking_id, status: 'CANCELED' });
+        assert.equal((await book(t, { start, userId: 'filler-3', email: 'filler@example.com' })).status, 'CONFIRMED');
+      });
+
+      test('concurrent duplicates by email (new tokens, other user ids) make one booking', async () => {
+        const start = ny('2026-01-09 14:00');
+        // Half of them leave duration_sec out: another slot query for the same slot, so the
+        // attempts do not take turns in this process's slot lanes and meet in the database.
+        const requests = Array.from({ length: 8 }, (_, i) => {
+          const request = bookingRequest({ start, userId: `racer-${i}`, email: i % 2 === 0 ? 'racer@example.com' : 'RACER@example.com' });
+          return i % 2 === 0 ? request : { ...request, slot: { ...request.slot, duration_sec: undefined } };
+        });
+        const bodies = await Promise.all(requests.map((r) => googleOk(t, 'CreateBooking', r)));
+        assert.equal(bodies.filter((b) => b.booking !== undefined).length, 1, JSON.stringify(bodies));
+        assert.deepEqual(new Set(bodies.filter((b) => b.booking === undefined).map((b) => failureOf(b).cause)), new Set(['OVERLAPPING_RESERVATION']));
+        assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, start), 1);
       });
 
       test('OVERLAPPING_RESERVATION: same user, overlapping time, same merchant; another merchant is fine', async () => {

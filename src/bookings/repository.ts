@@ -1,5 +1,6 @@
 // Bookings and leases in the store. Rows stay in here; callers get Booking and Lease.
 import type { Selectable } from 'kysely';
+import { emailKey } from '../merchants/guest-identity.js';
 import type { Db, Tx } from '../store/database.js';
 import type { BookingTable, LeaseTable, OfferTable } from '../store/schema.js';
 import { HOLDING_STATUSES, type Booking, type BookingStatus, type Lease, type Offer, type PrepaymentStatus, type SlotKey } from './model.js';
@@ -73,6 +74,7 @@ export async function insertBooking(trx: Tx, b: Booking): Promise<void> {
       family_name: b.user.familyName,
       telephone: b.user.telephone,
       email: b.user.email,
+      email_key: emailKey(b.user.email),
       language_code: b.user.languageCode,
       additional_request: b.additionalRequest,
       offer_id: b.offerId,
@@ -129,6 +131,27 @@ export async function holdingBookingsOfUser(q: Q, userId: string, merchantId: st
     .where((eb) => eb(eb('start_sec', '+', eb.ref('duration_sec')), '>', since));
   if (merchantId !== null) query = query.where('merchant_id', '=', merchantId);
   const rows = await query.orderBy('start_sec').execute();
+  return rows.map(toBooking);
+}
+
+/**
+ * Bookings that hold a spot at `merchantId` starting at `startSec` for `partySize` (null: any),
+ * made by this user id or by this email address (normalised): what Google calls a duplicate.
+ */
+export async function duplicatesOf(q: Q, merchantId: string, startSec: number, partySize: number | null, userId: string | null, email: string | null): Promise<Booking[]> {
+  const key = emailKey(email);
+  if (userId === null && key === null) return [];
+  let query = q
+    .selectFrom('bookings')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('start_sec', '=', startSec)
+    .where('status', 'in', [...HOLDING_STATUSES]);
+  if (partySize !== null) query = query.where('party_size', '=', partySize);
+  const rows = await query
+    .where((eb) => eb.or([...(userId !== null ? [eb('user_id', '=', userId)] : []), ...(key !== null ? [eb('email_key', '=', key)] : [])]))
+    .orderBy('created_at')
+    .execute();
   return rows.map(toBooking);
 }
 

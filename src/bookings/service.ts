@@ -6,6 +6,7 @@ import { DomainError, invalid } from '../errors.js';
 import { partyFits, slotMatches, type SlotQuery, type StoredSlot } from '../availability/matching.js';
 import * as slots from '../availability/repository.js';
 import type { Service } from '../merchants/model.js';
+import { emailKey } from '../merchants/guest-identity.js';
 import * as merchants from '../merchants/repository.js';
 import type { Store, Tx } from '../store/database.js';
 import { runIdempotent, type IdempotencyKey, type Outcome } from '../store/idempotency.js';
@@ -48,7 +49,8 @@ export interface BookingChange {
   readonly partySize?: number;
 }
 
-export type BookingResult = { readonly booking: Booking; readonly replayed: boolean } | { readonly failure: BookingFailure };
+/** `differentRequest`: a replay for a token first used with another request (the booking it made is returned). */
+export type BookingResult = { readonly booking: Booking; readonly replayed: boolean; readonly differentRequest?: boolean } | { readonly failure: BookingFailure };
 
 const FULLY_BOOKED = 'the slot is fully booked';
 const slotGone = (description: string): { failure: BookingFailure } => ({ failure: { cause: 'SLOT_UNAVAILABLE', description } });
@@ -102,13 +104,14 @@ export class BookingService {
     const lane = JSON.stringify([merchantId, slot.serviceId, slot.startSec, slot.durationSec, slot.staffId, slot.roomId, slot.partySize]);
     return this.gate.run(lane, async (turn) => {
       // A token that already has a result is answered with it, whatever the slot is like now.
-      if (turn.seenFull && !(key !== null && (await this.recorded(key)))) return slotGone(FULLY_BOOKED);
+      // A duplicate of the guest's own booking is told so, not that the slot (which it fills) is full.
+      if (turn.seenFull && !(key !== null && (await this.recorded(key))) && !(await this.mayBeDuplicate(command))) return slotGone(FULLY_BOOKED);
       return this.attempt(command, key, turn);
     });
   }
 
   private async attempt(command: CreateBookingCommand, key: IdempotencyKey | null, turn: LaneTurn | null): Promise<BookingResult> {
-    if (await this.visiblyFull(command, key)) {
+    if ((await this.visiblyFull(command, key)) && !(await this.mayBeDuplicate(command))) {
       turn?.markFull();
       return slotGone(FULLY_BOOKED);
     }
@@ -125,6 +128,13 @@ export class BookingService {
     await this.refundAll(charges.filter((c) => c !== kept));
     if ('failure' in result && result.failure.cause === 'SLOT_UNAVAILABLE' && result.failure.description === FULLY_BOOKED) turn?.markFull();
     return result;
+  }
+
+  /** Whether this user or email already holds a booking at this time (read without locks; the transaction decides). */
+  private async mayBeDuplicate(command: CreateBookingCommand): Promise<boolean> {
+    if (command.source !== 'google') return false;
+    const found = await repo.duplicatesOf(this.store.db, command.merchantId, command.slot.startSec, null, command.user.userId, command.user.email);
+    return found.length > 0;
   }
 
   private async recorded(key: IdempotencyKey): Promise<boolean> {
@@ -164,7 +174,8 @@ export class BookingService {
     const work = (trx: Tx): Promise<Outcome<Booking, BookingFailure>> => this.createIn(trx, command, now, charges);
     if (key === null) return this.inTransaction(work);
     const result = await runIdempotent(this.store, key, now, work);
-    return 'failure' in result ? result : { booking: result.ok, replayed: result.replayed };
+    if ('failure' in result) return result;
+    return { booking: result.ok, replayed: result.replayed, ...(result.differentRequest ? { differentRequest: true } : {}) };
   }
 
   private async createIn(trx: Tx, command: CreateBookingCommand, now: number, charges: string[]): Promise<Outcome<Booking, BookingFailure>> {
@@ -172,7 +183,11 @@ export class BookingService {
     const service = await this.bookableService(trx, merchantId, query.serviceId);
     if (!service.booking.enabled) return slotGone('this service takes no bookings');
     if (query.startSec <= now) return slotGone('the slot has already started');
-    if (command.user.userId !== null) await this.store.lockKey(trx, `booking-user:${command.user.userId}`);
+    // Per-user rules and duplicate detection are decided under the guest's locks (user id and
+    // email), always taken in the same order so that two requests never wait on each other in a cycle.
+    const email = emailKey(command.user.email);
+    const guestLocks = [...(command.user.userId !== null ? [`booking-user:${command.user.userId}`] : []), ...(email !== null ? [`booking-email:${email}`] : [])];
+    for (const lock of guestLocks.sort()) await this.store.lockKey(trx, lock);
 
     let lease: Lease | null = null;
     if (command.leaseId !== null) {
@@ -190,6 +205,11 @@ export class BookingService {
     if (!partyFits(first, command.partySize, service.booking)) return slotGone(`party size ${command.partySize} cannot take this slot`);
     // Without a party size in the request, the slot's own size (or the service's smallest) is booked.
     const partySize = command.partySize || first.partySize || service.booking.minPartySize;
+    // Google: a booking with the same party size, time and email (or user) is a duplicate. Only
+    // Google's requests are checked (staff may book two tables for one guest on purpose).
+    if (command.source === 'google' && (await repo.duplicatesOf(trx, merchantId, first.startSec, partySize, command.user.userId, command.user.email)).length > 0) {
+      return { failure: { cause: 'OVERLAPPING_RESERVATION', description: 'this guest already has a booking at this time for this party size (a duplicate request)' } };
+    }
     const existing = command.user.userId === null ? [] : await repo.holdingBookingsOfUser(trx, command.user.userId, merchantId, now);
     const conflict = userConflict(first, existing, service.booking);
     if (conflict !== null) return { failure: conflict };

@@ -165,8 +165,18 @@ export function bookingRoutes(bookings: BookingService, availability: Availabili
           payment: paymentInput(req.paymentInformation, params?.unparsedPaymentMethodToken || params?.paymentMethodToken || ''),
           source: 'google',
         },
-        { scope: 'CreateBooking', token: requireText(req.idempotencyToken, 'idempotency_token'), requestHash: messageHash(CreateBookingRequestSchema, req) },
+        {
+          scope: 'CreateBooking',
+          token: requireText(req.idempotencyToken, 'idempotency_token'),
+          requestHash: messageHash(CreateBookingRequestSchema, req),
+          // Google: a token that already made a booking gets that booking back, even with a changed body.
+          onDifferentRequest: 'replay',
+        },
       );
+      if ('booking' in result && result.differentRequest) {
+        // No request content here: it carries the guest's personal data.
+        request.log.warn({ bookingId: result.booking.id }, 'CreateBooking: an idempotency token was reused with a different request; the booking it made is returned');
+      }
       return send(
         reply,
         CreateBookingResponseSchema,

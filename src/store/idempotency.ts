@@ -9,6 +9,13 @@ export interface IdempotencyKey {
   readonly token: string;
   /** Digest of the request as parsed; the same token with another request is refused. */
   readonly requestHash: string;
+  /**
+   * The same token with a different request: `refuse` (409 IDEMPOTENCY_KEY_REUSED, the default)
+   * or `replay` the stored result, flagged `differentRequest` (Google's CreateBooking: "If a
+   * booking was already created for a CreateBooking request with this idempotency token, that
+   * booking should be returned").
+   */
+  readonly onDifferentRequest?: 'refuse' | 'replay';
 }
 
 export type Outcome<R, F> = { readonly ok: R } | { readonly failure: F };
@@ -33,7 +40,7 @@ export async function runIdempotent<R, F>(
   key: IdempotencyKey,
   now: number,
   work: (trx: Tx) => Promise<Outcome<R, F>>,
-): Promise<{ ok: R; replayed: boolean } | { failure: F }> {
+): Promise<{ ok: R; replayed: boolean; differentRequest?: boolean } | { failure: F }> {
   try {
     return await store.transaction(async (trx) => {
       const claimed = await trx
@@ -48,10 +55,11 @@ export async function runIdempotent<R, F>(
           .where('scope', '=', key.scope)
           .where('token', '=', key.token)
           .executeTakeFirstOrThrow();
-        if (prior.request_hash !== key.requestHash) {
+        const differentRequest = prior.request_hash !== key.requestHash;
+        if (differentRequest && key.onDifferentRequest !== 'replay') {
           throw new DomainError('IDEMPOTENCY_KEY_REUSED', `idempotency_token "${key.token}" was already used for a different request`);
         }
-        return { ok: JSON.parse(prior.response_json) as R, replayed: true };
+        return { ok: JSON.parse(prior.response_json) as R, replayed: true, ...(differentRequest ? { differentRequest } : {}) };
       }
       const outcome = await work(trx);
       if ('failure' in outcome) throw new Rollback(outcome.failure);

@@ -83,6 +83,8 @@ export interface WaitlistEntryTable {
   telephone: string | null;
   email: string | null;
   google_user_id: string | null;
+  /** Normalised email of an entry made through Google (unique among live entries); null otherwise. */
+  email_key: string | null;
   additional_request: string | null;
   table_id: string | null;
   /** Milliseconds since the epoch; orders the queue (first come, first served). */
@@ -150,6 +152,8 @@ export interface BookingTable extends SlotKeyColumns {
   family_name: string;
   telephone: string | null;
   email: string | null;
+  /** Normalised email (duplicate detection). */
+  email_key: string | null;
   language_code: string | null;
   additional_request: string | null;
   offer_id: string | null;

@@ -80,6 +80,8 @@ export interface BookingOptions {
   /** 0: leave resources out. */
   readonly partySize?: number;
   readonly userId?: string;
+  /** The guest's email (default: a fresh one per request). */
+  readonly email?: string;
   readonly token?: string;
   /** Extra top-level fields of the CreateBookingRequest (offer_id, lease_ref, payment_...). */
   readonly extra?: Record<string, unknown>;
@@ -110,7 +112,7 @@ export function bookingRequest(o: BookingOptions = {}) {
       given_name: 'Grace',
       family_name: 'Hopper',
       telephone: '+12125550123',
-      email: `user${seq}@example.com`,
+      email: o.email ?? `user${seq}@example.com`,
     },
     payment_information: { prepayment_status: 'PREPAYMENT_NOT_PROVIDED' },
     ...o.extra,

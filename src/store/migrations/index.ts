@@ -4,6 +4,7 @@ import * as m0001 from './0001-waitlist.js';
 import * as m0002 from './0002-bookings.js';
 import * as m0003 from './0003-outbox.js';
 import * as m0004 from './0004-feeds.js';
+import * as m0005 from './0005-guest-identity.js';
 import * as m0007 from './0007-staff.js';
 import * as m0009 from './0009-estimates.js';
 
@@ -12,6 +13,7 @@ export const migrations: Record<string, Migration> = {
   '0002-bookings': m0002,
   '0003-outbox': m0003,
   '0004-feeds': m0004,
+  '0005-guest-identity': m0005,
   '0007-staff': m0007,
   '0009-estimates': m0009,
 };
