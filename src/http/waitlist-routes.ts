@@ -68,6 +68,13 @@ export function renderEntry(view: EntryView): string {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** The Google user id, or null when only the email identifies the guest; neither is a 400. */
+function guestIdentity(userId: string, email: string): string | null {
+  if (userId.trim() !== '') return userId;
+  if (email.trim() === '') throw invalid('user_information.user_id or user_information.email is required');
+  return null;
+}
+
 export function waitlistRoutes(waitlist: WaitlistService) {
   return async function routes(app: FastifyInstance): Promise<void> {
     app.post('/BatchGetWaitEstimates', async (request, reply) => {
@@ -98,7 +105,8 @@ export function waitlistRoutes(waitlist: WaitlistService) {
             familyName: user.familyName,
             telephone: user.telephone === '' ? null : user.telephone,
             email: user.email === '' ? null : user.email,
-            googleUserId: requireText(user.userId, 'user_information.user_id'),
+            // Google identifies the guest by user_id or by email (the Google account's address).
+            googleUserId: guestIdentity(user.userId, user.email),
           },
           additionalRequest: req.additionalRequest === '' ? null : req.additionalRequest,
           source: 'google',

@@ -23,7 +23,9 @@ for (const dialect of DIALECTS) {
     interface JoinOptions {
       partySize?: number;
       phone?: string;
-      userId?: string;
+      /** null: no user_id (the email identifies the guest). */
+      userId?: string | null;
+      email?: string;
       token?: string;
       serviceId?: string;
     }
@@ -35,7 +37,13 @@ for (const dialect of DIALECTS) {
         service_id: o.serviceId ?? 'waitlist',
         party_size: o.partySize ?? 2,
         idempotency_token: o.token ?? `token-${seq}`,
-        user_information: { user_id: o.userId ?? `user-${seq}`, given_name: 'Ada', family_name: 'Lovelace', telephone: o.phone ?? US_PHONE },
+        user_information: {
+          ...(o.userId !== null ? { user_id: o.userId ?? `user-${seq}` } : {}),
+          given_name: 'Ada',
+          family_name: 'Lovelace',
+          telephone: o.phone ?? US_PHONE,
+          ...(o.email !== undefined ? { email: o.email } : {}),
+        },
       };
     }
 
@@ -360,6 +368,33 @@ for (const dialect of DIALECTS) {
         await join(ref.t, 'cw', { userId: 'repeat-user' });
       });
 
+      test('EXISTING_WAITLIST_ENTRY by email: the same address in another case, under another user id or none, at any merchant', async () => {
+        const first = await join(ref.t, 'cw', { userId: 'mail-user-1', email: 'Grace.Hopper@Example.com' });
+        assert.equal(await failureCause(ref.t, joinRequest('cw', { userId: 'mail-user-2', email: ' grace.hopper@example.COM' })), 'EXISTING_WAITLIST_ENTRY');
+        assert.equal(await failureCause(ref.t, joinRequest('cw-max3', { userId: null, email: 'grace.hopper@example.com' })), 'EXISTING_WAITLIST_ENTRY', 'at any merchant, without a user_id');
+        await ref.t.google('DeleteWaitlistEntry', { waitlist_entry_id: first });
+        await join(ref.t, 'cw', { userId: 'mail-user-2', email: 'grace.hopper@example.com' });
+      });
+
+      test('a join with an email and no user_id is accepted; the same address again is EXISTING_WAITLIST_ENTRY', async () => {
+        const id = await join(ref.t, 'cw', { userId: null, email: 'only-email@example.com' });
+        const admin = (await ref.t.admin('GET', `/merchants/cw/waitlist-entries/${id}`)).json();
+        assert.deepEqual([admin.guest.email, admin.guest.google_user_id], ['only-email@example.com', null]);
+        assert.equal(await failureCause(ref.t, joinRequest('cw', { userId: null, email: 'ONLY-EMAIL@example.com' })), 'EXISTING_WAITLIST_ENTRY');
+        await ref.t.google('DeleteWaitlistEntry', { waitlist_entry_id: id });
+      });
+
+      test('concurrent joins with one email under different user ids: one entry', async () => {
+        const before = await entryCount(ref.t, 'cw');
+        const responses = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => ref.t.google('CreateWaitlistEntry', joinRequest('cw', { userId: `race-user-${i}`, email: i % 2 ? 'race@example.com' : 'RACE@example.com' }))),
+        );
+        const bodies = responses.map((r) => r.json());
+        assert.equal(bodies.filter((b) => b.waitlist_entry_id !== undefined).length, 1, JSON.stringify(bodies));
+        assert.deepEqual(new Set(bodies.filter((b) => b.waitlist_entry_id === undefined).map((b) => b.waitlist_business_logic_failure?.cause)), new Set(['EXISTING_WAITLIST_ENTRY']));
+        assert.equal(await entryCount(ref.t, 'cw'), before + 1);
+      });
+
       const causes: [string, string, JoinOptions][] = [
         ['BELOW_MIN_PARTY_SIZE', 'cw-min2', { partySize: 1 }],
         ['ABOVE_MAX_PARTY_SIZE', 'cw-max3', { partySize: 4 }],
@@ -561,7 +596,7 @@ for (const dialect of DIALECTS) {
         for (const field of ['merchant_id', 'service_id', 'party_size', 'user_information', 'idempotency_token']) {
           await rejected('CreateWaitlistEntry', without(field), new RegExp(field));
         }
-        await rejected('CreateWaitlistEntry', { ...full, user_information: { given_name: 'Ada' } }, /user_id/);
+        await rejected('CreateWaitlistEntry', { ...full, user_information: { given_name: 'Ada' } }, /user_id or user_information\.email/);
         await rejected('BatchGetWaitEstimates', { service_id: 'waitlist', party_size: [2] }, /merchant_id/);
         await rejected('BatchGetWaitEstimates', { merchant_id: 'rp', party_size: [2] }, /service_id/);
         await rejected('GetWaitlistEntry', {}, /waitlist_entry_id/);

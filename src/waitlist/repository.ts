@@ -1,5 +1,6 @@
 // Waitlist entries in the store. Rows stay in here; callers get WaitlistEntry.
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
+import { emailKey } from '../merchants/guest-identity.js';
 import type { Db, Tx } from '../store/database.js';
 import type { WaitlistEntryTable } from '../store/schema.js';
 import type { QueuedParty, SeatedParty } from './estimator.js';
@@ -8,8 +9,6 @@ import { ACTIVE_STATES, type StateTimeColumn, type WaitlistState } from './state
 
 type Q = Db | Tx;
 
-/** Predicate of the partial unique index `waitlist_entries_one_active_per_user`, as literals (see migration 0001). */
-const ONE_LIVE_ENTRY_PER_USER = sql<boolean>`google_user_id is not null and state in ('WAITING', 'PENDING_MERCHANT_CONFIRMATION', 'SERVICE_READY', 'CHECKED_IN')`;
 
 function toEntry(row: Selectable<WaitlistEntryTable>): WaitlistEntry {
   const n = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -65,8 +64,11 @@ export interface NewEntry {
 }
 
 /**
- * Inserts the entry unless the Google user already has a live one (the partial unique index
- * decides, so two concurrent joins cannot both pass). Returns false in that case.
+ * Inserts the entry unless the Google user already has a live one, by user id or by email
+ * address: the partial unique indexes `waitlist_entries_one_active_per_user` (migration 0001) and
+ * `waitlist_entries_one_active_per_email` (0005) decide, so two concurrent joins cannot both pass.
+ * Returns false in that case. Only entries made through Google carry the email key (a host's
+ * walk-in is no Google identity).
  */
 export async function insertEntry(trx: Tx, e: NewEntry): Promise<boolean> {
   const result = await trx
@@ -83,6 +85,7 @@ export async function insertEntry(trx: Tx, e: NewEntry): Promise<boolean> {
       telephone: e.guest.telephone,
       email: e.guest.email,
       google_user_id: e.guest.googleUserId,
+      email_key: e.source === 'google' ? emailKey(e.guest.email) : null,
       additional_request: e.additionalRequest,
       table_id: null,
       queue_seq: e.queueSeq,
@@ -100,7 +103,8 @@ export async function insertEntry(trx: Tx, e: NewEntry): Promise<boolean> {
       quoted_range_start: e.quote?.rangeStart ?? null,
       quoted_range_end: e.quote?.rangeEnd ?? null,
     })
-    .onConflict((oc) => oc.column('google_user_id').where(ONE_LIVE_ENTRY_PER_USER).doNothing())
+    // No conflict target: either index (the id is a fresh UUID) means "already has a live entry".
+    .onConflict((oc) => oc.doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
 }
