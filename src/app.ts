@@ -14,6 +14,8 @@ import { Metrics } from './http/metrics.js';
 import { readTls, watchTls } from './http/tls.js';
 import { FailureThrottle } from './http/basic-auth.js';
 import { healthRoutes, Lifecycle } from './http/health.js';
+import { GOOGLE_V3_OPENAPI_PATH, PACKAGE_VERSION, registerAdminDocs, registerAdminOpenApi } from './http/openapi.js';
+import { googleV3OpenApi } from './http/v3-openapi.js';
 import { v3Plugin } from './http/v3.js';
 import { createLogger } from './logger.js';
 import { MerchantService } from './merchants/service.js';
@@ -133,8 +135,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw invalid('an HTTP/1.1 request needs a Host header');
   });
 
+  // Before any route: the generator collects the admin routes as they are registered.
+  await registerAdminOpenApi(app, PACKAGE_VERSION);
   await app.register(healthRoutes({ store: deps.store, lifecycle: deps.lifecycle ?? new Lifecycle() }));
   const throttle = new FailureThrottle(config.authFailureLimit.max, config.authFailureLimit.windowSeconds * 1000);
+  // The /v3 methods as registered, for their OpenAPI document.
+  const v3Routes: { method: string; path: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    const path = route.url.slice(config.pathPrefix.length);
+    if (route.url.startsWith(`${config.pathPrefix}/v3/`) && path !== '/v3/*') {
+      for (const method of [route.method].flat()) if (method === 'GET' || method === 'POST') v3Routes.push({ method, path });
+    }
+  });
   await app.register(v3Plugin({ store: deps.store, credentials: config.credentials, throttle, ...services }), {
     prefix: `${config.pathPrefix}/v3`,
   });
@@ -147,6 +159,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('onClose', async () => changes.stop());
   const secureCookie = config.tls !== null || (config.publicBaseUrl?.startsWith('https:') ?? false);
   await app.register(adminPlugin({ ...services, clock, throttle, secureCookie, changes }), { prefix: '/admin/v1' });
+  await registerAdminDocs(app);
+  let v3Document: string | null = null;
+  app.get(GOOGLE_V3_OPENAPI_PATH, async (_request, reply) => {
+    v3Document ??= JSON.stringify(googleV3OpenApi({ pathPrefix: config.pathPrefix, version: PACKAGE_VERSION, routes: v3Routes }));
+    return reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(v3Document);
+  });
   // Prometheus scrapes with the bootstrap admin token (`authorization: Bearer ...`).
   app.get('/metrics', async (request, reply) => {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
