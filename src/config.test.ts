@@ -18,13 +18,13 @@ function variablesReadByConfig(): Set<string> {
 interface Example {
   /** NAME=value lines: the defaults shown. */
   readonly defaults: Record<string, string>;
-  /** `# NAME=value` lines: unset by default. */
-  readonly unset: Set<string>;
+  /** `# NAME=value` lines: unset by default (with the example value shown, maybe empty). */
+  readonly unset: Map<string, string>;
 }
 
 function parseExample(): Example {
   const defaults: Record<string, string> = {};
-  const unset = new Set<string>();
+  const unset = new Map<string, string>();
   for (const line of readFileSync(new URL('.env.example', ROOT), 'utf8').split('\n')) {
     const set = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
     if (set) {
@@ -32,8 +32,8 @@ function parseExample(): Example {
       defaults[set[1]!] = set[2]!;
       continue;
     }
-    const commented = /^# ([A-Z][A-Z0-9_]*)=/.exec(line);
-    if (commented) unset.add(commented[1]!);
+    const commented = /^# ([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (commented) unset.set(commented[1]!, commented[2]!);
   }
   return { defaults, unset };
 }
@@ -41,7 +41,7 @@ function parseExample(): Example {
 describe('.env.example', () => {
   test('lists every variable config.ts reads, and no other', () => {
     const example = parseExample();
-    const listed = new Set([...Object.keys(example.defaults), ...example.unset]);
+    const listed = new Set([...Object.keys(example.defaults), ...example.unset.keys()]);
     const read = variablesReadByConfig();
     assert.ok(read.size >= 30, `found ${read.size} variables in config.ts`);
     assert.deepEqual([...read].filter((name) => !listed.has(name)).sort(), [], 'read by config.ts but missing from .env.example');
@@ -68,8 +68,9 @@ describe('.env.example', () => {
       FEEDS_SFTP_HOST_KEY_SHA256: { FEEDS_SFTP_HOST_KEY_SHA256: `SHA256:${'A'.repeat(43)}` },
       FEEDS_DAILY_AT: { FEEDS_DAILY_AT: '03:00', FEEDS_SFTP_PRIVATE_KEY_FILE: 'k', FEEDS_SFTP_USER_MERCHANTS: 'm', FEEDS_SFTP_USER_SERVICES: 's', FEEDS_SFTP_USER_AVAILABILITY: 'a' },
     };
-    for (const name of unset) {
-      const env = samples[name] ?? { [name]: 'x' };
+    for (const [name, shown] of unset) {
+      // The example value shown, where it works alone; some variables only come in pairs.
+      const env = samples[name] ?? { [name]: shown === '' ? 'x' : shown };
       assert.notDeepEqual(loadConfig(env, CWD), base, `${name} is commented out as unset, but setting it changes nothing`);
     }
   });

@@ -333,7 +333,7 @@ export interface EnvironmentCheck {
 }
 
 /** Prefixes of the variables this server reads; others in the environment are none of its business. */
-const OUR_PREFIXES = /^(BOOKING_SERVER_|DATABASE_|TLS_|GOOGLE_|MAPS_BOOKING_|RTU_|FEEDS_|AUTH_FAILURE_|ADMIN_|SHUTDOWN_|RETENTION_|SMS_|TWILIO_|PUBLIC_BASE_|TRUST_PROXY|PATH_PREFIX|BODY_LIMIT|LOG_LEVEL)/;
+const OUR_PREFIXES = /^(BOOKING_SERVER_|DATABASE_|TLS_|GOOGLE_|MAPS_BOOKING_|RTU_|FEEDS_|AUTH_FAILURE_|ADMIN_|SHUTDOWN_|RETENTION_|ESTIMATES_|SESSION_|SMS_|TWILIO_|PUBLIC_BASE_|TRUST_PROXY|PATH_PREFIX|BODY_LIMIT|LOG_LEVEL)/;
 
 /**
  * Validates an environment the way `serve` would, collecting every error: a variable that fails
