@@ -207,6 +207,59 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    describe('an availability replace Google applied only in part', () => {
+      const walkIn = (start: number) => admin('POST', `/merchants/${DEMO_M}/bookings`, { service_id: DEMO_S, start_sec: start, party_size: 2, given_name: 'Walk' }, 201);
+      const pendingAvailability = async () => (await rows()).filter((r) => r.kind === 'availability' && r.status === 'pending');
+
+      test('a 200 that echoes nothing (`{}`) is not delivered: retried with backoff until Google echoes the day', async () => {
+        await walkIn(ny('2026-01-28 09:00'));
+        h.fake.script({ status: 200, body: () => ({}) });
+        await h.drain();
+        const waiting = await pendingAvailability();
+        assert.equal(waiting.length, 1, 'the change is still pending');
+        assert.equal(waiting[0]!.attempts, 1);
+        assert.match(waiting[0]!.last_error ?? '', /applied 0 of 1 availability windows; not applied: 2026-01-28T05:00:00\.000Z/);
+        const delay = Number(waiting[0]!.available_at) - now();
+        assert.ok(delay >= 1 && delay <= 2, `the first backoff: ${delay} s`);
+        h.t.clock.advanceSeconds(delay);
+        await h.drain();
+        assert.deepEqual(replacesOf(h.fake).map((c) => c.status), [200, 200]);
+        assert.equal((await pendingAvailability()).length, 0, 'delivered once echoed');
+        assert.equal((await admin('GET', '/rtu/status')).pending, 0);
+      });
+
+      test('a reply that echoes one of two days: the entity is retried (both days again, complete snapshots) until every day is echoed', async () => {
+        await walkIn(ny('2026-01-29 09:00'));
+        await walkIn(ny('2026-01-30 09:00'));
+        h.fake.script({ status: 200, body: (sent) => ({ extendedServiceAvailability: [sent.extendedServiceAvailability[0]] }) });
+        await h.drain();
+        const first = replacesOf(h.fake)[0]!;
+        assert.equal(first.body.extendedServiceAvailability.length, 2, 'both days in one call');
+        const waiting = await pendingAvailability();
+        assert.equal(waiting.length, 2, 'both rows of the entity stay pending');
+        assert.match(waiting[0]!.last_error ?? '', /applied 1 of 2 availability windows; not applied: 2026-01-30T05:00:00\.000Z/);
+        h.t.clock.advanceSeconds(300);
+        await h.drain();
+        const retried = replacesOf(h.fake)[1]!;
+        assert.deepEqual(retried.body.extendedServiceAvailability.map((w: { startTimeRestrict: string }) => w.startTimeRestrict), ['2026-01-29T05:00:00Z', '2026-01-30T05:00:00Z']);
+        assert.equal((await admin('GET', '/rtu/status')).pending, 0);
+      });
+
+      test('a partial reply keeps failing: the entity keeps backing off (no dead letter: nothing was rejected), then delivers', async () => {
+        await walkIn(ny('2026-02-02 09:00'));
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          h.fake.script({ status: 200, body: () => ({ extendedServiceAvailability: [] }) });
+          await h.drain();
+          const [row] = await pendingAvailability();
+          assert.equal(row!.attempts, attempt);
+          h.t.clock.advanceSeconds(Number(row!.available_at) - now());
+        }
+        assert.equal((await admin('GET', '/rtu/status')).dead, 0);
+        await h.drain();
+        assert.equal((await admin('GET', '/rtu/status')).pending, 0);
+      });
+    });
+
     describe('dead letters', () => {
       test('a 400 is parked: visible in the admin API, /rtu/status and /metrics; replay after the fix delivers it', async () => {
         const booking = await book(h.t, { start: ny('2026-01-26 09:00') });

@@ -67,6 +67,26 @@ class ClaimLost extends Error {
   }
 }
 
+/**
+ * The windows of a replace that Google's reply does not echo. An echoed entry is matched by
+ * merchant, service and start restrict (compared as instants, whatever the timestamp's spelling);
+ * an echo without a start restrict matches any window of its service. Each echo matches one window.
+ */
+export function unapplied(sent: readonly ServiceWindow[], reply: unknown): ServiceWindow[] {
+  const list = typeof reply === 'object' && reply !== null ? (reply as { extendedServiceAvailability?: unknown }).extendedServiceAvailability : undefined;
+  const echoes = (Array.isArray(list) ? list : []).map((e) => {
+    const entry = (typeof e === 'object' && e !== null ? e : {}) as { merchantId?: unknown; serviceId?: unknown; startTimeRestrict?: unknown };
+    const start = typeof entry.startTimeRestrict === 'string' ? Date.parse(entry.startTimeRestrict) / 1000 : null;
+    return { merchantId: entry.merchantId, serviceId: entry.serviceId, start: start !== null && Number.isFinite(start) ? start : null };
+  });
+  return sent.filter((w) => {
+    const i = echoes.findIndex((e) => e.merchantId === w.merchantId && e.serviceId === w.serviceId && (e.start === null || e.start === w.fromSec));
+    if (i < 0) return true;
+    echoes.splice(i, 1);
+    return false;
+  });
+}
+
 export class RtuWorker {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly limiter: RateLimiter;
@@ -213,13 +233,16 @@ export class RtuWorker {
     for (let i = 0; i < windows.length; i += perCall) {
       const chunk = windows.slice(i, i + perCall);
       await this.limiter.take();
-    await renew();
+      await renew();
       const result = await this.o.api.replaceAvailability(availabilityReplace(chunk));
       if (result.outcome !== 'delivered') return result;
-      // The batch is not atomic: Google echoes the entries it applied. Anything missing is retried.
-      const echoed = (result.body as { extendedServiceAvailability?: unknown[] } | null)?.extendedServiceAvailability;
-      if (Array.isArray(echoed) && echoed.length < chunk.length) {
-        return { outcome: 'retry', status: result.status, error: `Google applied ${echoed.length} of ${chunk.length} availability windows`, retryAfterSec: null };
+      // The batch is not atomic: "Only the successfully updated availability slots will be
+      // returned". A window Google did not echo (none at all in a `{}` reply) was not applied: the
+      // entity is retried like any failed delivery, every day again as a complete snapshot.
+      const missing = unapplied(chunk, result.body);
+      if (missing.length > 0) {
+        const days = missing.map((w) => new Date(w.fromSec * 1000).toISOString()).join(', ');
+        return { outcome: 'retry', status: result.status, error: `Google applied ${chunk.length - missing.length} of ${chunk.length} availability windows; not applied: ${days}`, retryAfterSec: null };
       }
     }
     return { outcome: 'delivered', status: 200, body: null };

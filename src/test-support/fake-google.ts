@@ -31,8 +31,11 @@ export interface TokenRequest {
   readonly refusal: string | null;
 }
 
-/** One scripted answer: a status, optionally with a Retry-After header. */
-export type Step = number | { readonly status: number; readonly retryAfter?: string | number };
+/**
+ * One scripted answer: a status, optionally with a Retry-After header, or for a 200 the body to
+ * answer with, made from the request's (by default the request's body is echoed).
+ */
+export type Step = number | { readonly status: number; readonly retryAfter?: string | number; readonly body?: (request: any) => unknown };
 
 export interface FakeGoogle {
   readonly baseUrl: string;
@@ -157,13 +160,13 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
       }
       const rejected = rejection?.test(seen) ? rejection : null;
       const step: Step = rejected ?? outage ?? scripted.shift() ?? 200;
-      const { status, retryAfter } = typeof step === 'number' ? { status: step, retryAfter: undefined } : step;
+      const { status, retryAfter, body } = typeof step === 'number' ? { status: step, retryAfter: undefined, body: undefined } : step;
       if (status !== 200) {
         const headers: Record<string, string> = retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
         const grpc = status === 429 ? 'RESOURCE_EXHAUSTED' : status === 401 ? 'UNAUTHENTICATED' : status < 500 ? 'INVALID_ARGUMENT' : 'UNAVAILABLE';
         return answer(status, { error: { code: status, message: rejected ? 'rejected by the fake' : 'scripted failure', status: grpc } }, headers);
       }
-      return answer(200, seen.body ?? {});
+      return answer(200, body !== undefined ? body(seen.body) : (seen.body ?? {}));
     })().catch((error: unknown) => {
       response.writeHead(500);
       response.end(String(error));
