@@ -17,6 +17,7 @@ import { healthRoutes, Lifecycle } from './http/health.js';
 import { GOOGLE_V3_OPENAPI_PATH, PACKAGE_VERSION, registerAdminDocs, registerAdminOpenApi } from './http/openapi.js';
 import { googleV3OpenApi } from './http/v3-openapi.js';
 import { v3Plugin } from './http/v3.js';
+import { webPlugin } from './web/plugin.js';
 import { createLogger } from './logger.js';
 import { MerchantService } from './merchants/service.js';
 import type { Store } from './store/database.js';
@@ -165,6 +166,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     v3Document ??= JSON.stringify(googleV3OpenApi({ pathPrefix: config.pathPrefix, version: PACKAGE_VERSION, routes: v3Routes }));
     return reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(v3Document);
   });
+  await app.register(webPlugin());
   // Prometheus scrapes with the bootstrap admin token (`authorization: Bearer ...`).
   app.get('/metrics', async (request, reply) => {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];

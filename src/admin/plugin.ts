@@ -92,6 +92,12 @@ export function adminPlugin(deps: AdminDeps) {
       if (String(body).trim() === '') return done(null, undefined);
       json(request, String(body), done);
     });
+    // Every 401 of this API names the Bearer scheme; the default Basic challenge would make a
+    // browser (the host stand's failed sign-in) pop up a password dialog and hold the request.
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="booking-server-admin"');
+      return payload;
+    });
     app.addHook('onRequest', async (request, reply) => {
       const header = request.headers.authorization;
       const cookieSecret = request.cookies[SESSION_COOKIE];

@@ -1,0 +1,310 @@
+// The host stand in Debian's chromium, as hosts use it: sign in, add a walk-in, see a Google join
+// arrive live, notify, seat at a table, no-show; a second tablet follows live; a booking cancelled
+// on screen reaches Google; forged requests and another merchant's screen are refused; no serious
+// accessibility violation on any screen; screenshots of each screen in English and Arabic.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { addService, book, putSlots } from '../test-support/bookings.js';
+import { haveChromium, launchBrowser, recordForeignRequests, seriousA11yViolations, viewports } from '../test-support/browser.js';
+import { patchesOf, startRtu, type RtuHarness } from '../test-support/rtu.js';
+import { seedMerchant, startApp, type TestApp } from '../test-support/app.js';
+import { CLIENT_DIR } from './plugin.js';
+
+const SHOTS = new URL('../../docs/screenshots/', import.meta.url);
+const M = 'bistro';
+const OTHER = 'elsewhere';
+
+describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium at CHROMIUM_PATH' }, () => {
+  let h: RtuHarness;
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let hostToken: string;
+  let otherHostToken: string;
+  const contexts: BrowserContext[] = [];
+  const foreign: string[] = [];
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    // The server's clock is the real time, as the browser's is.
+    h = await startRtu(startApp, { nowMs: Math.floor(Date.now() / 1000) * 1000 });
+    t = h.t;
+    await seedMerchant(t.services, {
+      id: M,
+      tables: [
+        { id: 't1', name: 'T1', minSeats: 1, seats: 2 },
+        { id: 't2', name: 'T2', minSeats: 1, seats: 2 },
+        { id: 't6', name: 'T6', minSeats: 4, seats: 6 },
+      ],
+    });
+    await t.admin('PATCH', `/merchants/${M}`, { name: 'Bistro Nord' });
+    await seedMerchant(t.services, { id: OTHER });
+    hostToken = (await t.admin('POST', `/merchants/${M}/staff`, { name: 'Hana', role: 'host' })).json().token;
+    otherHostToken = (await t.admin('POST', `/merchants/${OTHER}/staff`, { name: 'Otto', role: 'host' })).json().token;
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.server.address();
+    assert.ok(address && typeof address === 'object');
+    base = `http://127.0.0.1:${address.port}`;
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await h?.close();
+    assert.deepEqual(foreign, [], 'no request to any other host');
+  });
+
+  async function tablet(viewport: { width: number; height: number } = viewports.tablet): Promise<Page> {
+    const context = await browser.newContext({ viewport, locale: 'en-US', timezoneId: 'America/New_York' });
+    contexts.push(context);
+    const page = await context.newPage();
+    foreign.push(...recordForeignRequests(page, base));
+    return page;
+  }
+
+  async function signIn(page: Page, token: string): Promise<void> {
+    await page.goto(`${base}/app`);
+    await page.getByLabel('Staff or merchant token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Waitlist' }).waitFor();
+    await page.getByText('Live', { exact: true }).waitFor();
+  }
+
+  async function noSeriousViolations(page: Page, screen: string): Promise<void> {
+    const violations = await seriousA11yViolations(page);
+    assert.deepEqual(violations, [], `${screen}: ${JSON.stringify(violations, null, 1)}`);
+  }
+
+  const row = (page: Page, name: string) => page.getByRole('listitem', { name });
+
+  let first: Page;
+  let second: Page;
+
+  test('sign in: the browser keeps no token, only an HttpOnly cookie', async () => {
+    first = await tablet();
+    await first.goto(`${base}/app`);
+    await noSeriousViolations(first, 'sign-in');
+    await first.getByLabel('Staff or merchant token').fill('bss_wrong');
+    await first.getByRole('button', { name: 'Sign in' }).click();
+    await first.getByRole('alert').filter({ hasText: 'That token was not accepted.' }).waitFor();
+    await signIn(first, hostToken);
+    const storage = await first.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+    assert.ok(!storage.includes(hostToken));
+    assert.ok(!storage.includes('bs_session'), 'the session cookie is HttpOnly');
+    const cookies = await first.context().cookies();
+    const session = cookies.find((c) => c.name === 'bs_session');
+    assert.ok(session?.httpOnly);
+    assert.equal(session?.sameSite, 'Strict');
+  });
+
+  test('add a walk-in; a second tablet sees it live', async () => {
+    second = await tablet();
+    await signIn(second, hostToken);
+    await first.getByLabel('Name').fill('Walker');
+    await first.getByLabel('Party size').fill('2');
+    await first.getByLabel('Phone (optional)').fill('+1 212 555 0142');
+    await first.getByRole('button', { name: 'Add to waitlist' }).click();
+    await row(first, 'Walker').waitFor();
+    await first.getByRole('status').filter({ hasText: 'Walker added' }).waitFor();
+    await row(second, 'Walker').waitFor();
+    assert.equal(await row(second, 'Walker').getByText('Walk-in').count(), 1);
+  });
+
+  test('a Google join made through /v3 arrives live on both tablets with a Google badge', async () => {
+    const res = await t.google('CreateWaitlistEntry', {
+      merchant_id: M,
+      service_id: 'waitlist',
+      party_size: 2,
+      idempotency_token: 'browser-join-1',
+      user_information: { user_id: 'g-1', given_name: 'Gia', family_name: 'Rossi', telephone: '+1 212-555-0100' },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    for (const page of [first, second]) {
+      await row(page, 'Gia Rossi').waitFor();
+      await row(page, 'Gia Rossi').getByText('Google', { exact: true }).waitFor();
+    }
+    await first.screenshot({ path: new URL('queue-en.png', SHOTS).pathname });
+    await noSeriousViolations(first, 'queue');
+  });
+
+  test('notify: the result shows at once, and on the other tablet live', async () => {
+    await row(first, 'Walker').getByRole('button', { name: 'Notify' }).click();
+    await row(first, 'Walker').getByText('Notified', { exact: true }).waitFor();
+    await row(second, 'Walker').getByText('Notified', { exact: true }).waitFor();
+    // Only the actions the server allows from SERVICE_READY are offered.
+    assert.equal(await row(first, 'Walker').getByRole('button', { name: 'Notify' }).count(), 0);
+  });
+
+  test('seat at a table from the picker, which shows what fits and what is free', async () => {
+    await row(first, 'Gia Rossi').getByRole('button', { name: 'Seat' }).click();
+    const dialog = first.getByRole('dialog', { name: 'Seat Gia Rossi' });
+    await dialog.waitFor();
+    assert.equal(await dialog.getByRole('radio').count(), 3);
+    await dialog.getByText('Wrong size').waitFor();
+    await first.screenshot({ path: new URL('seat-en.png', SHOTS).pathname });
+    await noSeriousViolations(first, 'seat dialog');
+    await dialog.getByRole('radio', { name: /T2/ }).check();
+    await dialog.getByRole('button', { name: 'Seat here' }).click();
+    await first.getByRole('status').filter({ hasText: 'Gia Rossi: Seated' }).waitFor();
+    await row(first, 'Gia Rossi').waitFor({ state: 'detached' });
+    await row(second, 'Gia Rossi').waitFor({ state: 'detached' });
+    const seated = (await t.admin('GET', `/merchants/${M}/waitlist-entries?state=SEATED`)).json().entries;
+    assert.equal(seated.length, 1);
+    assert.equal(seated[0].table_id, 't2');
+    // The next party's picker shows T2 as occupied.
+    await row(first, 'Walker').getByRole('button', { name: 'Seat' }).click();
+    const next = first.getByRole('dialog', { name: 'Seat Walker' });
+    await next.getByRole('radio', { name: /T2.*Occupied/ }).waitFor();
+    await next.getByRole('button', { name: 'Close' }).click();
+    await next.waitFor({ state: 'detached' });
+  });
+
+  test('no-show', async () => {
+    await row(first, 'Walker').getByRole('button', { name: 'No-show' }).click();
+    await row(first, 'Walker').waitFor({ state: 'detached' });
+    await row(second, 'Walker').waitFor({ state: 'detached' });
+    await first.getByText('Nobody is waiting.').waitFor();
+    const entry = (await t.admin('GET', `/merchants/${M}/waitlist-entries?state=NO_SHOW`)).json().entries;
+    assert.equal(entry.length, 1);
+  });
+
+  test('pause and resume Google joins', async () => {
+    await first.getByRole('button', { name: 'Pause Google joins' }).click();
+    await first.getByText('Google joins are paused.').first().waitFor();
+    assert.equal((await t.admin('GET', `/merchants/${M}/services/waitlist`)).json().waitlist.paused, true);
+    await second.getByRole('button', { name: 'Resume Google joins' }).waitFor();
+    await first.getByRole('button', { name: 'Resume Google joins' }).click();
+    await first.getByRole('button', { name: 'Pause Google joins' }).waitFor();
+    assert.equal((await t.admin('GET', `/merchants/${M}/services/waitlist`)).json().waitlist.paused, false);
+  });
+
+  test('the floor shows the seated table', async () => {
+    await first.getByRole('link', { name: 'Tables' }).click();
+    await first.getByRole('heading', { name: 'Floor' }).waitFor();
+    const t2 = first.getByRole('listitem').filter({ has: first.getByRole('heading', { name: 'T2' }) });
+    await t2.getByText(/Seated since .*Gia Rossi, 2 guests/).waitFor();
+    const t1 = first.getByRole('listitem').filter({ has: first.getByRole('heading', { name: 'T1' }) });
+    await t1.getByText('Free', { exact: true }).waitFor();
+    await first.screenshot({ path: new URL('tables-en.png', SHOTS).pathname });
+    await noSeriousViolations(first, 'tables');
+  });
+
+  test('a booking cancelled from the screen sends its update to Google', async () => {
+    await addService(t, M, 'dinner');
+    const start = Math.ceil((Date.now() / 1000 + 3600) / 1800) * 1800;
+    await putSlots(t, M, 'dinner', [start - 1800, start + 3600], [{ start, spots: 4 }]);
+    const booking = await book(t, { merchantId: M, serviceId: 'dinner', start });
+    await h.settle();
+    await first.getByRole('link', { name: 'Bookings' }).click();
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit' }).format(start * 1000);
+    await first.getByLabel('Day').fill(day);
+    const line = first.getByRole('row').filter({ hasText: 'Grace Hopper' });
+    await line.getByText('Confirmed').waitFor();
+    await first.screenshot({ path: new URL('bookings-en.png', SHOTS).pathname });
+    await noSeriousViolations(first, 'bookings');
+    await line.getByRole('button', { name: /Cancel booking/ }).click();
+    await line.getByText('Cancelled').waitFor();
+    await h.drain();
+    const patches = patchesOf(h.fake, booking.booking_id);
+    assert.equal(patches.length, 1, JSON.stringify(h.fake.calls.map((c) => c.path)));
+    assert.match(JSON.stringify(patches[0]?.body), /CANCELED/);
+  });
+
+  test('a forged request without the CSRF token is refused, even from the signed-in page', async () => {
+    const status = await first.evaluate(async (merchant) => {
+      const res = await fetch(`/admin/v1/merchants/${merchant}/services/waitlist/walk-ins`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ party_size: 2, given_name: 'Forged' }),
+      });
+      return res.status;
+    }, M);
+    assert.equal(status, 403);
+    const queue = (await t.admin('GET', `/merchants/${M}/services/waitlist/queue`)).json().entries;
+    assert.ok(!queue.some((e: { guest: { given_name: string } }) => e.guest.given_name === 'Forged'));
+  });
+
+  test("a host of another merchant cannot open this merchant's screen (403)", async () => {
+    const page = await tablet();
+    await signIn(page, otherHostToken);
+    const statuses = await page.evaluate(async (merchant) => {
+      const queue = await fetch(`/admin/v1/merchants/${merchant}/services/waitlist/queue`);
+      const events = await fetch(`/admin/v1/merchants/${merchant}/events`);
+      return [queue.status, events.status];
+    }, M);
+    assert.deepEqual(statuses, [403, 403]);
+  });
+
+  test('Arabic, right to left, on a tablet and a phone; the language is the staff member\'s own', async () => {
+    await first.getByRole('link', { name: 'Waitlist' }).click();
+    await first.getByRole('combobox', { name: 'Language' }).selectOption('ar');
+    await first.getByRole('heading', { name: 'قائمة الانتظار' }).waitFor();
+    assert.equal(await first.evaluate(() => document.documentElement.dir), 'rtl');
+    assert.equal(await first.evaluate(() => document.documentElement.lang), 'ar');
+    await t.admin('POST', `/merchants/${M}/services/waitlist/walk-ins`, { party_size: 3, given_name: 'ليلى', telephone: '+1 212 555 0199' });
+    await t.google('CreateWaitlistEntry', {
+      merchant_id: M,
+      service_id: 'waitlist',
+      party_size: 2,
+      idempotency_token: 'browser-join-2',
+      user_information: { user_id: 'g-2', given_name: 'Omar', family_name: 'Haddad', telephone: '+1 212-555-0101' },
+    });
+    await row(first, 'Omar Haddad').waitFor();
+    await first.screenshot({ path: new URL('queue-ar.png', SHOTS).pathname });
+    await noSeriousViolations(first, 'queue (ar)');
+    await row(first, 'Omar Haddad').getByRole('button', { name: 'إجلاس' }).click();
+    await first.getByRole('dialog').waitFor();
+    await first.screenshot({ path: new URL('seat-ar.png', SHOTS).pathname });
+    await first.getByRole('button', { name: 'إغلاق' }).click();
+    await first.getByRole('link', { name: 'الطاولات' }).click();
+    await first.getByRole('heading', { name: 'الصالة' }).waitFor();
+    await first.screenshot({ path: new URL('tables-ar.png', SHOTS).pathname });
+    await noSeriousViolations(first, 'tables (ar)');
+    await first.getByRole('link', { name: 'الحجوزات' }).click();
+    await first.getByRole('heading', { name: 'الحجوزات' }).waitFor();
+    await first.getByRole('row').nth(1).waitFor();
+    await first.screenshot({ path: new URL('bookings-ar.png', SHOTS).pathname });
+    await noSeriousViolations(first, 'bookings (ar)');
+
+    // The language follows the staff member to another device.
+    const phone = await tablet(viewports.phone);
+    await phone.goto(`${base}/app`);
+    await phone.getByLabel('Staff or merchant token').fill(hostToken);
+    await phone.getByRole('button', { name: 'Sign in' }).click();
+    await phone.getByRole('heading', { name: 'قائمة الانتظار' }).waitFor();
+    await row(phone, 'Omar Haddad').waitFor();
+    await phone.screenshot({ path: new URL('queue-ar-phone.png', SHOTS).pathname, fullPage: true });
+    await noSeriousViolations(phone, 'queue (ar, phone)');
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    assert.equal(overflow, false, 'nothing wider than the phone');
+  });
+
+  test('sign-in screen in Arabic, and sign-out', async () => {
+    await second.getByRole('button', { name: 'Sign out' }).click();
+    await second.getByRole('heading', { name: 'Sign in' }).waitFor();
+    assert.equal(await second.evaluate(() => fetch('/admin/v1/session').then((r) => r.status)), 401);
+    const page = await tablet();
+    await page.goto(`${base}/app`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.screenshot({ path: new URL('signin-en.png', SHOTS).pathname });
+    const ar = await browser.newContext({ viewport: viewports.tablet, locale: 'ar' });
+    contexts.push(ar);
+    const arPage = await ar.newPage();
+    await arPage.goto(`${base}/app`);
+    await arPage.getByRole('heading', { name: 'تسجيل الدخول' }).waitFor();
+    await arPage.screenshot({ path: new URL('signin-ar.png', SHOTS).pathname });
+    await noSeriousViolations(arPage, 'sign-in (ar)');
+  });
+});
+
+test('the built client ships under 150 KB of gzipped JavaScript', () => {
+  const dir = `${CLIENT_DIR}/assets`;
+  const js = readdirSync(dir).filter((f) => f.endsWith('.js'));
+  assert.ok(js.length > 0);
+  const total = js.reduce((sum, f) => sum + gzipSync(readFileSync(`${dir}/${f}`)).length, 0);
+  assert.ok(total < 150 * 1024, `${total} bytes gzipped`);
+});

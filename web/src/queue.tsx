@@ -1,0 +1,277 @@
+// The host stand's main screen: the live queue of a service, a walk-in form, Google joins paused
+// or open, and one tap for each action the server allows from an entry's state.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type Entry, type Service } from './api';
+import type { MessageKey } from './i18n';
+import type { ScreenProps } from './main';
+import { floorState, guestName, useFloor } from './tables';
+
+function newKey(): string {
+  return crypto.randomUUID();
+}
+
+export function QueueScreen({ t, lang, merchant, version, announce, fail }: ScreenProps) {
+  const [services, setServices] = useState<Service[]>([]);
+  const [serviceId, setServiceId] = useState<string | null>(null);
+  const [entries, setEntries] = useState<Entry[] | null>(null);
+  const [now, setNow] = useState(Math.floor(Date.now() / 1000));
+  const [seating, setSeating] = useState<Entry | null>(null);
+  const floor = useFloor(merchant, version, fail);
+  const mid = encodeURIComponent(merchant.id);
+
+  useEffect(() => {
+    api<{ services: Service[] }>('GET', `/merchants/${mid}/services`).then((r) => {
+      const waitlists = r.services.filter((s) => s.waitlist.enabled);
+      setServices(waitlists);
+      setServiceId((current) => current ?? waitlists[0]?.id ?? null);
+    }, fail);
+  }, [mid, version, fail]);
+
+  useEffect(() => {
+    if (serviceId === null) return;
+    api<{ entries: Entry[] }>('GET', `/merchants/${mid}/services/${encodeURIComponent(serviceId)}/queue`).then((r) => setEntries(r.entries), fail);
+  }, [mid, serviceId, version, fail]);
+
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Math.floor(Date.now() / 1000)), 15_000);
+    return () => clearInterval(timer);
+  }, []);
+
+  const service = services.find((s) => s.id === serviceId) ?? null;
+  const time = new Intl.DateTimeFormat(lang, { hour: 'numeric', minute: '2-digit', timeZone: merchant.time_zone });
+
+  const act = async (entry: Entry, action: string, body?: unknown): Promise<void> => {
+    try {
+      const updated = await api<Entry>('POST', `/merchants/${mid}/waitlist-entries/${encodeURIComponent(entry.id)}/${action}`, body ?? {});
+      // The result shows at once; the event stream brings everyone else's view in step.
+      setEntries((list) => (list ?? []).map((e) => (e.id === updated.id ? updated : e)).filter((e) => ['WAITING', 'PENDING_MERCHANT_CONFIRMATION', 'SERVICE_READY', 'CHECKED_IN'].includes(e.state)));
+      announce(t('action.done', { name: guestName(updated), state: t(`state.${updated.state}` as MessageKey) }));
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const addWalkIn = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    if (serviceId === null) return;
+    const form = event.currentTarget as HTMLFormElement;
+    const field = (name: string): string => (form.elements.namedItem(name) as HTMLInputElement).value.trim();
+    try {
+      const phone = field('telephone');
+      const entry = await api<Entry>(
+        'POST',
+        `/merchants/${mid}/services/${encodeURIComponent(serviceId)}/walk-ins`,
+        { given_name: field('given_name'), party_size: Number(field('party_size')), ...(phone ? { telephone: phone } : {}) },
+        { 'idempotency-key': newKey() },
+      );
+      setEntries((list) => [...(list ?? []).filter((e) => e.id !== entry.id), entry]);
+      announce(t('walkin.added', { name: guestName(entry) }));
+      form.reset();
+      (form.elements.namedItem('given_name') as HTMLInputElement).focus();
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const togglePause = async (): Promise<void> => {
+    if (!service) return;
+    try {
+      const updated = await api<Service>('PATCH', `/merchants/${mid}/services/${encodeURIComponent(service.id)}`, { waitlist: { paused: !service.waitlist.paused } });
+      setServices((list) => list.map((s) => (s.id === updated.id ? updated : s)));
+      announce(updated.waitlist.paused ? t('google.paused') : t('google.open'));
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  return (
+    <div class="queue-screen">
+      <main class="queue">
+        <div class="queue-head">
+          <h2>{t('nav.queue')}</h2>
+          {services.length > 1 && (
+            <label>
+              {t('queue.service')}{' '}
+              <select value={serviceId ?? ''} onChange={(e) => setServiceId((e.currentTarget as HTMLSelectElement).value)}>
+                {services.map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {s.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {entries && <p class="count">{t('queue.count', { n: entries.length })}</p>}
+        </div>
+        {entries === null ? (
+          <p>{t('loading')}</p>
+        ) : entries.length === 0 ? (
+          <p class="empty">{t('queue.empty')}</p>
+        ) : (
+          <ol class="entries" aria-label={t('nav.queue')}>
+            {entries.map((entry, index) => {
+              const name = guestName(entry);
+              const waited = Math.max(0, Math.floor((now - entry.times.created_at) / 60));
+              const est = entry.estimate;
+              const late = est !== null && now > est.range_end;
+              const near = est !== null && !late && now > est.range_start;
+              return (
+                <li key={entry.id} class={`entry ${entry.state.toLowerCase()}`} aria-label={name}>
+                  <span class="pos" title={t('queue.position')}>
+                    {new Intl.NumberFormat(lang).format(index + 1)}
+                  </span>
+                  <div class="who">
+                    <span class="name">
+                      <bdi>{name}</bdi>
+                    </span>
+                    <span class="party">{t('party.size', { n: entry.party_size })}</span>
+                    <span class={`badge badge-${entry.source}`}>{t(`source.${entry.source}` as MessageKey)}</span>
+                    <span class="state-label">{t(`state.${entry.state}` as MessageKey)}</span>
+                  </div>
+                  <div class={late ? 'wait late' : near ? 'wait near' : 'wait'}>
+                    {est && <span>{t('wait.quoted', { from: time.format(est.range_start * 1000), to: time.format(est.range_end * 1000) })}</span>}
+                    <span>
+                      {late && <span aria-hidden="true">⚠ </span>}
+                      {t('wait.waited', { n: waited })}
+                      {late && <span class="flag"> · {t('wait.late')}</span>}
+                      {near && <span class="flag"> · {t('wait.near')}</span>}
+                    </span>
+                  </div>
+                  {entry.replies && entry.replies.length > 0 && (
+                    <ul class="replies" aria-label={t('queue.replies')}>
+                      {entry.replies.slice(-2).map((r, i) => (
+                        <li key={i}>
+                          <bdi>{r.text ?? r.body ?? r.kind ?? ''}</bdi>
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                  <div class="actions">
+                    {entry.allowed_actions.map((action) => (
+                      <button
+                        key={action}
+                        type="button"
+                        class={action === 'seat' ? 'primary' : action === 'cancel' || action === 'no-show' || action === 'decline' ? 'danger' : ''}
+                        aria-label={t('action.for', { action: t(`action.${action}` as MessageKey), name })}
+                        onClick={() => (action === 'seat' ? setSeating(entry) : act(entry, action))}
+                      >
+                        {t(`action.${action}` as MessageKey)}
+                      </button>
+                    ))}
+                  </div>
+                </li>
+              );
+            })}
+          </ol>
+        )}
+      </main>
+      <aside class="side">
+        <form class="walk-in" onSubmit={addWalkIn}>
+          <h2>{t('walkin.title')}</h2>
+          <label>
+            {t('walkin.name')}
+            <input name="given_name" required maxLength={100} autocomplete="off" />
+          </label>
+          <label>
+            {t('walkin.party')}
+            <input name="party_size" type="number" min={1} max={1000} required value="2" inputMode="numeric" dir="ltr" />
+          </label>
+          <label>
+            {t('walkin.phone')}
+            <input name="telephone" type="tel" autocomplete="off" dir="ltr" />
+          </label>
+          <button type="submit" class="primary">
+            {t('walkin.submit')}
+          </button>
+        </form>
+        {service && (
+          <section class="google">
+            <p>{service.waitlist.paused ? t('google.paused') : t('google.open')}</p>
+            <button type="button" onClick={togglePause}>
+              {service.waitlist.paused ? t('google.resume') : t('google.pause')}
+            </button>
+          </section>
+        )}
+      </aside>
+      {seating && (
+        <SeatDialog
+          t={t}
+          entry={seating}
+          floor={floorState(merchant, floor.tables, floor.seated, now)}
+          onClose={() => setSeating(null)}
+          onSeat={async (tableId) => {
+            const entry = seating;
+            setSeating(null);
+            await act(entry, 'seat', { table_id: tableId });
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function SeatDialog({
+  t,
+  entry,
+  floor,
+  onClose,
+  onSeat,
+}: {
+  t: ScreenProps['t'];
+  entry: Entry;
+  floor: ReturnType<typeof floorState>;
+  onClose: () => void;
+  onSeat: (tableId: string | null) => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const fits = (min: number, max: number): boolean => entry.party_size >= min && entry.party_size <= max;
+  const options = [...floor].sort((a, b) => {
+    const score = (s: (typeof floor)[number]): number => (fits(s.table.min_seats, s.table.seats) ? 0 : 2) + (s.party === null ? 0 : 1);
+    return score(a) - score(b);
+  });
+  const first = options.find((o) => o.party === null && fits(o.table.min_seats, o.table.seats)) ?? options[0];
+  const [choice, setChoice] = useState<string | null>(first?.table.id ?? null);
+  useEffect(() => {
+    ref.current?.showModal();
+  }, []);
+  const name = guestName(entry);
+  return (
+    <dialog ref={ref} class="seat" aria-labelledby="seat-title" onClose={onClose}>
+      <form
+        method="dialog"
+        onSubmit={(e) => {
+          e.preventDefault();
+          onSeat(choice);
+        }}
+      >
+        <h2 id="seat-title">{t('seat.title', { name })}</h2>
+        <fieldset>
+          <legend>{t('seat.table')}</legend>
+          {options.map(({ table, party }) => {
+            const ok = fits(table.min_seats, table.seats);
+            return (
+              <label key={table.id} class={`option ${ok ? 'fits' : 'nofit'} ${party ? 'busy' : 'free'}`}>
+                <input type="radio" name="table" value={table.id} checked={choice === table.id} onChange={() => setChoice(table.id)} />
+                <bdi class="tname">{table.name}</bdi>
+                <span>{t('seat.seats', { min: table.min_seats, max: table.seats })}</span>
+                <span>{ok ? `✓ ${t('seat.fits')}` : `✗ ${t('seat.nofit')}`}</span>
+                <span>{party ? t('seat.busy') : t('seat.free')}</span>
+              </label>
+            );
+          })}
+        </fieldset>
+        <div class="dialog-actions">
+          <button type="submit" class="primary">
+            {t('seat.submit')}
+          </button>
+          <button type="button" onClick={() => onSeat(null)}>
+            {t('seat.none')}
+          </button>
+          <button type="button" onClick={() => ref.current?.close()}>
+            {t('dialog.close')}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}
