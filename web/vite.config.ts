@@ -15,5 +15,4 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     reportCompressedSize: true,
   },
-  logLevel: 'warn',
 });

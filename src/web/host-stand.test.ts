@@ -92,7 +92,7 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await first.getByRole('button', { name: 'Sign in' }).click();
     await first.getByRole('alert').filter({ hasText: 'That token was not accepted.' }).waitFor();
     await signIn(first, hostToken);
-    const storage = await first.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+    const storage = String(await first.evaluate('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie'));
     assert.ok(!storage.includes(hostToken));
     assert.ok(!storage.includes('bs_session'), 'the session cookie is HttpOnly');
     const cookies = await first.context().cookies();
@@ -191,6 +191,11 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await t1.getByText('Free', { exact: true }).waitFor();
     await first.screenshot({ path: new URL('tables-en.png', SHOTS).pathname });
     await noSeriousViolations(first, 'tables');
+    // The party leaves: the host clears the table, and it is free again.
+    await t2.getByRole('button', { name: /Table cleared/ }).click();
+    await t2.getByText('Free', { exact: true }).waitFor();
+    const left = (await t.admin('GET', `/merchants/${M}/waitlist-entries?state=SEATED`)).json().entries[0];
+    assert.notEqual(left.times.left_at, null);
   });
 
   test('a booking cancelled from the screen sends its update to Google', async () => {
@@ -243,9 +248,10 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await first.getByRole('link', { name: 'Waitlist' }).click();
     await first.getByRole('combobox', { name: 'Language' }).selectOption('ar');
     await first.getByRole('heading', { name: 'قائمة الانتظار' }).waitFor();
-    assert.equal(await first.evaluate(() => document.documentElement.dir), 'rtl');
-    assert.equal(await first.evaluate(() => document.documentElement.lang), 'ar');
-    await t.admin('POST', `/merchants/${M}/services/waitlist/walk-ins`, { party_size: 3, given_name: 'ليلى', telephone: '+1 212 555 0199' });
+    assert.equal(await first.evaluate('document.documentElement.dir'), 'rtl');
+    assert.equal(await first.evaluate('document.documentElement.lang'), 'ar');
+    const walkIn = await t.admin('POST', `/merchants/${M}/services/waitlist/walk-ins`, { party_size: 2, given_name: 'ليلى', telephone: '+1 212 555 0199' });
+    assert.equal(walkIn.statusCode, 201, walkIn.body);
     await t.google('CreateWaitlistEntry', {
       merchant_id: M,
       service_id: 'waitlist',
@@ -254,12 +260,15 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
       user_information: { user_id: 'g-2', given_name: 'Omar', family_name: 'Haddad', telephone: '+1 212-555-0101' },
     });
     await row(first, 'Omar Haddad').waitFor();
+    await row(first, 'ليلى').waitFor();
     await first.screenshot({ path: new URL('queue-ar.png', SHOTS).pathname });
     await noSeriousViolations(first, 'queue (ar)');
     await row(first, 'Omar Haddad').getByRole('button', { name: 'إجلاس' }).click();
     await first.getByRole('dialog').waitFor();
     await first.screenshot({ path: new URL('seat-ar.png', SHOTS).pathname });
-    await first.getByRole('button', { name: 'إغلاق' }).click();
+    await first.getByRole('dialog').getByRole('radio', { name: /T1/ }).check();
+    await first.getByRole('button', { name: 'إجلاس هنا' }).click();
+    await row(first, 'Omar Haddad').waitFor({ state: 'detached' });
     await first.getByRole('link', { name: 'الطاولات' }).click();
     await first.getByRole('heading', { name: 'الصالة' }).waitFor();
     await first.screenshot({ path: new URL('tables-ar.png', SHOTS).pathname });
@@ -276,10 +285,10 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await phone.getByLabel('Staff or merchant token').fill(hostToken);
     await phone.getByRole('button', { name: 'Sign in' }).click();
     await phone.getByRole('heading', { name: 'قائمة الانتظار' }).waitFor();
-    await row(phone, 'Omar Haddad').waitFor();
+    await row(phone, 'ليلى').waitFor();
     await phone.screenshot({ path: new URL('queue-ar-phone.png', SHOTS).pathname, fullPage: true });
     await noSeriousViolations(phone, 'queue (ar, phone)');
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    const overflow = await phone.evaluate('document.documentElement.scrollWidth > window.innerWidth');
     assert.equal(overflow, false, 'nothing wider than the phone');
   });
 

@@ -52,7 +52,9 @@ export interface Entry {
   party_size: number;
   guest: { given_name: string; family_name: string; telephone: string | null };
   table_id: string | null;
-  times: { created_at: number; seated_at: number | null; service_readied_at: number | null };
+  times: { created_at: number; seated_at: number | null; service_readied_at: number | null; left_at?: number | null };
+  /** The wait quoted when the party joined (epoch seconds), when the server recorded one. */
+  quoted?: { seat_at: number; range_start: number; range_end: number } | null;
   estimate: { parties_ahead: number; seat_at: number; range_start: number; range_end: number } | null;
   allowed_actions: string[];
   /** Guests' replies (issue 18), shown when the server sends them. */

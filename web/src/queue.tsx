@@ -112,9 +112,10 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
             {entries.map((entry, index) => {
               const name = guestName(entry);
               const waited = Math.max(0, Math.floor((now - entry.times.created_at) / 60));
-              const est = entry.estimate;
-              const late = est !== null && now > est.range_end;
-              const near = est !== null && !late && now > est.range_start;
+              // Past the quoted range: red; inside it: amber (each with a text and an icon, not colour only).
+              const est = entry.quoted ?? entry.estimate;
+              const late = est != null && now > est.range_end;
+              const near = est != null && !late && now > est.range_start && est.range_start > entry.times.created_at;
               return (
                 <li key={entry.id} class={`entry ${entry.state.toLowerCase()}`} aria-label={name}>
                   <span class="pos" title={t('queue.position')}>
@@ -129,7 +130,7 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
                     <span class="state-label">{t(`state.${entry.state}` as MessageKey)}</span>
                   </div>
                   <div class={late ? 'wait late' : near ? 'wait near' : 'wait'}>
-                    {est && <span>{t('wait.quoted', { from: time.format(est.range_start * 1000), to: time.format(est.range_end * 1000) })}</span>}
+                    {est != null && <span>{t('wait.quoted', { from: time.format(est.range_start * 1000), to: time.format(est.range_end * 1000) })}</span>}
                     <span>
                       {late && <span aria-hidden="true">⚠ </span>}
                       {t('wait.waited', { n: waited })}

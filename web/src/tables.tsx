@@ -23,7 +23,8 @@ export function floorState(merchant: Merchant, tables: Table[], seated: Entry[],
     let party: Entry | null = null;
     let minutesLeft = 0;
     for (const entry of seated) {
-      if (entry.table_id !== table.id || entry.times.seated_at === null) continue;
+      // A party whose table was cleared (issue 15's "leave") no longer holds it.
+      if (entry.table_id !== table.id || entry.times.seated_at === null || (entry.times.left_at ?? null) !== null) continue;
       const left = Math.ceil((entry.times.seated_at + turnMinutes(merchant, entry.party_size) * 60 - nowSec) / 60);
       if (left > 0 && (party === null || (entry.times.seated_at ?? 0) > (party.times.seated_at ?? 0))) {
         party = entry;
@@ -35,7 +36,7 @@ export function floorState(merchant: Merchant, tables: Table[], seated: Entry[],
 }
 
 /** The tables and the parties seated in the last hours, reloaded when `version` changes. */
-export function useFloor(merchant: Merchant, version: number, fail: (e: unknown) => void): { tables: Table[]; seated: Entry[] } {
+export function useFloor(merchant: Merchant, version: number, fail: (e: unknown) => void): { tables: Table[]; seated: Entry[]; setSeatedLocal: (e: Entry) => void } {
   const [tables, setTables] = useState<Table[]>([]);
   const [seated, setSeated] = useState<Entry[]>([]);
   useEffect(() => {
@@ -49,13 +50,14 @@ export function useFloor(merchant: Merchant, version: number, fail: (e: unknown)
       setSeated(s.entries);
     }, fail);
   }, [merchant.id, version, fail]);
-  return { tables, seated };
+  const setSeatedLocal = (updated: Entry): void => setSeated((list) => list.map((e) => (e.id === updated.id ? updated : e)));
+  return { tables, seated, setSeatedLocal };
 }
 
 export const guestName = (e: { guest: { given_name: string; family_name: string } }): string => `${e.guest.given_name} ${e.guest.family_name}`.trim();
 
-export function TablesScreen({ t, lang, merchant, version, fail }: ScreenProps) {
-  const { tables, seated } = useFloor(merchant, version, fail);
+export function TablesScreen({ t, lang, merchant, version, announce, fail }: ScreenProps) {
+  const { tables, seated, setSeatedLocal } = useFloor(merchant, version, fail);
   const [now, setNow] = useState(Math.floor(Date.now() / 1000));
   useEffect(() => {
     const timer = setInterval(() => setNow(Math.floor(Date.now() / 1000)), 30_000);
@@ -63,6 +65,15 @@ export function TablesScreen({ t, lang, merchant, version, fail }: ScreenProps) 
   }, []);
   const time = new Intl.DateTimeFormat(lang, { hour: 'numeric', minute: '2-digit', timeZone: merchant.time_zone });
   const floor = floorState(merchant, tables, seated, now);
+  const clear = async (entry: Entry): Promise<void> => {
+    try {
+      const updated = await api<Entry>('POST', `/merchants/${encodeURIComponent(merchant.id)}/waitlist-entries/${encodeURIComponent(entry.id)}/leave`, {});
+      setSeatedLocal(updated);
+      announce(t('tables.cleared', { name: guestName(updated) }));
+    } catch (e) {
+      fail(e);
+    }
+  };
   return (
     <main class="floor-screen">
       <h2>{t('tables.title')}</h2>
@@ -88,6 +99,11 @@ export function TablesScreen({ t, lang, merchant, version, fail }: ScreenProps) 
                     })}
                   </p>
                   {soon && <p class="soon-note">{t('tables.soon', { n: minutesLeft })}</p>}
+                  {party.allowed_actions.includes('leave') && (
+                    <button type="button" aria-label={t('action.for', { action: t('tables.clear'), name: table.name })} onClick={() => clear(party)}>
+                      {t('tables.clear')}
+                    </button>
+                  )}
                 </>
               )}
             </li>
