@@ -4,7 +4,10 @@
 // accessibility violation on any screen; screenshots of each screen in English and Arabic.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { addService, book, putSlots } from '../test-support/bookings.js';
@@ -13,7 +16,10 @@ import { patchesOf, startRtu, type RtuHarness } from '../test-support/rtu.js';
 import { seedMerchant, startApp, type TestApp } from '../test-support/app.js';
 import { CLIENT_DIR } from './plugin.js';
 
-const SHOTS = new URL('../../docs/screenshots/', import.meta.url);
+// `npm run screenshots` writes them into docs/screenshots/ (shown in docs/HOST-STAND.md); other
+// runs write them to a temporary folder, so that running the suite leaves the work tree clean.
+const SHOTS =
+  process.env.WRITE_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url) : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'host-stand-shots-'))}/`);
 const M = 'bistro';
 const OTHER = 'elsewhere';
 
@@ -52,6 +58,7 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
   });
 
   after(async () => {
+    if (process.env.WRITE_SCREENSHOTS !== '1') rmSync(SHOTS, { recursive: true, force: true });
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await h?.close();
