@@ -108,6 +108,56 @@ describe('recurrence format', () => {
     assert.deepEqual(offered([entry!]), slots.filter((s) => s.spotsOpen > 0).map((s) => s.startSec));
   });
 
+  test("the merchant's own exceptions to a schedule stay schedule exceptions of one recurrence, merged with booked instances, not split recurrences", () => {
+    // A weekly schedule 09:00-16:30 every 30 minutes with the merchant's exception 12:00-13:00 (lunch),
+    // and the 13:00 slot booked: Google's document keeps these as one recurrence with exceptions.
+    const starts = expandWeeklySchedule(
+      {
+        fromDate: '2026-01-06',
+        toDate: '2026-01-06',
+        days: [2],
+        firstStart: '09:00',
+        lastStart: '16:30',
+        repeatEveryMinutes: 30,
+        durationSec: 1800,
+        spotsTotal: 1,
+        resources: { staffId: '', roomId: '', partySize: 0 },
+        availabilityTag: '',
+        exceptions: [{ beginSec: at('2026-01-06 12:00'), endSec: at('2026-01-06 13:00') }],
+      },
+      NY,
+    ).map((s) => s.startSec);
+    assert.equal(starts.length, 14, 'the schedule leaves 12:00 and 12:30 out');
+    const slots = starts.map((t) => slot(t, { spotsOpen: t === at('2026-01-06 13:00') ? 0 : 1 }));
+    const entries = toGoogleAvailability(slots, 'recurrence', SYNC);
+    assert.deepEqual(
+      entries.map((e) => ({ start: e.startSec, every: e.recurrence!.repeatEverySec, until: e.recurrence!.repeatUntilSec, exceptions: e.scheduleExceptions })),
+      [
+        {
+          start: at('2026-01-06 09:00'),
+          every: 1800,
+          until: at('2026-01-06 16:30'),
+          exceptions: [{ beginSec: at('2026-01-06 12:00'), endSec: at('2026-01-06 13:30') }],
+        },
+      ],
+    );
+    assert.deepEqual(offered(entries), starts.filter((t) => t !== at('2026-01-06 13:00')));
+  });
+
+  test('two sittings of a day (a gap of whole steps) are one recurrence; a slot off the grid starts another', () => {
+    const lunch = series(at('2026-01-06 12:00'), 3);
+    const dinner = series(at('2026-01-06 18:00'), 3);
+    const late = slot(at('2026-01-06 22:10'));
+    const entries = toGoogleAvailability([...lunch, ...dinner, late], 'recurrence', SYNC);
+    assert.deepEqual(
+      entries.map((e) => [e.startSec, e.recurrence!.repeatEverySec, e.recurrence!.repeatUntilSec, e.scheduleExceptions]),
+      [
+        [at('2026-01-06 12:00'), 1800, at('2026-01-06 19:00'), [{ beginSec: at('2026-01-06 13:30'), endSec: at('2026-01-06 18:00') }]],
+        [at('2026-01-06 22:10'), 1800, at('2026-01-06 22:10'), []],
+      ],
+    );
+  });
+
   test('slots shorter than the step: exceptions cover only the booked instance', () => {
     const slots = series(at('2026-01-06 09:00'), 4, 60, { durationSec: 2700 }).map((s, i) => (i === 1 || i === 2 ? { ...s, spotsOpen: 0 } : s));
     const [entry] = toGoogleAvailability(slots, 'recurrence', SYNC);
@@ -128,7 +178,7 @@ describe('recurrence format', () => {
     assert.equal(entries[1]!.startSec - entries[0]!.startSec, 86_400 - 3600, 'the local day of the change is 23 hours long');
   });
 
-  test('a night schedule across the fall-back change splits where the UTC step breaks', () => {
+  test('a night schedule across the fall-back change stays one recurrence: the repeated hour it skips is an exception', () => {
     // 2026-11-01: New York falls back at 02:00; a wall-clock schedule 00:00-03:30 every 30 minutes
     // keeps only the first 01:00 and 01:30, so the UTC step is 30 minutes, then 90 minutes, then 30.
     const starts = expandWeeklySchedule(
@@ -151,11 +201,21 @@ describe('recurrence format', () => {
     assert.equal(starts[4]! - starts[3]!, 5400, 'the fixture has the irregular step');
     const slots = starts.map((t, i) => slot(t, { spotsOpen: i === 1 || i === 6 ? 0 : 1 }));
     const entries = toGoogleAvailability(slots, 'recurrence', SYNC);
+    // The 90-minute step is three steps of 30: the two instants in between (the second 01:00 and
+    // 01:30, which the schedule leaves out) are exceptions, not a split.
     assert.deepEqual(
       entries.map((e) => ({ start: e.startSec, every: e.recurrence!.repeatEverySec, until: e.recurrence!.repeatUntilSec, exceptions: e.scheduleExceptions })),
       [
-        { start: starts[0], every: 1800, until: starts[3], exceptions: [{ beginSec: starts[1], endSec: starts[1]! + 1800 }] },
-        { start: starts[4], every: 1800, until: starts[7], exceptions: [{ beginSec: starts[6], endSec: starts[6]! + 1800 }] },
+        {
+          start: starts[0],
+          every: 1800,
+          until: starts[7],
+          exceptions: [
+            { beginSec: starts[1], endSec: starts[1]! + 1800 },
+            { beginSec: starts[3]! + 1800, endSec: starts[4]! },
+            { beginSec: starts[6], endSec: starts[6]! + 1800 },
+          ],
+        },
       ],
     );
     assert.deepEqual(offered(entries), starts.filter((_, i) => i !== 1 && i !== 6));
@@ -212,7 +272,7 @@ describe('recurrence format', () => {
     assert.throws(() => toGoogleAvailability([slot(100, { spotsTotal: 0 })], 'recurrence', SYNC), /spots_total 0/);
   });
 
-  test('property: the recurrences offer exactly the open slots and describe exactly all slots', () => {
+  test('property: the recurrences offer exactly the open slots and describe every slot', () => {
     const zones = ['America/New_York', 'Europe/London', 'Australia/Sydney', 'Asia/Kolkata'];
     // Slots around DST changes of several zones, with random gaps, steps, durations and bookings.
     const arbitrary = fc.record({
@@ -234,7 +294,9 @@ describe('recurrence format', () => {
           const mine = entries.filter((e) => e.resources.partySize === party);
           const all = slots.filter((s) => s.partySize === party);
           assert.deepEqual(offered(mine), all.filter((s) => s.spotsOpen > 0).map((s) => s.startSec).sort((a, b) => a - b));
-          assert.deepEqual(described(mine), all.map((s) => s.startSec).sort((a, b) => a - b));
+          // Every slot is described; instants on a recurrence's grid with no slot are exceptions (not offered, above).
+          const describedSet = new Set(described(mine));
+          assert.ok(all.every((s) => describedSet.has(s.startSec)));
         }
         for (const e of entries) {
           assert.ok(e.recurrence!.repeatUntilSec - e.startSec <= 86_400);

@@ -3,10 +3,11 @@
 // computed from the same slots say the same thing. Pure: no I/O, no dialect, no transport.
 //
 // - `spots_open`: one entry per slot, with spots_total and spots_open.
-// - `recurrence`: per service, regular runs of slots (same duration, resources and tag; a constant
+// - `recurrence`: per service, runs of slots (same duration, resources and tag; on a grid of one
 //   step at least as long as the slot; within one local day of the merchant when a time zone is
-//   given; spanning at most 24 hours) become one recurrence, and the instances with no open spot
-//   become schedule exceptions. A slot that fits no run becomes a recurrence of one instance, so
+//   given; spanning at most 24 hours) become one recurrence, and the instances of the grid with no
+//   open spot, booked or not offered at all (the merchant's own exceptions), become schedule
+//   exceptions. A slot that fits no run becomes a recurrence of one instance, so
 //   a service is never described in two formats at once. A recurrence implies one spot per
 //   instance: a slot with spots_total other than 1 cannot be described and throws
 //   UnrepresentableSlotError (configuration validation keeps such slots out of recurrence services).
@@ -119,22 +120,30 @@ export function nextLocalMidnight(zone: IANAZone | null, sec: number): number {
 
 const midnightCache = new Map<string, number[]>();
 
-/** A run of one group: instances (ascending) that one recurrence entry describes. */
+/**
+ * A run of one group (ascending starts, each a multiple of `every` after the first) as one
+ * recurrence. Every instance the recurrence implies that is not offered open becomes a schedule
+ * exception: a slot with no open spot (booked), or no slot at all (the merchant's own exception to
+ * its schedule, a repeated local hour, ...). Google keeps such instances as `schedule_exception`
+ * of one recurrence, not as split recurrences.
+ */
 function recurrenceOf(run: readonly SlotWithOpen[], every: number, confirmationMode: ConfirmationMode): GoogleAvailability {
   const first = run[0]!;
   const last = run[run.length - 1]!;
+  const open = new Set(run.filter((s) => s.spotsOpen > 0).map((s) => s.startSec));
   const exceptions: TimeRange[] = [];
-  for (const slot of run) {
-    if (slot.spotsOpen > 0) continue;
-    // Instances never overlap (the step is at least the duration), so [start, start + duration)
-    // blocks exactly this instance; consecutive closed instances share one range.
-    const previous = exceptions[exceptions.length - 1];
-    const end = slot.startSec + slot.durationSec;
-    if (previous !== undefined && previous.endSec + every - first.durationSec === slot.startSec) {
-      exceptions[exceptions.length - 1] = { beginSec: previous.beginSec, endSec: end };
-    } else {
-      exceptions.push({ beginSec: slot.startSec, endSec: end });
+  let previousClosed = false;
+  for (let t = first.startSec; t <= last.startSec; t += every) {
+    if (open.has(t)) {
+      previousClosed = false;
+      continue;
     }
+    // Instances never overlap (the step is at least the duration), so [t, t + duration) blocks
+    // exactly this instance; consecutive closed instances share one range.
+    const end = t + first.durationSec;
+    if (previousClosed) exceptions[exceptions.length - 1] = { beginSec: exceptions[exceptions.length - 1]!.beginSec, endSec: end };
+    else exceptions.push({ beginSec: t, endSec: end });
+    previousClosed = true;
   }
   return {
     ...single(first, confirmationMode),
@@ -145,23 +154,32 @@ function recurrenceOf(run: readonly SlotWithOpen[], every: number, confirmationM
   };
 }
 
-/** Splits one group's slots (same service, duration, resources, tag; ascending start) into recurrences. */
+/**
+ * Splits one group's slots (same service, duration, resources, tag; ascending start) into
+ * recurrences. A recurrence starts at a slot and repeats every `every` seconds: the smallest gap
+ * between the slots of its local day (within 24 hours) that is at least the slot's duration
+ * (instances never overlap). It takes the following slots while each is a whole number of steps
+ * after the one before; the instances in between become schedule exceptions. A slot off that
+ * grid (an irregular step, say across a DST change) starts the next recurrence.
+ */
 function recurrences(group: readonly SlotWithOpen[], zone: IANAZone | null, confirmationMode: ConfirmationMode, out: GoogleAvailability[]): void {
   let i = 0;
   while (i < group.length) {
     const first = group[i]!;
     const dayEnd = nextLocalMidnight(zone, first.startSec);
+    // One local day per recurrence, and Google: a recurrence spans at most 24 hours.
+    let end = i + 1;
+    while (end < group.length && group[end]!.startSec < dayEnd && group[end]!.startSec - first.startSec <= DAY_SECONDS) end++;
     let every: number | null = null;
-    let j = i + 1;
-    for (; j < group.length; j++) {
-      const next = group[j]!;
-      const step = next.startSec - group[j - 1]!.startSec;
-      if (every === null ? step < first.durationSec : step !== every) break; // overlapping or irregular (e.g. a DST change)
-      if (next.startSec - first.startSec > DAY_SECONDS) break; // Google: a recurrence spans at most 24 hours
-      if (next.startSec >= dayEnd) break; // one local day per recurrence
-      every = step;
+    for (let k = i + 1; k < end; k++) {
+      const step = group[k]!.startSec - group[k - 1]!.startSec;
+      if (step >= first.durationSec && (every === null || step < every)) every = step;
     }
-    out.push(recurrenceOf(group.slice(i, j), every ?? first.durationSec, confirmationMode));
+    let j = i + 1;
+    if (every !== null) {
+      while (j < end && (group[j]!.startSec - group[j - 1]!.startSec) % every === 0) j++;
+    }
+    out.push(recurrenceOf(group.slice(i, j), j > i + 1 && every !== null ? every : first.durationSec, confirmationMode));
     i = j;
   }
 }

@@ -303,6 +303,29 @@ for (const dialect of DIALECTS) {
         ]);
       });
 
+      test("the merchant's own exception inside a recurrence is a schedule exception of that recurrence, with the booked instances, not a split", async () => {
+        await addService(h.t, DEMO_M, 'rec-gap', { availability_format: 'recurrence' });
+        // 10:00 to 12:00 every 30 minutes, without 10:30 (the merchant's exception); 11:30 booked.
+        await putSlots(h.t, DEMO_M, 'rec-gap', [ny('2026-01-16 00:00'), ny('2026-01-17 00:00')], ['10:00', '11:00', '11:30', '12:00'].map((hhmm) => ({ start: ny(`2026-01-16 ${hhmm}`), spots: 1 })));
+        await h.settle();
+        await book(h.t, { serviceId: 'rec-gap', start: ny('2026-01-16 11:30') });
+        await h.drain();
+        assert.deepEqual(windows()[0]!.availability, [
+          {
+            startTime: '2026-01-16T15:00:00Z',
+            duration: '1800s',
+            spotsTotal: '1',
+            spotsOpen: '1',
+            recurrence: { repeatEvery: '1800s', repeatUntil: '2026-01-16T17:00:00Z' },
+            scheduleException: [
+              { timeRange: { startTime: '2026-01-16T15:30:00Z', endTime: '2026-01-16T16:00:00Z' } },
+              { timeRange: { startTime: '2026-01-16T16:30:00Z', endTime: '2026-01-16T17:00:00Z' } },
+            ],
+            confirmationMode: 'CONFIRMATION_MODE_SYNCHRONOUS',
+          },
+        ]);
+      });
+
       test('slots with staff, room and party-size resources carry them, each ID with its name as the feed writes it', async () => {
         await addService(h.t, OTHER_M, 'res');
         await adminOk(h.t, 'PUT', `/merchants/${OTHER_M}/services/res/availability`, {
