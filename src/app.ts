@@ -16,6 +16,7 @@ import { FailureThrottle } from './http/basic-auth.js';
 import { healthRoutes, Lifecycle } from './http/health.js';
 import { GOOGLE_V3_OPENAPI_PATH, PACKAGE_VERSION, registerAdminDocs, registerAdminOpenApi } from './http/openapi.js';
 import { googleV3OpenApi } from './http/v3-openapi.js';
+import { idempotencyTarget, type RetentionTarget } from './retention/retention.js';
 import { v3Plugin } from './http/v3.js';
 import { webPlugin } from './web/plugin.js';
 import { createLogger } from './logger.js';
@@ -85,6 +86,18 @@ export function buildServices(
     rtu: new RtuService(store, clock),
     estimates: new EstimatesService({ merchants, waitlist, models, clock, config: config.estimates }),
   };
+}
+
+/**
+ * What the daily retention run clears (docs/OPERATIONS.md, "Retention"): every table that holds
+ * guests' personal data has a target here.
+ */
+export function retentionTargets(services: Services, store: Store): RetentionTarget[] {
+  return [
+    { name: 'waitlist_entries', anonymiseBefore: (cutoff) => services.waitlist.anonymiseBefore(cutoff) },
+    { name: 'bookings', anonymiseBefore: (cutoff) => services.bookings.anonymiseBefore(cutoff) },
+    idempotencyTarget(store),
+  ];
 }
 
 /**

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
-import { buildApp, buildServices, type Services } from './app.js';
+import { buildApp, buildServices, retentionTargets, type Services } from './app.js';
+import { Retention } from './retention/retention.js';
 import { systemClock } from './clock.js';
 import { checkEnvironment, ConfigError, describeConfig, loadConfig, type Config } from './config.js';
 import { DEMO_BOOKING_MERCHANT, DEMO_BOOKING_SERVICE, DEMO_WAITLIST_MERCHANT, DEMO_WAITLIST_SERVICE, seedDemo } from './demo/seed.js';
@@ -80,6 +81,9 @@ async function serve(options: { demo?: boolean }): Promise<void> {
   const rtu = startRtuWorker(config, store, services, logger, metrics);
   const refresher = new EstimatesRefresher(services.estimates, config.estimates.refreshSeconds, logger);
   refresher.start();
+  // RETENTION_DAYS: guests' personal data older than that is anonymised once a day (one replica).
+  const retention = new Retention({ store, clock: systemClock, days: config.retentionDays, targets: retentionTargets(services, store), logger });
+  retention.start();
   let feedScheduler: FeedScheduler | null = null;
 
   let closing = false;
@@ -103,6 +107,7 @@ async function serve(options: { demo?: boolean }): Promise<void> {
       .then(() => app.close())
       .then(() => rtu?.stop())
       .then(() => refresher.stop())
+      .then(() => retention.stop())
       .then(() => feedScheduler?.stop())
       .then(() => store.close())
       .then(() => process.exit(0))
@@ -267,6 +272,24 @@ function restore(file: string): void {
   }
 }
 
+/** `retention run`: anonymises what is past RETENTION_DAYS now, as the daily run does; prints the counts. */
+async function retentionRun(): Promise<void> {
+  const config = configFrom(process.env);
+  const logger = createLogger(config.logLevel);
+  const store = await openDatabase(config);
+  try {
+    const services = buildServices(config, store, systemClock);
+    const report = await new Retention({ store, clock: systemClock, days: config.retentionDays, targets: retentionTargets(services, store), logger }).runNow();
+    process.stdout.write(
+      `personal data before ${new Date(report.cutoff * 1000).toISOString()} (RETENTION_DAYS=${config.retentionDays}): ${Object.entries(report.counts)
+        .map(([name, n]) => `${name} ${n}`)
+        .join(', ')}\n`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
 /**
  * `config check`: every configuration error at once (exit 2), what `serve` would also refuse
  * (no Google credentials, unreadable TLS files), variables that look like ours but are not read,
@@ -307,6 +330,12 @@ program
   .argument('<file>', 'a backup written by booking-server backup')
   .description('put a backup in place of the SQLite database (refused while a process has it open; the old database is kept beside it)')
   .action(restore);
+program
+  .command('retention')
+  .description("guests' personal data past RETENTION_DAYS")
+  .command('run')
+  .description('anonymise it now (serve does it daily, one replica per day); prints how many rows')
+  .action(retentionRun);
 program.command('config').description('the configuration (environment variables, .env.example)').command('check').description('validate the environment and print the effective configuration (secrets masked); exit 2 on errors').action(configCheck);
 const rtu = program.command('rtu').description('real-time updates to Google (Maps Booking API)');
 rtu.command('work').description('deliver real-time updates from the outbox (a worker without the HTTP server)').action(rtuWork);

@@ -46,6 +46,8 @@ export interface Config {
   readonly feeds: FeedsConfig;
   /** After SIGTERM, seconds during which /readyz answers 503 and requests are still served (SHUTDOWN_DELAY_SECONDS). */
   readonly shutdownDelaySeconds: number;
+  /** Days guests' personal data is kept (RETENTION_DAYS, at least 30: Google may poll an entry that long). */
+  readonly retentionDays: number;
   /** The server's public address (PUBLIC_BASE_URL), e.g. https://book.example.com; null: not set. */
   readonly publicBaseUrl: string | null;
   /** Host stand (/app) sessions end after this long without use (SESSION_TTL_HOURS). */
@@ -306,6 +308,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     feeds: parseFeeds(env, cwd),
     shutdownDelaySeconds: integer(env, 'SHUTDOWN_DELAY_SECONDS', 0, 0, 300),
+    retentionDays: integer(env, 'RETENTION_DAYS', 90, 30, 3650),
     estimates: {
       refreshSeconds: integer(env, 'ESTIMATES_REFRESH_SECONDS', 900, 0, 86_400),
       historyDays: integer(env, 'ESTIMATES_HISTORY_DAYS', 56, 7, 365),

@@ -1,5 +1,5 @@
 // Bookings and leases in the store. Rows stay in here; callers get Booking and Lease.
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { emailKey } from '../merchants/guest-identity.js';
 import type { Db, Tx } from '../store/database.js';
 import type { BookingTable, LeaseTable, OfferTable } from '../store/schema.js';
@@ -256,4 +256,45 @@ export async function replaceOffers(trx: Tx, merchantId: string, offers: readonl
       })),
     )
     .execute();
+}
+
+/**
+ * Retention: clears the guest's personal data of up to `limit` bookings that ended and were last
+ * changed before `cutoff` (names become "", user id, contact details, language, request and
+ * payment details null), keeping slot, party size, status and times. Idempotent. How many.
+ */
+export async function anonymiseBatch(trx: Tx, cutoff: number, now: number, limit: number): Promise<number> {
+  const ids = (
+    await trx
+      .selectFrom('bookings')
+      .select('id')
+      .where('anonymised_at', 'is', null)
+      .where('start_sec', '<', cutoff)
+      .where(sql<boolean>`start_sec + duration_sec < ${cutoff}`)
+      .where('updated_at', '<', cutoff)
+      .orderBy('start_sec')
+      .orderBy('id')
+      .limit(limit)
+      .execute()
+  ).map((r) => r.id);
+  if (ids.length === 0) return 0;
+  const result = await trx
+    .updateTable('bookings')
+    .set({
+      given_name: '',
+      family_name: '',
+      user_id: null,
+      telephone: null,
+      email: null,
+      email_key: null,
+      language_code: null,
+      additional_request: null,
+      payment_json: null,
+      payment_transaction_id: null,
+      anonymised_at: now,
+    })
+    .where('id', 'in', ids)
+    .where('anonymised_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

@@ -65,6 +65,19 @@ export class BookingService {
     private readonly events: BookingEvents,
   ) {}
 
+  /**
+   * Retention: clears guests' personal data from bookings that ended and were last changed before
+   * `cutoff` (epoch seconds), `batchSize` rows per transaction; how many.
+   */
+  async anonymiseBefore(cutoff: number, batchSize = 500): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.store.transaction((trx) => repo.anonymiseBatch(trx, cutoff, nowSeconds(this.clock), batchSize));
+      if (n === 0) return total;
+      total += n;
+    }
+  }
+
   /** The open spots of this slot changed. */
   private changedAvailability(trx: Tx, slot: Booking['slot'], now: number): Promise<void> {
     return this.events.availabilityChanged(trx, { merchantId: slot.merchantId, serviceId: slot.serviceId, fromSec: slot.startSec, toSec: slot.startSec + 1 }, now);

@@ -104,6 +104,8 @@ export interface WaitlistEntryTable {
   quoted_seat_at: number | null;
   quoted_range_start: number | null;
   quoted_range_end: number | null;
+  /** Personal data cleared by retention (migration 0008); null: not yet. */
+  anonymised_at: number | null;
 }
 
 export interface IdempotencyRecordTable {
@@ -166,6 +168,8 @@ export interface BookingTable extends SlotKeyColumns {
   created_at: number;
   updated_at: number;
   canceled_at: number | null;
+  /** Personal data cleared by retention (migration 0008); null: not yet. */
+  anonymised_at: number | null;
 }
 
 export interface LeaseTable extends SlotKeyColumns {
@@ -219,6 +223,7 @@ export interface Database {
   offers: OfferTable;
   outbox: OutboxTable;
   feed_runs: FeedRunTable;
+  retention_runs: FeedRunTable;
   staff: StaffTable;
   web_sessions: WebSessionTable;
   change_log: ChangeLogTable;

@@ -269,3 +269,22 @@ export async function history(q: Q, merchantId: string, since: number, until: nu
     quote: toQuote(r),
   }));
 }
+
+/**
+ * Retention: clears the guest's personal data of up to `limit` entries last changed before
+ * `cutoff` (names become "", contact details, Google user id and request null), keeping state,
+ * party size and every time. Idempotent: rows already done are skipped. How many it cleared.
+ */
+export async function anonymiseBatch(trx: Tx, cutoff: number, now: number, limit: number): Promise<number> {
+  const ids = (
+    await trx.selectFrom('waitlist_entries').select('id').where('anonymised_at', 'is', null).where('updated_at', '<', cutoff).orderBy('updated_at').orderBy('id').limit(limit).execute()
+  ).map((r) => r.id);
+  if (ids.length === 0) return 0;
+  const result = await trx
+    .updateTable('waitlist_entries')
+    .set({ given_name: '', family_name: '', telephone: null, email: null, email_key: null, google_user_id: null, additional_request: null, anonymised_at: now })
+    .where('id', 'in', ids)
+    .where('anonymised_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

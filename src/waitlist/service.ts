@@ -96,6 +96,19 @@ export class WaitlistService {
     };
   }
 
+  /**
+   * Retention: clears guests' personal data from entries last changed before `cutoff` (epoch
+   * seconds), `batchSize` rows per transaction so that no lock is held for long; how many.
+   */
+  async anonymiseBefore(cutoff: number, batchSize = 500): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.store.transaction((trx) => entries.anonymiseBatch(trx, cutoff, nowSeconds(this.clock), batchSize));
+      if (n === 0) return total;
+      total += n;
+    }
+  }
+
   async estimates(merchantId: string, serviceId: string, partySizes: readonly number[]): Promise<{ status: WaitlistStatus; estimates: WaitEstimateView[] }> {
     const ctx = await this.load(this.store.db, merchantId, serviceId);
     const candidates = new Map<number, Estimate>();

@@ -6,6 +6,7 @@ import * as m0003 from './0003-outbox.js';
 import * as m0004 from './0004-feeds.js';
 import * as m0005 from './0005-guest-identity.js';
 import * as m0007 from './0007-staff.js';
+import * as m0008 from './0008-retention.js';
 import * as m0009 from './0009-estimates.js';
 
 export const migrations: Record<string, Migration> = {
@@ -15,5 +16,6 @@ export const migrations: Record<string, Migration> = {
   '0004-feeds': m0004,
   '0005-guest-identity': m0005,
   '0007-staff': m0007,
+  '0008-retention': m0008,
   '0009-estimates': m0009,
 };

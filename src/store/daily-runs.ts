@@ -1,0 +1,47 @@
+// Daily jobs that exactly one replica runs per UTC date (the feeds upload, the retention run): a
+// row per date, claimed by the replica that runs it, finished with a one-line outcome.
+import type { Db } from './database.js';
+
+export type DailyRunTable = 'feed_runs' | 'retention_runs';
+
+/**
+ * Claims the run of `runDate` for `replica`: true if this replica should run it. A claim whose
+ * run never finished (the replica died) may be taken over once it is older than `staleAfterSec`.
+ */
+export async function claimDailyRun(db: Db, table: DailyRunTable, runDate: string, replica: string, now: number, staleAfterSec: number): Promise<boolean> {
+  const inserted = await db
+    .insertInto(table)
+    .values({ run_date: runDate, claimed_by: replica, claimed_at: now, finished_at: null, outcome: null })
+    .onConflict((oc) => oc.column('run_date').doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return true;
+  const taken = await db
+    .updateTable(table)
+    .set({ claimed_by: replica, claimed_at: now })
+    .where('run_date', '=', runDate)
+    .where('finished_at', 'is', null)
+    .where('claimed_at', '<', now - staleAfterSec)
+    .executeTakeFirst();
+  return Number(taken.numUpdatedRows) === 1;
+}
+
+export async function finishDailyRun(db: Db, table: DailyRunTable, runDate: string, replica: string, now: number, outcome: string): Promise<void> {
+  await db
+    .updateTable(table)
+    .set({ finished_at: now, outcome: outcome.slice(0, 2000) })
+    .where('run_date', '=', runDate)
+    .where('claimed_by', '=', replica)
+    .execute();
+}
+
+export interface DailyRunRecord {
+  readonly runDate: string;
+  readonly claimedBy: string;
+  readonly finishedAt: number | null;
+  readonly outcome: string | null;
+}
+
+export async function findDailyRun(db: Db, table: DailyRunTable, runDate: string): Promise<DailyRunRecord | null> {
+  const row = await db.selectFrom(table).selectAll().where('run_date', '=', runDate).executeTakeFirst();
+  return row === undefined ? null : { runDate: row.run_date, claimedBy: row.claimed_by, finishedAt: row.finished_at === null ? null : Number(row.finished_at), outcome: row.outcome };
+}
