@@ -241,6 +241,14 @@ describe('conformance client against a fake server', { timeout: 120_000 }, () =>
   it('no idempotency fails exactly the retry and concurrent-duplicate cases', async () => {
     const report = await check({ noIdempotency: true });
     assert.deepEqual(failedRequired(report), ['cb.concurrent', 'cb.retry', 'cb.token-reused', 'wl.create.concurrent', 'wl.create.retry']);
+    // The exchange shown last is the answer the failed check was about, one that differs from the
+    // first, which the message quotes.
+    const concurrent = report.results.find((c) => c.id === 'cb.concurrent')!;
+    assert.match(concurrent.message, /answers are not identical/);
+    const shown = concurrent.exchanges.at(-1)!;
+    assert.equal(shown.path, '/v3/CreateBooking');
+    const first = /the first was (.*), this one differs/.exec(concurrent.message)?.[1];
+    assert.ok(first !== undefined && first !== shown.response, concurrent.message);
   });
 
   it('a business failure kept for its token fails the case that sends the refused request again', async () => {

@@ -125,6 +125,7 @@ class Run {
     const started = performance.now();
     let outcome: CaseResult['outcome'] = 'pass';
     let message = '';
+    let culprit: Exchange | null = null;
     try {
       message = (await body()) ?? '';
     } catch (error) {
@@ -134,6 +135,10 @@ class Run {
       } else {
         outcome = 'fail';
         message = error instanceof CaseFailure ? error.message : `the check itself failed: ${error instanceof Error ? error.message : String(error)}`;
+        if (error instanceof CaseFailure && error.answer) {
+          const { json: _json, ...exchange } = error.answer;
+          culprit = exchange;
+        }
       }
     }
     const result: CaseResult = {
@@ -142,7 +147,8 @@ class Run {
       outcome,
       ms: performance.now() - started,
       message,
-      exchanges: outcome === 'fail' ? this.caseExchanges.slice(-4) : [],
+      // On failure the last exchanges, the one the failed check was about last of all.
+      exchanges: outcome !== 'fail' ? [] : culprit ? [...this.caseExchanges.filter((e) => !sameExchange(e, culprit)).slice(-3), culprit] : this.caseExchanges.slice(-4),
     };
     this.results.push(result);
     this.onResult(result);
@@ -336,7 +342,7 @@ class Run {
         }
         check(ids.size === 1, `expected one entry id across the ${answers.length} answers, got ${ids.size} (${[...ids].join(', ')})`, answers[answers.length - 1]);
         const texts = new Set(answers.map((a) => canonical(a.json)));
-        check(texts.size === 1, `the ${answers.length} answers are not identical`, answers.find((a) => canonical(a.json) !== canonical(answers[0]?.json)));
+        check(texts.size === 1, `the ${answers.length} answers are not identical: the first was ${answers[0]?.response.slice(0, 200)}, this one differs`, answers.find((a) => canonical(a.json) !== canonical(answers[0]?.json)));
       });
       await W(get, async () => {
         needEntry();
@@ -592,7 +598,7 @@ class Run {
       }
       check(ids.size === 1, `expected one booking across the ${answers.length} answers, got ${ids.size} (${[...ids].join(', ') || 'none'})`, answers[answers.length - 1]);
       const differing = answers.find((a) => canonical(a.json) !== canonical(answers[0]?.json));
-      check(differing === undefined, `the ${answers.length} answers are not identical`, differing);
+      check(differing === undefined, `the ${answers.length} answers are not identical: the first was ${answers[0]?.response.slice(0, 200)}, this one differs`, differing);
       const listed = await c.post('ListBookings', { user_id: user.user_id });
       const bookings = ok(listed, 'ListBookings').bookings;
       check(Array.isArray(bookings) && bookings.length === 1, `ListBookings of the user must show one booking, got ${Array.isArray(bookings) ? bookings.length : 0}`, listed);
@@ -881,6 +887,10 @@ class Run {
     }
     return figures;
   }
+}
+
+function sameExchange(a: Exchange, b: Exchange | null): boolean {
+  return b !== null && a.path === b.path && a.request === b.request && a.status === b.status && a.response === b.response && a.ms === b.ms;
 }
 
 function iso(sec: number): string {
