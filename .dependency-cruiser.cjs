@@ -31,15 +31,6 @@ const KNOWN = {
   layers: [
   ],
   repositories: [
-    // step E (capabilities read each other through read models)
-    'src/availability/service.ts -> src/merchants/repository.ts',
-    'src/bookings/service.ts -> src/availability/repository.ts',
-    'src/bookings/service.ts -> src/merchants/repository.ts',
-    'src/feeds/generate.ts -> src/availability/repository.ts',
-    'src/feeds/generate.ts -> src/merchants/repository.ts',
-    'src/rtu/worker.ts -> src/bookings/repository.ts',
-    'src/rtu/worker.ts -> src/merchants/repository.ts',
-    'src/waitlist/service.ts -> src/merchants/repository.ts',
   ],
 };
 

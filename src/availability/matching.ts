@@ -1,12 +1,9 @@
 // Which stored slot a requested slot refers to. Google echoes the slot it saw in the feed, but
 // fields it leaves out (duration, staff, room, party size) match any value. Pure.
 import type { BookingRules } from '../merchants/rules.js';
-import type { SlotKey } from './slot.js';
+import type { SlotKey, StoredSlot } from './slot.js';
 
-export interface StoredSlot extends SlotKey {
-  readonly spotsTotal: number;
-  readonly availabilityTag: string;
-}
+export type { StoredSlot } from './slot.js';
 
 export interface SlotQuery {
   readonly serviceId: string;
@@ -18,10 +15,6 @@ export interface SlotQuery {
   readonly roomId: string;
   /** 0: not given. */
   readonly partySize: number;
-}
-
-export function slotKeyString(k: SlotKey): string {
-  return JSON.stringify([k.serviceId, k.startSec, k.durationSec, k.staffId, k.roomId, k.partySize]);
 }
 
 /** Whether a party of `partySize` (0: unknown) may take this slot under the service's rules. */

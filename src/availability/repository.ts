@@ -3,8 +3,7 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from '../store/database.js';
 import type { SlotSpec, TimeRange } from './expansion.js';
-import { slotKeyString, type StoredSlot } from './matching.js';
-import { HOLDING_STATUSES, type SlotKey } from './slot.js';
+import { type HeldSpots, HOLDING_STATUSES, type SlotKey, slotKey, slotKeyColumns, slotKeyFromRow, type StoredSlot } from './slot.js';
 
 type Q = Db | Tx;
 
@@ -23,17 +22,7 @@ interface SlotRow {
 }
 
 function toSlot(r: SlotRow): StoredSlot {
-  return {
-    merchantId: r.merchant_id,
-    serviceId: r.service_id,
-    startSec: Number(r.start_sec),
-    durationSec: Number(r.duration_sec),
-    staffId: r.staff_id,
-    roomId: r.room_id,
-    partySize: r.party_size,
-    spotsTotal: r.spots_total,
-    availabilityTag: r.availability_tag,
-  };
+  return { ...slotKeyFromRow(r, r.party_size), spotsTotal: r.spots_total, availabilityTag: r.availability_tag };
 }
 
 export interface ReplaceRestricts {
@@ -99,16 +88,7 @@ export async function slotsInRange(q: Q, merchantId: string, serviceIds: readonl
 }
 
 /** Equality on the key columns shared by slots, bookings and leases (the party size column differs). */
-function keyColumns(key: SlotKey) {
-  return {
-    merchant_id: key.merchantId,
-    service_id: key.serviceId,
-    start_sec: key.startSec,
-    duration_sec: key.durationSec,
-    staff_id: key.staffId,
-    room_id: key.roomId,
-  };
-}
+const keyColumns = slotKeyColumns;
 
 /**
  * Locks one slot for the rest of the transaction (capacity checks on it are then serialised):
@@ -198,15 +178,12 @@ export async function serviceSlotsAfter(
   return rows.map((r) => toSlot({ ...r, merchant_id: merchantId, service_id: serviceId }));
 }
 
-/** The key heldForMerchants uses: the merchant and the slot. */
-export const heldKey = (k: SlotKey): string => `${k.merchantId}\u0000${slotKeyString(k)}`;
-
 /**
  * Spots held (bookings in a holding status, leases neither expired nor used at `now`) per slot of
- * these merchants starting in [fromSec, toSec), keyed by heldKey: open spots are always derived
- * from these two counts. Two queries, however many merchants.
+ * these merchants starting in [fromSec, toSec), keyed by slotKey: open spots are always derived
+ * from these two counts (openSpots). Two queries, however many merchants.
  */
-export async function heldForMerchants(q: Q, merchantIds: readonly string[], fromSec: number, toSec: number, now: number): Promise<Map<string, number>> {
+export async function heldForMerchants(q: Q, merchantIds: readonly string[], fromSec: number, toSec: number, now: number): Promise<HeldSpots> {
   const held = new Map<string, number>();
   if (merchantIds.length === 0) return held;
   const ids = [...merchantIds];
@@ -233,15 +210,7 @@ export async function heldForMerchants(q: Q, merchantIds: readonly string[], fro
       .execute(),
   ]);
   for (const r of [...booked, ...leased]) {
-    const key = heldKey({
-      merchantId: r.merchant_id,
-      serviceId: r.service_id,
-      startSec: Number(r.start_sec),
-      durationSec: Number(r.duration_sec),
-      staffId: r.staff_id,
-      roomId: r.room_id,
-      partySize: r.slot_party_size,
-    });
+    const key = slotKey(slotKeyFromRow(r, r.slot_party_size));
     held.set(key, (held.get(key) ?? 0) + Number(r.n));
   }
   return held;

@@ -4,7 +4,7 @@ import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError, invalid } from '../errors.js';
 import type { Service } from '../merchants/model.js';
 import type { ServiceChangeCheck } from '../merchants/service.js';
-import * as merchants from '../merchants/repository.js';
+import * as merchants from '../merchants/read-model.js';
 import type { Store } from '../store/database.js';
 import {
   expandEntry,
@@ -19,6 +19,7 @@ import {
 } from './expansion.js';
 import { slotMatches, type SlotQuery, type StoredSlot } from './matching.js';
 import * as slots from './repository.js';
+import { openSpots } from './slot.js';
 import type { AvailabilityListener } from './events.js';
 
 /** Longest window one replace may cover; keeps a single transaction bounded. */
@@ -99,7 +100,7 @@ export class AvailabilityService {
       let best = 0;
       for (const slot of candidates) {
         if (!slotMatches(slot, q, service.booking)) continue;
-        best = Math.max(best, slot.spotsTotal - (held.get(slots.heldKey(slot)) ?? 0));
+        best = Math.max(best, openSpots(slot, held));
       }
       return best;
     });
@@ -164,6 +165,6 @@ export class AvailabilityService {
       slots.slotsInRange(this.store.db, merchantId, [serviceId], fromSec, toSec),
       slots.heldForMerchants(this.store.db, [merchantId], fromSec, toSec, now),
     ]);
-    return list.map((s) => ({ ...s, spotsOpen: Math.max(0, s.spotsTotal - (held.get(slots.heldKey(s)) ?? 0)) }));
+    return list.map((s) => ({ ...s, spotsOpen: openSpots(s, held) }));
   }
 }

@@ -1,5 +1,6 @@
 // Bookings and leases in the store. Rows stay in here; callers get Booking and Lease.
 import { sql, type Selectable } from 'kysely';
+import { type SlotKeyRow, slotKeyColumns, slotKeyFromRow } from '../availability/slot.js';
 import { emailKey } from '../merchants/guest-identity.js';
 import type { Db, Tx } from '../store/database.js';
 import type { BookingTable, LeaseTable, OfferTable } from '../store/schema.js';
@@ -9,16 +10,8 @@ export type { Offer } from './model.js';
 
 type Q = Db | Tx;
 
-function keyOf(r: { merchant_id: string; service_id: string; start_sec: number | string; duration_sec: number | string; staff_id: string; room_id: string; slot_party_size: number }): SlotKey {
-  return {
-    merchantId: r.merchant_id,
-    serviceId: r.service_id,
-    startSec: Number(r.start_sec),
-    durationSec: Number(r.duration_sec),
-    staffId: r.staff_id,
-    roomId: r.room_id,
-    partySize: r.slot_party_size,
-  };
+function keyOf(r: SlotKeyRow & { slot_party_size: number }): SlotKey {
+  return slotKeyFromRow(r, r.slot_party_size);
 }
 
 function toBooking(r: Selectable<BookingTable>): Booking {
@@ -47,15 +40,7 @@ function toBooking(r: Selectable<BookingTable>): Booking {
 }
 
 function slotColumns(k: SlotKey) {
-  return {
-    merchant_id: k.merchantId,
-    service_id: k.serviceId,
-    start_sec: k.startSec,
-    duration_sec: k.durationSec,
-    staff_id: k.staffId,
-    room_id: k.roomId,
-    slot_party_size: k.partySize,
-  };
+  return { ...slotKeyColumns(k), slot_party_size: k.partySize };
 }
 
 export async function insertBooking(trx: Tx, b: Booking): Promise<void> {

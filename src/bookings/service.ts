@@ -4,10 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError, invalid } from '../errors.js';
 import { partyFits, slotMatches, type SlotQuery, type StoredSlot } from '../availability/matching.js';
-import * as slots from '../availability/repository.js';
+import * as slots from '../availability/read-model.js';
 import type { Service } from '../merchants/model.js';
 import { emailKey } from '../merchants/guest-identity.js';
-import * as merchants from '../merchants/repository.js';
+import * as merchants from '../merchants/read-model.js';
 import type { Store, Tx } from '../store/database.js';
 import { runIdempotent, type IdempotencyKey, type Outcome } from '../store/idempotency.js';
 import type { Booking, BookingFailure, BookingPayment, BookingUser, Lease, Offer, PrepaymentStatus } from './model.js';
@@ -15,7 +15,7 @@ import type { PaymentProcessor } from './payments.js';
 import { cancelRefusal, userConflict } from './policy.js';
 import * as repo from './repository.js';
 import { SlotGate, type LaneTurn } from './slot-gate.js';
-import { sameSlotKey } from '../availability/slot.js';
+import { openSpots, sameSlotKey } from '../availability/slot.js';
 import type { BookingEvents, BookingField } from './events.js';
 
 export interface PaymentInput {
@@ -101,7 +101,7 @@ export class BookingService {
     for (const candidate of candidates) {
       const locked = await slots.lockSlot(trx, this.store.dialect, candidate);
       if (locked === null) continue;
-      if ((await slots.heldOnSlot(trx, locked, now, except)) < locked.spotsTotal) return locked;
+      if ((await slots.openSpotsOnSlot(trx, locked, now, except)) > 0) return locked;
     }
     return null;
   }
@@ -171,7 +171,7 @@ export class BookingService {
     const candidates = (await slots.slotsInRange(db, command.merchantId, [command.slot.serviceId], start, start + 1)).filter((c) => slotMatches(c, command.slot, service.booking));
     if (candidates.length === 0) return false;
     const held = await slots.heldForMerchants(db, [command.merchantId], start, start + 1, nowSeconds(this.clock));
-    return candidates.every((c) => (held.get(slots.heldKey(c)) ?? 0) >= c.spotsTotal);
+    return candidates.every((c) => openSpots(c, held) === 0);
   }
 
   private async refundAll(transactionIds: readonly string[]): Promise<void> {

@@ -7,7 +7,8 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { create, toJsonString } from '@bufbuild/protobuf';
 import { IANAZone } from 'luxon';
 import { nextLocalMidnight, toGoogleAvailability, type GoogleAvailability } from '../availability/google-format.js';
-import { heldForMerchants, heldKey, serviceSlotsAfter, type SlotCursor } from '../availability/repository.js';
+import { heldForMerchants, serviceSlotsAfter, type SlotCursor } from '../availability/read-model.js';
+import { openSpots } from '../availability/slot.js';
 import type { SlotWithOpen } from '../availability/service.js';
 import { nowSeconds, type Clock } from '../clock.js';
 import type { FeedsConfig } from '../config.js';
@@ -16,7 +17,7 @@ import { FeedMetadata_ProcessingInstruction, FeedMetadataSchema } from '../gen/e
 import { MerchantSchema } from '../gen/ext/maps/booking/feeds/v1/merchant_feed_pb.js';
 import { ServiceSchema } from '../gen/ext/maps/booking/feeds/v1/service_feed_pb.js';
 import type { Merchant, Service } from '../merchants/model.js';
-import { merchantsAfter, servicesOfMerchants } from '../merchants/repository.js';
+import { merchantsAfter, servicesOfMerchants } from '../merchants/read-model.js';
 import type { Store } from '../store/database.js';
 import { ShardedFeedWriter, type ShardFile } from './shards.js';
 
@@ -322,7 +323,7 @@ async function availabilityFeed(o: GenerateOptions): Promise<FeedResult> {
         for (;;) {
           o.signal?.throwIfAborted();
           const rows = await serviceSlotsAfter(o.store.db, service.merchantId, service.id, fromSec, toSec, cursor, SLOT_PAGE);
-          const open = rows.map((s) => ({ ...s, spotsOpen: Math.max(0, s.spotsTotal - (held.get(heldKey(s)) ?? 0)) }));
+          const open = rows.map((s) => ({ ...s, spotsOpen: openSpots(s, held) }));
           if (format === 'spots_open') {
             await emit(toGoogleAvailability(open, 'spots_open', options));
           } else {

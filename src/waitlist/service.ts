@@ -6,7 +6,7 @@ import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError, invalid } from '../errors.js';
 import type { Merchant, Service } from '../merchants/model.js';
 import { isOpenAt } from '../merchants/opening-hours.js';
-import * as merchants from '../merchants/repository.js';
+import * as merchants from '../merchants/read-model.js';
 import type { Db, Store, Tx } from '../store/database.js';
 import { runIdempotent, type IdempotencyKey } from '../store/idempotency.js';
 import { estimateNewParty, estimateQueuedParty, largestServable, turnSeconds, type Estimate, type Floor } from './estimator.js';
