@@ -218,6 +218,24 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await line.getByText('Confirmed').waitFor();
     await first.screenshot({ path: new URL('bookings-en.png', SHOTS).pathname });
     await noSeriousViolations(first, 'bookings');
+    // A booking made from the screen, then its party size changed.
+    const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(start * 1000);
+    await first.getByLabel('Time', { exact: true }).fill(local);
+    await first.getByLabel('Name', { exact: true }).fill('Screen Guest');
+    await first.getByRole('button', { name: 'Book', exact: true }).click();
+    const made = first.getByRole('row').filter({ hasText: 'Screen Guest' });
+    await made.getByText('Confirmed').waitFor();
+    const listed = (await t.admin('GET', `/merchants/${M}/bookings?service_id=dinner`)).json().bookings;
+    const mine = listed.find((b: { guest: { given_name: string } }) => b.guest.given_name === 'Screen Guest');
+    assert.equal(mine.start_sec, start, 'the wall-clock time in the merchant zone became the right instant');
+    assert.equal(mine.source, 'merchant');
+    await made.getByRole('button', { name: /Change/ }).click();
+    await made.getByLabel('Party size').fill('1');
+    await made.getByRole('button', { name: 'Set party size' }).click();
+    await made.getByText('1 guest', { exact: true }).waitFor();
+    assert.equal((await t.admin('GET', `/merchants/${M}/bookings/${mine.id}`)).json().party_size, 1);
+    // No-show is offered only from the start on.
+    assert.equal(await line.getByRole('button', { name: /No-show/ }).count(), 0);
     await line.getByRole('button', { name: /Cancel booking/ }).click();
     await line.getByText('Cancelled').waitFor();
     await h.drain();

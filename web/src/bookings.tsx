@@ -1,6 +1,9 @@
-// The day's bookings of a merchant (every service), in the merchant's time zone; cancel one.
+// The day's bookings of a merchant (every service), in the merchant's time zone: cancel,
+// reschedule, change the party size, confirm or decline (merchants who confirm), no-show (from the
+// start on), and a booking made from the screen. Every change goes through the admin API, which
+// sends Google its update.
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Booking } from './api';
+import { api, type Booking, type Service } from './api';
 import type { MessageKey } from './i18n';
 import type { ScreenProps } from './main';
 import { guestName } from './tables';
@@ -8,73 +11,232 @@ import { guestName } from './tables';
 /** YYYY-MM-DD of an instant in a time zone. */
 const dayIn = (timeZone: string, ms: number): string => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
 
+/** HH:MM of an instant in a time zone. */
+const timeIn = (timeZone: string, ms: number): string =>
+  new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+
+/** Epoch seconds of a wall-clock day and time in a time zone (the later one in a DST overlap). */
+export function zonedToEpoch(timeZone: string, day: string, time: string): number {
+  const [y, m, d] = day.split('-').map(Number);
+  const [hh, mm] = time.split(':').map(Number);
+  const wall = Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1, hh ?? 0, mm ?? 0);
+  const offsetAt = (ms: number): number => {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+        .formatToParts(ms)
+        .map((p) => [p.type, Number(p.value)]),
+    );
+    const part = (name: string): number => parts[name] ?? 0;
+    return Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second')) - ms;
+  };
+  let guess = wall - offsetAt(wall);
+  guess = wall - offsetAt(guess);
+  return Math.round(guess / 1000);
+}
+
+const ACTIVE = ['CONFIRMED', 'PENDING_MERCHANT_CONFIRMATION'];
+
 export function BookingsScreen({ t, lang, merchant, version, announce, fail }: ScreenProps) {
-  const [day, setDay] = useState(dayIn(merchant.time_zone, Date.now()));
+  const zone = merchant.time_zone;
+  const [day, setDay] = useState(dayIn(zone, Date.now()));
   const [bookings, setBookings] = useState<Booking[] | null>(null);
+  const [services, setServices] = useState<Service[]>([]);
+  const [editing, setEditing] = useState<string | null>(null);
   const mid = encodeURIComponent(merchant.id);
   useEffect(() => {
     // The day in the merchant's zone lies within 14 hours either side of the UTC day.
     const utcStart = Date.parse(`${day}T00:00:00Z`) / 1000;
     api<{ bookings: Booking[] }>('GET', `/merchants/${mid}/bookings?from=${utcStart - 14 * 3600}&to=${utcStart + 38 * 3600}&limit=1000`).then(
-      (r) => setBookings(r.bookings.filter((b) => dayIn(merchant.time_zone, b.start_sec * 1000) === day).sort((a, b) => a.start_sec - b.start_sec)),
+      (r) => setBookings(r.bookings.filter((b) => dayIn(zone, b.start_sec * 1000) === day).sort((a, b) => a.start_sec - b.start_sec)),
       fail,
     );
-  }, [mid, day, version, merchant.time_zone, fail]);
-  const time = new Intl.DateTimeFormat(lang, { hour: 'numeric', minute: '2-digit', timeZone: merchant.time_zone });
-  const cancel = async (booking: Booking): Promise<void> => {
+    api<{ services: Service[] }>('GET', `/merchants/${mid}/services`).then((r) => setServices(r.services.filter((s) => s.booking.enabled)), fail);
+  }, [mid, day, version, zone, fail]);
+  const time = new Intl.DateTimeFormat(lang, { hour: 'numeric', minute: '2-digit', timeZone: zone });
+  const now = Date.now() / 1000;
+
+  const change = async (booking: Booking, path: string, body: unknown, done: MessageKey): Promise<void> => {
     try {
-      const updated = await api<Booking>('POST', `/merchants/${mid}/bookings/${encodeURIComponent(booking.id)}/cancel`, {});
+      const updated = await api<Booking>('POST', `/merchants/${mid}/bookings/${encodeURIComponent(booking.id)}/${path}`, body);
       setBookings((list) => (list ?? []).map((b) => (b.id === updated.id ? updated : b)));
-      announce(t('bookings.canceled', { name: guestName(updated) }));
+      setEditing(null);
+      announce(t(done, { name: guestName(updated) }));
     } catch (e) {
       fail(e);
     }
   };
+
+  const create = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const field = (name: string): string => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value.trim();
+    try {
+      const phone = field('telephone');
+      const booking = await api<Booking>(
+        'POST',
+        `/merchants/${mid}/bookings`,
+        {
+          service_id: field('service_id'),
+          start_sec: zonedToEpoch(zone, day, field('time')),
+          party_size: Number(field('party_size')),
+          given_name: field('given_name'),
+          ...(phone ? { telephone: phone } : {}),
+        },
+        { 'idempotency-key': crypto.randomUUID() },
+      );
+      setBookings((list) => [...(list ?? []).filter((b) => b.id !== booking.id), booking].sort((a, b) => a.start_sec - b.start_sec));
+      announce(t('bookings.made', { name: guestName(booking) }));
+      form.reset();
+    } catch (e) {
+      fail(e);
+    }
+  };
+
   return (
-    <main class="bookings-screen">
-      <div class="queue-head">
-        <h2>{t('bookings.title')}</h2>
-        <label>
-          {t('bookings.day')}{' '}
-          <input type="date" value={day} onChange={(e) => setDay((e.currentTarget as HTMLInputElement).value || day)} dir="ltr" />
-        </label>
-      </div>
-      {bookings === null ? (
-        <p>{t('loading')}</p>
-      ) : bookings.length === 0 ? (
-        <p class="empty">{t('bookings.empty')}</p>
-      ) : (
-        <table class="bookings">
-          <thead>
-            <tr>
-              <th scope="col">{t('bookings.time')}</th>
-              <th scope="col">{t('queue.name')}</th>
-              <th scope="col">{t('queue.party')}</th>
-              <th scope="col">{t('bookings.status')}</th>
-              <th scope="col">{t('queue.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {bookings.map((b) => (
-              <tr key={b.id}>
-                <td>{time.format(b.start_sec * 1000)}</td>
-                <td>
-                  <bdi>{guestName(b)}</bdi>
-                </td>
-                <td>{t('party.size', { n: b.party_size })}</td>
-                <td>{t(`booking.${b.status}` as MessageKey)}</td>
-                <td>
-                  {(b.status === 'CONFIRMED' || b.status === 'PENDING_MERCHANT_CONFIRMATION') && (
-                    <button type="button" class="danger" aria-label={`${t('bookings.cancel')}: ${guestName(b)}`} onClick={() => cancel(b)}>
-                      {t('bookings.cancel')}
-                    </button>
-                  )}
-                </td>
+    <div class="queue-screen">
+      <main class="bookings-screen">
+        <div class="queue-head">
+          <h2>{t('bookings.title')}</h2>
+          <label>
+            {t('bookings.day')}{' '}
+            <input type="date" value={day} onChange={(e) => setDay((e.currentTarget as HTMLInputElement).value || day)} dir="ltr" />
+          </label>
+        </div>
+        {bookings === null ? (
+          <p>{t('loading')}</p>
+        ) : bookings.length === 0 ? (
+          <p class="empty">{t('bookings.empty')}</p>
+        ) : (
+          <table class="bookings">
+            <thead>
+              <tr>
+                <th scope="col">{t('bookings.time')}</th>
+                <th scope="col">{t('queue.name')}</th>
+                <th scope="col">{t('queue.party')}</th>
+                <th scope="col">{t('bookings.status')}</th>
+                <th scope="col">{t('queue.actions')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {bookings.map((b) => {
+                const name = guestName(b);
+                const active = ACTIVE.includes(b.status);
+                const label = (key: MessageKey): string => t('action.for', { action: t(key), name });
+                return (
+                  <tr key={b.id}>
+                    <td>{time.format(b.start_sec * 1000)}</td>
+                    <td>
+                      <bdi>{name}</bdi>
+                      {b.source === 'google' && <span class="badge badge-google">{t('source.google')}</span>}
+                    </td>
+                    <td>{t('party.size', { n: b.party_size })}</td>
+                    <td>{t(`booking.${b.status}` as MessageKey)}</td>
+                    <td>
+                      <div class="actions booking-actions">
+                      {b.status === 'PENDING_MERCHANT_CONFIRMATION' && (
+                        <>
+                          <button type="button" class="primary" aria-label={label('action.confirm')} onClick={() => change(b, 'confirm', {}, 'bookings.changed')}>
+                            {t('action.confirm')}
+                          </button>
+                          <button type="button" class="danger" aria-label={label('action.decline')} onClick={() => change(b, 'decline', {}, 'bookings.changed')}>
+                            {t('action.decline')}
+                          </button>
+                        </>
+                      )}
+                      {b.status === 'CONFIRMED' && now >= b.start_sec && (
+                        <button type="button" class="danger" aria-label={label('action.no-show')} onClick={() => change(b, 'no-show', {}, 'bookings.changed')}>
+                          {t('action.no-show')}
+                        </button>
+                      )}
+                      {active && (
+                        <>
+                          <button type="button" aria-label={label('bookings.change')} aria-expanded={editing === b.id} onClick={() => setEditing(editing === b.id ? null : b.id)}>
+                            {t('bookings.change')}
+                          </button>
+                          <button type="button" class="danger" aria-label={label('bookings.cancel')} onClick={() => change(b, 'cancel', {}, 'bookings.canceled')}>
+                            {t('bookings.cancel')}
+                          </button>
+                        </>
+                      )}
+                      {editing === b.id && (
+                        <div class="edit">
+                          <form
+                            onSubmit={(e) => {
+                              e.preventDefault();
+                              const value = ((e.currentTarget as HTMLFormElement).elements.namedItem('time') as HTMLInputElement).value;
+                              change(b, 'reschedule', { start_sec: zonedToEpoch(zone, day, value) }, 'bookings.changed');
+                            }}
+                          >
+                            <label>
+                              {t('bookings.newTime')}
+                              <input name="time" type="time" required value={timeIn(zone, b.start_sec * 1000)} dir="ltr" />
+                            </label>
+                            <button type="submit">{t('bookings.reschedule')}</button>
+                          </form>
+                          <form
+                            onSubmit={(e) => {
+                              e.preventDefault();
+                              const value = ((e.currentTarget as HTMLFormElement).elements.namedItem('party_size') as HTMLInputElement).value;
+                              change(b, 'party-size', { party_size: Number(value) }, 'bookings.changed');
+                            }}
+                          >
+                            <label>
+                              {t('walkin.party')}
+                              <input name="party_size" type="number" min={1} max={1000} required value={String(b.party_size)} dir="ltr" />
+                            </label>
+                            <button type="submit">{t('bookings.setParty')}</button>
+                          </form>
+                        </div>
+                      )}
+                      </div>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </main>
+      {services.length > 0 && (
+        <aside class="side">
+          <form class="walk-in" onSubmit={create}>
+            <h2>{t('bookings.new')}</h2>
+            {services.length > 1 ? (
+              <label>
+                {t('queue.service')}
+                <select name="service_id">
+                  {services.map((s) => (
+                    <option key={s.id} value={s.id}>
+                      {s.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            ) : (
+              <input type="hidden" name="service_id" value={services[0]?.id} />
+            )}
+            <label>
+              {t('bookings.time')}
+              <input name="time" type="time" required dir="ltr" />
+            </label>
+            <label>
+              {t('walkin.party')}
+              <input name="party_size" type="number" min={1} max={1000} required value="2" dir="ltr" />
+            </label>
+            <label>
+              {t('walkin.name')}
+              <input name="given_name" required maxLength={100} autocomplete="off" />
+            </label>
+            <label>
+              {t('walkin.phone')}
+              <input name="telephone" type="tel" autocomplete="off" dir="ltr" />
+            </label>
+            <button type="submit" class="primary">
+              {t('bookings.book')}
+            </button>
+          </form>
+        </aside>
       )}
-    </main>
+    </div>
   );
 }
