@@ -30,6 +30,10 @@ import { BookingService } from './bookings/service.js';
 import { outboxListener } from './rtu/outbox.js';
 import { RtuService } from './rtu/service.js';
 import { EstimatesService, LearnedModels } from './estimates/service.js';
+import { GuestMessageListener } from './messages/listener.js';
+import { GuestMessageService } from './messages/service.js';
+import { smsRoutes } from './http/guest-sms-routes.js';
+import { statusPageRoutes } from './http/guest-status-routes.js';
 
 export interface AppDeps {
   readonly store: Store;
@@ -61,6 +65,7 @@ export interface Services {
   readonly sessions: WebSessions;
   readonly staff: StaffAccounts;
   readonly estimates: EstimatesService;
+  readonly guestMessages: GuestMessageService;
 }
 
 export function buildServices(
@@ -74,7 +79,10 @@ export function buildServices(
   // Bookings and availability report their changes to the real-time update outbox, in their transactions.
   const availability = new AvailabilityService(store, clock, outboxListener);
   const merchants = new MerchantService(store, clock, [availability.checkServiceChange]);
-  const waitlist = new WaitlistService(store, clock, models);
+  // The waitlist tells guest messages about its changes in the change's transaction (the texts
+  // go in the outbox with it); it does not import them: the listener is wired in here.
+  const guestListener = new GuestMessageListener(clock, config.sms.provider !== 'off');
+  const waitlist = new WaitlistService(store, clock, models, guestListener);
   return {
     sessions: new WebSessions(store.db, tokens, config.sessionTtlSeconds),
     staff: new StaffAccounts(store.db),
@@ -84,6 +92,7 @@ export function buildServices(
     waitlist,
     tokens,
     rtu: new RtuService(store, clock),
+    guestMessages: new GuestMessageService(store, clock, waitlist, merchants, guestListener, config.sms.provider),
     estimates: new EstimatesService({ merchants, waitlist, models, clock, config: config.estimates }),
   };
 }
@@ -180,6 +189,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     return reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(v3Document);
   });
   await app.register(webPlugin());
+  // The guest's status page (/w/<token>) and, with Twilio, its webhooks (docs/GUEST-MESSAGES.md).
+  await app.register(statusPageRoutes(services.guestMessages, { clock, publicBaseUrl: config.sms.publicBaseUrl, secureCookies: config.tls !== null || (config.sms.publicBaseUrl?.startsWith('https:') ?? false) }));
+  if (config.sms.provider === 'twilio') {
+    await app.register(smsRoutes(services.guestMessages, { authToken: config.sms.twilio!.authToken, publicBaseUrl: config.sms.publicBaseUrl! }));
+  }
   // Prometheus scrapes with the bootstrap admin token (`authorization: Bearer ...`).
   app.get('/metrics', async (request, reply) => {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];

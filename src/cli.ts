@@ -16,6 +16,9 @@ import { createRtuWorker, type WorkerSetup } from './rtu/setup.js';
 import type { RtuWorker } from './rtu/worker.js';
 import { createLogger } from './logger.js';
 import { registerConformanceCommand } from './conformance/command.js';
+import { createSmsWorker } from './messages/setup.js';
+import type { SmsWorker } from './messages/worker.js';
+import { GraceTimer } from './waitlist/grace.js';
 import { registerFeedCommands, startDailyFeeds } from './feeds/cli.js';
 import { registerEstimateCommands } from './estimates/cli.js';
 import { EstimatesRefresher, LearnedModels } from './estimates/service.js';
@@ -58,6 +61,8 @@ async function serve(options: { demo?: boolean }): Promise<void> {
       env.ADMIN_TOKEN = `bsa_${randomBytes(24).toString('base64url')}`;
       generated.push(`Admin API bearer token: ${env.ADMIN_TOKEN} (generated; set ADMIN_TOKEN to choose)`);
     }
+    // Guest texts are printed, not sent, unless SMS_PROVIDER says otherwise.
+    env.SMS_PROVIDER ??= 'console';
   }
   const config = configFrom(env);
   if (config.credentials.length === 0) fail('configuration error: BOOKING_SERVER_CREDENTIALS is required (user:password, comma-separated for rotation)');
@@ -85,6 +90,10 @@ async function serve(options: { demo?: boolean }): Promise<void> {
   const retention = new Retention({ store, clock: systemClock, days: config.retentionDays, targets: retentionTargets(services, store), logger });
   retention.start();
   let feedScheduler: FeedScheduler | null = null;
+  let sms: SmsWorker | null = null;
+  let listeningBase = '';
+  // The grace timer (SERVICE_READY -> NO_SHOW) runs in every replica; each move is checked under the entry's lock.
+  const grace = new GraceTimer(services.waitlist, logger);
 
   let closing = false;
   // Requests still in flight when shutdown starts get `Connection: close`: otherwise their keep-alive
@@ -108,6 +117,8 @@ async function serve(options: { demo?: boolean }): Promise<void> {
       .then(() => rtu?.stop())
       .then(() => refresher.stop())
       .then(() => retention.stop())
+      .then(() => sms?.stop())
+      .then(() => grace.stop())
       .then(() => feedScheduler?.stop())
       .then(() => store.close())
       .then(() => process.exit(0))
@@ -146,6 +157,14 @@ async function serve(options: { demo?: boolean }): Promise<void> {
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+  listeningBase = base;
+  sms = createSmsWorker(config, { store, clock: systemClock, log: logger, publicBaseUrl: () => config.sms.publicBaseUrl ?? listeningBase });
+  if (sms === null) logger.info('guest texts: off (SMS_PROVIDER=off); status pages are served at /w/<token>');
+  else {
+    sms.start();
+    logger.info(`guest texts: sending through ${config.sms.provider}; links point to ${config.sms.publicBaseUrl ?? listeningBase}`);
+  }
+  grace.start();
   // FEEDS_DAILY_AT: the daily generate+upload, in the background (docs/FEEDS.md).
   feedScheduler = startDailyFeeds(config, store, systemClock, logger);
 }

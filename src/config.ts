@@ -54,6 +54,8 @@ export interface Config {
   readonly sessionTtlSeconds: number;
   /** Learned wait estimates (docs/WAITLIST.md). */
   readonly estimates: EstimatesConfig;
+  /** Texts to waitlist guests (docs/GUEST-MESSAGES.md). */
+  readonly sms: SmsConfig;
 }
 
 export interface EstimatesConfig {
@@ -63,6 +65,32 @@ export interface EstimatesConfig {
   readonly historyDays: number;
   /** Share of parties the quoted range is calibrated to hold (ESTIMATES_RANGE_COVERAGE, percent). */
   readonly coverage: number;
+}
+
+export type SmsProviderName = 'twilio' | 'console' | 'off';
+
+export interface SmsConfig {
+  /** SMS_PROVIDER: `console` with `serve --demo`, `off` otherwise. */
+  readonly provider: SmsProviderName;
+  /**
+   * PUBLIC_BASE_URL without a trailing slash: where the status-page links point, and the URL Twilio
+   * signs its webhooks with. Required for Twilio; the console provider falls back to the address
+   * the server listens on.
+   */
+  readonly publicBaseUrl: string | null;
+  /** Twilio's credentials; the auth token stays in clear because it keys the HMAC of webhooks and Basic auth of calls. */
+  readonly twilio: {
+    readonly accountSid: string;
+    readonly authToken: string;
+    readonly from: string | null;
+    readonly messagingServiceSid: string | null;
+    /** TWILIO_API_URL: base URL of the REST API (a proxy or a test fake); https://api.twilio.com by default. */
+    readonly apiUrl: string;
+  } | null;
+  /** Texts to one number per hour before further ones are skipped (a loop guard). */
+  readonly perNumberPerHour: number;
+  /** Texts of one merchant per minute before further ones wait. */
+  readonly perMerchantPerMinute: number;
 }
 
 export interface FeedsConfig {
@@ -259,6 +287,38 @@ function httpUrl(env: Env, name: string): string | null {
   return value;
 }
 
+function parseSms(env: Env): SmsConfig {
+  const provider = (text(env, 'SMS_PROVIDER') ?? 'off') as SmsProviderName;
+  if (!['twilio', 'console', 'off'].includes(provider)) throw new ConfigError('SMS_PROVIDER', `must be twilio, console or off, got "${provider}"`);
+  let publicBaseUrl = httpUrl(env, 'PUBLIC_BASE_URL');
+  if (publicBaseUrl !== null) {
+    const url = new URL(publicBaseUrl);
+    if (url.search !== '' || url.hash !== '') throw new ConfigError('PUBLIC_BASE_URL', 'must be a base URL without query or fragment, e.g. https://wait.example.com');
+    publicBaseUrl = publicBaseUrl.replace(/\/+$/, '');
+  }
+  let twilio: SmsConfig['twilio'] = null;
+  if (provider === 'twilio') {
+    if (publicBaseUrl === null) throw new ConfigError('PUBLIC_BASE_URL', 'is required when SMS_PROVIDER=twilio (links in texts and webhook signatures use it)');
+    const accountSid = text(env, 'TWILIO_ACCOUNT_SID');
+    if (accountSid === undefined || !/^AC[0-9a-fA-F]{32}$/.test(accountSid)) throw new ConfigError('TWILIO_ACCOUNT_SID', 'is required when SMS_PROVIDER=twilio: AC followed by 32 hex digits');
+    const authToken = text(env, 'TWILIO_AUTH_TOKEN');
+    if (authToken === undefined) throw new ConfigError('TWILIO_AUTH_TOKEN', 'is required when SMS_PROVIDER=twilio');
+    const from = text(env, 'TWILIO_FROM') ?? null;
+    const messagingServiceSid = text(env, 'TWILIO_MESSAGING_SERVICE_SID') ?? null;
+    if (from === null && messagingServiceSid === null) throw new ConfigError('TWILIO_FROM', 'TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when SMS_PROVIDER=twilio');
+    if (from !== null && !/^\+[1-9]\d{6,14}$/.test(from) && !/^[A-Za-z0-9 ]{1,11}$/.test(from)) throw new ConfigError('TWILIO_FROM', 'must be an E.164 number (+12125550100) or an alphanumeric sender id');
+    if (messagingServiceSid !== null && !/^MG[0-9a-fA-F]{32}$/.test(messagingServiceSid)) throw new ConfigError('TWILIO_MESSAGING_SERVICE_SID', 'must be MG followed by 32 hex digits');
+    twilio = { accountSid, authToken, from, messagingServiceSid, apiUrl: (httpUrl(env, 'TWILIO_API_URL') ?? 'https://api.twilio.com').replace(/\/+$/, '') };
+  }
+  return {
+    provider,
+    publicBaseUrl,
+    twilio,
+    perNumberPerHour: integer(env, 'SMS_PER_NUMBER_PER_HOUR', 10, 1, 1000),
+    perMerchantPerMinute: integer(env, 'SMS_PER_MERCHANT_PER_MINUTE', 60, 1, 100_000),
+  };
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
@@ -314,6 +374,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       historyDays: integer(env, 'ESTIMATES_HISTORY_DAYS', 56, 7, 365),
       coverage: integer(env, 'ESTIMATES_RANGE_COVERAGE', 80, 50, 99) / 100,
     },
+    sms: parseSms(env),
   };
   return deepFreeze(config);
 }

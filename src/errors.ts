@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   ILLEGAL_TRANSITION: 400,
   IDEMPOTENCY_KEY_REUSED: 409,
   ALREADY_EXISTS: 409,
+  /** The host answered a guest's "+10" when none was open. */
+  NO_EXTRA_TIME_REQUEST: 409,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   /** The client did not finish sending its request in time. */

@@ -15,6 +15,14 @@ export const REDACTED_PATHS = [
   '*.family_name',
   '*.user_information',
   '*.guest',
+  // Texts to and from guests (docs/GUEST-MESSAGES.md): numbers and bodies.
+  '*.phone',
+  '*.to',
+  '*.from',
+  '*.To',
+  '*.From',
+  '*.Body',
+  '*.body',
 ];
 
 export function createLogger(level: LogLevel, destination?: NodeJS.WritableStream): Logger {

@@ -4,7 +4,7 @@ import { nullableInteger, nullableString } from '../http/nullable.js';
 import { assertRoot, merchantScope } from './principal.js';
 import { principalOf } from './request.js';
 import { DEFAULT_BOOKING_RULES, type BookingRules, type WaitlistRules } from '../merchants/rules.js';
-import type { DiningTable, Merchant, Service } from '../merchants/model.js';
+import { DEFAULT_GUEST_MESSAGE_SETTINGS, type DiningTable, type GuestLanguage, type GuestMessageSettings, type Merchant, type Service } from '../merchants/model.js';
 import type { OpeningInterval } from '../merchants/opening-hours.js';
 import { DEFAULT_WAITLIST_RULES, type MerchantInput, type MerchantService } from '../merchants/service.js';
 
@@ -27,6 +27,15 @@ const MerchantFields = {
   waitlist_advisement: Nullable({ maxLength: 1000 }),
   turn_times: Type.Optional(TurnTimesBody),
   opening_hours: Type.Optional(HoursBody),
+  guest_messages: Type.Optional(
+    Type.Partial(
+      Type.Object({
+        language: Type.String({ maxLength: 20 }),
+        grace_minutes: nullableInteger(),
+        almost_turn_position: nullableInteger(),
+      }),
+    ),
+  ),
 };
 const MerchantBody = Type.Object({ id: Type.String(), ...MerchantFields });
 const MerchantPatch = Type.Partial(Type.Object(MerchantFields));
@@ -94,6 +103,11 @@ export function merchantJson(m: Merchant) {
     waitlist_advisement: m.waitlistAdvisement,
     turn_times: m.turnTimes.map((t) => ({ max_party_size: t.maxPartySize, minutes: t.minutes })),
     opening_hours: m.openingHours,
+    guest_messages: {
+      language: m.guestMessages.language,
+      grace_minutes: m.guestMessages.graceMinutes,
+      almost_turn_position: m.guestMessages.almostTurnPosition,
+    },
   };
 }
 
@@ -152,6 +166,16 @@ function mergeMerchant(id: string, body: MerchantFieldsBody, current: Merchant |
     waitlistAdvisement: body.waitlist_advisement !== undefined ? body.waitlist_advisement : (current?.waitlistAdvisement ?? null),
     turnTimes: body.turn_times?.map((t) => ({ maxPartySize: t.max_party_size, minutes: t.minutes })) ?? current?.turnTimes,
     openingHours: (body.opening_hours as OpeningInterval[] | undefined) ?? current?.openingHours ?? [],
+    guestMessages: mergeGuestMessages(body.guest_messages, current?.guestMessages ?? DEFAULT_GUEST_MESSAGE_SETTINGS),
+  };
+}
+
+function mergeGuestMessages(body: MerchantFieldsBody['guest_messages'], current: GuestMessageSettings): GuestMessageSettings {
+  const b = body ?? {};
+  return {
+    language: (b.language as GuestLanguage | undefined) ?? current.language,
+    graceMinutes: b.grace_minutes !== undefined ? b.grace_minutes : current.graceMinutes,
+    almostTurnPosition: b.almost_turn_position !== undefined ? b.almost_turn_position : current.almostTurnPosition,
   };
 }
 

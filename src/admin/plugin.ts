@@ -14,6 +14,8 @@ import { bookingAdminRoutes } from './booking-routes.js';
 import type { BookingService } from '../bookings/service.js';
 import { rtuAdminRoutes } from './rtu-routes.js';
 import type { RtuService } from '../rtu/service.js';
+import { guestMessageAdminRoutes } from './guest-messages-routes.js';
+import type { GuestMessageService } from '../messages/service.js';
 import type { WaitlistService } from '../waitlist/service.js';
 import { estimatesAdminRoutes } from './estimates-routes.js';
 import type { EstimatesService } from '../estimates/service.js';
@@ -38,6 +40,7 @@ export interface AdminDeps {
   readonly bookings: BookingService;
   readonly rtu: RtuService;
   readonly estimates: EstimatesService;
+  readonly guestMessages: GuestMessageService;
   readonly clock: Clock;
   readonly sessions: WebSessions;
   readonly staff: StaffAccounts;
@@ -152,5 +155,6 @@ export function adminPlugin(deps: AdminDeps) {
     await app.register(bookingAdminRoutes(deps.bookings));
     await app.register(rtuAdminRoutes(deps.rtu));
     await app.register(estimatesAdminRoutes(deps.estimates));
+    await app.register(guestMessageAdminRoutes(deps.guestMessages));
   };
 }

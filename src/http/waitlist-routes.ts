@@ -110,6 +110,7 @@ export function waitlistRoutes(waitlist: WaitlistService) {
           },
           additionalRequest: req.additionalRequest === '' ? null : req.additionalRequest,
           source: 'google',
+          languageCode: user.languageCode === '' ? null : user.languageCode,
         },
         {
           scope: 'CreateWaitlistEntry',
@@ -134,7 +135,7 @@ export function waitlistRoutes(waitlist: WaitlistService) {
 
     app.post('/DeleteWaitlistEntry', async (request, reply) => {
       const req = parseMessage(DeleteWaitlistEntryRequestSchema, request.body);
-      await waitlist.act(requireText(req.waitlistEntryId, 'waitlist_entry_id'), 'cancel', { idempotentCancel: true });
+      await waitlist.act(requireText(req.waitlistEntryId, 'waitlist_entry_id'), 'cancel', { idempotentCancel: true, cause: 'google' });
       return reply.type(JSON_TYPE).send('{}');
     });
   };

@@ -46,6 +46,7 @@ for (const dialect of DIALECTS) {
             { max_party_size: 1000, minutes: 90 },
           ],
           opening_hours: [],
+          guest_messages: { language: 'en', grace_minutes: 10, almost_turn_position: null },
         });
         assert.deepEqual((await t.admin('GET', '/merchants/m1')).json(), body);
       });

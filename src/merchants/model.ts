@@ -20,7 +20,24 @@ export interface Merchant {
   readonly waitlistAdvisement: string | null;
   readonly turnTimes: readonly TurnTime[];
   readonly openingHours: readonly OpeningInterval[];
+  readonly guestMessages: GuestMessageSettings;
 }
+
+/** Languages of guest texts and the status page (docs/GUEST-MESSAGES.md). */
+export const GUEST_LANGUAGES = ['en', 'zh-Hans', 'ar', 'tr', 'it'] as const;
+export type GuestLanguage = (typeof GUEST_LANGUAGES)[number];
+
+/** How the merchant's waitlist talks to guests. */
+export interface GuestMessageSettings {
+  /** Texts and status page when Google sent no usable language. */
+  readonly language: GuestLanguage;
+  /** SERVICE_READY for this many minutes becomes NO_SHOW; null: never. */
+  readonly graceMinutes: number | null;
+  /** "Almost your turn" when the party reaches this place in line; null: not sent. */
+  readonly almostTurnPosition: number | null;
+}
+
+export const DEFAULT_GUEST_MESSAGE_SETTINGS: GuestMessageSettings = { language: 'en', graceMinutes: 10, almostTurnPosition: null };
 
 export interface Service {
   readonly merchantId: string;

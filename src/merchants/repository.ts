@@ -3,7 +3,7 @@ import type { Selectable } from 'kysely';
 import { DEFAULT_BOOKING_RULES, type TurnTime } from './rules.js';
 import type { Db, Tx } from '../store/database.js';
 import type { MerchantTable, ServiceTable } from '../store/schema.js';
-import type { DiningTable, Merchant, Service } from './model.js';
+import { GUEST_LANGUAGES, type DiningTable, type GuestLanguage, type GuestMessageSettings, type Merchant, type Service } from './model.js';
 import type { OpeningInterval } from './opening-hours.js';
 
 type Q = Db | Tx;
@@ -27,6 +27,11 @@ function toMerchant(row: Selectable<MerchantTable>, hours: OpeningInterval[]): M
       minutes: t.minutes,
     })),
     openingHours: hours,
+    guestMessages: {
+      language: (GUEST_LANGUAGES as readonly string[]).includes(row.guest_language) ? (row.guest_language as GuestLanguage) : 'en',
+      graceMinutes: row.ready_grace_minutes,
+      almostTurnPosition: row.almost_turn_position,
+    },
   };
 }
 
@@ -129,10 +134,14 @@ export interface MerchantWrite {
   readonly address: Merchant['address'];
   readonly waitlistAdvisement: string | null;
   readonly turnTimes: readonly TurnTime[];
+  /** Left as stored (the defaults on insert) when not given. */
+  readonly guestMessages?: GuestMessageSettings;
 }
 
 function merchantColumns(m: MerchantWrite) {
+  const g = m.guestMessages;
   return {
+    ...(g === undefined ? {} : { guest_language: g.language, ready_grace_minutes: g.graceMinutes, almost_turn_position: g.almostTurnPosition }),
     name: m.name,
     time_zone: m.timeZone,
     telephone: m.telephone,

@@ -4,7 +4,7 @@ import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError, invalid } from '../errors.js';
 import type { Store, Tx } from '../store/database.js';
 import { type BookingRules, DEFAULT_TURN_TIMES, type TurnTime, type WaitlistRules } from './rules.js';
-import type { DiningTable, Merchant, Service } from './model.js';
+import { GUEST_LANGUAGES, type DiningTable, type GuestMessageSettings, type Merchant, type Service } from './model.js';
 import { isValidTimeZone, validateOpeningIntervals, type OpeningInterval } from './opening-hours.js';
 import * as repo from './repository.js';
 
@@ -33,6 +33,16 @@ function checkTurnTimes(turnTimes: readonly TurnTime[]): void {
   for (const [i, t] of turnTimes.entries()) {
     if (!Number.isInteger(t.maxPartySize) || t.maxPartySize < 1) throw invalid(`turn_times[${i}].max_party_size must be a positive integer`);
     if (!Number.isInteger(t.minutes) || t.minutes < 1 || t.minutes > 24 * 60) throw invalid(`turn_times[${i}].minutes must be 1-1440`);
+  }
+}
+
+function checkGuestMessages(g: GuestMessageSettings): void {
+  if (!(GUEST_LANGUAGES as readonly string[]).includes(g.language)) throw invalid(`guest_messages.language must be one of ${GUEST_LANGUAGES.join(', ')}`);
+  if (g.graceMinutes !== null && (!Number.isInteger(g.graceMinutes) || g.graceMinutes < 1 || g.graceMinutes > 240)) {
+    throw invalid('guest_messages.grace_minutes must be 1-240, or null for no grace timer');
+  }
+  if (g.almostTurnPosition !== null && (!Number.isInteger(g.almostTurnPosition) || g.almostTurnPosition < 1 || g.almostTurnPosition > 50)) {
+    throw invalid('guest_messages.almost_turn_position must be 1-50, or null for no "almost your turn" text');
   }
 }
 
@@ -87,6 +97,7 @@ export class MerchantService {
     if (m.name.trim() === '') throw invalid('name is required');
     if (!isValidTimeZone(m.timeZone)) throw invalid(`time_zone "${m.timeZone}" is not an IANA time zone`);
     checkTurnTimes(m.turnTimes);
+    if (m.guestMessages !== undefined) checkGuestMessages(m.guestMessages);
     const hoursError = validateOpeningIntervals(hours);
     if (hoursError !== null) throw invalid(hoursError);
   }

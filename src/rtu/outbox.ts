@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import type { BookingEvents, BookingField } from '../bookings/events.js';
 import type { Db, Store, Tx } from '../store/database.js';
+import * as queue from '../store/outbox-queue.js';
 
 export type { BookingField } from '../bookings/events.js';
 
@@ -68,98 +69,41 @@ function toRow(r: { id: number | string; kind: string; entity_key: string; paylo
 
 /**
  * Claims every pending row of up to `entities` entities that are due and not claimed by another
- * worker. Claims are serialised (one claimer at a time), so an entity is only ever in one
- * worker's hands and its updates cannot overtake each other. A claim lapses after `leaseSec`
- * (a worker that died), and the rows become claimable again.
+ * worker (src/store/outbox-queue.ts: one claimer at a time, a lease that lapses when a worker dies).
  */
 export async function claim(store: Store, worker: string, now: number, leaseSec: number, entities: number): Promise<OutboxRow[]> {
-  return store.transaction(async (trx) => {
-    await store.lockKey(trx, 'outbox-claim');
-    const busy = trx.selectFrom('outbox').select('entity_key').where('status', '=', 'pending').where('claimed_until', '>', now);
-    const due = await trx
-      .selectFrom('outbox')
-      .select(['entity_key', sql<number>`min(id)`.as('first')])
-      .where('status', '=', 'pending')
-      .where('entity_key', 'not in', busy)
-      .groupBy('entity_key')
-      .having(sql`max(available_at)`, '<=', now)
-      .orderBy('first')
-      .limit(entities)
-      .execute();
-    if (due.length === 0) return [];
-    const keys = due.map((d) => d.entity_key);
-    await trx
-      .updateTable('outbox')
-      .set({ claimed_by: worker, claimed_until: now + leaseSec })
-      .where('status', '=', 'pending')
-      .where('entity_key', 'in', keys)
-      .execute();
-    const rows = await trx
-      .selectFrom('outbox')
-      .select(['id', 'kind', 'entity_key', 'payload', 'attempts', 'created_at'])
-      .where('status', '=', 'pending')
-      .where('claimed_by', '=', worker)
-      .where('entity_key', 'in', keys)
-      .orderBy('id')
-      .execute();
-    return rows.map(toRow);
-  });
+  const claimed = await queue.claim(store, 'outbox', worker, now, leaseSec, entities);
+  if (claimed.length === 0) return [];
+  const rows = await store.db
+    .selectFrom('outbox')
+    .select(['id', 'kind', 'entity_key', 'payload', 'attempts', 'created_at'])
+    .where(
+      'id',
+      'in',
+      claimed.map((c) => c.id),
+    )
+    .orderBy('id')
+    .execute();
+  return rows.map(toRow);
 }
 
 /**
  * Extends this worker's claim on rows it is still delivering (a long replace spans several calls);
  * false when the claim was lost (it lapsed and another worker took the rows over).
  */
-export async function renewClaim(db: Db, worker: string, ids: readonly number[], until: number): Promise<boolean> {
-  const result = await db
-    .updateTable('outbox')
-    .set({ claimed_until: until })
-    .where('id', 'in', [...ids])
-    .where('status', '=', 'pending')
-    .where('claimed_by', '=', worker)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === ids.length;
-}
+export const renewClaim = (db: Db, worker: string, ids: readonly number[], until: number): Promise<boolean> => queue.renewClaim(db, 'outbox', worker, ids, until);
 
-export async function markDone(db: Db, worker: string, ids: readonly number[], now: number): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .updateTable('outbox')
-    .set({ status: 'done', delivered_at: now, claimed_by: null, claimed_until: null, last_error: null })
-    .where('id', 'in', [...ids])
-    .where('claimed_by', '=', worker)
-    .execute();
-}
+export const markDone = (db: Db, worker: string, ids: readonly number[], now: number): Promise<void> => queue.markDone(db, 'outbox', worker, ids, now);
 
 /** Gives the rows back for a later attempt (network error, 429, 5xx). */
-export async function markRetry(db: Db, worker: string, ids: readonly number[], availableAt: number, error: string): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .updateTable('outbox')
-    .set((eb) => ({ attempts: eb('attempts', '+', 1), available_at: availableAt, claimed_by: null, claimed_until: null, last_error: error.slice(0, 2000) }))
-    .where('id', 'in', [...ids])
-    .where('claimed_by', '=', worker)
-    .execute();
-}
+export const markRetry = (db: Db, worker: string, ids: readonly number[], availableAt: number, error: string): Promise<void> =>
+  queue.markRetry(db, 'outbox', worker, ids, availableAt, error);
 
 /** Parks rows that retrying cannot fix (a 4xx other than 429) until an operator replays them. */
-export async function markDead(db: Db, worker: string, ids: readonly number[], error: string): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .updateTable('outbox')
-    .set((eb) => ({ status: 'dead', attempts: eb('attempts', '+', 1), claimed_by: null, claimed_until: null, last_error: error.slice(0, 2000) }))
-    .where('id', 'in', [...ids])
-    .where('claimed_by', '=', worker)
-    .execute();
-}
+export const markDead = (db: Db, worker: string, ids: readonly number[], error: string): Promise<void> => queue.markDead(db, 'outbox', worker, ids, error);
 
 /** Puts dead-lettered rows back in the queue (all, or the given ids); returns how many. */
-export async function replayDead(db: Db, now: number, ids?: readonly number[]): Promise<number> {
-  let query = db.updateTable('outbox').set({ status: 'pending', attempts: 0, available_at: now, last_error: null }).where('status', '=', 'dead');
-  if (ids !== undefined) query = query.where('id', 'in', ids.length > 0 ? [...ids] : [-1]);
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
+export const replayDead = (db: Db, now: number, ids?: readonly number[]): Promise<number> => queue.replayDead(db, 'outbox', now, ids);
 
 export interface DeadLetter {
   readonly id: number;

@@ -19,6 +19,12 @@ export interface MerchantTable {
   turn_times: string;
   created_at: number;
   updated_at: number;
+  /** Language of guest texts when Google sent none (migration 0006). */
+  guest_language: Generated<string>;
+  /** SERVICE_READY for this long becomes NO_SHOW; null: off. */
+  ready_grace_minutes: Generated<number | null>;
+  /** "Almost your turn" at this place in line; null: off. */
+  almost_turn_position: number | null;
 }
 
 export interface OpeningHoursTable {
@@ -106,6 +112,8 @@ export interface WaitlistEntryTable {
   quoted_range_end: number | null;
   /** Personal data cleared by retention (migration 0008); null: not yet. */
   anonymised_at: number | null;
+  /** Extra time the host granted a called party, added to the grace timer (migration 0006). */
+  hold_extended_sec: Generated<number>;
 }
 
 export interface IdempotencyRecordTable {
@@ -227,6 +235,73 @@ export interface Database {
   staff: StaffTable;
   web_sessions: WebSessionTable;
   change_log: ChangeLogTable;
+  guest_links: GuestLinkTable;
+  guest_messages: GuestMessageTable;
+  guest_replies: GuestReplyTable;
+  sms_opt_outs: SmsOptOutTable;
+}
+
+/** One per waitlist entry: the status-page token, where texts go, the guest's language. */
+export interface GuestLinkTable {
+  entry_id: string;
+  merchant_id: string;
+  token: string;
+  /** E.164; null when the guest gave none or it could not be read. */
+  phone: string | null;
+  sms: 'on' | 'no_number' | 'invalid_number' | 'off';
+  language: string;
+  join_position: number;
+  on_my_way_at: number | null;
+  extra_minutes: number | null;
+  extra_requested_at: number | null;
+  extra_status: 'pending' | 'accepted' | 'refused' | null;
+  extra_decided_at: number | null;
+  created_at: number;
+}
+
+/** Texts to guests: outbox columns (as in `outbox`) and the record of what became of them. */
+export interface GuestMessageTable {
+  id: Generated<number>;
+  entry_id: string;
+  merchant_id: string;
+  kind: string;
+  dedupe_key: string;
+  entity_key: string;
+  payload: string;
+  status: 'pending' | 'done' | 'dead';
+  attempts: number;
+  available_at: number;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+  delivery: string;
+  skip_reason: string | null;
+  to_phone: string | null;
+  body: string | null;
+  provider_sid: string | null;
+  error_code: string | null;
+  sent_at: number | null;
+  updated_at: number;
+}
+
+export interface GuestReplyTable {
+  id: Generated<number>;
+  provider_sid: string;
+  phone: string;
+  merchant_id: string | null;
+  entry_id: string | null;
+  kind: string;
+  minutes: number | null;
+  body: string;
+  received_at: number;
+}
+
+export interface SmsOptOutTable {
+  phone: string;
+  source: string;
+  created_at: number;
 }
 
 /** One row per scheduled daily feed run (UTC date), claimed by the replica that runs it. */

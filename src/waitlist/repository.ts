@@ -1,5 +1,5 @@
 // Waitlist entries in the store. Rows stay in here; callers get WaitlistEntry.
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { emailKey } from '../merchants/guest-identity.js';
 import type { Db, Tx } from '../store/database.js';
 import type { WaitlistEntryTable } from '../store/schema.js';
@@ -287,4 +287,42 @@ export async function anonymiseBatch(trx: Tx, cutoff: number, now: number, limit
     .where('anonymised_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/** Waitlist entries whose grace timer after SERVICE_READY has run out, oldest first. */
+function overdue(now: number) {
+  return sql<boolean>`m.ready_grace_minutes is not null and e.service_readied_at + m.ready_grace_minutes * 60 + e.hold_extended_sec <= ${now}`;
+}
+
+export async function overdueReady(q: Q, now: number, limit: number): Promise<string[]> {
+  const rows = await q
+    .selectFrom('waitlist_entries as e')
+    .innerJoin('merchants as m', 'm.id', 'e.merchant_id')
+    .select('e.id')
+    .where('e.state', '=', 'SERVICE_READY')
+    .where(overdue(now))
+    .orderBy('e.service_readied_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export async function isOverdueReady(q: Q, id: string, now: number): Promise<boolean> {
+  const row = await q
+    .selectFrom('waitlist_entries as e')
+    .innerJoin('merchants as m', 'm.id', 'e.merchant_id')
+    .select('e.id')
+    .where('e.id', '=', id)
+    .where('e.state', '=', 'SERVICE_READY')
+    .where(overdue(now))
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function extendHold(trx: Tx, id: string, seconds: number, now: number): Promise<void> {
+  await trx
+    .updateTable('waitlist_entries')
+    .set((eb) => ({ hold_extended_sec: eb('hold_extended_sec', '+', seconds), updated_at: now }))
+    .where('id', '=', id)
+    .execute();
 }

@@ -14,6 +14,7 @@ import { NO_LEARNED_MODELS, type LearnedModelSource } from './learned-model.js';
 import type { EntrySource, Guest, HistoryParty, WaitlistEntry } from './model.js';
 import * as entries from './repository.js';
 import { joinFailure, offer, type ConfirmationMode, type JoinFailure, type Situation, type WaitlistStatus } from './rules.js';
+import { NO_LISTENER, type ChangeCause, type WaitlistListener } from './listener.js';
 import { isActive, transition, type WaitlistAction } from './state-machine.js';
 
 /** Seated parties older than this no longer hold a table in the model, whatever their turn time. */
@@ -41,6 +42,8 @@ export interface JoinCommand {
   readonly guest: Guest;
   readonly additionalRequest: string | null;
   readonly source: EntrySource;
+  /** Google's `user_information.language_code`, for the guest's texts; not stored on the entry. */
+  readonly languageCode?: string | null;
 }
 
 export type JoinResult = { readonly entryId: string; readonly replayed: boolean } | { readonly failure: JoinFailure };
@@ -58,6 +61,7 @@ export class WaitlistService {
     private readonly clock: Clock,
     /** Precomputed learned models (src/estimates/ refreshes them in the background); none: configured turn times. */
     private readonly models: LearnedModelSource = NO_LEARNED_MODELS,
+    private readonly listener: WaitlistListener = NO_LISTENER,
   ) {}
 
   private async load(q: Db | Tx, merchantId: string, serviceId: string, service?: Service | null): Promise<Context> {
@@ -152,6 +156,14 @@ export class WaitlistService {
         quote: estimate === null ? null : { seatAt: estimate.seatAt, rangeStart: estimate.range.start, rangeEnd: estimate.range.end },
       });
       if (!inserted) return { failure: { cause: 'EXISTING_WAITLIST_ENTRY', description: 'this user already has a live waitlist entry' } };
+      const entry = await entries.findEntry(trx, id);
+      await this.listener.joined(trx, {
+        entry: entry!,
+        merchant: ctx.merchant,
+        estimate,
+        position: ctx.floor.queue.length + 1,
+        languageCode: command.languageCode ?? null,
+      });
       return { ok: { entryId: id } };
     };
     if (key === null) {
@@ -184,7 +196,11 @@ export class WaitlistService {
    * Moves an entry through its lifecycle. The guest's own cancel (DeleteWaitlistEntry) is a
    * no-op on an entry that is already CANCELED, so Google may retry it safely.
    */
-  async act(entryId: string, action: WaitlistAction, options: { merchantId?: string; tableId?: string | null; idempotentCancel?: boolean } = {}): Promise<EntryView> {
+  async act(
+    entryId: string,
+    action: WaitlistAction,
+    options: { merchantId?: string; tableId?: string | null; idempotentCancel?: boolean; cause?: ChangeCause } = {},
+  ): Promise<EntryView> {
     const now = nowSeconds(this.clock);
     return this.store.transaction(async (trx) => {
       const entry = await entries.findEntryForUpdate(trx, this.store.dialect, entryId);
@@ -192,12 +208,7 @@ export class WaitlistService {
         throw new DomainError('WAITLIST_ENTRY_NOT_FOUND', `unknown waitlist_entry_id "${entryId}"`);
       }
       if (action === 'cancel' && options.idempotentCancel && entry.state === 'CANCELED') return this.view(entry, trx);
-      const rule = transition(entry.state, action);
-      let tableId: string | null | undefined;
-      if (action === 'seat') tableId = await this.chooseTable(trx, entry, options.tableId ?? null);
-      await entries.updateState(trx, entry.id, rule.to, rule.stamp, now, tableId);
-      const updated = await entries.findEntry(trx, entry.id);
-      return this.view(updated!, trx);
+      return this.apply(trx, entry, action, now, options.cause ?? 'merchant', options.tableId ?? null);
     });
   }
 
@@ -222,6 +233,52 @@ export class WaitlistService {
   /** A merchant's parties that joined in [since, until), without personal data (learning and accuracy read it). */
   async history(merchantId: string, since: number, until: number): Promise<HistoryParty[]> {
     return entries.history(this.store.db, merchantId, since, until);
+  }
+
+  private async apply(trx: Tx, entry: WaitlistEntry, action: WaitlistAction, now: number, cause: ChangeCause, requestedTable: string | null): Promise<EntryView> {
+    const rule = transition(entry.state, action);
+    let tableId: string | null | undefined;
+    if (action === 'seat') tableId = await this.chooseTable(trx, entry, requestedTable);
+    await entries.updateState(trx, entry.id, rule.to, rule.stamp, now, tableId);
+    const updated = (await entries.findEntry(trx, entry.id))!;
+    const view = await this.view(updated, trx);
+    const merchant = await merchants.findMerchant(trx, entry.merchantId);
+    await this.listener.changed(trx, {
+      entry: updated,
+      merchant: merchant!,
+      previous: entry.state,
+      action,
+      cause,
+      queue: () => entries.activeQueue(trx, entry.merchantId, entry.serviceId),
+    });
+    return view;
+  }
+
+  /**
+   * The grace timer: entries left SERVICE_READY past their merchant's grace minutes (plus any
+   * extra time the host granted) become NO_SHOW. Each is re-checked under its row lock, so
+   * replicas running this at once, or a host acting meanwhile, never move an entry twice.
+   * Returns the ids moved.
+   */
+  async expireOverdueReady(limit = 100): Promise<string[]> {
+    const now = nowSeconds(this.clock);
+    const moved: string[] = [];
+    for (const id of await entries.overdueReady(this.store.db, now, limit)) {
+      const done = await this.store.transaction(async (trx) => {
+        const entry = await entries.findEntryForUpdate(trx, this.store.dialect, id);
+        if (entry === null || entry.state !== 'SERVICE_READY') return false;
+        if (!(await entries.isOverdueReady(trx, id, now))) return false;
+        await this.apply(trx, entry, 'no_show', now, 'grace_timer', null);
+        return true;
+      });
+      if (done) moved.push(id);
+    }
+    return moved;
+  }
+
+  /** Adds time to a called party's hold (the host accepted the guest's "+10"); the grace timer counts it. */
+  async extendHold(trx: Tx, entryId: string, seconds: number): Promise<void> {
+    await entries.extendHold(trx, entryId, seconds, nowSeconds(this.clock));
   }
 
   /** The table a party is seated at: the one the host named, else the best fitting table free now. */

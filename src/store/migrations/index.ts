@@ -8,6 +8,7 @@ import * as m0005 from './0005-guest-identity.js';
 import * as m0007 from './0007-staff.js';
 import * as m0008 from './0008-retention.js';
 import * as m0009 from './0009-estimates.js';
+import * as m0006 from './0006-guest-messages.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-waitlist': m0001,
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0007-staff': m0007,
   '0008-retention': m0008,
   '0009-estimates': m0009,
+  '0006-guest-messages': m0006,
 };
