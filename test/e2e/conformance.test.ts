@@ -1,5 +1,5 @@
 // `booking-server conformance` against our own server, over real HTTP between two real CLI
-// processes, on SQLite and on PostgreSQL: every required case passes, the report names a line
+// processes, on SQLite and on PostgreSQL: every case passes (recommended ones too), the report names a line
 // per case, the JSON and JUnit files agree with it, the password appears nowhere, and nothing the
 // run booked or queued is left behind. Also the availability-feed mode, with a feed our own
 // `feeds generate` wrote, and the exit codes for bad usage and an unreachable server.
@@ -11,14 +11,6 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createPgDatabase, PG_SKIP, type PgDatabase } from '../../src/test-support/postgres.js';
 import { removeTempDirs, runCli, serverEnv, spawnServer, stopAll, tempDir, type ServerProcess } from './support.js';
-
-/**
- * Where our server and Google's documents disagree today, and the issue fixing it. The run
- * reports these cases as failing; this test lets them pass or fail, every other required case must pass.
- * - cb.token-reused: a CreateBooking token reused with a changed body gets 409, where the proto
- *   says to return the booking that token already made (issue 11).
- */
-const KNOWN_DISAGREEMENTS = new Set(['cb.token-reused']);
 
 interface JsonCase {
   id: string;
@@ -65,9 +57,11 @@ async function conformanceAgainstOurServer(databaseUrl: string | null): Promise<
   const output = `${result.stdout}${result.stderr}`;
   const report = JSON.parse(readFileSync(json, 'utf8')) as JsonReport;
 
-  const unexpected = report.cases.filter((c) => c.required && c.outcome === 'fail' && !KNOWN_DISAGREEMENTS.has(c.id));
-  assert.deepEqual(unexpected.map((c) => `${c.id}: ${c.message}`), [], output);
-  assert.equal(result.code, report.passed ? 0 : 1, output);
+  // Latency cases are advisory here (a slow CI machine says nothing about the server).
+  const failed = report.cases.filter((c) => c.outcome === 'fail' && c.group !== 'latency');
+  assert.deepEqual(failed.map((c) => `${c.id}: ${c.message}`), [], output);
+  assert.equal(report.passed, true);
+  assert.equal(result.code, 0, output);
   // Every group ran: nothing required was skipped for lack of inventory.
   const skipped = report.cases.filter((c) => c.outcome === 'skip').map((c) => c.id);
   assert.deepEqual(skipped, [], output);
