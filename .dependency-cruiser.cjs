@@ -121,6 +121,15 @@ module.exports = {
       to: { path: '^src/gen/' },
     },
     {
+      name: 'conformance-is-a-client',
+      severity: 'error',
+      comment:
+        "src/conformance plays Google against any v3 booking server over HTTP, so it imports nothing of this server's " +
+        'code (docs/CONFORMANCE.md); src/cli.ts registers it.',
+      from: { path: '^src/conformance/' },
+      to: { path: '^src/', pathNot: '^src/conformance/' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       from: {},
