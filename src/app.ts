@@ -128,6 +128,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // One line per request is written by the onResponse hook below, without URLs or bodies.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
+    // A schema's `additionalProperties: false` refuses unknown fields instead of dropping them
+    // silently (Fastify's default); the admin API closes every body schema (http/closed-bodies.ts).
+    ajv: { customOptions: { removeAdditional: false } },
     // request.ip (the failed-login throttle, logs) is the client's address, not the load balancer's.
     trustProxy: fastifyTrustProxy(config.trustProxy),
     // A client that stops sending mid-request does not hold its connection for ever.
