@@ -4,7 +4,7 @@ import cookie from '@fastify/cookie';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError, invalid } from '../errors.js';
-import { closeRouteBody } from '../http/closed-bodies.js';
+import { closeRouteBody, unknownFieldIn } from '../http/closed-bodies.js';
 import { findIllFormedText } from '../http/well-formed.js';
 import { merchantAdminRoutes } from './merchant-routes.js';
 import type { MerchantService } from '../merchants/service.js';
@@ -138,6 +138,8 @@ export function adminPlugin(deps: AdminDeps) {
       if (request.body === undefined) request.body = {};
       const params = request.params as { merchantId?: string } | undefined;
       if (params?.merchantId !== undefined) assertMerchantAccess(principalOf(request), params.merchantId);
+      const unknown = unknownFieldIn(request.routeOptions.schema?.body, request.body);
+      if (unknown !== null) throw invalid(unknown);
       // Stored text must come back as sent; text with lone surrogates could not (see http/well-formed.ts).
       if (findIllFormedText(request.body) !== null) throw invalid('text in the request body must be well-formed Unicode (no lone surrogates)');
     });

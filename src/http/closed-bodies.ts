@@ -1,6 +1,7 @@
 // Closed request bodies: a field a route does not know is refused (400, naming it), not dropped.
 // The admin API applies this to every route's body schema through an onRoute hook, so routes
-// added later inherit the rule; Google's /v3 stays tolerant of unknown fields (proto3 JSON).
+// added later inherit the rule (and their OpenAPI document says `additionalProperties: false`);
+// Google's /v3 stays tolerant of unknown fields (proto3 JSON).
 // Fastify's Ajv would otherwise remove such fields silently (its removeAdditional default);
 // src/app.ts turns that off, so `additionalProperties: false` is an error.
 import type { FastifySchemaValidationError, RouteOptions } from 'fastify';
@@ -11,11 +12,8 @@ const isSchema = (value: unknown): value is Schema => value !== null && typeof v
 
 /**
  * A copy of a JSON schema in which every object schema with `properties` and no word of its own on
- * extra fields (`additionalProperties`, `patternProperties`) refuses them. Such a schema S becomes
- * `allOf: [{properties: {name: true, ...}, additionalProperties: false}, S]`: Ajv checks an
- * object's `required` before its `additionalProperties`, so a misspelt field ("timezone") would
- * otherwise be reported as the missing one ("time_zone"); this way the unknown one is named first.
- * Members of an `allOf` of the original are left open: each would refuse the others' fields.
+ * extra fields (`additionalProperties`, `patternProperties`) refuses them. Members of an `allOf`
+ * are left open: each would refuse the others' fields.
  */
 export function closedSchema(schema: unknown, inAllOf = false): unknown {
   if (Array.isArray(schema)) return schema.map((item) => closedSchema(item, inAllOf));
@@ -35,11 +33,48 @@ export function closedSchema(schema: unknown, inAllOf = false): unknown {
   }
   // TypeBox marks its schemas with symbol keys; keep them.
   for (const symbol of Object.getOwnPropertySymbols(schema)) (copy as Record<symbol, unknown>)[symbol] = (schema as Record<symbol, unknown>)[symbol];
-  const open = schema.additionalProperties !== undefined || schema.patternProperties !== undefined;
-  const isObject = schema.type === 'object' || (Array.isArray(schema.type) && schema.type.includes('object'));
-  if (inAllOf || open || !isObject || !isSchema(schema.properties)) return copy;
-  const names = Object.fromEntries(Object.keys(schema.properties).map((name) => [name, true]));
-  return { allOf: [{ type: schema.type, properties: names, additionalProperties: false }, copy] };
+  if (!inAllOf && isSchema(copy.properties) && copy.additionalProperties === undefined && copy.patternProperties === undefined) {
+    copy.additionalProperties = false;
+  }
+  return copy;
+}
+
+const unknownFieldMessage = (at: string, field: string, known: readonly string[]): string =>
+  `${at} has an unknown field ${JSON.stringify(field)}${known.length === 0 ? ' (it takes no fields)' : ` (known: ${known.join(', ')})`}`;
+
+/**
+ * The first field of `value` that its closed schema does not know, as an error message, or null.
+ * Ajv reports a missing required field before an unknown one, so a misspelt field ("timezone")
+ * would be reported as the missing one ("time_zone"); this check runs first and names it.
+ * Values of the wrong type are left to the schema validation that follows.
+ */
+export function unknownFieldIn(schema: unknown, value: unknown, at = 'body'): string | null {
+  if (!isSchema(schema)) return null;
+  if (Array.isArray(value)) {
+    if (schema.items === undefined) return null;
+    for (let i = 0; i < value.length; i++) {
+      const found = unknownFieldIn(schema.items, value[i], `${at}/${i}`);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (value === null || typeof value !== 'object') return null;
+  // An object against a union: the first object branch (the unions here pair one object with null).
+  for (const branch of [...((schema.anyOf as unknown[]) ?? []), ...((schema.oneOf as unknown[]) ?? [])]) {
+    if (isSchema(branch) && isSchema(branch.properties)) return unknownFieldIn(branch, value, at);
+  }
+  if (!isSchema(schema.properties)) return null;
+  const properties = schema.properties;
+  const known = Object.keys(properties);
+  for (const [name, child] of Object.entries(value)) {
+    if (!Object.hasOwn(properties, name)) {
+      if (schema.additionalProperties === false) return unknownFieldMessage(at, name, known);
+      continue;
+    }
+    const found = unknownFieldIn(properties[name], child, `${at}/${name}`);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 /**
@@ -77,8 +112,7 @@ export function schemaErrorFormatter(bodySchema: unknown) {
       if (e.keyword !== 'additionalProperties' || typeof field !== 'string') return `${at} ${e.message ?? 'is invalid'}`;
       const path = (e.instancePath ?? '').split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
       const known = dataVar === 'body' ? knownFields(bodySchema, path) : null;
-      const hint = known === null ? '' : known.length === 0 ? ' (it takes no fields)' : ` (known: ${known.join(', ')})`;
-      return `${at} has an unknown field ${JSON.stringify(field)}${hint}`;
+      return known === null ? `${at} has an unknown field ${JSON.stringify(field)}` : unknownFieldMessage(at, field, known);
     });
     return new Error(parts.join(', '));
   };

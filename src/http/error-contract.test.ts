@@ -43,7 +43,7 @@ describe('the error contract', () => {
   });
 
   /** Routes that need no credentials (`config: { public: true }`): only the contract is checked on them. */
-  const PUBLIC = new Set(['POST /admin/v1/session']);
+  const PUBLIC = new Set(['POST /admin/v1/session', 'GET /admin/v1/openapi.json']);
   /** Routes whose success is an endless stream (server-sent events): only their error paths are walked. */
   const STREAMS = new Set(['GET /admin/v1/merchants/:merchantId/events']);
 
