@@ -187,8 +187,9 @@ for (const dialect of DIALECTS) describe(`Admin API (/admin/v1) under bad input 
       // Every object in the template, by its path, gets a field no route knows.
       const objects: unknown[][] = [];
       const walk = (value: unknown, at: unknown[]) => {
-        if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...at, i]));
-        else if (value !== null && typeof value === 'object') {
+        if (Array.isArray(value)) {
+          for (const [i, item] of value.entries()) walk(item, [...at, i]);
+        } else if (value !== null && typeof value === 'object') {
           objects.push(at);
           for (const [name, child] of Object.entries(value)) walk(child, [...at, name]);
         }
