@@ -105,6 +105,7 @@ export function retentionTargets(services: Services, store: Store): RetentionTar
   return [
     { name: 'waitlist_entries', anonymiseBefore: (cutoff) => services.waitlist.anonymiseBefore(cutoff) },
     { name: 'bookings', anonymiseBefore: (cutoff) => services.bookings.anonymiseBefore(cutoff) },
+    { name: 'guest_messages', anonymiseBefore: (cutoff) => services.guestMessages.anonymiseBefore(cutoff) },
     idempotencyTarget(store),
   ];
 }

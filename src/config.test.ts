@@ -66,6 +66,12 @@ describe('.env.example', () => {
       MAPS_BOOKING_API_URL: { MAPS_BOOKING_API_URL: 'http://127.0.0.1:1' },
       GOOGLE_TOKEN_URL: { GOOGLE_TOKEN_URL: 'http://127.0.0.1:1/token' },
       FEEDS_SFTP_HOST_KEY_SHA256: { FEEDS_SFTP_HOST_KEY_SHA256: `SHA256:${'A'.repeat(43)}` },
+      // Twilio's variables are read only with SMS_PROVIDER=twilio, which needs them together.
+      TWILIO_ACCOUNT_SID: { SMS_PROVIDER: 'twilio', PUBLIC_BASE_URL: 'https://w.example', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM: '+12125550100' },
+      TWILIO_AUTH_TOKEN: { SMS_PROVIDER: 'twilio', PUBLIC_BASE_URL: 'https://w.example', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM: '+12125550100' },
+      TWILIO_FROM: { SMS_PROVIDER: 'twilio', PUBLIC_BASE_URL: 'https://w.example', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM: '+12125550100' },
+      TWILIO_MESSAGING_SERVICE_SID: { ...{ SMS_PROVIDER: 'twilio', PUBLIC_BASE_URL: 'https://w.example', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM: '+12125550100' }, TWILIO_MESSAGING_SERVICE_SID: `MG${'0'.repeat(32)}` },
+      TWILIO_API_URL: { ...{ SMS_PROVIDER: 'twilio', PUBLIC_BASE_URL: 'https://w.example', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM: '+12125550100' }, TWILIO_API_URL: 'http://127.0.0.1:1' },
       FEEDS_DAILY_AT: { FEEDS_DAILY_AT: '03:00', FEEDS_SFTP_PRIVATE_KEY_FILE: 'k', FEEDS_SFTP_USER_MERCHANTS: 'm', FEEDS_SFTP_USER_SERVICES: 's', FEEDS_SFTP_USER_AVAILABILITY: 'a' },
     };
     for (const [name, shown] of unset) {

@@ -2,21 +2,21 @@
 // guests in `guest_messages`): both tables have the same outbox columns, and rows of one entity
 // are delivered in id order by one worker at a time, under a renewable lease. Rows are written by
 // the owner of each outbox in the transaction of the change; this module only claims and marks.
-import { sql } from "kysely";
-import type { Db, Store } from "./database.js";
+import { sql } from 'kysely';
+import type { Db, Store } from './database.js';
 
 /** The tables that carry the outbox columns (id, entity_key, status, attempts, available_at, claimed_by, claimed_until, last_error, created_at, delivered_at). */
-export type OutboxTableName = "outbox" | "guest_messages";
+export type OutboxTableName = 'outbox' | 'guest_messages';
 
 // Kysely types each table apart; the queries below touch only the columns both share, so they are
 // written once against `outbox` and run on whichever table is named.
-const as = (table: OutboxTableName): "outbox" => table as "outbox";
+const as = (table: OutboxTableName): 'outbox' => table as 'outbox';
 
 export interface ClaimedRow {
-	readonly id: number;
-	readonly entityKey: string;
-	readonly attempts: number;
-	readonly createdAt: number;
+  readonly id: number;
+  readonly entityKey: string;
+  readonly attempts: number;
+  readonly createdAt: number;
 }
 
 /**
@@ -25,170 +25,125 @@ export interface ClaimedRow {
  * table), so an entity is only ever in one worker's hands and its rows cannot overtake each
  * other. A claim lapses after `leaseSec` (a worker that died), and the rows become claimable again.
  */
-export async function claim(
-	store: Store,
-	table: OutboxTableName,
-	worker: string,
-	now: number,
-	leaseSec: number,
-	entities: number,
-): Promise<ClaimedRow[]> {
-	const t = as(table);
-	return store.transaction(async (trx) => {
-		await store.lockKey(trx, `${table}-claim`);
-		const busy = trx
-			.selectFrom(t)
-			.select("entity_key")
-			.where("status", "=", "pending")
-			.where("claimed_until", ">", now);
-		const due = await trx
-			.selectFrom(t)
-			.select(["entity_key", sql<number>`min(id)`.as("first")])
-			.where("status", "=", "pending")
-			.where("entity_key", "not in", busy)
-			.groupBy("entity_key")
-			.having(sql`max(available_at)`, "<=", now)
-			.orderBy("first")
-			.limit(entities)
-			.execute();
-		if (due.length === 0) return [];
-		const keys = due.map((d) => d.entity_key);
-		await trx
-			.updateTable(t)
-			.set({ claimed_by: worker, claimed_until: now + leaseSec })
-			.where("status", "=", "pending")
-			.where("entity_key", "in", keys)
-			.execute();
-		const rows = await trx
-			.selectFrom(t)
-			.select(["id", "entity_key", "attempts", "created_at"])
-			.where("status", "=", "pending")
-			.where("claimed_by", "=", worker)
-			.where("entity_key", "in", keys)
-			.orderBy("id")
-			.execute();
-		return rows.map((r) => ({
-			id: Number(r.id),
-			entityKey: r.entity_key,
-			attempts: r.attempts,
-			createdAt: Number(r.created_at),
-		}));
-	});
+export async function claim(store: Store, table: OutboxTableName, worker: string, now: number, leaseSec: number, entities: number): Promise<ClaimedRow[]> {
+  const t = as(table);
+  return store.transaction(async (trx) => {
+    await store.lockKey(trx, `${table}-claim`);
+    const busy = trx.selectFrom(t).select('entity_key').where('status', '=', 'pending').where('claimed_until', '>', now);
+    const due = await trx
+      .selectFrom(t)
+      .select(['entity_key', sql<number>`min(id)`.as('first')])
+      .where('status', '=', 'pending')
+      .where('entity_key', 'not in', busy)
+      .groupBy('entity_key')
+      .having(sql`max(available_at)`, '<=', now)
+      .orderBy('first')
+      .limit(entities)
+      .execute();
+    if (due.length === 0) return [];
+    const keys = due.map((d) => d.entity_key);
+    await trx
+      .updateTable(t)
+      .set({ claimed_by: worker, claimed_until: now + leaseSec })
+      .where('status', '=', 'pending')
+      .where('entity_key', 'in', keys)
+      .execute();
+    const rows = await trx
+      .selectFrom(t)
+      .select(['id', 'entity_key', 'attempts', 'created_at'])
+      .where('status', '=', 'pending')
+      .where('claimed_by', '=', worker)
+      .where('entity_key', 'in', keys)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      entityKey: r.entity_key,
+      attempts: r.attempts,
+      createdAt: Number(r.created_at),
+    }));
+  });
 }
 
 /** Extends this worker's claim on rows it is still delivering; false when the claim was lost (it lapsed and another worker took the rows over). */
-export async function renewClaim(
-	db: Db,
-	table: OutboxTableName,
-	worker: string,
-	ids: readonly number[],
-	until: number,
-): Promise<boolean> {
-	const result = await db
-		.updateTable(as(table))
-		.set({ claimed_until: until })
-		.where("id", "in", [...ids])
-		.where("status", "=", "pending")
-		.where("claimed_by", "=", worker)
-		.executeTakeFirst();
-	return Number(result.numUpdatedRows) === ids.length;
+export async function renewClaim(db: Db, table: OutboxTableName, worker: string, ids: readonly number[], until: number): Promise<boolean> {
+  const result = await db
+    .updateTable(as(table))
+    .set({ claimed_until: until })
+    .where('id', 'in', [...ids])
+    .where('status', '=', 'pending')
+    .where('claimed_by', '=', worker)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === ids.length;
 }
 
-export async function markDone(
-	db: Db,
-	table: OutboxTableName,
-	worker: string,
-	ids: readonly number[],
-	now: number,
-): Promise<void> {
-	if (ids.length === 0) return;
-	await db
-		.updateTable(as(table))
-		.set({
-			status: "done",
-			delivered_at: now,
-			claimed_by: null,
-			claimed_until: null,
-			last_error: null,
-		})
-		.where("id", "in", [...ids])
-		.where("claimed_by", "=", worker)
-		.execute();
+export async function markDone(db: Db, table: OutboxTableName, worker: string, ids: readonly number[], now: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable(as(table))
+    .set({
+      status: 'done',
+      delivered_at: now,
+      claimed_by: null,
+      claimed_until: null,
+      last_error: null,
+    })
+    .where('id', 'in', [...ids])
+    .where('claimed_by', '=', worker)
+    .execute();
 }
 
 /** Gives the rows back for a later attempt. */
-export async function markRetry(
-	db: Db,
-	table: OutboxTableName,
-	worker: string,
-	ids: readonly number[],
-	availableAt: number,
-	error: string,
-): Promise<void> {
-	if (ids.length === 0) return;
-	await db
-		.updateTable(as(table))
-		.set((eb) => ({
-			attempts: eb("attempts", "+", 1),
-			available_at: availableAt,
-			claimed_by: null,
-			claimed_until: null,
-			last_error: error.slice(0, 2000),
-		}))
-		.where("id", "in", [...ids])
-		.where("claimed_by", "=", worker)
-		.execute();
+export async function markRetry(db: Db, table: OutboxTableName, worker: string, ids: readonly number[], availableAt: number, error: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable(as(table))
+    .set((eb) => ({
+      attempts: eb('attempts', '+', 1),
+      available_at: availableAt,
+      claimed_by: null,
+      claimed_until: null,
+      last_error: error.slice(0, 2000),
+    }))
+    .where('id', 'in', [...ids])
+    .where('claimed_by', '=', worker)
+    .execute();
 }
 
 /** Parks rows that retrying cannot fix until an operator replays them. */
-export async function markDead(
-	db: Db,
-	table: OutboxTableName,
-	worker: string,
-	ids: readonly number[],
-	error: string,
-): Promise<void> {
-	if (ids.length === 0) return;
-	await db
-		.updateTable(as(table))
-		.set((eb) => ({
-			status: "dead",
-			attempts: eb("attempts", "+", 1),
-			claimed_by: null,
-			claimed_until: null,
-			last_error: error.slice(0, 2000),
-		}))
-		.where("id", "in", [...ids])
-		.where("claimed_by", "=", worker)
-		.execute();
+export async function markDead(db: Db, table: OutboxTableName, worker: string, ids: readonly number[], error: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable(as(table))
+    .set((eb) => ({
+      status: 'dead',
+      attempts: eb('attempts', '+', 1),
+      claimed_by: null,
+      claimed_until: null,
+      last_error: error.slice(0, 2000),
+    }))
+    .where('id', 'in', [...ids])
+    .where('claimed_by', '=', worker)
+    .execute();
 }
 
 /** Puts dead-lettered rows back in the queue (all, or the given ids); returns how many. */
-export async function replayDead(
-	db: Db,
-	table: OutboxTableName,
-	now: number,
-	ids?: readonly number[],
-): Promise<number> {
-	let query = db
-		.updateTable(as(table))
-		.set({
-			status: "pending",
-			attempts: 0,
-			available_at: now,
-			last_error: null,
-		})
-		.where("status", "=", "dead");
-	if (ids !== undefined)
-		query = query.where("id", "in", ids.length > 0 ? [...ids] : [-1]);
-	const result = await query.executeTakeFirst();
-	return Number(result.numUpdatedRows);
+export async function replayDead(db: Db, table: OutboxTableName, now: number, ids?: readonly number[]): Promise<number> {
+  let query = db
+    .updateTable(as(table))
+    .set({
+      status: 'pending',
+      attempts: 0,
+      available_at: now,
+      last_error: null,
+    })
+    .where('status', '=', 'dead');
+  if (ids !== undefined) query = query.where('id', 'in', ids.length > 0 ? [...ids] : [-1]);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** Exponential backoff with full jitter, at least a second (one drain never retries a failure in a loop), at most `capSec`. */
 export function backoffSeconds(attempts: number, capSec: number): number {
-	return Math.max(
-		1,
-		Math.ceil(Math.random() * Math.min(capSec, 2 ** Math.min(attempts, 20))),
-	);
+  return Math.max(1, Math.ceil(Math.random() * Math.min(capSec, 2 ** Math.min(attempts, 20))));
 }
