@@ -78,7 +78,7 @@ export function buildServices(
   const tokens = new AdminTokens(store.db, config.adminTokenDigest);
   // Bookings and availability report their changes to the real-time update outbox, in their transactions.
   const availability = new AvailabilityService(store, clock, outboxListener);
-  const merchants = new MerchantService(store, clock, [availability.checkServiceChange]);
+  const merchants = new MerchantService(store, clock, [availability.checkServiceChange, availability.announceServiceChange]);
   // The waitlist tells guest messages about its changes in the change's transaction (the texts
   // go in the outbox with it); it does not import them: the listener is wired in here.
   const guestListener = new GuestMessageListener(clock, config.sms.provider !== 'off');

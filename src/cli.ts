@@ -173,7 +173,7 @@ async function serve(options: { demo?: boolean }): Promise<void> {
 function startRtuWorker(config: Config, store: Store, services: Services, logger: Logger, metrics: Metrics): RtuWorker | null {
   let setup: WorkerSetup;
   try {
-    setup = createRtuWorker(config, { store, clock: systemClock, availability: services.availability, log: logger, observer: metrics.observer() });
+    setup = createRtuWorker(config, { store, clock: systemClock, availability: services.availability, leases: services.bookings, log: logger, observer: metrics.observer() });
   } catch (error) {
     fail(`configuration error: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -190,7 +190,8 @@ async function rtuWork(): Promise<void> {
   const config = configFrom(process.env);
   const logger = createLogger(config.logLevel);
   const store = await openDatabase(config, { onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed and was replaced') });
-  const setup = createRtuWorker(config, { store, clock: systemClock, availability: buildServices(config, store, systemClock).availability, log: logger });
+  const services = buildServices(config, store, systemClock);
+  const setup = createRtuWorker(config, { store, clock: systemClock, availability: services.availability, leases: services.bookings, log: logger });
   if (setup.worker === null) {
     await store.close();
     fail(`configuration error: cannot deliver real-time updates: ${setup.reason}`);

@@ -139,6 +139,19 @@ export async function countNonSingleSlots(q: Q, merchantId: string, serviceId: s
   return Number(row.n);
 }
 
+/** The first and last start of the service's slots after `afterSec`; null when it has none. */
+export async function upcomingSpan(q: Q, merchantId: string, serviceId: string, afterSec: number): Promise<{ first: number; last: number } | null> {
+  const row = await q
+    .selectFrom('availability_slots')
+    .select([sql<number | string | null>`min(start_sec)`.as('first'), sql<number | string | null>`max(start_sec)`.as('last')])
+    .where('merchant_id', '=', merchantId)
+    .where('service_id', '=', serviceId)
+    .where('start_sec', '>', afterSec)
+    .executeTakeFirst();
+  if (row === undefined || row.first === null || row.last === null) return null;
+  return { first: Number(row.first), last: Number(row.last) };
+}
+
 /** Where a keyset page of one service's slots ends: the slot key after the service. */
 export interface SlotCursor {
   readonly startSec: number;

@@ -72,6 +72,30 @@ export class AvailabilityService {
     }
   };
 
+  /**
+   * Wired into MerchantService: a change of the booking rules that changes what Google is told
+   * (bookings on or off, party sizes, confirmation mode, format) announces the service's upcoming
+   * slots, in the transaction of the change. Opening hours do not gate bookable slots, so a change
+   * of hours announces nothing.
+   */
+  readonly announceServiceChange: ServiceChangeCheck = async (trx, current, next, now) => {
+    const before = current.booking;
+    const after = next.booking;
+    // A write without booking rules resets them to the defaults, which take no bookings.
+    const changed =
+      after === undefined
+        ? before.enabled
+        : after.enabled !== before.enabled ||
+          after.minPartySize !== before.minPartySize ||
+          after.maxPartySize !== before.maxPartySize ||
+          after.confirmationMode !== before.confirmationMode ||
+          after.availabilityFormat !== before.availabilityFormat;
+    if (!changed) return;
+    const span = await slots.upcomingSpan(trx, current.merchantId, current.id, now);
+    if (span === null) return;
+    await this.listener.availabilityChanged(trx, { merchantId: current.merchantId, serviceId: current.id, fromSec: span.first, toSec: span.last + 1 }, now);
+  };
+
   private async bookableServices(merchantId: string): Promise<Map<string, Service>> {
     const merchant = await merchants.findMerchant(this.store.db, merchantId);
     if (merchant === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);

@@ -199,6 +199,39 @@ export async function findLeaseForUpdate(trx: Tx, dialect: 'sqlite' | 'postgres'
   return row ? toLease(row) : null;
 }
 
+/** The ledger scope that records, once per lease, that its expiry was announced. */
+const LEASE_EXPIRY_SCOPE = 'lease-expiry-announced';
+
+/**
+ * Claims the leases that expired unused, for slots still to come, whose expiry nobody has
+ * announced yet: each is recorded once in the idempotency ledger under (LEASE_EXPIRY_SCOPE, lease
+ * id), whose unique key decides between concurrent sweeps. Returns the leases claimed now.
+ */
+export async function claimExpiredLeases(trx: Tx, now: number): Promise<Lease[]> {
+  const claimed = await trx
+    .insertInto('idempotency_records')
+    .columns(['scope', 'token', 'request_hash', 'response_json', 'created_at'])
+    .expression(
+      trx
+        .selectFrom('leases')
+        .select([sql.lit(LEASE_EXPIRY_SCOPE).as('scope'), 'id', sql.lit('').as('request_hash'), sql.lit('').as('response_json'), sql.lit(now).as('created_at')])
+        .where('booking_id', 'is', null)
+        .where('expires_at', '<=', now)
+        .where('start_sec', '>', now),
+    )
+    .onConflict((oc) => oc.columns(['scope', 'token']).doNothing())
+    .returning('token')
+    .execute();
+  if (claimed.length === 0) return [];
+  const rows = await trx
+    .selectFrom('leases')
+    .selectAll()
+    .where('id', 'in', claimed.map((c) => c.token))
+    .orderBy('id')
+    .execute();
+  return rows.map(toLease);
+}
+
 export async function markLeaseUsed(trx: Tx, leaseId: string, bookingId: string): Promise<void> {
   await trx.updateTable('leases').set({ booking_id: bookingId }).where('id', '=', leaseId).execute();
 }

@@ -443,6 +443,20 @@ export class BookingService {
     return repo.listOffers(this.store.db, merchantId);
   }
 
+  /**
+   * Announces the spots that leases gave back by expiring unused (an expiry changes no row, so
+   * nothing else would tell Google): one availability change per lease, each lease once however
+   * many replicas sweep (the ledger decides). Returns how many were announced.
+   */
+  async announceExpiredLeases(): Promise<number> {
+    const now = nowSeconds(this.clock);
+    return this.store.transaction(async (trx) => {
+      const expired = await repo.claimExpiredLeases(trx, now);
+      for (const lease of expired) await this.changedAvailability(trx, lease.slot, now);
+      return expired.length;
+    });
+  }
+
   /** Holds a spot for a while (CreateLease); `userReference` is Google's idempotency key. */
   async lease(merchantId: string, query: SlotQuery, partySize: number, userReference: string, requestedExpiry: number | null, requestHash: string): Promise<{ lease: Lease } | { failure: BookingFailure }> {
     const now = nowSeconds(this.clock);

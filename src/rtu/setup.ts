@@ -6,13 +6,13 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Store } from '../store/database.js';
 import { API_BASE, MapsBookingClient, readServiceAccount, type MapsBookingApi } from './google-client.js';
-import { RtuWorker, type DeliveryObserver } from './worker.js';
+import { RtuWorker, type DeliveryObserver, type LeaseSweep } from './worker.js';
 
 export type WorkerSetup = { readonly worker: RtuWorker; readonly target: string } | { readonly worker: null; readonly reason: string };
 
 export function createRtuWorker(
   config: Config,
-  deps: { store: Store; clock: Clock; availability: AvailabilityService; log: Logger; observer?: DeliveryObserver; api?: MapsBookingApi },
+  deps: { store: Store; clock: Clock; availability: AvailabilityService; leases?: LeaseSweep; log: Logger; observer?: DeliveryObserver; api?: MapsBookingApi },
 ): WorkerSetup {
   const g = config.google;
   const missing = [g.partnerId === null ? 'GOOGLE_PARTNER_ID' : null, g.serviceAccountFile === null && deps.api === undefined ? 'GOOGLE_SERVICE_ACCOUNT_FILE' : null].filter(
@@ -34,6 +34,7 @@ export function createRtuWorker(
     api,
     partnerId: g.partnerId!,
     availability: deps.availability,
+    ...(deps.leases ? { leases: deps.leases } : {}),
     log: deps.log,
     ratePerMinute: g.rtuRatePerMinute,
     ...(deps.observer ? { observer: deps.observer } : {}),

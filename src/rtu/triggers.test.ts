@@ -7,6 +7,8 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seedDemo } from '../demo/seed.js';
+import { createLogger } from '../logger.js';
+import { createRtuWorker } from './setup.js';
 import { DIALECTS, forDialect } from '../test-support/app.js';
 import { DEMO_M, DEMO_S, addMerchant, addService, adminOk, book, ny, putSlots, updateBooking } from '../test-support/bookings.js';
 import {
@@ -346,6 +348,83 @@ for (const dialect of DIALECTS) {
         assert.equal(entry.startTimeRestrict, '2026-01-09T23:00:00Z');
         assert.equal(entry.endTimeRestrict, '2026-01-10T23:00:00Z');
         assert.equal(entry.availability, undefined, 'an empty list (proto3 JSON leaves it out)');
+      });
+    });
+
+    describe('changes that write no slot but change what Google would see', () => {
+      const spotsAt = (w: WindowEntry, start: number) => w.availability?.find((a) => a.startTime === rfc3339(start))?.spotsOpen;
+
+      test('a lease that expires unused: the sweep replaces its day with the spot open again, once, whichever worker sweeps', async () => {
+        const start = ny('2026-01-19 09:00');
+        const res = await h.t.google('CreateLease', { lease: { slot: { merchant_id: DEMO_M, service_id: DEMO_S, start_sec: String(start), duration_sec: '1800' }, user_reference: 'sweep-lease' } });
+        assert.equal(res.statusCode, 200, res.body);
+        const expiresAt = Number(res.json().lease.lease_expiration_time_sec);
+        await h.drain();
+        assert.equal(spotsAt(windows().at(-1)!, start), '1', 'the lease holds one of the two spots');
+        h.fake.reset();
+        const before = h.t.clock.nowMs();
+        try {
+          h.t.clock.set((expiresAt - 1) * 1000);
+          await h.drain();
+          assert.equal(replacesOf(h.fake).length, 0, 'not expired yet');
+          h.t.clock.advanceSeconds(1);
+          await h.drain();
+          assert.equal(replacesOf(h.fake).length, 0, 'expired, but the next sweep is due 30 s after the last');
+          h.t.clock.advanceSeconds(29);
+          await h.drain();
+          assert.equal(windows().length, 1, 'the expiry is announced within the sweep interval');
+          assert.equal(spotsAt(windows()[0]!, start), '2', 'both spots open again');
+          await assertMatchesListing(h.t, windows()[0]!);
+          // Announced once: later sweeps, and another replica's worker, send nothing more.
+          h.fake.reset();
+          h.t.clock.advanceSeconds(60);
+          await h.drain();
+          const other = createRtuWorker(h.t.config, { store: h.t.store, clock: h.t.clock, availability: h.t.services.availability, leases: h.t.services.bookings, log: createLogger('silent') });
+          assert.ok(other.worker !== null);
+          await other.worker.drain();
+          assert.equal(replacesOf(h.fake).length, 0);
+        } finally {
+          h.t.clock.set(before);
+        }
+      });
+
+      test('turning a service\'s bookings off sends its upcoming days empty (Google clears them); turning them on sends the slots again', async () => {
+        await addService(h.t, DEMO_M, 'toggle');
+        await putSlots(h.t, DEMO_M, 'toggle', [ny('2026-01-20 00:00'), ny('2026-01-22 00:00')], [{ start: ny('2026-01-20 10:00') }, { start: ny('2026-01-21 10:00') }]);
+        await h.settle();
+        await adminOk(h.t, 'PATCH', `/merchants/${DEMO_M}/services/toggle`, { booking: { enabled: false } });
+        await h.drain();
+        assert.deepEqual(
+          windows().map((w) => [w.serviceId, w.startTimeRestrict, w.availability ?? []]),
+          [
+            ['toggle', rfc3339(ny('2026-01-20 00:00')), []],
+            ['toggle', rfc3339(ny('2026-01-21 00:00')), []],
+          ],
+        );
+        const lookup = await h.t.google('BatchAvailabilityLookup', { merchant_id: DEMO_M, slot_time: [{ service_id: 'toggle', start_sec: String(ny('2026-01-20 10:00')), duration_sec: '1800' }] });
+        assert.equal(lookup.json().slot_time_availability[0].available, undefined, 'BatchAvailabilityLookup says unavailable, as the update does');
+        h.fake.reset();
+        await adminOk(h.t, 'PATCH', `/merchants/${DEMO_M}/services/toggle`, { booking: { enabled: true } });
+        await h.drain();
+        assert.equal(windows().length, 2);
+        for (const w of windows()) await assertMatchesListing(h.t, w);
+      });
+
+      test('a party-size limit or confirmation mode change announces the upcoming days; a rename or new opening hours announce nothing', async () => {
+        await addService(h.t, DEMO_M, 'sizes');
+        await putSlots(h.t, DEMO_M, 'sizes', [ny('2026-01-23 00:00'), ny('2026-01-24 00:00')], [{ start: ny('2026-01-23 10:00') }]);
+        await h.settle();
+        await adminOk(h.t, 'PATCH', `/merchants/${DEMO_M}/services/sizes`, { name: 'Renamed' });
+        await adminOk(h.t, 'PUT', `/merchants/${DEMO_M}/opening-hours`, { opening_hours: [{ day: 1, open: '10:00', close: '14:00' }] });
+        await h.drain();
+        assert.equal(replacesOf(h.fake).length, 0, 'nothing Google sees changed');
+        await adminOk(h.t, 'PATCH', `/merchants/${DEMO_M}/services/sizes`, { booking: { max_party_size: 4 } });
+        await h.drain();
+        assert.deepEqual(windows().map((w) => [w.serviceId, w.startTimeRestrict]), [['sizes', rfc3339(ny('2026-01-23 00:00'))]]);
+        h.fake.reset();
+        await adminOk(h.t, 'PATCH', `/merchants/${DEMO_M}/services/sizes`, { booking: { confirmation_mode: 'ASYNCHRONOUS' } });
+        await h.drain();
+        assert.equal(windows()[0]!.availability![0]!.confirmationMode, 'CONFIRMATION_MODE_ASYNCHRONOUS');
       });
     });
 

@@ -36,6 +36,14 @@ export interface WorkerOptions {
   readonly maxBackoffSec?: number;
   /** Days per availability replace call. */
   readonly maxWindowsPerCall?: number;
+  /** Announces leases that expired unused (bookings); swept every `leaseSweepSec` (default 30). */
+  readonly leases?: LeaseSweep;
+  readonly leaseSweepSec?: number;
+}
+
+/** What the worker needs of bookings: the announcement of the spots expired leases gave back. */
+export interface LeaseSweep {
+  announceExpiredLeases(): Promise<number>;
 }
 
 /** Token bucket: at most `perMinute` calls in any minute, bursts up to a tenth of it. */
@@ -94,6 +102,7 @@ export class RtuWorker {
   private running: Promise<void> | null = null;
   private stopped = true;
   private lastPrune = 0;
+  private lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: WorkerOptions) {
     this.limiter = new RateLimiter(o.ratePerMinute ?? 1200);
@@ -124,6 +133,7 @@ export class RtuWorker {
 
   /** Delivers everything due now; returns the number of entities handled. */
   async drain(): Promise<number> {
+    await this.sweepLeases();
     let handled = 0;
     for (;;) {
       const n = await this.tick();
@@ -224,7 +234,9 @@ export class RtuWorker {
     const windows: ServiceWindow[] = [];
     for (const start of [...days].sort((a, b) => a - b)) {
       const end = DateTime.fromSeconds(start, { zone: merchant.timeZone }).plus({ days: 1 }).toSeconds();
-      const slots = await this.o.availability.list(item.merchantId, item.serviceId, start, end);
+      // A service that takes no bookings offers nothing: its days are sent empty, which clears them
+      // (its slots are not in the daily feed either).
+      const slots = service.booking.enabled ? await this.o.availability.list(item.merchantId, item.serviceId, start, end) : [];
       // The service's own format (spots_open or recurrence), exactly as the daily feed writes it.
       const availability = toGoogleAvailability(slots, service.booking.availabilityFormat, { confirmationMode: service.booking.confirmationMode, timeZone: merchant.timeZone });
       windows.push({ merchantId: item.merchantId, serviceId: item.serviceId, fromSec: start, toSec: end, availability });
@@ -246,6 +258,20 @@ export class RtuWorker {
       }
     }
     return { outcome: 'delivered', status: 200, body: null };
+  }
+
+  /**
+   * A lease that expires gives its spot back without any write, so no update would follow: every
+   * `leaseSweepSec` the spots of newly expired leases are put in the outbox (and delivered by the
+   * rounds that follow), so Google hears of them within that delay plus one delivery.
+   */
+  private async sweepLeases(): Promise<void> {
+    if (this.o.leases === undefined) return;
+    const now = nowSeconds(this.o.clock);
+    if (now - this.lastSweep < (this.o.leaseSweepSec ?? 30)) return;
+    this.lastSweep = now;
+    const announced = await this.o.leases.announceExpiredLeases();
+    if (announced > 0) this.o.log.info({ leases: announced }, 'expired leases gave their spots back; availability updates queued');
   }
 
   /** Delivered rows are history: kept a week for inspection, then deleted. */

@@ -43,7 +43,7 @@ export async function startRtu(startApp: (o?: StartOptions) => Promise<TestApp>,
   const fake = await startFakeGoogle();
   const t = await startApp({ ...options, env: { ...googleEnv(fake), ...options.env } });
   const metrics = new Metrics(t.store, t.clock);
-  const setup = createRtuWorker(t.config, { store: t.store, clock: t.clock, availability: t.services.availability, log: createLogger('silent'), observer: metrics.observer() });
+  const setup = createRtuWorker(t.config, { store: t.store, clock: t.clock, availability: t.services.availability, leases: t.services.bookings, log: createLogger('silent'), observer: metrics.observer() });
   assert.ok(setup.worker !== null, 'the worker should be configured');
   const worker = setup.worker;
   const metricsApp = await buildApp(t.config, { store: t.store, clock: t.clock, logger: createLogger('silent'), metrics, services: t.services });
