@@ -6,8 +6,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { isStoreUnavailable } from '../http/error-mapping.js';
-import { PG_SKIP, terminateConnections } from '../test-support/postgres.js';
+import { backendAlive, PG_SKIP, terminateConnections } from '../test-support/postgres.js';
 import { forDialect } from '../test-support/app.js';
+import { until } from '../test-support/poll.js';
 
 describe('postgres connections that die', { skip: PG_SKIP }, () => {
   const startApp = forDialect('postgres');
@@ -17,18 +18,21 @@ describe('postgres connections that die', { skip: PG_SKIP }, () => {
     try {
       const url = t.config.database.kind === 'postgres' ? t.config.database.url : assert.fail('postgres');
       let caught: unknown = null;
+      let terminated = 0;
       await t.store
         .transaction(async (trx) => {
-          await sql`select 1`.execute(trx);
-          assert.ok((await terminateConnections(url)) >= 1);
+          const pid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx)).rows[0]?.pid ?? assert.fail('no backend pid');
+          terminated = await terminateConnections(url);
+          assert.ok(terminated >= 1);
           // The backend is gone while this transaction holds its connection between two queries.
-          await new Promise((resolve) => setTimeout(resolve, 200));
+          await until(async () => !(await backendAlive(pid)), 'the terminated backend to exit');
           await sql`select 2`.execute(trx);
         })
         .catch((error: unknown) => (caught = error));
       assert.ok(caught instanceof Error, 'the transaction failed');
       assert.ok(isStoreUnavailable(caught), `answered as the store being unavailable: ${String(caught)}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The pool's other (idle) connections were terminated too: the next transaction runs once the pool has dropped them.
+      await until(() => t.idleConnectionErrors() >= terminated - 1, 'the pool to drop its dead idle connections');
       const rows = await t.store.transaction(async (trx) => (await sql<{ n: number }>`select 3 as n`.execute(trx)).rows);
       assert.deepEqual(rows, [{ n: 3 }]);
     } finally {
@@ -41,8 +45,9 @@ describe('postgres connections that die', { skip: PG_SKIP }, () => {
     try {
       const url = t.config.database.kind === 'postgres' ? t.config.database.url : assert.fail('postgres');
       await Promise.all([1, 2, 3].map(() => sql`select pg_sleep(0.05)`.execute(t.store.db)));
-      assert.ok((await terminateConnections(url)) >= 1);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      const terminated = await terminateConnections(url);
+      assert.ok(terminated >= 1);
+      await until(() => t.idleConnectionErrors() >= terminated, 'the pool to drop its dead idle connections');
       const rows = await t.store.transaction(async (trx) => (await sql<{ n: number }>`select 4 as n`.execute(trx)).rows);
       assert.deepEqual(rows, [{ n: 4 }]);
     } finally {

@@ -33,6 +33,8 @@ export interface TestApp {
   readonly clock: ManualClock;
   readonly config: Config;
   readonly services: Services;
+  /** Idle PostgreSQL connections the pool has seen die and dropped (the store's onIdleError). */
+  idleConnectionErrors(): number;
   /** POST {prefix}/v3/{method} with Google's credentials (the new pair) and a JSON body. */
   google(method: string, body: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
   /** A call to /admin/v1 with the bootstrap token unless another is given. */
@@ -59,7 +61,8 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const store = await openStore(config.database);
+  let idleErrors = 0;
+  const store = await openStore(config.database, { onIdleError: () => void (idleErrors += 1) });
   const clock = new ManualClock(options.nowMs ?? MONDAY_NOON_NY);
   // One service graph, shared by the app and the test (as in `serve`): bookings made either way take turns in one slot gate,
   // and both read the same learned wait models.
@@ -71,6 +74,7 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
     clock,
     config,
     services,
+    idleConnectionErrors: () => idleErrors,
     google: (method, body, headers = {}) =>
       app.inject({
         method: 'POST',

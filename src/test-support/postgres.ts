@@ -1,7 +1,13 @@
 // A fresh PostgreSQL database per test (file), on the server scripts/test.sh starts
 // (TEST_PG_URL). Without TEST_PG_URL, PostgreSQL variants are skipped with a visible reason.
-import { randomBytes } from 'node:crypto';
+// Each database is a copy of one template migrated once per server (CREATE DATABASE ... TEMPLATE),
+// which is much cheaper than running every migration again for each test database.
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { openStore } from '../store/database.js';
 
 export const TEST_PG_URL = process.env.TEST_PG_URL;
 
@@ -30,15 +36,57 @@ export interface PgDatabase {
   drop(): Promise<void>;
 }
 
-export async function createPgDatabase(): Promise<PgDatabase> {
-  const name = `t_${randomBytes(8).toString('hex')}`;
-  await admin((c) => c.query(`create database ${name}`));
+function databaseUrl(name: string): string {
   const url = new URL(TEST_PG_URL!);
   url.pathname = `/${name}`;
+  return url.toString();
+}
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../store/migrations/', import.meta.url));
+/** Any change to a migration file makes a new template (a server kept between runs never serves a stale schema). */
+function templateName(): string {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(MIGRATIONS_DIR).sort()) hash.update(file).update(readFileSync(join(MIGRATIONS_DIR, file)));
+  return `t_template_${hash.digest('hex').slice(0, 16)}`;
+}
+
+let template: Promise<string> | null = null;
+/** The migrated template's name; the first test process to ask builds it (under an advisory lock), the others wait. */
+function migratedTemplate(): Promise<string> {
+  template ??= admin(async (c) => {
+    const name = templateName();
+    await c.query('select pg_advisory_lock(hashtext($1))', [name]);
+    try {
+      if ((await c.query('select 1 from pg_database where datname = $1', [name])).rowCount === 0) {
+        // Built under another name and renamed when complete, so a half-migrated template is never copied.
+        const building = `${name}_${randomBytes(4).toString('hex')}`;
+        await c.query(`create database ${building}`);
+        const store = await openStore({ kind: 'postgres', url: databaseUrl(building), poolMax: 1 });
+        await store.close();
+        await c.query(`alter database ${building} rename to ${name}`);
+      }
+    } finally {
+      await c.query('select pg_advisory_unlock(hashtext($1))', [name]);
+    }
+    return name;
+  });
+  return template;
+}
+
+export async function createPgDatabase(): Promise<PgDatabase> {
+  const name = `t_${randomBytes(8).toString('hex')}`;
+  const from = await migratedTemplate();
+  await admin((c) => c.query(`create database ${name} template ${from}`));
   return {
-    url: url.toString(),
+    url: databaseUrl(name),
     drop: () => admin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
   };
+}
+
+/** Whether a server process (backend) is still running. */
+export async function backendAlive(pid: number): Promise<boolean> {
+  const result = await admin((c) => c.query('select 1 from pg_stat_activity where pid = $1', [pid]));
+  return (result.rowCount ?? 0) > 0;
 }
 
 /** Ends every connection to the database at `databaseUrl` (as a failover or an administrator would); how many. */
