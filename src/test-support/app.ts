@@ -62,7 +62,11 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
     ...options.env,
   });
   let idleErrors = 0;
-  const store = await openStore(config.database, { onIdleError: () => void (idleErrors += 1) });
+  const store = await openStore(config.database, {
+    onIdleError: () => {
+      idleErrors += 1;
+    },
+  });
   const clock = new ManualClock(options.nowMs ?? MONDAY_NOON_NY);
   // One service graph, shared by the app and the test (as in `serve`): bookings made either way take turns in one slot gate,
   // and both read the same learned wait models.
