@@ -6,7 +6,7 @@ import { AdminTokens } from './admin/tokens.js';
 import { WebSessions } from './admin/sessions.js';
 import { StaffAccounts } from './admin/staff.js';
 import { adminPlugin } from './admin/plugin.js';
-import { systemClock, type Clock } from './clock.js';
+import { nowSeconds, systemClock, type Clock } from './clock.js';
 import type { Config, TrustProxy } from './config.js';
 import { DomainError, invalid } from './errors.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './http/error-mapping.js';
@@ -201,7 +201,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Prometheus scrapes with the bootstrap admin token (`authorization: Bearer ...`).
   app.get('/metrics', async (request, reply) => {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
-    const principal = token === undefined ? null : await services.tokens.authenticate(token);
+    // The host stand's health page reads it with a bootstrap session (a GET: no CSRF token needed).
+    const cookie = token === undefined ? /(?:^|;\s*)bs_session=([^;]+)/.exec(request.headers.cookie ?? '')?.[1] : undefined;
+    const principal =
+      token !== undefined
+        ? await services.tokens.authenticate(token)
+        : cookie !== undefined
+          ? ((await services.sessions.find(cookie, nowSeconds(clock)))?.principal ?? null)
+          : null;
     if (principal?.kind !== 'root') {
       reply.header('www-authenticate', 'Bearer realm="booking-server-metrics"');
       throw new DomainError('UNAUTHENTICATED', 'metrics need the bootstrap admin token');

@@ -91,7 +91,7 @@ for (const dialect of DIALECTS) {
     });
     after(() => t.close());
 
-    test('needs authentication and stays inside the token\'s merchant', async () => {
+    test("needs authentication and stays inside the token's merchant", async () => {
       assert.equal((await fetch(`${base}/admin/v1/merchants/${A}/events`)).status, 401);
       const other = await EventReader.open(`${base}/admin/v1/merchants/${B}/events`, { authorization: bearer(alphaToken) });
       assert.equal(other.status, 403);

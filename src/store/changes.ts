@@ -93,7 +93,9 @@ export class ChangeFeed {
   }
 
   private nowMsSql() {
-    return this.store.dialect === 'postgres' ? sql<number>`floor(extract(epoch from clock_timestamp()) * 1000)::bigint` : sql<number>`cast(unixepoch('subsec') * 1000 as integer)`;
+    return this.store.dialect === 'postgres'
+      ? sql<number>`floor(extract(epoch from clock_timestamp()) * 1000)::bigint`
+      : sql<number>`cast(unixepoch('subsec') * 1000 as integer)`;
   }
 
   private async poll(): Promise<void> {

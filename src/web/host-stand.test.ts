@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { addService, book, putSlots } from '../test-support/bookings.js';
 import { haveChromium, launchBrowser, recordForeignRequests, seriousA11yViolations, viewports } from '../test-support/browser.js';
 import { patchesOf, startRtu, type RtuHarness } from '../test-support/rtu.js';
-import { seedMerchant, startApp, type TestApp } from '../test-support/app.js';
+import { ADMIN_TOKEN, seedMerchant, startApp, type TestApp } from '../test-support/app.js';
 import { CLIENT_DIR } from './plugin.js';
 
 // `npm run screenshots` writes them into docs/screenshots/ (shown in docs/HOST-STAND.md); other
@@ -315,6 +315,54 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await noSeriousViolations(phone, 'queue (ar, phone)');
     const overflow = await phone.evaluate('document.documentElement.scrollWidth > window.innerWidth');
     assert.equal(overflow, false, 'nothing wider than the phone');
+  });
+
+  test('a manager (bootstrap token) picks the restaurant, adds a host whose token is shown once, edits rules and tables, and sees Google\'s health', async () => {
+    assert.equal(await first.getByRole('link', { name: 'الإعدادات' }).count(), 0, 'a host has no settings screen');
+    const page = await tablet();
+    await page.goto(`${base}/app`);
+    await page.getByLabel('Staff or merchant token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Choose a restaurant' }).waitFor();
+    await page.getByRole('button', { name: 'Bistro Nord' }).click();
+    await page.getByRole('heading', { name: 'Waitlist' }).waitFor();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Settings', exact: true }).waitFor();
+    const staff = page.getByRole('region', { name: 'Staff' });
+    await staff.getByLabel('Name').fill('Mia');
+    await staff.getByLabel('Language').selectOption('it');
+    await staff.getByRole('button', { name: 'Add staff member' }).click();
+    const shown = await staff.getByRole('status').locator('code').textContent();
+    assert.match(String(shown), /^bss_/);
+    // Google's health: the /v3 calls of this test, counted per method and status.
+    const health = page.getByRole('region', { name: "Google's health (from our side)" });
+    await health.getByRole('row').filter({ hasText: 'CreateWaitlistEntry' }).first().waitFor();
+    await health.getByText(/waiting, \d+ failed for good/).waitFor();
+    // Rules and tables through the admin API.
+    const rules = page.getByRole('region', { name: /Waitlist rules/ });
+    await rules.getByLabel('Largest party').fill('8');
+    await rules.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    assert.equal((await t.admin('GET', `/merchants/${M}/services/waitlist`)).json().waitlist.max_party_size, 8);
+    const tablesSection = page.getByRole('region', { name: 'Tables' });
+    await tablesSection.getByLabel('Table', { exact: true }).fill('Terrace 9');
+    await tablesSection.getByLabel('Seats', { exact: true }).fill('6');
+    await tablesSection.getByRole('button', { name: 'Add table' }).click();
+    await tablesSection.getByText('Terrace 9').waitFor();
+    assert.ok((await t.admin('GET', `/merchants/${M}/tables`)).json().tables.some((x: { name: string; seats: number }) => x.name === 'Terrace 9' && x.seats === 6));
+    await page.screenshot({ path: new URL('settings-en.png', SHOTS).pathname, fullPage: true });
+    await noSeriousViolations(page, 'settings');
+    // The new host signs in with the token shown, in their language.
+    const mia = await tablet();
+    await mia.goto(`${base}/app`);
+    await mia.getByLabel('Staff or merchant token').fill(String(shown));
+    await mia.getByRole('button', { name: 'Sign in' }).click();
+    await mia.getByRole('heading', { name: "Lista d'attesa" }).waitFor();
+    // Settings in Arabic for the screenshot.
+    await page.getByRole('banner').getByRole('combobox', { name: 'Language' }).selectOption('ar');
+    await page.getByRole('heading', { name: 'الإعدادات', exact: true }).waitFor();
+    await page.screenshot({ path: new URL('settings-ar.png', SHOTS).pathname, fullPage: true });
+    await noSeriousViolations(page, 'settings (ar)');
   });
 
   test('sign-in screen in Arabic, and sign-out', async () => {

@@ -169,7 +169,7 @@ export function BookingsScreen({ t, lang, merchant, version, announce, fail }: S
                           >
                             <label>
                               {t('bookings.newTime')}
-                              <input name="time" type="time" required value={timeIn(zone, b.start_sec * 1000)} dir="ltr" />
+                              <input name="time" type="time" required defaultValue={timeIn(zone, b.start_sec * 1000)} dir="ltr" />
                             </label>
                             <button type="submit">{t('bookings.reschedule')}</button>
                           </form>
@@ -182,7 +182,7 @@ export function BookingsScreen({ t, lang, merchant, version, announce, fail }: S
                           >
                             <label>
                               {t('walkin.party')}
-                              <input name="party_size" type="number" min={1} max={1000} required value={String(b.party_size)} dir="ltr" />
+                              <input name="party_size" type="number" min={1} max={1000} required defaultValue={String(b.party_size)} dir="ltr" />
                             </label>
                             <button type="submit">{t('bookings.setParty')}</button>
                           </form>
@@ -221,7 +221,7 @@ export function BookingsScreen({ t, lang, merchant, version, announce, fail }: S
             </label>
             <label>
               {t('walkin.party')}
-              <input name="party_size" type="number" min={1} max={1000} required value="2" dir="ltr" />
+              <input name="party_size" type="number" min={1} max={1000} required defaultValue="2" dir="ltr" />
             </label>
             <label>
               {t('walkin.name')}

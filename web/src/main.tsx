@@ -6,6 +6,7 @@ import { api, ApiError, type Merchant, type Session, setCsrf } from './api';
 import { format, isRtl, LANGUAGE_NAMES, LANGUAGES, type Language, type MessageKey } from './i18n';
 import { BookingsScreen } from './bookings';
 import { QueueScreen } from './queue';
+import { SettingsScreen } from './settings';
 import { TablesScreen } from './tables';
 
 export type T = (key: MessageKey, values?: Record<string, string | number>) => string;
@@ -121,10 +122,10 @@ function PickMerchant({ t, onPick }: { t: T; onPick: (id: string) => void }) {
   );
 }
 
-type Screen = 'queue' | 'tables' | 'bookings';
+type Screen = 'queue' | 'tables' | 'bookings' | 'settings';
 const screenFromHash = (): Screen => {
   const h = location.hash.replace('#', '');
-  return h === 'tables' || h === 'bookings' ? h : 'queue';
+  return h === 'tables' || h === 'bookings' || h === 'settings' ? h : 'queue';
 };
 
 function Shell({ session, t, lang, onLanguage, onSignOut }: { session: Session; t: T; lang: Language; onLanguage: (l: Language) => void; onSignOut: () => void }) {
@@ -157,10 +158,12 @@ function Shell({ session, t, lang, onLanguage, onSignOut }: { session: Session; 
     await api('DELETE', '/session').catch(() => undefined);
     onSignOut();
   };
+  const manager = session.role === 'manager';
   const nav: [Screen, MessageKey][] = [
     ['queue', 'nav.queue'],
     ['tables', 'nav.tables'],
     ['bookings', 'nav.bookings'],
+    ...(manager ? ([['settings', 'nav.settings']] as [Screen, MessageKey][]) : []),
   ];
   return (
     <div class="shell">
@@ -215,6 +218,8 @@ function Shell({ session, t, lang, onLanguage, onSignOut }: { session: Session; 
         <QueueScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} />
       ) : screen === 'tables' ? (
         <TablesScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} />
+      ) : screen === 'settings' && manager ? (
+        <SettingsScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} root={session.kind === 'root'} />
       ) : (
         <BookingsScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} />
       )}

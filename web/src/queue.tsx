@@ -175,7 +175,7 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
           </label>
           <label>
             {t('walkin.party')}
-            <input name="party_size" type="number" min={1} max={1000} required value="2" inputMode="numeric" dir="ltr" />
+            <input name="party_size" type="number" min={1} max={1000} required defaultValue="2" inputMode="numeric" dir="ltr" />
           </label>
           <label>
             {t('walkin.phone')}

@@ -1,0 +1,310 @@
+// Settings for managers: staff accounts (the token is shown once), the waitlist rules of each
+// service, turn times and tables; and, for the bootstrap token, Google's health from our side:
+// the calls Google made to /v3 and their outcomes (since this process started), the backlog of
+// real-time updates and their dead letters. Every change goes through the admin API.
+import { useEffect, useState } from 'preact/hooks';
+import { api, type Service, type Table } from './api';
+import { LANGUAGE_NAMES, LANGUAGES, type MessageKey } from './i18n';
+import type { ScreenProps } from './main';
+
+interface Staff {
+  id: string;
+  name: string;
+  role: 'host' | 'manager';
+  language: string;
+  revoked_at: number | null;
+}
+
+interface ServiceRules extends Service {
+  waitlist: Service['waitlist'] & { min_party_size: number; max_party_size: number; max_queue_length: number | null; max_quoted_wait_minutes: number | null };
+}
+
+const field = (form: HTMLFormElement, name: string): string => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value.trim();
+const optionalInt = (value: string): number | null => (value === '' ? null : Number(value));
+
+export function SettingsScreen({ t, merchant, version, announce, fail, root }: ScreenProps & { root: boolean }) {
+  const mid = encodeURIComponent(merchant.id);
+  const [staff, setStaff] = useState<Staff[]>([]);
+  const [newToken, setNewToken] = useState<{ name: string; token: string } | null>(null);
+  const [services, setServices] = useState<ServiceRules[]>([]);
+  const [tables, setTables] = useState<Table[]>([]);
+  useEffect(() => {
+    api<{ staff: Staff[] }>('GET', `/merchants/${mid}/staff`).then((r) => setStaff(r.staff.filter((s) => s.revoked_at === null)), fail);
+    api<{ services: ServiceRules[] }>('GET', `/merchants/${mid}/services`).then((r) => setServices(r.services.filter((s) => s.waitlist.enabled)), fail);
+    api<{ tables: Table[] }>('GET', `/merchants/${mid}/tables`).then((r) => setTables(r.tables), fail);
+  }, [mid, version, fail]);
+
+  const addStaff = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    try {
+      const created = await api<Staff & { token: string }>('POST', `/merchants/${mid}/staff`, {
+        name: field(form, 'name'),
+        role: field(form, 'role'),
+        language: field(form, 'language'),
+      });
+      setStaff((list) => [...list, created]);
+      setNewToken({ name: created.name, token: created.token });
+      form.reset();
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const revoke = async (member: Staff): Promise<void> => {
+    try {
+      await api('DELETE', `/merchants/${mid}/staff/${encodeURIComponent(member.id)}`);
+      setStaff((list) => list.filter((s) => s.id !== member.id));
+      announce(t('settings.revoked', { name: member.name }));
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const saveRules = async (service: ServiceRules, form: HTMLFormElement): Promise<void> => {
+    try {
+      const updated = await api<ServiceRules>('PATCH', `/merchants/${mid}/services/${encodeURIComponent(service.id)}`, {
+        waitlist: {
+          min_party_size: Number(field(form, 'min_party_size')),
+          max_party_size: Number(field(form, 'max_party_size')),
+          max_queue_length: optionalInt(field(form, 'max_queue_length')),
+          max_quoted_wait_minutes: optionalInt(field(form, 'max_quoted_wait_minutes')),
+        },
+      });
+      setServices((list) => list.map((s) => (s.id === updated.id ? updated : s)));
+      announce(t('settings.saved'));
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const saveTurns = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const turnTimes = merchant.turn_times.map((turn, i) => ({ max_party_size: turn.max_party_size, minutes: Number(field(form, `turn-${i}`)) }));
+    try {
+      await api('PATCH', `/merchants/${mid}`, { turn_times: turnTimes });
+      announce(t('settings.saved'));
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const saveTables = async (next: Table[]): Promise<void> => {
+    try {
+      const r = await api<{ tables: Table[] }>('PUT', `/merchants/${mid}/tables`, { tables: next });
+      setTables(r.tables);
+      announce(t('settings.saved'));
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const addTable = (event: Event): void => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const name = field(form, 'table_name');
+    const id = name.toLowerCase().replace(/[^a-z0-9]+/g, '-') || `t${tables.length + 1}`;
+    void saveTables([...tables, { id, name, min_seats: Number(field(form, 'min_seats')), seats: Number(field(form, 'seats')) }]).then(() => form.reset());
+  };
+
+  return (
+    <main class="settings-screen">
+      <h2>{t('nav.settings')}</h2>
+      <section aria-labelledby="staff-title" class="card">
+        <h3 id="staff-title">{t('settings.staff')}</h3>
+        <ul class="plain">
+          {staff.map((member) => (
+            <li key={member.id}>
+              <bdi>{member.name}</bdi> · {t(`settings.role.${member.role}` as MessageKey)} · {LANGUAGE_NAMES[member.language as keyof typeof LANGUAGE_NAMES] ?? member.language}{' '}
+              <button type="button" class="danger" aria-label={t('action.for', { action: t('settings.revoke'), name: member.name })} onClick={() => revoke(member)}>
+                {t('settings.revoke')}
+              </button>
+            </li>
+          ))}
+        </ul>
+        {newToken && (
+          <div class="token" role="status">
+            <p>{t('settings.tokenOnce', { name: newToken.name })}</p>
+            <code dir="ltr">{newToken.token}</code>
+          </div>
+        )}
+        <form class="row-form" onSubmit={addStaff}>
+          <label>
+            {t('walkin.name')}
+            <input name="name" required maxLength={100} autocomplete="off" />
+          </label>
+          <label>
+            {t('settings.role')}
+            <select name="role">
+              <option value="host">{t('settings.role.host')}</option>
+              <option value="manager">{t('settings.role.manager')}</option>
+            </select>
+          </label>
+          <label>
+            {t('nav.language')}
+            <select name="language">
+              {LANGUAGES.map((l) => (
+                <option key={l} value={l} lang={l}>
+                  {LANGUAGE_NAMES[l]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" class="primary">
+            {t('settings.addStaff')}
+          </button>
+        </form>
+      </section>
+
+      {services.map((service) => (
+        <section key={service.id} class="card" aria-labelledby={`rules-${service.id}`}>
+          <h3 id={`rules-${service.id}`}>
+            {t('settings.rules')}: <bdi>{service.name}</bdi>
+          </h3>
+          <form
+            class="row-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void saveRules(service, e.currentTarget as HTMLFormElement);
+            }}
+          >
+            <label>
+              {t('settings.minParty')}
+              <input name="min_party_size" type="number" min={1} required defaultValue={String(service.waitlist.min_party_size)} dir="ltr" />
+            </label>
+            <label>
+              {t('settings.maxParty')}
+              <input name="max_party_size" type="number" min={1} required defaultValue={String(service.waitlist.max_party_size)} dir="ltr" />
+            </label>
+            <label>
+              {t('settings.maxQueue')}
+              <input name="max_queue_length" type="number" min={1} defaultValue={service.waitlist.max_queue_length === null ? '' : String(service.waitlist.max_queue_length)} dir="ltr" />
+            </label>
+            <label>
+              {t('settings.maxWait')}
+              <input name="max_quoted_wait_minutes" type="number" min={1} defaultValue={service.waitlist.max_quoted_wait_minutes === null ? '' : String(service.waitlist.max_quoted_wait_minutes)} dir="ltr" />
+            </label>
+            <button type="submit">{t('settings.save')}</button>
+          </form>
+        </section>
+      ))}
+
+      <section class="card" aria-labelledby="turns-title">
+        <h3 id="turns-title">{t('settings.turns')}</h3>
+        <form class="row-form" onSubmit={saveTurns}>
+          {merchant.turn_times.map((turn, i) => (
+            <label key={turn.max_party_size}>
+              {t('settings.turnFor', { n: turn.max_party_size })}
+              <input name={`turn-${i}`} type="number" min={1} max={600} required defaultValue={String(turn.minutes)} dir="ltr" />
+            </label>
+          ))}
+          <button type="submit">{t('settings.save')}</button>
+        </form>
+      </section>
+
+      <section class="card" aria-labelledby="tables-title">
+        <h3 id="tables-title">{t('nav.tables')}</h3>
+        <ul class="plain">
+          {tables.map((table) => (
+            <li key={table.id}>
+              <bdi>{table.name}</bdi> · {t('seat.seats', { min: table.min_seats, max: table.seats })}{' '}
+              <button type="button" class="danger" aria-label={t('action.for', { action: t('settings.remove'), name: table.name })} onClick={() => saveTables(tables.filter((x) => x.id !== table.id))}>
+                {t('settings.remove')}
+              </button>
+            </li>
+          ))}
+        </ul>
+        <form class="row-form" onSubmit={addTable}>
+          <label>
+            {t('seat.table')}
+            <input name="table_name" required maxLength={100} autocomplete="off" />
+          </label>
+          <label>
+            {t('settings.minSeats')}
+            <input name="min_seats" type="number" min={1} required defaultValue="1" dir="ltr" />
+          </label>
+          <label>
+            {t('settings.seats')}
+            <input name="seats" type="number" min={1} required defaultValue="4" dir="ltr" />
+          </label>
+          <button type="submit">{t('settings.addTable')}</button>
+        </form>
+      </section>
+
+      {root && <GoogleHealth t={t} version={version} fail={fail} />}
+    </main>
+  );
+}
+
+interface Calls {
+  route: string;
+  status: string;
+  count: number;
+}
+
+/** Request counts per /v3 route and status from the Prometheus text format. */
+export function googleCalls(metrics: string): Calls[] {
+  const out: Calls[] = [];
+  for (const line of metrics.split('\n')) {
+    const match = /^booking_server_request_duration_seconds_count\{(.*)\} (\d+)/.exec(line);
+    if (!match) continue;
+    const labels = Object.fromEntries([...(match[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const route = labels.route ?? '';
+    if (!route.includes('/v3/')) continue;
+    out.push({ route: route.slice(route.indexOf('/v3/') + 4), status: labels.status ?? '', count: Number(match[2]) });
+  }
+  return out.sort((a, b) => a.route.localeCompare(b.route) || a.status.localeCompare(b.status));
+}
+
+function GoogleHealth({ t, version, fail }: Pick<ScreenProps, 't' | 'version' | 'fail'>) {
+  const [calls, setCalls] = useState<Calls[]>([]);
+  const [rtu, setRtu] = useState<{ pending: number; dead: number; oldest_pending_age_sec: number | null } | null>(null);
+  const [dead, setDead] = useState<{ id: number; kind: string; attempts: number; last_error: string | null }[]>([]);
+  useEffect(() => {
+    fetch('/metrics', { credentials: 'same-origin' })
+      .then((r) => (r.ok ? r.text() : ''))
+      .then((text) => setCalls(googleCalls(text)), fail);
+    api<{ pending: number; dead: number; oldest_pending_age_sec: number | null }>('GET', '/rtu/status').then(setRtu, fail);
+    api<{ dead_letters: { id: number; kind: string; attempts: number; last_error: string | null }[] }>('GET', '/rtu/dead-letters?limit=20').then((r) => setDead(r.dead_letters), fail);
+  }, [version, fail]);
+  return (
+    <section class="card" aria-labelledby="health-title">
+      <h3 id="health-title">{t('health.title')}</h3>
+      <h4>{t('health.calls')}</h4>
+      {calls.length === 0 ? (
+        <p>{t('health.noCalls')}</p>
+      ) : (
+        <table class="bookings">
+          <thead>
+            <tr>
+              <th scope="col">{t('health.method')}</th>
+              <th scope="col">{t('health.status')}</th>
+              <th scope="col">{t('health.count')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {calls.map((c) => (
+              <tr key={`${c.route}-${c.status}`}>
+                <td dir="ltr">{c.route}</td>
+                <td dir="ltr">{c.status}</td>
+                <td>{c.count}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h4>{t('health.rtu')}</h4>
+      {rtu && <p>{t('health.backlog', { pending: rtu.pending, dead: rtu.dead, age: rtu.oldest_pending_age_sec ?? 0 })}</p>}
+      {dead.length > 0 && (
+        <ul class="plain">
+          {dead.map((d) => (
+            <li key={d.id} dir="ltr">
+              #{d.id} {d.kind} ×{d.attempts}: {d.last_error ?? ''}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
