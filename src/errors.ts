@@ -39,4 +39,3 @@ export class DomainError extends Error {
 }
 
 export const invalid = (message: string): DomainError => new DomainError('INVALID_ARGUMENT', message);
-export const notFound = (message: string): DomainError => new DomainError('NOT_FOUND', message);

@@ -53,7 +53,7 @@ export interface BookingChange {
 export type BookingResult = { readonly booking: Booking; readonly replayed: boolean; readonly differentRequest?: boolean } | { readonly failure: BookingFailure };
 
 const FULLY_BOOKED = 'the slot is fully booked';
-const slotGone = (description: string): { failure: BookingFailure } => ({ failure: { cause: 'SLOT_UNAVAILABLE', description } });
+const slotUnavailable = (description: string): { failure: BookingFailure } => ({ failure: { cause: 'SLOT_UNAVAILABLE', description } });
 
 export class BookingService {
   private readonly gate = new SlotGate();
@@ -118,7 +118,7 @@ export class BookingService {
     return this.gate.run(lane, async (turn) => {
       // A token that already has a result is answered with it, whatever the slot is like now.
       // A duplicate of the guest's own booking is told so, not that the slot (which it fills) is full.
-      if (turn.seenFull && !(key !== null && (await this.recorded(key))) && !(await this.mayBeDuplicate(command))) return slotGone(FULLY_BOOKED);
+      if (turn.seenFull && !(key !== null && (await this.recorded(key))) && !(await this.mayBeDuplicate(command))) return slotUnavailable(FULLY_BOOKED);
       return this.attempt(command, key, turn);
     });
   }
@@ -126,7 +126,7 @@ export class BookingService {
   private async attempt(command: CreateBookingCommand, key: IdempotencyKey | null, turn: LaneTurn | null): Promise<BookingResult> {
     if ((await this.visiblyFull(command, key)) && !(await this.mayBeDuplicate(command))) {
       turn?.markFull();
-      return slotGone(FULLY_BOOKED);
+      return slotUnavailable(FULLY_BOOKED);
     }
     // Charges made by attempts that did not commit (an error, a retried transaction) are refunded.
     const charges: string[] = [];
@@ -194,8 +194,8 @@ export class BookingService {
   private async createIn(trx: Tx, command: CreateBookingCommand, now: number, charges: string[]): Promise<Outcome<Booking, BookingFailure>> {
     const { merchantId, slot: query } = command;
     const service = await this.bookableService(trx, merchantId, query.serviceId);
-    if (!service.booking.enabled) return slotGone('this service takes no bookings');
-    if (query.startSec <= now) return slotGone('the slot has already started');
+    if (!service.booking.enabled) return slotUnavailable('this service takes no bookings');
+    if (query.startSec <= now) return slotUnavailable('the slot has already started');
     // Per-user rules and duplicate detection are decided under the guest's locks (user id and
     // email), always taken in the same order so that two requests never wait on each other in a cycle.
     const email = emailKey(command.user.email);
@@ -214,8 +214,8 @@ export class BookingService {
 
     const candidates = lease !== null ? [{ ...lease.slot, spotsTotal: 0, availabilityTag: lease.availabilityTag }] : await this.candidates(trx, merchantId, query, service);
     const first = candidates[0];
-    if (first === undefined) return slotGone('no such slot is offered');
-    if (!partyFits(first, command.partySize, service.booking)) return slotGone(`party size ${command.partySize} cannot take this slot`);
+    if (first === undefined) return slotUnavailable('no such slot is offered');
+    if (!partyFits(first, command.partySize, service.booking)) return slotUnavailable(`party size ${command.partySize} cannot take this slot`);
     // Without a party size in the request, the slot's own size (or the service's smallest) is booked.
     const partySize = command.partySize || first.partySize || service.booking.minPartySize;
     // Google: a booking with the same party size, time and email (or user) is a duplicate. Only
@@ -228,7 +228,7 @@ export class BookingService {
     if (conflict !== null) return { failure: conflict };
 
     const taken = await this.takeSpot(trx, candidates, now, lease !== null ? { leaseId: lease.id } : {});
-    if (taken === null) return slotGone(FULLY_BOOKED);
+    if (taken === null) return slotUnavailable(FULLY_BOOKED);
     if (command.offerId !== null) {
       const offer = await repo.findOffer(trx, merchantId, command.offerId);
       const applies =
@@ -303,7 +303,7 @@ export class BookingService {
   async update(bookingId: string, change: BookingChange, by: 'user' | 'merchant', merchantId?: string): Promise<BookingResult> {
     const now = nowSeconds(this.clock);
     return this.inTransaction(async (trx) => {
-      const booking = await this.lockBooking(trx, bookingId, merchantId, by === 'user' ? 'UNKNOWN_BOOKING' : 'NOT_FOUND');
+      const booking = await this.lockBooking(trx, bookingId, merchantId);
       const service = await this.bookableService(trx, booking.slot.merchantId, booking.slot.serviceId);
       if (change.status === 'CANCELED') return this.cancelIn(trx, booking, service, now, by);
       return this.moveIn(trx, booking, service, change, now, by);
@@ -337,13 +337,11 @@ export class BookingService {
       return { ok: booking };
     }
     if (booking.status !== 'CONFIRMED' && booking.status !== 'PENDING_MERCHANT_CONFIRMATION') {
-      // Not a slot problem: no slot would do, the booking's state forbids the move. Google's
-      // contract wants a business failure (200) with one of its causes; the merchant gets the state error.
-      const description = `a ${booking.status} booking cannot be rescheduled or change its party size; only CONFIRMED and PENDING_MERCHANT_CONFIRMATION bookings can`;
-      if (by === 'merchant') throw new DomainError('ILLEGAL_TRANSITION', description);
-      return { failure: { cause: booking.status === 'CANCELED' ? 'BOOKING_ALREADY_CANCELLED' : 'SLOT_UNAVAILABLE', description } };
+      // Not a slot problem: no slot would do, the booking's state forbids the move. The routes say so
+      // in their protocol (Google's contract: a business failure; the admin API: ILLEGAL_TRANSITION).
+      throw new BookingStateError(booking.status, `a ${booking.status} booking cannot be rescheduled or change its party size; only CONFIRMED and PENDING_MERCHANT_CONFIRMATION bookings can`);
     }
-    if (target.startSec <= now) return slotGone('the new time has already started');
+    if (target.startSec <= now) return slotUnavailable('the new time has already started');
     const query: SlotQuery = {
       serviceId: booking.slot.serviceId,
       startSec: target.startSec,
@@ -357,12 +355,12 @@ export class BookingService {
     const same = candidates.find((c) => sameSlotKey(c, booking.slot));
     let slot: StoredSlot | null = same ?? null;
     if (slot === null) {
-      if (candidates.length === 0) return slotGone('no such slot is offered for this party size');
+      if (candidates.length === 0) return slotUnavailable('no such slot is offered for this party size');
       const existing = booking.user.userId === null ? [] : (await repo.holdingBookingsOfUser(trx, booking.user.userId, booking.slot.merchantId, now)).filter((b) => b.id !== booking.id);
       const conflict = userConflict(candidates[0]!, existing, service.booking);
       if (conflict !== null) return { failure: conflict };
       slot = await this.takeSpot(trx, candidates, now, { bookingId: booking.id });
-      if (slot === null) return slotGone('the new slot is fully booked');
+      if (slot === null) return slotUnavailable('the new slot is fully booked');
     }
     const moved: Booking = { ...booking, slot: stripSlotKey(slot), availabilityTag: slot.availabilityTag, partySize: target.partySize, updatedAt: now };
     await repo.saveBooking(trx, moved);
@@ -382,7 +380,7 @@ export class BookingService {
   async decide(bookingId: string, merchantId: string, decision: 'confirm' | 'decline' | 'no_show'): Promise<BookingResult> {
     const now = nowSeconds(this.clock);
     return this.inTransaction(async (trx) => {
-      const booking = await this.lockBooking(trx, bookingId, merchantId, 'NOT_FOUND');
+      const booking = await this.lockBooking(trx, bookingId, merchantId);
       const from = decision === 'no_show' ? 'CONFIRMED' : 'PENDING_MERCHANT_CONFIRMATION';
       const to = decision === 'confirm' ? 'CONFIRMED' : decision === 'decline' ? 'DECLINED_BY_MERCHANT' : 'NO_SHOW';
       if (booking.status === to) return { ok: booking };
@@ -403,9 +401,9 @@ export class BookingService {
     });
   }
 
-  private async lockBooking(trx: Tx, bookingId: string, merchantId: string | undefined, missing: 'UNKNOWN_BOOKING' | 'NOT_FOUND'): Promise<Booking> {
+  private async lockBooking(trx: Tx, bookingId: string, merchantId: string | undefined): Promise<Booking> {
     const booking = await repo.findBookingForUpdate(trx, this.store.dialect, bookingId);
-    if (booking === null || (merchantId !== undefined && booking.slot.merchantId !== merchantId)) throw new DomainError(missing, `unknown booking_id "${bookingId}"`);
+    if (booking === null || (merchantId !== undefined && booking.slot.merchantId !== merchantId)) throw new DomainError('NOT_FOUND', `unknown booking_id "${bookingId}"`);
     return booking;
   }
 
@@ -462,11 +460,11 @@ export class BookingService {
     const now = nowSeconds(this.clock);
     const result = await runIdempotent<Lease, BookingFailure>(this.store, { scope: 'CreateLease', token: userReference, requestHash }, now, async (trx) => {
       const service = await this.bookableService(trx, merchantId, query.serviceId);
-      if (!service.booking.enabled) return slotGone('this service takes no bookings');
-      if (query.startSec <= now) return slotGone('the slot has already started');
+      if (!service.booking.enabled) return slotUnavailable('this service takes no bookings');
+      if (query.startSec <= now) return slotUnavailable('the slot has already started');
       const candidates = await this.candidates(trx, merchantId, query, service);
       const taken = await this.takeSpot(trx, candidates, now);
-      if (taken === null) return slotGone(candidates.length === 0 ? 'no such slot is offered' : 'the slot is fully booked');
+      if (taken === null) return slotUnavailable(candidates.length === 0 ? 'no such slot is offered' : 'the slot is fully booked');
       const longest = now + service.booking.maxLeaseSec;
       const lease: Lease = {
         id: randomUUID(),
@@ -482,6 +480,16 @@ export class BookingService {
       return { ok: lease };
     });
     return 'failure' in result ? result : { lease: result.ok };
+  }
+}
+
+/** A change the booking's status forbids (ILLEGAL_TRANSITION); the status says which, for the routes. */
+export class BookingStateError extends DomainError {
+  constructor(
+    readonly status: Booking['status'],
+    message: string,
+  ) {
+    super('ILLEGAL_TRANSITION', message);
   }
 }
 

@@ -33,10 +33,10 @@ import {
 } from '../gen/ext/maps/booking/partner/v3/booking_pb.js';
 import type { AvailabilityService } from '../availability/service.js';
 import type { SlotQuery } from '../availability/matching.js';
-import { invalid } from '../errors.js';
+import { DomainError, invalid } from '../errors.js';
 import { messageHash, parseMessage, renderMessage, requireText, seconds } from './proto-json.js';
 import type { Booking, BookingFailure, PrepaymentStatus as DomainPrepayment } from '../bookings/model.js';
-import type { BookingChange, BookingService, PaymentInput } from '../bookings/service.js';
+import { type BookingChange, type BookingResult, type BookingService, BookingStateError, type PaymentInput } from '../bookings/service.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -203,7 +203,15 @@ export function bookingRoutes(bookings: BookingService, availability: Availabili
         if ((wire.slot.resources?.partySize ?? 0) > 0) change.partySize = wire.slot.resources!.partySize;
       }
       if (Object.keys(change).length === 0) throw invalid('nothing to update: send status CANCELED, or slot.start_sec/duration_sec/resources.party_size');
-      const result = await bookings.update(bookingId, change, 'user');
+      const result = await bookings.update(bookingId, change, 'user').catch((error: unknown): BookingResult => {
+        // Google's status table: a booking that never existed is 400 UNKNOWN_BOOKING; a change the booking's
+        // status forbids is a business failure (200) with one of Google's causes.
+        if (error instanceof BookingStateError) {
+          return { failure: { cause: error.status === 'CANCELED' ? 'BOOKING_ALREADY_CANCELLED' : 'SLOT_UNAVAILABLE', description: error.message } };
+        }
+        if (error instanceof DomainError && error.code === 'NOT_FOUND') throw new DomainError('UNKNOWN_BOOKING', error.message);
+        throw error;
+      });
       return send(
         reply,
         UpdateBookingResponseSchema,
