@@ -45,7 +45,7 @@ for (const dialect of DIALECTS) {
       assert.match(csp, /default-src 'none'/);
       assert.match(csp, /script-src 'sha256-/);
       assert.doesNotMatch(csp, /unsafe-inline/);
-      assert.equal(res.headers['referrer-policy'], 'no-referrer');
+      assert.equal(res.headers['referrer-policy'], 'same-origin');
       assert.equal(res.headers['cache-control'], 'no-store');
       const json = (await get(`/w/${token}/status.json`)).json();
       assert.equal(json.state, 'WAITING');

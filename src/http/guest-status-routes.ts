@@ -41,8 +41,8 @@ export function statusPageRoutes(guests: GuestMessageService, options: StatusPag
     app.addHook('onSend', async (request, reply, payload) => {
       if (!request.url.startsWith('/w/')) return payload;
       reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
-      // The token is in the URL: no Referer carries it elsewhere, no cache keeps the page.
-      reply.header('referrer-policy', 'no-referrer');
+      // The token is in the URL: no Referer carries it to another site, no cache keeps the page.
+      reply.header('referrer-policy', 'same-origin');
       reply.header('cache-control', 'no-store');
       reply.header('x-content-type-options', 'nosniff');
       reply.header('x-robots-tag', 'noindex, nofollow');
@@ -87,7 +87,8 @@ export function statusPageRoutes(guests: GuestMessageService, options: StatusPag
       const allowedOrigins = new Set<string>();
       if (options.publicBaseUrl !== null) allowedOrigins.add(new URL(options.publicBaseUrl).origin);
       if (request.headers.host) allowedOrigins.add(`${request.protocol}://${request.headers.host}`);
-      const originOk = origin === undefined || origin === 'null' ? origin === undefined : allowedOrigins.has(origin);
+      // A foreign Origin is refused; none (or "null", as privacy settings send) leaves the decision to the CSRF cookie.
+      const originOk = origin === undefined || origin === 'null' || allowedOrigins.has(origin);
       if (!originOk || !sameSecret(cookie(request, CSRF_COOKIE), form.get('csrf') ?? undefined)) {
         return reply
           .status(403)
