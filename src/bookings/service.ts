@@ -9,7 +9,7 @@ import type { Service } from '../merchants/model.js';
 import { emailKey } from '../merchants/guest-identity.js';
 import * as merchants from '../merchants/read-model.js';
 import type { Store, Tx } from '../store/database.js';
-import { runIdempotent, type IdempotencyKey, type Outcome } from '../store/idempotency.js';
+import { isRecorded, runIdempotent, transactionUnlessFailure, type IdempotencyKey, type Outcome } from '../store/idempotency.js';
 import type { Booking, BookingFailure, BookingPayment, BookingUser, Lease, Offer, PrepaymentStatus } from './model.js';
 import type { PaymentProcessor } from './payments.js';
 import { cancelRefusal, userConflict } from './policy.js';
@@ -118,7 +118,7 @@ export class BookingService {
     return this.gate.run(lane, async (turn) => {
       // A token that already has a result is answered with it, whatever the slot is like now.
       // A duplicate of the guest's own booking is told so, not that the slot (which it fills) is full.
-      if (turn.seenFull && !(key !== null && (await this.recorded(key))) && !(await this.mayBeDuplicate(command))) return slotUnavailable(FULLY_BOOKED);
+      if (turn.seenFull && !(key !== null && (await isRecorded(this.store.db, key))) && !(await this.mayBeDuplicate(command))) return slotUnavailable(FULLY_BOOKED);
       return this.attempt(command, key, turn);
     });
   }
@@ -150,11 +150,6 @@ export class BookingService {
     return found.length > 0;
   }
 
-  private async recorded(key: IdempotencyKey): Promise<boolean> {
-    const row = await this.store.db.selectFrom('idempotency_records').select('token').where('scope', '=', key.scope).where('token', '=', key.token).executeTakeFirst();
-    return row !== undefined;
-  }
-
   /**
    * A full slot is refused before the transaction, without locks: when a thousand bookers race for
    * the last spots, the losers then do not queue on the slot's lock. Only a "full" answer is
@@ -164,7 +159,7 @@ export class BookingService {
   private async visiblyFull(command: CreateBookingCommand, key: IdempotencyKey | null): Promise<boolean> {
     if (command.leaseId !== null || command.slot.startSec <= nowSeconds(this.clock)) return false;
     const db = this.store.db;
-    if (key !== null && (await this.recorded(key))) return false;
+    if (key !== null && (await isRecorded(this.store.db, key))) return false;
     const service = await merchants.findService(db, command.merchantId, command.slot.serviceId);
     if (service === null || !service.booking.enabled) return false;
     const start = command.slot.startSec;
@@ -408,17 +403,8 @@ export class BookingService {
   }
 
   private async inTransaction(work: (trx: Tx) => Promise<Outcome<Booking, BookingFailure>>): Promise<BookingResult> {
-    try {
-      const result = await this.store.transaction(async (trx) => {
-        const outcome = await work(trx);
-        if ('failure' in outcome) throw new FailureSignal(outcome.failure);
-        return outcome.ok;
-      });
-      return { booking: result, replayed: false };
-    } catch (error) {
-      if (error instanceof FailureSignal) return { failure: error.failure };
-      throw error;
-    }
+    const outcome = await transactionUnlessFailure(this.store, work);
+    return 'failure' in outcome ? outcome : { booking: outcome.ok, replayed: false };
   }
 
   async offers(merchantId: string): Promise<Offer[]> {
@@ -490,12 +476,6 @@ export class BookingStateError extends DomainError {
     message: string,
   ) {
     super('ILLEGAL_TRANSITION', message);
-  }
-}
-
-class FailureSignal extends Error {
-  constructor(readonly failure: BookingFailure) {
-    super('business failure');
   }
 }
 

@@ -2,7 +2,7 @@
 // transaction as the change it describes. Failures roll back and are re-attempted on retry.
 import { createHash } from 'node:crypto';
 import { DomainError } from '../errors.js';
-import type { Store, Tx } from './database.js';
+import type { Db, Store, Tx } from './database.js';
 
 export interface IdempotencyKey {
   readonly scope: string;
@@ -31,6 +31,30 @@ class Rollback<F> extends Error {
 }
 
 /**
+ * Runs `work` in one transaction that commits only when it succeeds: a business failure it returns
+ * rolls back everything it wrote (as a thrown error would) and is handed back as the result. The one
+ * rollback-on-failure helper, shared by runIdempotent and the use cases without an idempotency key.
+ */
+export async function transactionUnlessFailure<R, F>(store: Store, work: (trx: Tx) => Promise<Outcome<R, F>>): Promise<Outcome<R, F>> {
+  try {
+    return await store.transaction(async (trx) => {
+      const outcome = await work(trx);
+      if ('failure' in outcome) throw new Rollback(outcome.failure);
+      return outcome;
+    });
+  } catch (error) {
+    if (error instanceof Rollback) return { failure: error.failure as F };
+    throw error;
+  }
+}
+
+/** Whether a result is recorded under this key (a request with this token has already succeeded). */
+export async function isRecorded(db: Db, key: Pick<IdempotencyKey, 'scope' | 'token'>): Promise<boolean> {
+  const row = await db.selectFrom('idempotency_records').select('token').where('scope', '=', key.scope).where('token', '=', key.token).executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
  * Runs `work` once per key. The ledger row is claimed first: on PostgreSQL a concurrent claim of
  * the same key blocks on the unique index until the first transaction ends, then sees its result;
  * on SQLite write transactions are serialised. A replay returns the stored result (`replayed`).
@@ -41,40 +65,38 @@ export async function runIdempotent<R, F>(
   now: number,
   work: (trx: Tx) => Promise<Outcome<R, F>>,
 ): Promise<{ ok: R; replayed: boolean; differentRequest?: boolean } | { failure: F }> {
-  try {
-    return await store.transaction(async (trx) => {
-      const claimed = await trx
-        .insertInto('idempotency_records')
-        .values({ scope: key.scope, token: key.token, request_hash: key.requestHash, response_json: '', created_at: now })
-        .onConflict((oc) => oc.columns(['scope', 'token']).doNothing())
-        .executeTakeFirst();
-      if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) {
-        const prior = await trx
-          .selectFrom('idempotency_records')
-          .select(['request_hash', 'response_json'])
-          .where('scope', '=', key.scope)
-          .where('token', '=', key.token)
-          .executeTakeFirstOrThrow();
-        const differentRequest = prior.request_hash !== key.requestHash;
-        if (differentRequest && key.onDifferentRequest !== 'replay') {
-          throw new DomainError('IDEMPOTENCY_KEY_REUSED', `idempotency_token "${key.token}" was already used for a different request`);
-        }
-        return { ok: JSON.parse(prior.response_json) as R, replayed: true, ...(differentRequest ? { differentRequest } : {}) };
-      }
-      const outcome = await work(trx);
-      if ('failure' in outcome) throw new Rollback(outcome.failure);
-      await trx
-        .updateTable('idempotency_records')
-        .set({ response_json: JSON.stringify(outcome.ok) })
+  const result = await transactionUnlessFailure<{ result: R; replayed: boolean; differentRequest?: boolean }, F>(store, async (trx) => {
+    const claimed = await trx
+      .insertInto('idempotency_records')
+      .values({ scope: key.scope, token: key.token, request_hash: key.requestHash, response_json: '', created_at: now })
+      .onConflict((oc) => oc.columns(['scope', 'token']).doNothing())
+      .executeTakeFirst();
+    if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) {
+      const prior = await trx
+        .selectFrom('idempotency_records')
+        .select(['request_hash', 'response_json'])
         .where('scope', '=', key.scope)
         .where('token', '=', key.token)
-        .execute();
-      return { ok: outcome.ok, replayed: false };
-    });
-  } catch (error) {
-    if (error instanceof Rollback) return { failure: error.failure as F };
-    throw error;
-  }
+        .executeTakeFirstOrThrow();
+      const differentRequest = prior.request_hash !== key.requestHash;
+      if (differentRequest && key.onDifferentRequest !== 'replay') {
+        throw new DomainError('IDEMPOTENCY_KEY_REUSED', `idempotency_token "${key.token}" was already used for a different request`);
+      }
+      return { ok: { result: JSON.parse(prior.response_json) as R, replayed: true, ...(differentRequest ? { differentRequest } : {}) } };
+    }
+    const outcome = await work(trx);
+    if ('failure' in outcome) return outcome;
+    await trx
+      .updateTable('idempotency_records')
+      .set({ response_json: JSON.stringify(outcome.ok) })
+      .where('scope', '=', key.scope)
+      .where('token', '=', key.token)
+      .execute();
+    return { ok: { result: outcome.ok, replayed: false } };
+  });
+  if ('failure' in result) return result;
+  const { result: ok, ...rest } = result.ok;
+  return { ok, ...rest };
 }
 
 /**
