@@ -2,7 +2,7 @@
 //
 // Layers, each may import only from those to its left (a layer may import itself):
 //   kernel (config, clock, errors, logger) <- store <- merchants (+ the service rules every capability
-//   configures) <- availability <- bookings, waitlist <- rtu, feeds, messages, estimates, retention
+//   configures) <- availability <- bookings, waitlist <- rtu, feeds, messages, estimates, retention, removal
 //   <- edge (src/http with Google's /v3 routes, src/admin with the /admin/v1 routes, src/web) <- top (app, cli, demo, conformance)
 // A lower layer that must cause a higher one's side effect in the same transaction defines a listener
 // interface and src/app.ts wires the higher implementation in (see docs/ARCHITECTURE.md).
@@ -21,7 +21,7 @@ const LAYERS = [
   { name: 'merchants', path: '^src/merchants/' },
   { name: 'availability', path: '^src/availability/' },
   { name: 'bookings-waitlist', path: '^src/(bookings|waitlist)/' },
-  { name: 'rtu-feeds-messages', path: '^src/(rtu|feeds|messages|estimates|retention)/' },
+  { name: 'rtu-feeds-messages', path: '^src/(rtu|feeds|messages|estimates|retention|removal)/' },
   { name: 'edge', path: EDGE },
   { name: 'top', path: TOP },
 ];

@@ -17,6 +17,7 @@ import { healthRoutes, Lifecycle } from './http/health.js';
 import { GOOGLE_V3_OPENAPI_PATH, PACKAGE_VERSION, registerAdminDocs, registerAdminOpenApi } from './http/openapi.js';
 import { googleV3OpenApi } from './http/v3-openapi.js';
 import { idempotencyTarget, type RetentionTarget } from './retention/retention.js';
+import { RemovalService } from './removal/service.js';
 import { v3Plugin } from './http/v3.js';
 import { webPlugin } from './web/plugin.js';
 import { createLogger } from './logger.js';
@@ -66,6 +67,7 @@ export interface Services {
   readonly staff: StaffAccounts;
   readonly estimates: EstimatesService;
   readonly guestMessages: GuestMessageService;
+  readonly removal: RemovalService;
 }
 
 export function buildServices(
@@ -83,11 +85,13 @@ export function buildServices(
   // go in the outbox with it); it does not import them: the listener is wired in here.
   const guestListener = new GuestMessageListener(clock, config.sms.provider !== 'off');
   const waitlist = new WaitlistService(store, clock, models, guestListener);
+  const bookings = new BookingService(store, clock, payments, outboxListener);
   return {
+    removal: new RemovalService(store, clock, merchants, waitlist, bookings),
     sessions: new WebSessions(store.db, tokens, config.sessionTtlSeconds),
     staff: new StaffAccounts(store.db),
     availability,
-    bookings: new BookingService(store, clock, payments, outboxListener),
+    bookings,
     merchants,
     waitlist,
     tokens,

@@ -108,6 +108,8 @@ export function merchantJson(m: Merchant) {
       grace_minutes: m.guestMessages.graceMinutes,
       almost_turn_position: m.guestMessages.almostTurnPosition,
     },
+    /** Set when deactivated (POST .../deactivate): Google no longer sees it. */
+    deactivated_at: m.deactivatedAt,
   };
 }
 
@@ -142,6 +144,7 @@ export function serviceJson(s: Service) {
       price: b.price === null ? null : { price_micros: b.price.micros, currency_code: b.price.currency },
       availability_format: b.availabilityFormat,
     },
+    deactivated_at: s.deactivatedAt,
   };
 }
 

@@ -1,4 +1,6 @@
 // The merchant-side JSON API under /admin/v1: bearer tokens, per-merchant scope, snake_case JSON.
+import { removalAdminRoutes } from './removal-routes.js';
+import type { RemovalService } from '../removal/service.js';
 import type { FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -42,6 +44,7 @@ export interface AdminDeps {
   readonly rtu: RtuService;
   readonly estimates: EstimatesService;
   readonly guestMessages: GuestMessageService;
+  readonly removal: RemovalService;
   readonly clock: Clock;
   readonly sessions: WebSessions;
   readonly staff: StaffAccounts;
@@ -162,5 +165,6 @@ export function adminPlugin(deps: AdminDeps) {
     await app.register(rtuAdminRoutes(deps.rtu));
     await app.register(estimatesAdminRoutes(deps.estimates));
     await app.register(guestMessageAdminRoutes(deps.guestMessages));
+    await app.register(removalAdminRoutes(deps.removal));
   };
 }

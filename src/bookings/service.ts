@@ -8,14 +8,14 @@ import * as slots from '../availability/read-model.js';
 import type { Service } from '../merchants/model.js';
 import { emailKey } from '../merchants/guest-identity.js';
 import * as merchants from '../merchants/read-model.js';
-import type { Store, Tx } from '../store/database.js';
+import type { Db, Store, Tx } from '../store/database.js';
 import { isRecorded, runIdempotent, transactionUnlessFailure, type IdempotencyKey, type Outcome } from '../store/idempotency.js';
 import type { Booking, BookingFailure, BookingPayment, BookingUser, Lease, Offer, PrepaymentStatus } from './model.js';
 import type { PaymentProcessor } from './payments.js';
 import { cancelRefusal, userConflict } from './policy.js';
 import * as repo from './repository.js';
 import { SlotGate, type LaneTurn } from './slot-gate.js';
-import { openSpots, sameSlotKey } from '../availability/slot.js';
+import { HOLDING_STATUSES, openSpots, sameSlotKey } from '../availability/slot.js';
 import type { BookingEvents, BookingField } from './events.js';
 
 export interface PaymentInput {
@@ -64,6 +64,30 @@ export class BookingService {
     private readonly payments: PaymentProcessor,
     private readonly events: BookingEvents,
   ) {}
+
+  /** Bookings that still hold a place (confirmed or pending) and start after `now`: what a deactivation affects. */
+  futureBookings(merchantId: string, serviceId: string | null, now: number, q: Db | Tx = this.store.db): Promise<Booking[]> {
+    return repo.listBookings(q, { merchantId, ...(serviceId === null ? {} : { serviceId }), fromSec: now + 1, statuses: HOLDING_STATUSES, limit: 100_000 });
+  }
+
+  /**
+   * The merchant's deactivation with `future_bookings: cancel`: each future booking is cancelled by
+   * the merchant through the same step as any merchant cancel (refund of a prepayment, its update
+   * to Google in the outbox), in the caller's transaction. The cancelled bookings; a refusal (a
+   * refund that failed) stops the deactivation.
+   */
+  async cancelFutureIn(trx: Tx, merchantId: string, serviceId: string | null, now: number): Promise<Booking[]> {
+    const canceled: Booking[] = [];
+    for (const found of await this.futureBookings(merchantId, serviceId, now, trx)) {
+      const booking = await this.lockBooking(trx, found.id, merchantId);
+      const service = await merchants.findService(trx, booking.slot.merchantId, booking.slot.serviceId);
+      if (service === null) throw new DomainError('NOT_FOUND', `the service of booking "${booking.id}" is gone`);
+      const outcome = await this.cancelIn(trx, booking, service, now, 'merchant');
+      if ('failure' in outcome) throw new DomainError('ILLEGAL_TRANSITION', `booking "${booking.id}" cannot be cancelled: ${outcome.failure.description}`);
+      canceled.push(outcome.ok);
+    }
+    return canceled;
+  }
 
   /**
    * Retention: clears guests' personal data from bookings that ended and were last changed before
@@ -190,6 +214,8 @@ export class BookingService {
     const { merchantId, slot: query } = command;
     const service = await this.bookableService(trx, merchantId, query.serviceId);
     if (!service.booking.enabled) return slotUnavailable('this service takes no bookings');
+    // Read under a share lock: a deactivation of the merchant or service cannot commit beside this booking.
+    if (!(await merchants.isActiveForUpdate(trx, this.store.dialect, merchantId, query.serviceId))) return slotUnavailable('the merchant or service no longer takes bookings');
     if (query.startSec <= now) return slotUnavailable('the slot has already started');
     // Per-user rules and duplicate detection are decided under the guest's locks (user id and
     // email), always taken in the same order so that two requests never wait on each other in a cycle.

@@ -144,7 +144,7 @@ export function merchantJson(m: Merchant, category: string): string {
 }
 
 /** Services in the feed: those that sell bookings or run a waitlist (a complete feed deletes the rest). */
-export const inServiceFeed = (s: Service): boolean => s.booking.enabled || s.waitlist.enabled;
+export const inServiceFeed = (s: Service): boolean => s.deactivatedAt === null && (s.booking.enabled || s.waitlist.enabled);
 
 export function serviceJson(s: Service): string {
   const b = s.booking;
@@ -246,7 +246,8 @@ async function* merchantPages(o: GenerateOptions): AsyncGenerator<Merchant[]> {
     o.signal?.throwIfAborted();
     const page = await merchantsAfter(o.store.db, after, MERCHANT_PAGE);
     if (page.length === 0) return;
-    yield page;
+    // A deactivated merchant leaves every feed (docs/ADMIN-API.md, "Removing merchants and services").
+    yield page.filter((m) => m.deactivatedAt === null);
     if (page.length < MERCHANT_PAGE) return;
     after = page[page.length - 1]!.id;
     await yieldToEventLoop();
@@ -306,7 +307,7 @@ async function availabilityFeed(o: GenerateOptions): Promise<FeedResult> {
       const services = (await servicesOfMerchants(
         o.store.db,
         page.map((m) => m.id),
-      )).filter((s) => s.booking.enabled);
+      )).filter((s) => s.booking.enabled && s.deactivatedAt === null);
       if (services.length === 0) continue;
       const merchants = new Map(page.map((m) => [m.id, m]));
       const held = await heldForMerchants(o.store.db, [...new Set(services.map((s) => s.merchantId))], fromSec, toSec, now);

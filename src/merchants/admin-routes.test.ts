@@ -47,6 +47,7 @@ for (const dialect of DIALECTS) {
           ],
           opening_hours: [],
           guest_messages: { language: 'en', grace_minutes: 10, almost_turn_position: null },
+          deactivated_at: null,
         });
         assert.deepEqual((await t.admin('GET', '/merchants/m1')).json(), body);
       });

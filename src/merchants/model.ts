@@ -21,6 +21,8 @@ export interface Merchant {
   readonly turnTimes: readonly TurnTime[];
   readonly openingHours: readonly OpeningInterval[];
   readonly guestMessages: GuestMessageSettings;
+  /** When it was deactivated (Google no longer sees it); null: active. */
+  readonly deactivatedAt: number | null;
 }
 
 /** Languages of guest texts and the status page (docs/GUEST-MESSAGES.md). */
@@ -45,6 +47,8 @@ export interface Service {
   readonly name: string;
   readonly waitlist: WaitlistRules;
   readonly booking: BookingRules;
+  /** When it was deactivated (Google no longer sees it); null: active. */
+  readonly deactivatedAt: number | null;
 }
 
 export interface DiningTable {

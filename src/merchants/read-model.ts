@@ -1,3 +1,3 @@
 // What other capabilities may read of merchants, services and tables (the repository stays private to
 // merchants/): domain types only, each function taking the caller's Db or open transaction.
-export { findMerchant, findService, listServices, listTables, lockService, merchantsAfter, servicesOfMerchants } from './repository.js';
+export { findMerchant, findService, isActiveForUpdate, listServices, listTables, lockService, merchantsAfter, servicesOfMerchants } from './repository.js';

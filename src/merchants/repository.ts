@@ -32,6 +32,7 @@ function toMerchant(row: Selectable<MerchantTable>, hours: OpeningInterval[]): M
       graceMinutes: row.ready_grace_minutes,
       almostTurnPosition: row.almost_turn_position,
     },
+    deactivatedAt: row.deactivated_at === null ? null : Number(row.deactivated_at),
   };
 }
 
@@ -64,6 +65,7 @@ function toService(row: Selectable<ServiceTable>): Service {
       price: row.price_micros === null || row.currency_code === null ? null : { micros: Number(row.price_micros), currency: row.currency_code },
       availabilityFormat: row.availability_format,
     },
+    deactivatedAt: row.deactivated_at === null ? null : Number(row.deactivated_at),
   };
 }
 
@@ -280,4 +282,30 @@ export async function replaceTables(q: Q, merchantId: string, tables: readonly D
     .insertInto('dining_tables')
     .values(tables.map((t) => ({ merchant_id: merchantId, id: t.id, name: t.name, min_seats: t.minSeats, seats: t.seats })))
     .execute();
+}
+
+/**
+ * Deactivates (`at` a time) or reactivates (`at` null) a merchant, or one of its services. Takes
+ * the row lock that bookings and joins take in share mode, so none slips in beside it. Whether a row changed.
+ */
+export async function setDeactivated(trx: Tx, merchantId: string, serviceId: string | null, at: number | null): Promise<boolean> {
+  const result =
+    serviceId === null
+      ? await trx.updateTable('merchants').set({ deactivated_at: at }).where('id', '=', merchantId).executeTakeFirst()
+      : await trx.updateTable('services').set({ deactivated_at: at }).where('merchant_id', '=', merchantId).where('id', '=', serviceId).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Whether a merchant and its service take new bookings and joins, read under a share lock on
+ * PostgreSQL so that a deactivation committing meanwhile is seen (SQLite serialises writers).
+ */
+export async function isActiveForUpdate(trx: Tx, dialect: 'sqlite' | 'postgres', merchantId: string, serviceId: string): Promise<boolean> {
+  let merchant = trx.selectFrom('merchants').select('deactivated_at').where('id', '=', merchantId);
+  if (dialect === 'postgres') merchant = merchant.forShare();
+  const m = await merchant.executeTakeFirst();
+  let service = trx.selectFrom('services').select('deactivated_at').where('merchant_id', '=', merchantId).where('id', '=', serviceId);
+  if (dialect === 'postgres') service = service.forShare();
+  const s = await service.executeTakeFirst();
+  return m !== undefined && s !== undefined && m.deactivated_at === null && s.deactivated_at === null;
 }

@@ -138,6 +138,15 @@ export class MerchantService {
     return this.get(id);
   }
 
+  /**
+   * Marks a merchant (serviceId null) or one service deactivated at `now`, or active again (`now`
+   * null), in the caller's transaction; the row lock it takes makes bookings and joins that read
+   * the flag in share mode wait for the outcome. False when there is no such merchant or service.
+   */
+  setDeactivatedIn(trx: Tx, merchantId: string, serviceId: string | null, now: number | null): Promise<boolean> {
+    return repo.setDeactivated(trx, merchantId, serviceId, now);
+  }
+
   async getService(merchantId: string, serviceId: string): Promise<Service> {
     const service = await repo.findService(this.store.db, merchantId, serviceId);
     if (service === null) throw new DomainError('NOT_FOUND', `unknown service "${serviceId}" of merchant "${merchantId}"`);

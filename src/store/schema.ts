@@ -25,6 +25,8 @@ export interface MerchantTable {
   ready_grace_minutes: Generated<number | null>;
   /** "Almost your turn" at this place in line; null: off. */
   almost_turn_position: number | null;
+  /** Deactivated (migration 0008): Google no longer sees it; null: active. */
+  deactivated_at: number | null;
 }
 
 export interface OpeningHoursTable {
@@ -67,6 +69,8 @@ export interface ServiceTable {
   availability_format: Generated<'spots_open' | 'recurrence'>;
   /** Waitlist: tell parties above max_party_size to call the merchant (feed `above_max_party_size_options`). */
   call_merchant_above_max_party_size: Generated<Flag>;
+  /** Deactivated (migration 0008): Google no longer sees it; null: active. */
+  deactivated_at: number | null;
 }
 
 export interface DiningTableTable {

@@ -15,7 +15,7 @@ import type { EntrySource, Guest, HistoryParty, WaitlistEntry } from './model.js
 import * as entries from './repository.js';
 import { joinFailure, offer, type ConfirmationMode, type JoinFailure, type Situation, type WaitlistStatus } from './rules.js';
 import { NO_LISTENER, type ChangeCause, type WaitlistListener } from './listener.js';
-import { isActive, transition, type WaitlistAction } from './state-machine.js';
+import { ACTIVE_STATES, isActive, transition, type WaitlistAction } from './state-machine.js';
 
 /** Seated parties older than this no longer hold a table in the model, whatever their turn time. */
 const SEATED_LOOKBACK_SECONDS = 6 * 3600;
@@ -137,6 +137,7 @@ export class WaitlistService {
     const now = nowSeconds(this.clock);
     const work = async (trx: Tx): Promise<{ ok: { entryId: string } } | { failure: JoinFailure }> => {
       const service = await merchants.lockService(trx, this.store.dialect, command.merchantId, command.serviceId);
+      await this.assertActive(trx, command.merchantId, command.serviceId);
       const ctx = await this.load(trx, command.merchantId, command.serviceId, service);
       const estimate = estimateNewParty(ctx.floor, command.partySize);
       const failure = joinFailure(ctx.situation, command.partySize, command.guest.telephone, estimate, command.source === 'google' ? 'google' : 'host');
@@ -210,6 +211,39 @@ export class WaitlistService {
       if (action === 'cancel' && options.idempotentCancel && entry.state === 'CANCELED') return this.view(entry, trx);
       return this.apply(trx, entry, action, now, options.cause ?? 'merchant', options.tableId ?? null);
     });
+  }
+
+  /** Open (live) entries of a merchant, or of one of its services: what a deactivation cancels. */
+  openEntries(merchantId: string, serviceId: string | null, q: Db | Tx = this.store.db): Promise<WaitlistEntry[]> {
+    return entries.listEntries(q, { merchantId, ...(serviceId === null ? {} : { serviceId }), states: ACTIVE_STATES, limit: 100_000 });
+  }
+
+  /**
+   * The merchant's deactivation: cancels every open entry of the merchant (or service) through the
+   * same cancel step as the host stand's, in the caller's transaction. The cancelled entries.
+   */
+  async cancelOpenIn(trx: Tx, merchantId: string, serviceId: string | null, now: number): Promise<WaitlistEntry[]> {
+    const canceled: WaitlistEntry[] = [];
+    for (const open of await this.openEntries(merchantId, serviceId, trx)) {
+      const entry = await entries.findEntryForUpdate(trx, this.store.dialect, open.id);
+      if (entry === null || !isActive(entry.state)) continue;
+      await this.apply(trx, entry, 'cancel', now, 'merchant', null);
+      const updated = await entries.findEntry(trx, entry.id);
+      if (updated !== null) canceled.push(updated);
+    }
+    return canceled;
+  }
+
+  /** Joins refuse a deactivated merchant or service (read under a share lock: a deactivation cannot slip beside a join). */
+  private async assertActive(trx: Tx, merchantId: string, serviceId: string): Promise<void> {
+    if (!(await merchants.isActiveForUpdate(trx, this.store.dialect, merchantId, serviceId))) {
+      const merchant = await merchants.findMerchant(trx, merchantId);
+      if (merchant === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
+      if (merchant.deactivatedAt !== null) throw new DomainError('UNKNOWN_MERCHANT', `merchant "${merchantId}" has been deactivated`);
+      const service = await merchants.findService(trx, merchantId, serviceId);
+      if (service === null) throw new DomainError('UNKNOWN_SERVICE', `unknown service_id "${serviceId}" for merchant "${merchantId}"`);
+      throw new DomainError('UNKNOWN_SERVICE', `service "${serviceId}" of merchant "${merchantId}" has been deactivated`);
+    }
   }
 
   /**

@@ -1,11 +1,14 @@
-// Retention of guests' personal data (issue 14): entries and bookings past the retention period
-// are anonymised in place (names, phone, email, Google user id, requests cleared; counts and times
-// kept), marked with the time it was done; a daily run is claimed by one replica per UTC date.
+// Operations (issue 14). Retention of guests' personal data: entries and bookings past the
+// retention period are anonymised in place (names, phone, email, Google user id, requests cleared;
+// counts and times kept), marked with the time it was done; a daily run is claimed by one replica
+// per UTC date. Removal: a merchant or a service can be deactivated (Google stops seeing it).
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('waitlist_entries').addColumn('anonymised_at', 'bigint').execute();
   await db.schema.alterTable('bookings').addColumn('anonymised_at', 'bigint').execute();
+  await db.schema.alterTable('merchants').addColumn('deactivated_at', 'bigint').execute();
+  await db.schema.alterTable('services').addColumn('deactivated_at', 'bigint').execute();
   // The daily run looks for rows not yet anonymised, oldest first.
   await db.schema
     .createIndex('waitlist_entries_retention_idx')
@@ -31,6 +34,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('idempotency_records_created_idx').ifExists().execute();
   await db.schema.dropIndex('bookings_retention_idx').ifExists().execute();
   await db.schema.dropIndex('waitlist_entries_retention_idx').ifExists().execute();
+  await db.schema.alterTable('services').dropColumn('deactivated_at').execute();
+  await db.schema.alterTable('merchants').dropColumn('deactivated_at').execute();
   await db.schema.alterTable('bookings').dropColumn('anonymised_at').execute();
   await db.schema.alterTable('waitlist_entries').dropColumn('anonymised_at').execute();
 }
