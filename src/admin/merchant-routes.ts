@@ -3,7 +3,7 @@ import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type
 import { nullableInteger, nullableString } from '../http/nullable.js';
 import { assertRoot, merchantScope } from './principal.js';
 import { principalOf } from './request.js';
-import { DEFAULT_BOOKING_RULES, type BookingRules, type WaitlistRules } from '../merchants/rules.js';
+import { DEFAULT_BOOKING_RULES, waitlistWarnings, type BookingRules, type WaitlistRules } from '../merchants/rules.js';
 import { DEFAULT_GUEST_MESSAGE_SETTINGS, type DiningTable, type GuestLanguage, type GuestMessageSettings, type Merchant, type Service } from '../merchants/model.js';
 import type { OpeningInterval } from '../merchants/opening-hours.js';
 import { DEFAULT_WAITLIST_RULES, type MerchantInput, type MerchantService } from '../merchants/service.js';
@@ -113,10 +113,12 @@ export function merchantJson(m: Merchant) {
   };
 }
 
-export function serviceJson(s: Service) {
+/** A service as the admin API shows it; `warnings` say what in its set-up turns parties away (see waitlistWarnings). */
+export function serviceJson(s: Service, tables?: readonly DiningTable[]) {
   const w = s.waitlist;
   const b = s.booking;
   return {
+    ...(tables === undefined ? {} : { warnings: waitlistWarnings(s.waitlist, tables) }),
     merchant_id: s.merchantId,
     id: s.id,
     name: s.name,
@@ -249,7 +251,10 @@ export const merchantAdminRoutes =
     });
 
     app.get('/merchants/:merchantId/services', { schema: { params: MerchantParams } }, async (request) => ({
-      services: (await merchants.listServices(request.params.merchantId)).map(serviceJson),
+      services: await (async () => {
+        const tables = await merchants.listTables(request.params.merchantId);
+        return (await merchants.listServices(request.params.merchantId)).map((service) => serviceJson(service, tables));
+      })(),
     }));
 
     app.post('/merchants/:merchantId/services', { schema: { params: MerchantParams, body: ServiceBody } }, async (request, reply) => {
@@ -261,11 +266,11 @@ export const merchantAdminRoutes =
         waitlist: mergeRules(body.waitlist, DEFAULT_WAITLIST_RULES),
         booking: mergeBooking(body.booking, DEFAULT_BOOKING_RULES),
       });
-      return reply.status(201).send(serviceJson(service));
+      return reply.status(201).send(serviceJson(service, await merchants.listTables(service.merchantId)));
     });
 
     app.get('/merchants/:merchantId/services/:serviceId', { schema: { params: ServiceParams } }, async (request) =>
-      serviceJson(await merchants.getService(request.params.merchantId, request.params.serviceId)),
+      serviceJson(await merchants.getService(request.params.merchantId, request.params.serviceId), await merchants.listTables(request.params.merchantId)),
     );
 
     app.patch('/merchants/:merchantId/services/:serviceId', { schema: { params: ServiceParams, body: ServicePatch } }, async (request) => {
@@ -277,7 +282,7 @@ export const merchantAdminRoutes =
         waitlist: mergeRules(request.body.waitlist, current.waitlist),
         booking: mergeBooking(request.body.booking, current.booking),
       }));
-      return serviceJson(updated);
+      return serviceJson(updated, await merchants.listTables(merchantId));
     });
 
     app.get('/merchants/:merchantId/tables', { schema: { params: MerchantParams } }, async (request) => ({

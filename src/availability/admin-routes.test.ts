@@ -147,7 +147,7 @@ for (const dialect of DIALECTS) {
           spots_total: 2,
         });
         assert.equal(res.statusCode, 400);
-        assert.match(res.json().error.message, /fromDate/);
+        assert.match(res.json().error.message, /^from_date "2026-02-30" must be a real date/);
       });
     });
 

@@ -103,12 +103,13 @@ test('exceptions are closed-open and exclude every slot they overlap', () => {
 test('validateEntry names the bad field and expandEntry refuses invalid entries', () => {
   const s = MON_JAN5_0900_EST;
   assert.equal(validateEntry(entry({})), null);
-  assert.match(validateEntry(entry({ recurrence: { repeatEverySec: 1800, repeatUntilSec: s + DAY + 1 } }))!, /repeatUntilSec/);
+  // Fields are named as the admin API spells them (snake_case), not as the code does.
+  assert.match(validateEntry(entry({ recurrence: { repeatEverySec: 1800, repeatUntilSec: s + DAY + 1 } }))!, /^recurrence\.repeat_until_sec /);
   assert.equal(validateEntry(entry({ recurrence: { repeatEverySec: 1800, repeatUntilSec: s + DAY } })), null);
-  assert.match(validateEntry(entry({ recurrence: { repeatEverySec: 59, repeatUntilSec: s } }))!, /repeatEverySec/);
-  assert.match(validateEntry(entry({ durationSec: 30 }))!, /durationSec/);
-  assert.match(validateEntry(entry({ spotsTotal: 1.5 }))!, /spotsTotal/);
-  assert.match(validateEntry(entry({ scheduleExceptions: [{ beginSec: s, endSec: s }] }))!, /scheduleExceptions\[0\]/);
+  assert.match(validateEntry(entry({ recurrence: { repeatEverySec: 59, repeatUntilSec: s } }))!, /^recurrence\.repeat_every_sec /);
+  assert.match(validateEntry(entry({ durationSec: 30 }))!, /^duration_sec /);
+  assert.match(validateEntry(entry({ spotsTotal: 1.5 }))!, /^spots_total /);
+  assert.match(validateEntry(entry({ scheduleExceptions: [{ beginSec: s, endSec: s }] }))!, /^schedule_exception\[0\] must have integer begin_sec < end_sec$/);
   assert.throws(() => expandEntry(entry({ durationSec: 0 })), RangeError);
 });
 
@@ -165,21 +166,21 @@ test('weekdays, exceptions and window of a weekly schedule', () => {
   assert.equal(fallBack.beginSec, at('2026-04-05T04:00:00Z'));
 });
 
-test('validateWeeklySchedule names the bad field', () => {
+test('validateWeeklySchedule names the bad field as the admin API spells it (snake_case)', () => {
   assert.equal(validateWeeklySchedule(schedule({}), NY), null);
   const cases: [Partial<WeeklySchedule>, RegExp][] = [
-    [{ fromDate: '2026-02-30' }, /fromDate/],
-    [{ toDate: '2026-1-05' }, /toDate/],
-    [{ fromDate: '2026-01-06' }, /toDate .* before fromDate/],
-    [{ toDate: '2027-02-09' }, /400 days/],
-    [{ days: [1, 1] }, /days/],
-    [{ days: [0] }, /days/],
-    [{ firstStart: '24:00' }, /firstStart/],
-    [{ lastStart: '08:59' }, /lastStart/],
-    [{ repeatEveryMinutes: 0 }, /repeatEveryMinutes/],
-    [{ repeatEveryMinutes: 1441 }, /repeatEveryMinutes/],
-    [{ durationSec: 59 }, /durationSec/],
-    [{ exceptions: [{ beginSec: 10, endSec: 5 }] }, /exceptions\[0\]/],
+    [{ fromDate: '2026-02-30' }, /^from_date "2026-02-30"/],
+    [{ toDate: '2026-1-05' }, /^to_date "2026-1-05"/],
+    [{ fromDate: '2026-01-06' }, /^to_date .* before from_date /],
+    [{ toDate: '2027-02-09' }, /^from_date\.\.to_date spans more than 400 days/],
+    [{ days: [1, 1] }, /^days/],
+    [{ days: [0] }, /^days/],
+    [{ firstStart: '24:00' }, /^first_start /],
+    [{ lastStart: '08:59' }, /^last_start .* before first_start /],
+    [{ repeatEveryMinutes: 0 }, /^repeat_every_minutes /],
+    [{ repeatEveryMinutes: 1441 }, /^repeat_every_minutes /],
+    [{ durationSec: 59 }, /^duration_sec /],
+    [{ exceptions: [{ beginSec: 10, endSec: 5 }] }, /^exceptions\[0\] must have integer begin_sec < end_sec$/],
   ];
   for (const [over, message] of cases) assert.match(validateWeeklySchedule(schedule(over), NY) ?? 'null', message, JSON.stringify(over));
   assert.equal(validateWeeklySchedule(schedule({ toDate: '2027-02-08' }), NY), null); // exactly 400 days

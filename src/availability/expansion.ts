@@ -69,54 +69,54 @@ function parseTime(value: unknown): number | null {
 }
 
 function validateSlotFields(s: SlotTemplate, exceptions: readonly TimeRange[], exceptionsField: string): string | null {
-  if (!isInt(s.durationSec, 60)) return `durationSec ${JSON.stringify(s.durationSec)} must be an integer >= 60`;
-  if (!isInt(s.spotsTotal, 0)) return `spotsTotal ${JSON.stringify(s.spotsTotal)} must be an integer >= 0`;
+  if (!isInt(s.durationSec, 60)) return `duration_sec ${JSON.stringify(s.durationSec)} must be an integer >= 60`;
+  if (!isInt(s.spotsTotal, 0)) return `spots_total ${JSON.stringify(s.spotsTotal)} must be an integer >= 0`;
   const r = s.resources;
   if (typeof r !== 'object' || r === null) return 'resources must be an object';
-  if (typeof r.staffId !== 'string' || typeof r.roomId !== 'string') return 'resources.staffId and resources.roomId must be strings';
-  if (!isInt(r.partySize, 0)) return `resources.partySize ${JSON.stringify(r.partySize)} must be an integer >= 0`;
-  if (typeof s.availabilityTag !== 'string') return 'availabilityTag must be a string';
+  if (typeof r.staffId !== 'string' || typeof r.roomId !== 'string') return 'resources.staff_id and resources.room_id must be strings';
+  if (!isInt(r.partySize, 0)) return `resources.party_size ${JSON.stringify(r.partySize)} must be an integer >= 0`;
+  if (typeof s.availabilityTag !== 'string') return 'availability_tag must be a string';
   if (!Array.isArray(exceptions)) return `${exceptionsField} must be an array`;
   for (const [i, ex] of exceptions.entries()) {
     if (!isInt(ex?.beginSec, 0) || !isInt(ex?.endSec, 0) || ex.endSec <= ex.beginSec) {
-      return `${exceptionsField}[${i}] must have integer beginSec < endSec`;
+      return `${exceptionsField}[${i}] must have integer begin_sec < end_sec`;
     }
   }
   return null;
 }
 
 export function validateEntry(entry: AvailabilityEntry): string | null {
-  if (!isInt(entry.startSec, 0)) return `startSec ${JSON.stringify(entry.startSec)} must be a non-negative integer`;
+  if (!isInt(entry.startSec, 0)) return `start_sec ${JSON.stringify(entry.startSec)} must be a non-negative integer`;
   const rec = entry.recurrence;
   if (rec !== null) {
     if (typeof rec !== 'object') return 'recurrence must be an object or null';
-    if (!isInt(rec.repeatEverySec, 60)) return `recurrence.repeatEverySec ${JSON.stringify(rec.repeatEverySec)} must be an integer >= 60`;
+    if (!isInt(rec.repeatEverySec, 60)) return `recurrence.repeat_every_sec ${JSON.stringify(rec.repeatEverySec)} must be an integer >= 60`;
     // Google: a recurrence must not span more than 24 hours.
     if (!isInt(rec.repeatUntilSec, entry.startSec, entry.startSec + DAY_SECONDS)) {
-      return `recurrence.repeatUntilSec ${JSON.stringify(rec.repeatUntilSec)} must be an integer from startSec to startSec + 86400`;
+      return `recurrence.repeat_until_sec ${JSON.stringify(rec.repeatUntilSec)} must be an integer from start_sec to start_sec + 86400`;
     }
   }
-  return validateSlotFields(entry, entry.scheduleExceptions, 'scheduleExceptions');
+  return validateSlotFields(entry, entry.scheduleExceptions, 'schedule_exception');
 }
 
 export function validateWeeklySchedule(schedule: WeeklySchedule, timeZone: string): string | null {
   const from = parseDate(schedule.fromDate);
-  if (from === null) return `fromDate ${JSON.stringify(schedule.fromDate)} must be a real date "YYYY-MM-DD"`;
+  if (from === null) return `from_date ${JSON.stringify(schedule.fromDate)} must be a real date "YYYY-MM-DD"`;
   const to = parseDate(schedule.toDate);
-  if (to === null) return `toDate ${JSON.stringify(schedule.toDate)} must be a real date "YYYY-MM-DD"`;
-  if (to < from) return `toDate ${schedule.toDate} is before fromDate ${schedule.fromDate}`;
-  if ((to - from) / DAY_SECONDS + 1 > MAX_SCHEDULE_DAYS) return `fromDate..toDate spans more than ${MAX_SCHEDULE_DAYS} days`;
+  if (to === null) return `to_date ${JSON.stringify(schedule.toDate)} must be a real date "YYYY-MM-DD"`;
+  if (to < from) return `to_date ${schedule.toDate} is before from_date ${schedule.fromDate}`;
+  if ((to - from) / DAY_SECONDS + 1 > MAX_SCHEDULE_DAYS) return `from_date..to_date spans more than ${MAX_SCHEDULE_DAYS} days`;
   const days = schedule.days;
   if (!Array.isArray(days) || days.some((d) => !isInt(d, 1, 7)) || new Set(days).size !== days.length) {
     return `days ${JSON.stringify(days)} must be unique ISO weekdays 1 (Monday) to 7 (Sunday)`;
   }
   const first = parseTime(schedule.firstStart);
-  if (first === null) return `firstStart ${JSON.stringify(schedule.firstStart)} must be "HH:MM" between 00:00 and 23:59`;
+  if (first === null) return `first_start ${JSON.stringify(schedule.firstStart)} must be "HH:MM" between 00:00 and 23:59`;
   const last = parseTime(schedule.lastStart);
-  if (last === null) return `lastStart ${JSON.stringify(schedule.lastStart)} must be "HH:MM" between 00:00 and 23:59`;
-  if (last < first) return `lastStart ${schedule.lastStart} is before firstStart ${schedule.firstStart}`;
+  if (last === null) return `last_start ${JSON.stringify(schedule.lastStart)} must be "HH:MM" between 00:00 and 23:59`;
+  if (last < first) return `last_start ${schedule.lastStart} is before first_start ${schedule.firstStart}`;
   if (!isInt(schedule.repeatEveryMinutes, 1, 1440)) {
-    return `repeatEveryMinutes ${JSON.stringify(schedule.repeatEveryMinutes)} must be an integer from 1 to 1440`;
+    return `repeat_every_minutes ${JSON.stringify(schedule.repeatEveryMinutes)} must be an integer from 1 to 1440`;
   }
   if (!isValidTimeZone(timeZone)) return `unknown IANA time zone ${JSON.stringify(timeZone)}`;
   return validateSlotFields(schedule, schedule.exceptions, 'exceptions');

@@ -114,6 +114,19 @@ for (const dialect of DIALECTS) {
         assert.equal(malformed.statusCode, 400);
         assert.match(malformed.json().error.message, /start_sec|startSec|int64/i);
       });
+
+      test('a start_sec that is not an integer (an ISO date, a fraction) says so; too large or negative says that', async () => {
+        const message = async (start: unknown) =>
+          (await t.google('BatchAvailabilityLookup', { merchant_id: DEMO_M, slot_time: [{ service_id: DEMO_S, start_sec: start }] })).json().error.message;
+        assert.equal(
+          await message('2026-12-01T14:00:00Z'),
+          'malformed BatchAvailabilityLookupRequest: SlotTime.start_sec must be an integer (int64: a JSON number or a string of digits), got "2026-12-01T14:00:00Z"',
+        );
+        assert.match(await message(1.5), /SlotTime\.start_sec must be an integer .*, got "1\.5"$/);
+        assert.equal(await message('99999999999999999999999'), 'malformed BatchAvailabilityLookupRequest: SlotTime.start_sec 99999999999999999999999 is out of range for int64');
+        assert.equal(await message('-5'), 'start_sec -5 must not be negative');
+        assert.equal(await message('9007199254740992'), 'start_sec 9007199254740992 is too large (at most 9007199254740991)');
+      });
     });
 
     describe('CheckAvailability', () => {

@@ -98,6 +98,8 @@ for (const dialect of DIALECTS) {
         assert.equal(changed.party_size, 8);
         assert.equal(changed.start_sec, booking.start_sec);
         await refused('POST', path(booking.id, 'party-size'), { party_size: 9 }, 'SLOT_UNAVAILABLE');
+        const tooMany = await t.admin('POST', path(booking.id, 'party-size'), { party_size: 9 });
+        assert.equal(tooMany.json().error.message, "a party of 9 is above this service's largest party size, 8");
         assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, booking.start_sec), 1);
       });
 

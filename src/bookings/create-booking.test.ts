@@ -142,6 +142,15 @@ for (const dialect of DIALECTS) {
         assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, ny('2026-01-06 11:30')), 2, 'failures take no spot');
       });
 
+      test('a party the service does not take is refused saying the party size, not "no such slot"', async () => {
+        const start = ny('2026-01-06 12:00');
+        const described = async (o: BookingOptions) => failureOf(await googleOk(t, 'CreateBooking', bookingRequest(o)));
+        assert.deepEqual(await described({ start, partySize: 9 }), { cause: 'SLOT_UNAVAILABLE', description: "a party of 9 is above this service's largest party size, 8" });
+        assert.deepEqual(await described({ start: ny('2026-01-06 12:10'), partySize: 9 }), { cause: 'SLOT_UNAVAILABLE', description: 'no such slot is offered' });
+        const lease = await googleOk(t, 'CreateLease', { lease: { slot: bookingRequest({ start, partySize: 9 }).slot, user_reference: 'lease-of-nine' } });
+        assert.equal(failureOf(lease).description, "a party of 9 is above this service's largest party size, 8");
+      });
+
       test('a duplicate (same user, start and party size, new token) is OVERLAPPING_RESERVATION; another party size on the slot is SLOT_ALREADY_BOOKED_BY_USER', async () => {
         const o: BookingOptions = { start: ny('2026-01-09 12:00'), userId: 'twice' };
         await book(t, o);

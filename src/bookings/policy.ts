@@ -35,3 +35,16 @@ export function cancelRefusal(booking: Booking, rules: BookingRules, now: number
   }
   return null;
 }
+
+/**
+ * Why a party of `partySize` fits none of the slots offered at its time: above or below the
+ * service's party sizes, or (slots with a party-size resource) a size no slot at that time is for.
+ */
+export function partySizeRefusal(partySize: number, atTime: readonly { readonly partySize: number }[], rules: BookingRules): string {
+  if (atTime.some((s) => s.partySize === 0)) {
+    if (partySize > rules.maxPartySize) return `a party of ${partySize} is above this service's largest party size, ${rules.maxPartySize}`;
+    if (partySize < rules.minPartySize) return `a party of ${partySize} is below this service's smallest party size, ${rules.minPartySize}`;
+  }
+  const sizes = [...new Set(atTime.map((s) => s.partySize).filter((n) => n > 0))].sort((a, b) => a - b);
+  return `no slot at this time takes a party of ${partySize}${sizes.length > 0 ? ` (the slots are for parties of ${sizes.join(', ')})` : ''}`;
+}

@@ -12,7 +12,7 @@ import type { Db, Store, Tx } from '../store/database.js';
 import { isRecorded, runIdempotent, transactionUnlessFailure, type IdempotencyKey, type Outcome } from '../store/idempotency.js';
 import type { Booking, BookingFailure, BookingPayment, BookingUser, Lease, Offer, PrepaymentStatus } from './model.js';
 import type { PaymentProcessor } from './payments.js';
-import { cancelRefusal, userConflict } from './policy.js';
+import { cancelRefusal, partySizeRefusal, userConflict } from './policy.js';
 import * as repo from './repository.js';
 import { SlotGate, type LaneTurn } from './slot-gate.js';
 import { HOLDING_STATUSES, openSpots, sameSlotKey } from '../availability/slot.js';
@@ -118,6 +118,21 @@ export class BookingService {
   private async candidates(trx: Tx, merchantId: string, query: SlotQuery, service: Service): Promise<StoredSlot[]> {
     const inRange = await slots.slotsInRange(trx, merchantId, [query.serviceId], query.startSec, query.startSec + 1);
     return inRange.filter((s) => slotMatches(s, query, service.booking));
+  }
+
+  /**
+   * Why no slot matched the query, for the failure's description: the party size when slots at
+   * that time exist but none takes the party (a service's min/max party size, or slots for other
+   * sizes), otherwise that no such slot is offered.
+   */
+  private async noSlotReason(trx: Tx, merchantId: string, query: SlotQuery, service: Service): Promise<string> {
+    if (query.partySize > 0) {
+      const atTime = (await slots.slotsInRange(trx, merchantId, [query.serviceId], query.startSec, query.startSec + 1)).filter((s) =>
+        slotMatches(s, { ...query, partySize: 0 }, service.booking),
+      );
+      if (atTime.length > 0) return partySizeRefusal(query.partySize, atTime, service.booking);
+    }
+    return 'no such slot is offered';
   }
 
   /** Locks the first candidate with an open spot (not counting `except`); null if none has one. */
@@ -235,7 +250,7 @@ export class BookingService {
 
     const candidates = lease !== null ? [{ ...lease.slot, spotsTotal: 0, availabilityTag: lease.availabilityTag }] : await this.candidates(trx, merchantId, query, service);
     const first = candidates[0];
-    if (first === undefined) return slotUnavailable('no such slot is offered');
+    if (first === undefined) return slotUnavailable(await this.noSlotReason(trx, merchantId, query, service));
     if (!partyFits(first, command.partySize, service.booking)) return slotUnavailable(`party size ${command.partySize} cannot take this slot`);
     // Without a party size in the request, the slot's own size (or the service's smallest) is booked.
     const partySize = command.partySize || first.partySize || service.booking.minPartySize;
@@ -376,7 +391,7 @@ export class BookingService {
     const same = candidates.find((c) => sameSlotKey(c, booking.slot));
     let slot: StoredSlot | null = same ?? null;
     if (slot === null) {
-      if (candidates.length === 0) return slotUnavailable('no such slot is offered for this party size');
+      if (candidates.length === 0) return slotUnavailable(await this.noSlotReason(trx, booking.slot.merchantId, query, service));
       const existing = booking.user.userId === null ? [] : (await repo.holdingBookingsOfUser(trx, booking.user.userId, booking.slot.merchantId, now)).filter((b) => b.id !== booking.id);
       const conflict = userConflict(candidates[0]!, existing, service.booking);
       if (conflict !== null) return { failure: conflict };
@@ -476,7 +491,7 @@ export class BookingService {
       if (query.startSec <= now) return slotUnavailable('the slot has already started');
       const candidates = await this.candidates(trx, merchantId, query, service);
       const taken = await this.takeSpot(trx, candidates, now);
-      if (taken === null) return slotUnavailable(candidates.length === 0 ? 'no such slot is offered' : 'the slot is fully booked');
+      if (taken === null) return slotUnavailable(candidates.length === 0 ? await this.noSlotReason(trx, merchantId, query, service) : 'the slot is fully booked');
       const longest = now + service.booking.maxLeaseSec;
       const lease: Lease = {
         id: randomUUID(),

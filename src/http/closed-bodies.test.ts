@@ -59,7 +59,7 @@ for (const dialect of DIALECTS) {
         'POST',
         '/merchants',
         { id: 'tz', name: 'Typo', timezone: 'Europe/Paris' },
-        'body has an unknown field "timezone" (known: id, name, time_zone, telephone, address, waitlist_advisement, turn_times, opening_hours)',
+        /^body has an unknown field "timezone" \(known: id, name, time_zone, telephone, address, [a-z_, ]+\)$/,
       );
       assert.equal((await t.admin('GET', '/merchants/tz')).statusCode, 404);
       await refused('POST', '/merchants/m1/services/waitlist/walk-ins', { party_size: 2, given_name: 'Ann', phone: '+1 212-555-0100' }, /^body has an unknown field "phone" \(known: party_size, given_name, family_name, telephone, /);

@@ -11,8 +11,20 @@ export function parseMessage<D extends DescMessage>(schema: D, body: unknown): M
   try {
     return fromJson(schema, body as JsonValue, { ignoreUnknownFields: true });
   } catch (error) {
-    throw invalid(`malformed ${schema.name}: ${error instanceof Error ? error.message.replace(/^\[\w+\] /, '') : String(error)}`);
+    throw invalid(`malformed ${schema.name}: ${decodeProblem(error instanceof Error ? error.message.replace(/^\[\w+\] /, '') : String(error))}`);
   }
+}
+
+/**
+ * protobuf-es says "<value> out of range" for any integer field it cannot read, a date string or
+ * 1.5 included: say that the value is not an integer, and which field (without the proto package).
+ */
+export function decodeProblem(message: string): string {
+  const m = /^cannot decode field (?:[a-z][\w]*\.)*([A-Z][\w.]*) from JSON: expected \w+ \((\w+)\): (.*) out of range$/s.exec(message);
+  if (m === null) return message;
+  const [, field, type, value] = m as unknown as [string, string, string, string];
+  if (/^-?\d+$/.test(value)) return `${field} ${value} is out of range for ${type}`;
+  return `${field} must be an integer (${type}: a JSON number or a string of digits), got ${JSON.stringify(value)}`;
 }
 
 export function renderMessage<D extends DescMessage>(schema: D, message: MessageShape<D>): string {
@@ -31,6 +43,7 @@ export function requireText(value: string, field: string): string {
 
 /** int64 seconds from the wire, as a JS number (exact below 2^53, which covers every epoch second). */
 export function seconds(value: bigint, field: string): number {
-  if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) throw invalid(`${field} is out of range`);
+  if (value < 0n) throw invalid(`${field} ${value} must not be negative`);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw invalid(`${field} ${value} is too large (at most ${Number.MAX_SAFE_INTEGER})`);
   return Number(value);
 }

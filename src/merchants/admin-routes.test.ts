@@ -177,6 +177,28 @@ for (const dialect of DIALECTS) {
         await created('/merchants', merchant('tbl'));
       });
 
+      test('a waitlist service warns when no tables are set up, or when its largest party fits no table; joining says why', async () => {
+        await created('/merchants', merchant('bare'));
+        const service = await created('/merchants/bare/services', { id: 'wl', name: 'Waitlist', waitlist: { max_party_size: 6 } });
+        const noTables = ['the waitlist is on but no tables are set up (PUT /merchants/{id}/tables): every party that tries to join is refused'];
+        assert.deepEqual(service.warnings, noTables);
+        assert.deepEqual((await t.admin('GET', '/merchants/bare/services/wl')).json().warnings, noTables);
+        assert.deepEqual((await t.admin('GET', '/merchants/bare/services')).json().services[0].warnings, noTables);
+        const walkIn = await t.admin('POST', '/merchants/bare/services/wl/walk-ins', { party_size: 2, given_name: 'Ann' });
+        assert.equal(walkIn.statusCode, 422, walkIn.body);
+        assert.equal(walkIn.json().error.message, 'no tables are set up for this waitlist, so no party can be seated');
+
+        await t.admin('PUT', '/merchants/bare/tables', { tables: [{ id: 'four', seats: 4 }] });
+        assert.deepEqual((await t.admin('GET', '/merchants/bare/services/wl')).json().warnings, [
+          'the waitlist takes parties up to 6 but the largest table seats 4: larger parties are refused',
+        ]);
+        await t.admin('PUT', '/merchants/bare/tables', { tables: [{ id: 'six', seats: 6 }] });
+        assert.deepEqual((await t.admin('PATCH', '/merchants/bare/services/wl', { name: 'Waitlist' })).json().warnings, []);
+        // A service without a waitlist has nothing to warn about.
+        const off = await created('/merchants/bare/services', { id: 'off', name: 'No waitlist', waitlist: { enabled: false, max_party_size: 20 } });
+        assert.deepEqual(off.warnings, []);
+      });
+
       test('PUT replaces the floor; tables come back by size; min_seats defaults to 1 and name to the id', async () => {
         const res = await t.admin('PUT', '/merchants/tbl/tables', {
           tables: [

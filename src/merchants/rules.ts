@@ -67,3 +67,18 @@ export const DEFAULT_TURN_TIMES: readonly TurnTime[] = [
   { maxPartySize: 6, minutes: 75 },
   { maxPartySize: 1000, minutes: 90 },
 ];
+
+/**
+ * What in a waitlist's set-up turns parties away that the merchant may not expect, for the admin
+ * API to show next to the service: no tables at all (every party is refused), or a largest table
+ * smaller than the waitlist's largest party.
+ */
+export function waitlistWarnings(rules: WaitlistRules, tables: readonly { readonly seats: number }[]): string[] {
+  if (!rules.enabled) return [];
+  if (tables.length === 0) return ['the waitlist is on but no tables are set up (PUT /merchants/{id}/tables): every party that tries to join is refused'];
+  const largest = Math.max(...tables.map((t) => t.seats));
+  if (largest < rules.maxPartySize) {
+    return [`the waitlist takes parties up to ${rules.maxPartySize} but the largest table seats ${largest}: larger parties are refused`];
+  }
+  return [];
+}

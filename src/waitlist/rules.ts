@@ -85,6 +85,7 @@ export function joinFailure(
   const google = channel === 'google';
   if (!rules.enabled) return { cause: 'WAITLIST_CLOSED', description: 'this service has no waitlist' };
   if (partySize < rules.minPartySize) return { cause: 'BELOW_MIN_PARTY_SIZE', description: `the smallest party is ${rules.minPartySize}` };
+  if (s.largestTable === 0) return { cause: 'ABOVE_MAX_PARTY_SIZE', description: 'no tables are set up for this waitlist, so no party can be seated' };
   const largest = Math.min(rules.maxPartySize, s.largestTable);
   if (partySize > largest || estimate === null) return { cause: 'ABOVE_MAX_PARTY_SIZE', description: `the largest party is ${largest}` };
   if (google && !s.merchantOpen) return { cause: 'MERCHANT_CLOSED', description: 'the merchant is closed now' };
