@@ -84,6 +84,13 @@ module.exports = {
     },
     ...layerRules,
     {
+      name: 'every-folder-in-a-layer',
+      severity: 'error',
+      comment: 'A new folder of src/ gets its place in LAYERS above (and in docs/ARCHITECTURE.md) before it lands.',
+      from: { path: '^src/', pathNot: [...LAYERS.map((l) => l.path), '^src/(gen|test-support)/'].join('|') },
+      to: {},
+    },
+    {
       name: 'no-foreign-repository',
       severity: 'error',
       comment:
