@@ -94,6 +94,7 @@ describe('evaluate', () => {
       assert.match(text, new RegExp(`^${label.replace(/[()]/g, '\\$&')}\\s+3\\s`, 'm'));
     }
     assert.match(text, /^2\s+3\s/m);
-    assert.match(text, /^learned MAE \/ best heuristic MAE \(.+\): [\d.]+ \(target <= 0\.50\); in range: [\d.]+% \(target 80% \+\/- 5\)$/m);
+    assert.match(text, /^learned MAE \/ best heuristic MAE \(.+\): \d\.\d{3} \(target <= 0\.50\)$/m);
+    assert.match(text, /^learned in range: [\d.]+% of seated parties, [\d.]+% of those quoted a wait \(target 80% \+\/- 5\)$/m);
   });
 });

@@ -286,7 +286,10 @@ export function renderEvaluation(e: Evaluation): string {
       .sort((a, b) => a.t.absError / a.t.parties - b.t.absError / b.t.parties)[0]!;
     const ratio = ours.absError / ours.parties / (best.t.absError / best.t.parties);
     lines.push('');
-    lines.push(`learned MAE / best heuristic MAE (${best.m.label}): ${fmt(ratio, 2)} (target <= 0.50); in range: ${fmt((100 * ours.inside) / ours.parties)}% (target ${Math.round(e.coverage * 100)}% +/- 5)`);
+    lines.push(`learned MAE / best heuristic MAE (${best.m.label}): ${fmt(ratio, 3)} (target <= 0.50)`);
+    lines.push(
+      `learned in range: ${fmt((100 * ours.inside) / ours.parties)}% of seated parties, ${fmt((100 * ours.quotedWaitInside) / ours.quotedWait)}% of those quoted a wait (target ${Math.round(e.coverage * 100)}% +/- 5)`,
+    );
   }
   return lines.join('\n');
 }
