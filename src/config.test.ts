@@ -142,3 +142,25 @@ describe('TRUST_PROXY', () => {
     }
   });
 });
+
+describe('ESTIMATES_*', () => {
+  test('defaults: refresh every 900 s from 56 days, ranges for 80%; the coverage is a percentage', () => {
+    assert.deepEqual(loadConfig({}, CWD).estimates, { refreshSeconds: 900, historyDays: 56, coverage: 0.8 });
+    assert.deepEqual(loadConfig({ ESTIMATES_REFRESH_SECONDS: '0', ESTIMATES_HISTORY_DAYS: '28', ESTIMATES_RANGE_COVERAGE: '90' }, CWD).estimates, {
+      refreshSeconds: 0,
+      historyDays: 28,
+      coverage: 0.9,
+    });
+  });
+
+  test('out of range or not a whole number: refused, naming the variable', () => {
+    for (const [name, value] of [
+      ['ESTIMATES_RANGE_COVERAGE', '120'],
+      ['ESTIMATES_RANGE_COVERAGE', '0.8'],
+      ['ESTIMATES_HISTORY_DAYS', '3'],
+      ['ESTIMATES_REFRESH_SECONDS', '-1'],
+    ] as const) {
+      assert.throws(() => loadConfig({ [name]: value }, CWD), (error: Error) => error.message.startsWith(`${name}: `), `${name}=${value}`);
+    }
+  });
+});
