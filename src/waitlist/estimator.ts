@@ -129,7 +129,8 @@ function learnedOccupancy(floor: Floor, model: LearnedModel): FreeAt {
   }
   const leaves = (party: SeatedParty): number => {
     const mean = learnedTurnSeconds(model, party.partySize, party.seatedAt, floor.utcOffsetSeconds ?? 0);
-    return floor.now + remainingSeconds(model, mean, floor.now - party.seatedAt);
+    // Whole seconds: table times stay small integers (no boxed doubles in the replay's maps).
+    return floor.now + Math.round(remainingSeconds(model, mean, floor.now - party.seatedAt));
   };
   for (const [tableId, party] of latest) freeAt.set(tableId, leaves(party));
   for (const party of unassigned) {
@@ -148,7 +149,7 @@ function holdSeconds(floor: Floor, party: QueuedParty, at: number): number {
   const model = floor.model;
   if (!model) return turnSeconds(floor.turnTimes, party.partySize);
   const turn = learnedTurnSeconds(model, party.partySize, at, floor.utcOffsetSeconds ?? 0);
-  return turn * staysUntil(model, party.joinedAt ?? floor.now, at);
+  return Math.round(turn * staysUntil(model, party.joinedAt ?? floor.now, at));
 }
 
 /** The estimate for a replayed seat time: calibrated by the learned error, else the fixed window. */

@@ -64,6 +64,19 @@ export class WaitlistService {
     private readonly listener: WaitlistListener = NO_LISTENER,
   ) {}
 
+  /** Zone -> its UTC offset during one half hour of UTC (time zones change their offsets on such boundaries). */
+  private readonly offsets = new Map<string, { readonly slot: number; readonly seconds: number }>();
+
+  /** The zone's UTC offset at `now`, computed once per zone and half hour (Intl is slow on the request path). */
+  private utcOffset(zone: string, now: number): number {
+    const slot = Math.floor(now / 1800);
+    const cached = this.offsets.get(zone);
+    if (cached !== undefined && cached.slot === slot) return cached.seconds;
+    const seconds = DateTime.fromSeconds(now, { zone }).offset * 60;
+    this.offsets.set(zone, { slot, seconds });
+    return seconds;
+  }
+
   private async load(q: Db | Tx, merchantId: string, serviceId: string, service?: Service | null): Promise<Context> {
     const merchant = await merchants.findMerchant(q, merchantId);
     if (merchant === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
@@ -84,7 +97,7 @@ export class WaitlistService {
       queue,
       model,
       // One offset for the whole replay (the next few hours): looked up once, not per party.
-      utcOffsetSeconds: model === null ? 0 : DateTime.fromSeconds(now, { zone: merchant.timeZone }).offset * 60,
+      utcOffsetSeconds: model === null ? 0 : this.utcOffset(merchant.timeZone, now),
     };
     return {
       merchant,
