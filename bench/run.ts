@@ -56,6 +56,24 @@ const only = args.only === undefined ? null : new Set(args.only.split(',').map((
 const selected = (name: string): boolean => only === null || only.has(name.toLowerCase());
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
+/**
+ * BENCH_SERVER_ENV="NAME=value,NAME=value": extra environment for the booking server, to compare
+ * one build with a setting and without (e.g. ESTIMATES_REFRESH_SECONDS=0: no learned estimates).
+ */
+function extraServerEnv(): Record<string, string> {
+  const raw = process.env.BENCH_SERVER_ENV ?? '';
+  const env: Record<string, string> = {};
+  for (const pair of raw.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) {
+      process.stderr.write(`BENCH_SERVER_ENV: expected NAME=value, got "${pair}"\n`);
+      process.exit(2);
+    }
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
 /** Runs one load in the load-generator process and returns its result. */
 async function load(spec: LoadSpec): Promise<LoadResult> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'load.ts')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -114,7 +132,7 @@ interface StoreUnderTest {
 
 async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreReport> {
   const dir = tempDir('booking-bench-');
-  const env = serverEnv(dir, { LOG_LEVEL: 'warn', DATABASE_URL: store.databaseUrl(dir) });
+  const env = serverEnv(dir, { LOG_LEVEL: 'warn', DATABASE_URL: store.databaseUrl(dir), ...extraServerEnv() });
   const profileDir = args.profile ? mkdtempSync(join(tmpdir(), 'booking-bench-prof-')) : null;
   log(`\n${store.label}: starting the booking server (serve --demo${profileDir ? ', --cpu-prof' : ''})`);
   const server = await startBookingServer(env, profileDir);
