@@ -4,7 +4,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seedDemo } from '../demo/seed.js';
-import { type TestApp, DIALECTS, forDialect } from '../test-support/app.js';
+import { PassThrough } from 'node:stream';
+import { buildApp } from '../app.js';
+import { createLogger } from '../logger.js';
+import { type TestApp, DIALECTS, NEW_PAIR, forDialect } from '../test-support/app.js';
 import { adminBookings, bookingCause, bookingRequest, failureOf, googleOk, ny, updateBooking } from '../test-support/bookings.js';
 
 // Every test below runs once on SQLite and once on PostgreSQL (when the suite started one).
@@ -86,6 +89,37 @@ for (const dialect of DIALECTS) {
         }
         assert.equal((await bookingsAt(ny('2026-01-06 11:30'))).length, 0);
         assert.equal((await bookingsAt(start)).length, 1);
+      });
+
+      test('a reused token with a different body logs a warning with the booking id and none of the request', async () => {
+        const lines: string[] = [];
+        const stream = new PassThrough();
+        stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== '')));
+        const logged = await buildApp(t.config, { store: t.store, clock: t.clock, services: t.services, logger: createLogger('warn', stream) });
+        try {
+          const request = bookingRequest({ start: ny('2026-01-06 11:30'), token: 'logged-token' });
+          const post = (body: unknown) =>
+            logged.inject({
+              method: 'POST',
+              url: `${t.config.pathPrefix}/v3/CreateBooking`,
+              headers: { authorization: `Basic ${Buffer.from(`${NEW_PAIR.user}:${NEW_PAIR.password}`).toString('base64')}`, 'content-type': 'application/json' },
+              payload: JSON.stringify(body),
+            });
+          const first = await post(request);
+          assert.equal(lines.length, 0, 'an ordinary booking logs no warning');
+          const again = await post({ ...request, additional_request: 'allergic to peanuts', user_information: { ...request.user_information, given_name: 'Ada' } });
+          assert.equal(again.body, first.body);
+          await new Promise((resolve) => setImmediate(resolve));
+          const warnings = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 40);
+          assert.equal(warnings.length, 1, lines.join('\n'));
+          assert.equal(warnings[0]!.bookingId, JSON.parse(first.body).booking.booking_id);
+          assert.match(String(warnings[0]!.msg), /idempotency token was reused with a different request/);
+          for (const secret of ['peanuts', 'Ada', 'Grace', 'Hopper', request.user_information.email, request.user_information.telephone]) {
+            assert.ok(!lines.join('\n').includes(secret), `the log carries no personal data (${secret})`);
+          }
+        } finally {
+          await logged.close();
+        }
       });
 
       test('a failed attempt (slot full) is re-attempted on retry and succeeds once a spot is free', async () => {
