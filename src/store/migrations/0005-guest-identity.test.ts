@@ -1,6 +1,7 @@
 // Migration 0005 on a database that already holds bookings and waitlist entries: normalised email
 // keys are backfilled, walk-ins get none, and two live Google entries that already share an address
 // (possible before this migration) do not stop the unique index from being built.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Migrator, type MigrationProvider } from 'kysely';
 import { openStore, type Store } from '../database.js';
-import { createPgDatabase, DIALECTS, type PgDatabase } from '../../test-support/postgres.js';
+import { admin, DIALECTS, TEST_PG_URL } from '../../test-support/postgres.js';
 import { migrations } from './index.js';
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -23,9 +24,13 @@ for (const dialect of DIALECTS) {
     async function storeBefore0005(): Promise<Store> {
       let store: Store;
       if (dialect === 'postgres') {
-        const pg: PgDatabase = await createPgDatabase();
-        store = await openStore({ kind: 'postgres', url: pg.url, poolMax: 2 }, { migrate: false });
-        cleanups.push(() => pg.drop());
+        // An empty database of its own (the suite's test databases come migrated to the latest schema).
+        const name = `m0005_${randomBytes(6).toString('hex')}`;
+        await admin((c) => c.query(`create database ${name}`));
+        const url = new URL(TEST_PG_URL!);
+        url.pathname = `/${name}`;
+        store = await openStore({ kind: 'postgres', url: url.toString(), poolMax: 2 }, { migrate: false });
+        cleanups.push(() => admin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined));
       } else {
         const dir = mkdtempSync(join(tmpdir(), 'm0005-'));
         store = await openStore({ kind: 'sqlite', path: join(dir, 'db.sqlite') }, { migrate: false });
