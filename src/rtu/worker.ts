@@ -268,7 +268,8 @@ export class RtuWorker {
   private async sweepLeases(): Promise<void> {
     if (this.o.leases === undefined) return;
     const now = nowSeconds(this.o.clock);
-    if (now - this.lastSweep < (this.o.leaseSweepSec ?? 30)) return;
+    // A clock stepped back (lastSweep ahead of now) sweeps at once rather than waiting to catch up.
+    if (now >= this.lastSweep && now - this.lastSweep < (this.o.leaseSweepSec ?? 30)) return;
     this.lastSweep = now;
     const announced = await this.o.leases.announceExpiredLeases();
     if (announced > 0) this.o.log.info({ leases: announced }, 'expired leases gave their spots back; availability updates queued');
