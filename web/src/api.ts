@@ -57,8 +57,16 @@ export interface Entry {
   quoted?: { seat_at: number; range_start: number; range_end: number } | null;
   estimate: { parties_ahead: number; seat_at: number; range_start: number; range_end: number } | null;
   allowed_actions: string[];
-  /** Guests' replies (issue 18), shown when the server sends them. */
-  replies?: { kind?: string; text?: string; body?: string; received_at?: number; at?: number }[];
+}
+
+/** A guest's text (docs/ADMIN-API.md, "Guest messages"). */
+export interface Reply {
+  id: number;
+  entry_id: string | null;
+  kind: 'on_my_way' | 'cancel' | 'extra_time' | 'opt_out' | 'opt_in' | 'help' | 'text';
+  minutes: number | null;
+  body: string;
+  received_at: number;
 }
 
 export interface Table {

@@ -1,7 +1,7 @@
 // The host stand's main screen: the live queue of a service, a walk-in form, Google joins paused
 // or open, and one tap for each action the server allows from an entry's state.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type Entry, type Service } from './api';
+import { api, ApiError, type Entry, type Reply, type Service } from './api';
 import type { MessageKey } from './i18n';
 import type { ScreenProps } from './main';
 import { floorState, guestName, useFloor } from './tables';
@@ -17,6 +17,7 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
   const [now, setNow] = useState(Math.floor(Date.now() / 1000));
   const [seating, setSeating] = useState<Entry | null>(null);
   const floor = useFloor(merchant, version, fail);
+  const replies = useReplies(merchant.id, version, now);
   const mid = encodeURIComponent(merchant.id);
 
   useEffect(() => {
@@ -138,11 +139,13 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
                       {near && <span class="flag"> · {t('wait.near')}</span>}
                     </span>
                   </div>
-                  {entry.replies && entry.replies.length > 0 && (
+                  {(replies.get(entry.id)?.length ?? 0) > 0 && (
                     <ul class="replies" aria-label={t('queue.replies')}>
-                      {entry.replies.slice(-2).map((r, i) => (
-                        <li key={i}>
-                          <bdi>{r.text ?? r.body ?? r.kind ?? ''}</bdi>
+                      {(replies.get(entry.id) ?? []).slice(-3).map((r) => (
+                        <li key={r.id}>
+                          <span aria-hidden="true">💬 </span>
+                          {r.kind === 'text' ? <bdi>{r.body}</bdi> : t(`reply.${r.kind}` as MessageKey, { minutes: r.minutes ?? 0 })}{' '}
+                          <span class="when">{time.format(r.received_at * 1000)}</span>
                         </li>
                       ))}
                     </ul>
@@ -275,4 +278,49 @@ function SeatDialog({
       </form>
     </dialog>
   );
+}
+
+/**
+ * Guests' texts per entry, from the reply feed (read on from the last id seen): on every change
+ * the server signals, and every 15 s, as a text alone changes no entry. Empty when the server has
+ * no guest messages.
+ */
+function useReplies(merchantId: string, version: number, tick: number): Map<string, Reply[]> {
+  const [byEntry, setByEntry] = useState<Map<string, Reply[]>>(new Map());
+  const last = useRef(0);
+  const off = useRef(false);
+  useEffect(() => {
+    last.current = 0;
+    off.current = false;
+    setByEntry(new Map());
+  }, [merchantId]);
+  useEffect(() => {
+    if (off.current) return;
+    let cancelled = false;
+    (async () => {
+      const fresh: Reply[] = [];
+      for (let page = 0; page < 10; page++) {
+        const r = await api<{ replies: Reply[] }>('GET', `/merchants/${encodeURIComponent(merchantId)}/guest-replies?after=${last.current}&limit=500`);
+        fresh.push(...r.replies);
+        const end = r.replies.at(-1);
+        if (end) last.current = end.id;
+        if (r.replies.length < 500) break;
+      }
+      if (cancelled || fresh.length === 0) return;
+      setByEntry((current) => {
+        const next = new Map(current);
+        for (const reply of fresh) {
+          if (reply.entry_id === null) continue;
+          next.set(reply.entry_id, [...(next.get(reply.entry_id) ?? []), reply]);
+        }
+        return next;
+      });
+    })().catch((error) => {
+      if (error instanceof ApiError && error.status === 404) off.current = true;
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [merchantId, version, tick]);
+  return byEntry;
 }
