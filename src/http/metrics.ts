@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { nowSeconds, type Clock } from '../clock.js';
 import { stats } from '../rtu/outbox.js';
 import type { DeliveryObserver } from '../rtu/worker.js';
+import { dailyRunHealth, type DailyRunTable } from '../store/daily-runs.js';
 import type { Store } from '../store/database.js';
 
 export class Metrics {
@@ -53,6 +54,34 @@ export class Metrics {
       async collect() {
         const oldest = (await read()).oldestPendingCreatedAt;
         this.set(oldest === null ? 0 : Math.max(0, nowSeconds(clock) - oldest));
+      },
+    });
+    this.dailyRuns(store, registers);
+  }
+
+  /** Daily jobs (feeds upload, retention), read from their run records at scrape time. */
+  private dailyRuns(store: Store, registers: Registry[]): void {
+    const jobs: [string, DailyRunTable][] = [
+      ['feeds', 'feed_runs'],
+      ['retention', 'retention_runs'],
+    ];
+    const read = () => Promise.all(jobs.map(async ([job, table]) => [job, await dailyRunHealth(store.db, table)] as const));
+    new Gauge({
+      name: 'booking_server_daily_run_last_success_timestamp_seconds',
+      help: 'When the latest successful daily run ended (epoch seconds; 0: none yet), by job (feeds, retention)',
+      labelNames: ['job'],
+      registers,
+      async collect() {
+        for (const [job, health] of await read()) this.set({ job }, health.lastSuccessAt ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'booking_server_daily_run_last_failed',
+      help: 'Whether the latest finished daily run failed (1) or not (0), by job (feeds, retention)',
+      labelNames: ['job'],
+      registers,
+      async collect() {
+        for (const [job, health] of await read()) this.set({ job }, health.lastFailed ? 1 : 0);
       },
     });
   }

@@ -45,3 +45,22 @@ export async function findDailyRun(db: Db, table: DailyRunTable, runDate: string
   const row = await db.selectFrom(table).selectAll().where('run_date', '=', runDate).executeTakeFirst();
   return row === undefined ? null : { runDate: row.run_date, claimedBy: row.claimed_by, finishedAt: row.finished_at === null ? null : Number(row.finished_at), outcome: row.outcome };
 }
+
+export interface DailyRunHealth {
+  /** finished_at of the latest run that ended well; null: none yet. */
+  readonly lastSuccessAt: number | null;
+  /** Whether the latest finished run failed. */
+  readonly lastFailed: boolean;
+}
+
+/** For monitoring: the latest good run and whether the latest finished one failed. */
+export async function dailyRunHealth(db: Db, table: DailyRunTable): Promise<DailyRunHealth> {
+  const [good, latest] = await Promise.all([
+    db.selectFrom(table).select('finished_at').where('outcome', 'like', 'ok%').orderBy('finished_at', 'desc').limit(1).executeTakeFirst(),
+    db.selectFrom(table).select('outcome').where('finished_at', 'is not', null).orderBy('finished_at', 'desc').limit(1).executeTakeFirst(),
+  ]);
+  return {
+    lastSuccessAt: good?.finished_at === null || good?.finished_at === undefined ? null : Number(good.finished_at),
+    lastFailed: latest?.outcome?.startsWith('failed') ?? false,
+  };
+}
