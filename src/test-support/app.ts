@@ -53,7 +53,7 @@ export interface StartOptions {
 
 export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'booking-server-test-'));
-  const pg = options.dialect === 'postgres' ? await createPgDatabase() : null;
+  const pg = options.dialect === 'postgres' ? await createPgDatabase({ migrated: true }) : null;
   const config = loadConfig({
     DATABASE_URL: pg ? pg.url : `sqlite:${join(dir, 'db.sqlite')}`,
     BOOKING_SERVER_CREDENTIALS: `${OLD_PAIR.user}:${OLD_PAIR.password},${NEW_PAIR.user}:${NEW_PAIR.password}`,

@@ -73,10 +73,11 @@ function migratedTemplate(): Promise<string> {
   return template;
 }
 
-export async function createPgDatabase(): Promise<PgDatabase> {
+/** A new database: empty, or (`migrated`) a copy of the migrated template, as the test app uses. */
+export async function createPgDatabase(options: { readonly migrated?: boolean } = {}): Promise<PgDatabase> {
   const name = `t_${randomBytes(8).toString('hex')}`;
-  const from = await migratedTemplate();
-  await admin((c) => c.query(`create database ${name} template ${from}`));
+  const from = options.migrated === true ? await migratedTemplate() : null;
+  await admin((c) => c.query(from === null ? `create database ${name}` : `create database ${name} template ${from}`));
   return {
     url: databaseUrl(name),
     drop: () => admin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
