@@ -145,6 +145,7 @@ async function serve(options: { demo?: boolean }): Promise<void> {
     `booking-server listening on ${base}`,
     `  Google booking server URL: ${base}${config.pathPrefix}  (Google calls ${base}${config.pathPrefix}/v3/...)`,
     `  Admin API: ${base}/admin/v1`,
+    `  Host stand: ${base}/app (sign in with the admin API token or a merchant or staff token)`,
     `  Database: ${config.database.kind === 'sqlite' ? config.database.path : 'postgres'}`,
     ...generated.map((line) => `  ${line}`),
   ];

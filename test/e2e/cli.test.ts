@@ -135,6 +135,15 @@ describe('serve --demo', () => {
     const estimates = await postJson(server.baseUrl, '/v3/BatchGetWaitEstimates', { merchant_id: 'dining-1', service_id: 'reservation', party_size: [2, 4] }, basic);
     assert.equal(estimates.status, 200, estimates.text);
     assert.equal((JSON.parse(estimates.text) as { waitlist_status?: string }).waitlist_status, 'OPEN');
+
+    // The host stand is served by the same process (built by npm run build) and named in the banner.
+    assert.ok(text.includes(`Host stand: ${server.baseUrl}/app`), text);
+    const app = await fetch(`${server.baseUrl}/app`);
+    assert.equal(app.status, 200);
+    assert.match(String(app.headers.get('content-security-policy')), /script-src 'self'/);
+    const script = /src="(\/app\/assets\/[^"]+\.js)"/.exec(await app.text())?.[1];
+    assert.ok(script);
+    assert.equal((await fetch(`${server.baseUrl}${script}`)).status, 200);
   });
 });
 
