@@ -16,7 +16,7 @@ const en: Catalog = {
   'sms.ready':
     '{merchant}: {name}, your table is ready! {hold, select, yes {Please come within {minutes} min.} other {Please come to the host stand.}} Reply 1 = on my way, +10 = more time. {link}',
   'sms.canceled':
-    '{merchant}: {cause, select, guest {your waitlist spot is cancelled. Thank you for telling us.} other {sorry {name}, your waitlist spot was cancelled.}} {link}',
+    '{merchant}: {cause, select, merchant {sorry {name}, your waitlist spot was cancelled.} other {your waitlist spot is cancelled. Thank you for telling us.}} {link}',
   'sms.declined': '{merchant}: sorry {name}, we cannot take your party this time. {link}',
   'sms.no_show': '{merchant}: {name}, we held your table but did not see you, so it was given away. {link}',
   'sms.extra_time_accepted': '{merchant}: OK {name}, we will hold your table {minutes} more min. {link}',
@@ -55,7 +55,7 @@ const zhHans: Catalog = {
   'sms.almost_turn': '{merchant}：{name}，快轮到您了（第{position}位），请回到餐厅。{link}',
   'sms.ready':
     '{merchant}：{name}，您的餐桌已准备好！{hold, select, yes {请在{minutes}分钟内到达。} other {请到接待台。}}回复1=在路上，+10=需要更多时间。{link}',
-  'sms.canceled': '{merchant}：{cause, select, guest {您的候位已取消，谢谢告知。} other {抱歉{name}，您的候位已被取消。}}{link}',
+  'sms.canceled': '{merchant}：{cause, select, merchant {抱歉{name}，您的候位已被取消。} other {您的候位已取消，谢谢告知。}}{link}',
   'sms.declined': '{merchant}：抱歉{name}，这次无法接待您的同行人。{link}',
   'sms.no_show': '{merchant}：{name}，我们为您保留了餐桌但未见您到达，餐桌已让出。{link}',
   'sms.extra_time_accepted': '{merchant}：好的{name}，我们再为您保留{minutes}分钟。{link}',
@@ -94,7 +94,7 @@ const ar: Catalog = {
   'sms.almost_turn': '{merchant}: {name}، اقترب دورك (الترتيب {position}). يرجى العودة. {link}',
   'sms.ready':
     '{merchant}: {name}، طاولتك جاهزة! {hold, select, yes {يرجى الحضور خلال {minutes} دقيقة.} other {يرجى التوجه إلى الاستقبال.}} أرسل 1 = في الطريق، ‎+10 = وقت إضافي. {link}',
-  'sms.canceled': '{merchant}: {cause, select, guest {تم إلغاء مكانك في الانتظار. شكرا لإبلاغنا.} other {نأسف {name}، تم إلغاء مكانك في الانتظار.}} {link}',
+  'sms.canceled': '{merchant}: {cause, select, merchant {نأسف {name}، تم إلغاء مكانك في الانتظار.} other {تم إلغاء مكانك في الانتظار. شكرا لإبلاغنا.}} {link}',
   'sms.declined': '{merchant}: نأسف {name}، لا يمكننا استقبال مجموعتك هذه المرة. {link}',
   'sms.no_show': '{merchant}: {name}، احتفظنا بطاولتك ولم نرك، فأعطيناها لغيرك. {link}',
   'sms.extra_time_accepted': '{merchant}: حسنا {name}، سنحتفظ بطاولتك {minutes} دقيقة إضافية. {link}',
@@ -135,7 +135,7 @@ const tr: Catalog = {
   'sms.ready':
     '{merchant}: {name}, masanız hazır! {hold, select, yes {Lütfen {minutes} dk içinde gelin.} other {Lütfen karşılama masasına gelin.}} 1 = yoldayım, +10 = ek süre. {link}',
   'sms.canceled':
-    '{merchant}: {cause, select, guest {bekleme kaydınız iptal edildi. Bildirdiğiniz için teşekkürler.} other {üzgünüz {name}, bekleme kaydınız iptal edildi.}} {link}',
+    '{merchant}: {cause, select, merchant {üzgünüz {name}, bekleme kaydınız iptal edildi.} other {bekleme kaydınız iptal edildi. Bildirdiğiniz için teşekkürler.}} {link}',
   'sms.declined': '{merchant}: üzgünüz {name}, bu sefer grubunuzu alamıyoruz. {link}',
   'sms.no_show': '{merchant}: {name}, masanızı tuttuk ama sizi göremedik, masa başkasına verildi. {link}',
   'sms.extra_time_accepted': '{merchant}: Tamam {name}, masanızı {minutes} dk daha tutacağız. {link}',
@@ -175,7 +175,7 @@ const it: Catalog = {
   'sms.ready':
     "{merchant}: {name}, il tuo tavolo è pronto! {hold, select, yes {Vieni entro {minutes} min.} other {Vieni all'accoglienza.}} Rispondi 1 = arrivo, +10 = più tempo. {link}",
   'sms.canceled':
-    '{merchant}: {cause, select, guest {il tuo posto in lista è annullato. Grazie di averci avvisato.} other {ci dispiace {name}, il tuo posto in lista è stato annullato.}} {link}',
+    '{merchant}: {cause, select, merchant {ci dispiace {name}, il tuo posto in lista è stato annullato.} other {il tuo posto in lista è annullato. Grazie di averci avvisato.}} {link}',
   'sms.declined': '{merchant}: ci dispiace {name}, questa volta non possiamo accogliervi. {link}',
   'sms.no_show': '{merchant}: {name}, abbiamo tenuto il tavolo ma non ti abbiamo visto, quindi è stato assegnato. {link}',
   'sms.extra_time_accepted': '{merchant}: OK {name}, teniamo il tavolo altri {minutes} min. {link}',

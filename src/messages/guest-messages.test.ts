@@ -86,7 +86,8 @@ for (const dialect of DIALECTS) {
       const bodies = textsTo('+12127365002').map((x) => x.body);
       assert.equal(bodies.length, 3);
       assert.match(bodies[1]!, /your table is ready! Please come within 10 min\. Reply 1 = on my way, \+10 = more time\./);
-      assert.match(bodies[2]!, /sorry Ada, your waitlist spot was cancelled\./);
+      // DeleteWaitlistEntry is the guest cancelling on Google's side: thanked, not apologised to.
+      assert.match(bodies[2]!, /your waitlist spot is cancelled\. Thank you for telling us\./);
       const token = tokenOf(bodies[0]!);
       for (const body of bodies) assert.equal(tokenOf(body), token, 'every text links to the same status page');
     });
@@ -269,6 +270,7 @@ for (const dialect of DIALECTS) {
       await h.act(m, id, 'cancel');
       await h.drain();
       assert.equal(textsTo(phone).length, 2);
+      assert.match(textsTo(phone)[1]!.body, /sorry Ada, your waitlist spot was cancelled\./, 'cancelled by the merchant');
     });
 
     it('a send Twilio refuses with 21610 records the opt-out', async () => {

@@ -1,9 +1,12 @@
 // Where texts go. The worker renders a text and hands it to a provider; the provider says whether
 // it took it (with its message id), whether to retry later, or why it never will.
+import type { Logger } from 'pino';
 
 export interface OutgoingSms {
   readonly to: string;
   readonly body: string;
+  /** The same text with the guest's name masked: what may be logged. */
+  readonly preview: string;
   /** Where the provider POSTs delivery updates; null when it cannot reach us (console). */
   readonly statusCallback: string | null;
 }
@@ -38,22 +41,20 @@ export interface SmsProvider {
 }
 
 /**
- * Development provider: writes the text and its link to standard output instead of sending it.
- * The number is masked there too; the body is shown because seeing it is the point.
+ * Development provider: logs each text (as a JSON log line, like every other line) instead of
+ * sending it. It logs the preview, in which the guest's name is masked, and no number: the logs
+ * hold no personal data whatever the provider. The status link is in it, so that a developer can
+ * open the page.
  */
 export class ConsoleProvider implements SmsProvider {
   readonly name = 'console';
   private n = 0;
-  constructor(private readonly out: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {}
+  constructor(private readonly log: Logger) {}
 
   async send(sms: OutgoingSms): Promise<SendResult> {
     this.n += 1;
-    this.out(`[sms console] to ${maskPhone(sms.to)}: ${sms.body}`);
-    return {
-      outcome: 'accepted',
-      sid: `console-${process.pid}-${Date.now()}-${this.n}`,
-      status: 'delivered',
-    };
+    this.log.info({ provider: 'console' }, `guest text (console, not sent): ${sms.preview}`);
+    return { outcome: 'accepted', sid: `console-${process.pid}-${Date.now()}-${this.n}`, status: 'delivered' };
   }
 }
 

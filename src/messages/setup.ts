@@ -7,10 +7,10 @@ import { ConsoleProvider, type SmsProvider } from './provider.js';
 import { TwilioProvider } from './twilio.js';
 import { SmsWorker } from './worker.js';
 
-export function createSmsProvider(config: Config): SmsProvider | null {
+export function createSmsProvider(config: Config, log: Logger): SmsProvider | null {
   const sms = config.sms;
   if (sms.provider === 'off') return null;
-  if (sms.provider === 'console') return new ConsoleProvider();
+  if (sms.provider === 'console') return new ConsoleProvider(log);
   return new TwilioProvider(sms.twilio!);
 }
 
@@ -26,7 +26,7 @@ export function createSmsWorker(
     pollMs?: number;
   },
 ): SmsWorker | null {
-  const provider = deps.provider ?? createSmsProvider(config);
+  const provider = deps.provider ?? createSmsProvider(config, deps.log);
   if (provider === null) return null;
   return new SmsWorker({
     store: deps.store,

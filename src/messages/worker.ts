@@ -121,10 +121,9 @@ export class SmsWorker {
       };
     }
     const base = this.o.publicBaseUrl();
-    const body = t(m.payload.language, `sms.${m.kind}`, {
-      ...m.payload.values,
-      link: statusLink(base, m.payload.token),
-    });
+    const body = t(m.payload.language, `sms.${m.kind}`, { ...m.payload.values, link: statusLink(base, m.payload.token) });
+    // What the console provider may log: the guest's name masked (there is no number in a text).
+    const preview = t(m.payload.language, `sms.${m.kind}`, { ...m.payload.values, name: '•••', link: statusLink(base, m.payload.token) });
     if (!(await queue.renewClaim(db, 'guest_messages', this.id, [m.id], now + (this.o.leaseSec ?? 60)))) {
       this.o.log.warn(log, 'guest text claim lapsed; another worker continues');
       return { at: now, error: 'claim lost' };
@@ -132,6 +131,7 @@ export class SmsWorker {
     const result = await this.o.provider.send({
       to: m.toPhone,
       body,
+      preview,
       statusCallback: this.o.statusCallbacks ? `${base}/sms/twilio/status` : null,
     });
     const after = nowSeconds(this.o.clock);
