@@ -35,6 +35,11 @@ export interface LoadSpec {
   readonly amount?: number;
   readonly authorization?: string;
   readonly plan: RequestPlan;
+  /**
+   * Fixed plans only: build each body in autocannon's per-request callback, as write plans must,
+   * instead of sending prepared requests. Only to show what that costs the load generator.
+   */
+  readonly perRequestBody?: boolean;
 }
 
 export interface LoadResult {
@@ -54,6 +59,8 @@ export interface LoadResult {
   /** Bookings returned CONFIRMED (CreateBooking plans only). */
   readonly confirmed: number;
   readonly statusCodes: Record<string, number>;
-  /** The first few non-2xx or failure bodies, to tell what went wrong. */
+  /** The first few non-2xx or failure bodies, to tell what went wrong (not collected for fixed plans). */
   readonly samples: readonly string[];
+  /** Load-generator processes that made the load together (their results summed; p50/p99/max are the worst of them). */
+  readonly generators: number;
 }

@@ -90,6 +90,12 @@ export async function startEchoServer(): Promise<RunningServer> {
   return { baseUrl: match[1]!, stop: () => stopChild(child) };
 }
 
+/** The Express fixed-answer server (bench/express-server.ts), in its own process. */
+export async function startExpressServer(): Promise<RunningServer> {
+  const { child, match } = await spawnUntil(['--import', 'tsx', join(ROOT, 'bench', 'express-server.ts')], minimalEnv({}), /express listening on (http:\/\/127\.0\.0\.1:\d+)/, 'Express server');
+  return { baseUrl: match[1]!, stop: () => stopChild(child) };
+}
+
 export interface Postgres {
   /** A database of its own for this run. */
   readonly url: string;

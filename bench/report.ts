@@ -1,7 +1,7 @@
 // Rendering of bench results: one markdown table per store, printed as it is and, with
 // --write-docs, written between this command's markers in docs/PERFORMANCE.md.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, release, totalmem, type } from 'node:os';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import type { LoadResult } from './load-spec.js';
 
@@ -17,9 +17,28 @@ export interface StoreReport {
   readonly rows: readonly Row[];
   readonly contention: { readonly result: LoadResult; readonly spots: number; readonly confirmedInStore: number } | null;
   readonly notes: readonly string[];
+  /** The database's own durable commit rate on the same disk, measured in the same run. */
+  readonly commit: { readonly label: string; readonly rate: number };
 }
 
+export interface Baselines {
+  /** node:http JSON echo, prepared requests from all generators: the read baseline. */
+  readonly echo: LoadResult;
+  readonly echoOneGenerator: LoadResult;
+  readonly echoSeveral: LoadResult;
+  /** The echo driven as the bench drove it before: a body built per request in one generator. */
+  readonly echoPerRequestBody: LoadResult;
+  /** Express returning a fixed answer: the stub skeletons partners start from. */
+  readonly express: LoadResult | null;
+}
+
+/** Issue 17's targets, printed next to each method. */
+export const READ_TARGET = { echoRatio: 0.6, p99Ms: 10 } as const;
+export const WRITE_TARGET = { commitRatio: 0.8 } as const;
+const WRITES = new Set(['CreateWaitlistEntry', 'CreateBooking']);
+
 export interface RunSettings {
+  readonly generators: number;
   readonly connections: number;
   readonly durationSec: number;
   readonly warmupSec: number;
@@ -33,19 +52,37 @@ export function machine(): string {
   return `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${fmt(gib, 1)} GiB RAM, ${type()} ${release()}, Node ${process.version}`;
 }
 
-export function renderStore(report: StoreReport, baseline: LoadResult, settings: RunSettings): string {
+/** Whether a method meets issue 17's target, with the reason when it does not. */
+function target(name: string, r: LoadResult, baselines: Baselines, commitRate: number): string {
+  if (WRITES.has(name)) {
+    const ratio = r.rps / commitRate;
+    return ratio >= WRITE_TARGET.commitRatio ? `met (≥ ${WRITE_TARGET.commitRatio}× commits)` : `**not met** (${fmt(ratio, 2)} < ${WRITE_TARGET.commitRatio}× commits)`;
+  }
+  const missed: string[] = [];
+  const ratio = r.rps / baselines.echo.rps;
+  if (ratio < READ_TARGET.echoRatio) missed.push(`${fmt(ratio, 2)} < ${READ_TARGET.echoRatio}× echo`);
+  if (baselines.express !== null && r.rps <= baselines.express.rps) missed.push('not above Express');
+  if (r.p99 >= READ_TARGET.p99Ms) missed.push(`p99 ≥ ${READ_TARGET.p99Ms} ms`);
+  return missed.length === 0 ? `met (≥ ${READ_TARGET.echoRatio}× echo, above Express, p99 < ${READ_TARGET.p99Ms} ms)` : `**not met** (${missed.join('; ')})`;
+}
+
+export function renderStore(report: StoreReport, baselines: Baselines, settings: RunSettings): string {
   const lines = [
     `#### ${report.store}`,
     '',
-    `${settings.connections} connections, ${settings.durationSec} s per method after a ${settings.warmupSec} s warm-up; latency of 2xx responses.`,
+    `${settings.connections} connections from ${settings.generators} load-generator process(es), ${settings.durationSec} s per method after a ${settings.warmupSec} s warm-up; latency of 2xx responses (the worst generator's p50/p99).`,
     '',
-    '| method | req/s | vs baseline | p50 ms | p99 ms | Google limit | p99 within limit | non-2xx / errors | business failures |',
-    '|---|--:|--:|--:|--:|--:|---|--:|--:|',
+    `Write baseline: ${report.commit.label}: ${fmt(report.commit.rate)} commits/s.`,
+    '',
+    '| method | req/s | vs echo | vs Express | vs commits | p50 ms | p99 ms | Google limit | p99 within limit | non-2xx / errors | business failures | issue 17 target |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|---|',
   ];
   for (const { name, limitMs, result: r } of report.rows) {
     const within = limitMs === null ? '–' : r.p99 < limitMs ? `yes (${fmt(limitMs / Math.max(r.p99, 1), 1)}× margin)` : '**NO**';
+    const vsExpress = baselines.express === null ? '–' : fmt(r.rps / baselines.express.rps, 2);
+    const vsCommits = WRITES.has(name) ? fmt(r.rps / report.commit.rate, 2) : '–';
     lines.push(
-      `| ${name} | ${fmt(r.rps)} | ${fmt(r.rps / baseline.rps, 2)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${limitMs === null ? '–' : `${fmt(limitMs)} ms`} | ${within} | ${fmt(r.non2xx)} / ${fmt(r.errors)} | ${fmt(r.businessFailures)} |`,
+      `| ${name} | ${fmt(r.rps)} | ${fmt(r.rps / baselines.echo.rps, 2)} | ${vsExpress} | ${vsCommits} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${limitMs === null ? '–' : `${fmt(limitMs)} ms`} | ${within} | ${fmt(r.non2xx)} / ${fmt(r.errors)} | ${fmt(r.businessFailures)} | ${target(name, r, baselines, report.commit.rate)} |`,
     );
   }
   if (report.contention !== null) {
@@ -61,13 +98,24 @@ export function renderStore(report: StoreReport, baseline: LoadResult, settings:
   return lines.join('\n');
 }
 
-export function renderAll(reports: readonly StoreReport[], baseline: LoadResult, settings: RunSettings, skipped: readonly string[]): string {
+const http = (r: LoadResult): string => `${fmt(r.rps)} req/s, p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms (${fmt(r.non2xx)} non-2xx, ${fmt(r.errors)} errors)`;
+
+export function renderAll(reports: readonly StoreReport[], baselines: Baselines, settings: RunSettings, skipped: readonly string[]): string {
+  const { echo, echoOneGenerator, echoSeveral, echoPerRequestBody, express } = baselines;
   const parts = [
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}.`,
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}; load average ${loadavg()
+      .map((n) => fmt(n, 1))
+      .join(', ')} at the end (other work on the machine shares the cores).`,
     '',
-    `Baseline: bare \`node:http\` JSON echo server, ${fmt(baseline.rps)} req/s, p50 ${fmt(baseline.p50)} ms, p99 ${fmt(baseline.p99)} ms (${fmt(baseline.non2xx)} non-2xx, ${fmt(baseline.errors)} errors).`,
+    'Read baselines (each server in its own process, driven like the methods):',
+    '',
+    `- echo (bare \`node:http\`, parses and writes back the JSON body), body built per request in 1 generator: ${http(echoPerRequestBody)}`,
+    `- echo, prepared request, 1 generator: ${http(echoOneGenerator)}`,
+    ...(settings.generators > 1 ? [`- echo, prepared request, ${settings.generators} generators: ${http(echoSeveral)}`] : []),
+    `- **echo baseline** (the faster prepared-request line): ${fmt(echo.rps)} req/s. The per-request builder reaches ${fmt(echoPerRequestBody.rps / echo.rps, 2)}× of it: it is used for writes only, which need a unique token per request and run far below it. Reads are driven with prepared requests from ${settings.generators} generator(s).`,
+    express === null ? '- Express: not measured' : `- Express 5 returning a fixed answer (after \`express.json()\`): ${http(express)}, ${fmt(express.rps / echo.rps, 2)}× the echo`,
   ];
-  for (const report of reports) parts.push('', renderStore(report, baseline, settings));
+  for (const report of reports) parts.push('', renderStore(report, baselines, settings));
   for (const line of skipped) parts.push('', line);
   return parts.join('\n');
 }

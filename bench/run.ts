@@ -1,6 +1,7 @@
-// `npm run bench`: the booking server's throughput and latency per Google method, next to a bare
-// node:http baseline, on SQLite and (when available) PostgreSQL. Servers and the load generator
-// each run in their own process; see docs/PERFORMANCE.md for the method.
+// `npm run bench`: the booking server's throughput and latency per Google method, next to its
+// baselines measured in the same run (a bare node:http echo and an Express fixed answer for reads,
+// the database's own durable commit rate for writes), on SQLite and (when available) PostgreSQL.
+// Servers, load generators and baselines each run in their own process; see docs/PERFORMANCE.md.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
@@ -10,14 +11,16 @@ import { parseArgs } from 'node:util';
 import { basicAuth, ROOT, removeTempDirs, serverEnv, tempDir, withTimeout } from '../test/e2e/support.js';
 import { confirmedInStore, createInventory, WAITLIST_MERCHANTS, type Access, type Inventory } from './inventory.js';
 import type { LoadResult, LoadSpec, RequestPlan } from './load-spec.js';
-import { startBookingServer, startEchoServer, startPostgres, type Postgres } from './processes.js';
+import type { CommitResult, CommitSpec } from './commit-rate.js';
+import { startBookingServer, startEchoServer, startExpressServer, startPostgres, type Postgres } from './processes.js';
 import { summarise } from './profile.js';
-import { renderAll, writeDocs, type Row, type RunSettings, type StoreReport } from './report.js';
+import { renderAll, writeDocs, type Baselines, type Row, type RunSettings, type StoreReport } from './report.js';
 
-const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connections <n>] [--postgres] [--write-docs] [--profile] [--only <method,...>]
+const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connections <n>] [--generators <n>] [--postgres] [--write-docs] [--profile] [--only <method,...>]
   --duration      seconds per method (default 10)
   --warmup        seconds of warm-up before each method (default 2)
-  --connections   concurrent connections (default 50)
+  --connections   concurrent connections (default 50), shared among the generators
+  --generators    load-generator processes making the load together (default 2)
   --postgres      also run against PostgreSQL: DATABASE_URL when it is postgres://, else a throwaway embedded one
   --write-docs    write the results into docs/PERFORMANCE.md (the "Booking server" section)
   --profile       run the booking server under node --cpu-prof and print where its time went
@@ -28,6 +31,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
+    generators: { type: 'string', default: '2' },
     postgres: { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
@@ -51,7 +55,12 @@ const settings: RunSettings = {
   durationSec: positive(args.duration, 'duration', 1),
   warmupSec: positive(args.warmup, 'warmup', 0),
   connections: Math.round(positive(args.connections, 'connections', 1)),
+  generators: Math.round(positive(args.generators, 'generators', 1)),
 };
+if (settings.generators > settings.connections) {
+  process.stderr.write(`--generators must not exceed --connections\n${USAGE}\n`);
+  process.exit(2);
+}
 const only = args.only === undefined ? null : new Set(args.only.split(',').map((s) => s.trim().toLowerCase()));
 const selected = (name: string): boolean => only === null || only.has(name.toLowerCase());
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -74,8 +83,8 @@ function extraServerEnv(): Record<string, string> {
   return env;
 }
 
-/** Runs one load in the load-generator process and returns its result. */
-async function load(spec: LoadSpec): Promise<LoadResult> {
+/** Runs one load in one load-generator process and returns its result. */
+async function loadOne(spec: LoadSpec): Promise<LoadResult> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'load.ts')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -94,11 +103,86 @@ async function load(spec: LoadSpec): Promise<LoadResult> {
   return JSON.parse(out.trim().split('\n').pop()!) as LoadResult;
 }
 
+/** Splits `total` into `parts` near-equal whole shares. */
+const shares = (total: number, parts: number): number[] => Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
+
+/**
+ * Runs one load from `generators` load-generator processes at once, the connections (and the
+ * amount) shared among them, each with its own run id so that write tokens stay unique. Counts
+ * and rates are summed; p50, p99 and max are the worst generator's, never an average.
+ */
+async function load(spec: LoadSpec, generators = settings.generators): Promise<LoadResult> {
+  if (generators === 1) return loadOne(spec);
+  const connections = shares(spec.connections, generators);
+  const amounts = spec.amount === undefined ? null : shares(spec.amount, generators);
+  const results = await Promise.all(
+    connections.map((c, i) => {
+      const plan = spec.plan.kind === 'fixed' ? spec.plan : { ...spec.plan, runId: `${spec.plan.runId}-g${i}` };
+      return loadOne({ ...spec, connections: c, ...(amounts ? { amount: amounts[i]! } : {}), plan });
+    }),
+  );
+  const sum = (f: (r: LoadResult) => number): number => results.reduce((a, r) => a + f(r), 0);
+  const worst = (f: (r: LoadResult) => number): number => Math.max(...results.map(f));
+  const statusCodes: Record<string, number> = {};
+  for (const r of results) for (const [code, n] of Object.entries(r.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
+  return {
+    requests: sum((r) => r.requests),
+    durationSec: worst((r) => r.durationSec),
+    rps: sum((r) => r.rps),
+    p50: worst((r) => r.p50),
+    p99: worst((r) => r.p99),
+    max: worst((r) => r.max),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    businessFailures: sum((r) => r.businessFailures),
+    confirmed: sum((r) => r.confirmed),
+    statusCodes,
+    samples: results.flatMap((r) => r.samples).slice(0, 5),
+    generators,
+  };
+}
+
+interface MeasureOptions {
+  readonly generators?: number;
+  readonly perRequestBody?: boolean;
+}
+
 /** Warm-up (results dropped), then the measured run. Write plans get a fresh run id for each. */
-async function measure(url: string, authorization: string | undefined, plan: (runId: string) => RequestPlan, runId: string): Promise<LoadResult> {
-  const base = { url, connections: settings.connections, ...(authorization ? { authorization } : {}) };
-  if (settings.warmupSec > 0) await load({ ...base, durationSec: settings.warmupSec, plan: plan(`${runId}-warm`) });
-  return load({ ...base, durationSec: settings.durationSec, plan: plan(runId) });
+async function measure(url: string, authorization: string | undefined, plan: (runId: string) => RequestPlan, runId: string, options: MeasureOptions = {}): Promise<LoadResult> {
+  const base = { url, connections: settings.connections, ...(authorization ? { authorization } : {}), ...(options.perRequestBody ? { perRequestBody: true } : {}) };
+  if (settings.warmupSec > 0) await load({ ...base, durationSec: settings.warmupSec, plan: plan(`${runId}-warm`) }, options.generators);
+  return load({ ...base, durationSec: settings.durationSec, plan: plan(runId) }, options.generators);
+}
+
+/** Fixed plans are not inspected per response under load: one answer of each body is checked first. */
+async function probe(url: string, authorization: string, plan: RequestPlan): Promise<void> {
+  if (plan.kind !== 'fixed') return;
+  for (const body of new Set(plan.bodies)) {
+    const response = await fetch(`${url}${plan.path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body });
+    const text = await response.text();
+    if (!response.ok || text.includes('"booking_failure"') || text.includes('"waitlist_business_logic_failure"')) {
+      throw new Error(`${plan.path} does not answer as the bench expects: ${response.status} ${text.slice(0, 300)}`);
+    }
+  }
+}
+
+/** The database's own durable commit rate, measured by bench/commit-rate.ts in its own process. */
+async function commitRate(spec: CommitSpec): Promise<CommitResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'commit-rate.ts')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  child.stdin.end(JSON.stringify(spec));
+  const code = await withTimeout(new Promise<number | null>((resolve) => child.once('close', resolve)), (spec.durationSec + 120) * 1000, 'the commit-rate baseline').catch(
+    (error: unknown) => {
+      child.kill('SIGKILL');
+      throw error;
+    },
+  );
+  if (code !== 0) throw new Error(`the commit-rate baseline failed (exit ${code}):\n${err}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as CommitResult;
 }
 
 const describe = (r: LoadResult): string =>
@@ -127,6 +211,8 @@ const METHODS: readonly Method[] = [
 interface StoreUnderTest {
   readonly label: string;
   readonly databaseUrl: (dir: string) => string;
+  /** The database's own durable commit rate, on the same disk. */
+  readonly commitBaseline: (dir: string) => { spec: CommitSpec; label: string };
   readonly notes: readonly string[];
 }
 
@@ -144,13 +230,15 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
     const authorization = basicAuth(access.credentials);
     for (const method of METHODS) {
       if (!selected(method.name)) continue;
+      await probe(server.baseUrl, authorization, method.plan(inventory, `${runId}-probe`));
       const result = await measure(server.baseUrl, authorization, (id) => method.plan(inventory, `${id}-${method.name}`), runId);
       log(`  ${method.name}: ${describe(result)}`);
       rows.push({ name: method.name, limitMs: method.limitMs, result });
     }
     if (selected('contention')) {
       const { merchantId, serviceId, slot, spots } = inventory.contention;
-      const result = await load({
+      // One generator: 1,000 connections opened at once from one process, all racing for the slot.
+      const result = await loadOne({
         url: server.baseUrl,
         connections: 1000,
         amount: 1000,
@@ -169,26 +257,59 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
   } finally {
     await server.stop();
   }
+  // After the server has stopped, so that the two never share the cores or the disk.
+  const baseline = store.commitBaseline(dir);
+  const commit = await commitRate(baseline.spec);
+  log(`  ${baseline.label}: ${Math.round(commit.rate).toLocaleString('en-US')} commits/s`);
   if (profileDir !== null) {
     for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) log(`\n${summarise(join(profileDir, file), ROOT)}`);
   }
-  return { store: store.label, rows, contention, notes: store.notes };
+  return { store: store.label, rows, contention, notes: store.notes, commit: { label: baseline.label, rate: commit.rate } };
 }
 
 const runId = randomBytes(4).toString('hex');
-log(`npm run bench: ${settings.connections} connections, ${settings.durationSec} s per method after ${settings.warmupSec} s warm-up (run ${runId})`);
+log(
+  `npm run bench: ${settings.connections} connections from ${settings.generators} load-generator processes, ${settings.durationSec} s per method after ${settings.warmupSec} s warm-up (run ${runId})`,
+);
+const ECHO_BODY = JSON.stringify({ merchant_id: 'dining-1', service_id: 'reservation', party_size: [2, 4] });
+const echoPlan = (): RequestPlan => ({ kind: 'fixed', path: '/', bodies: [ECHO_BODY] });
+// The echo three ways, to show that the load generator is not what limits the baseline: bodies
+// built per request in one generator (how the bench drove it before), prepared requests from one
+// generator, and prepared requests from all generators (the baseline every ratio uses).
 const echo = await startEchoServer();
-let baseline: LoadResult;
+let baselines: Baselines;
 try {
-  baseline = await measure(echo.baseUrl, undefined, () => ({ kind: 'fixed', path: '/', bodies: [JSON.stringify({ merchant_id: 'dining-1', service_id: 'reservation', party_size: [2, 4] })] }), runId);
+  const perRequestBody = await measure(echo.baseUrl, undefined, echoPlan, runId, { generators: 1, perRequestBody: true });
+  log(`  echo, body built per request, 1 generator: ${describe(perRequestBody)}`);
+  const oneGenerator = await measure(echo.baseUrl, undefined, echoPlan, runId, { generators: 1 });
+  log(`  echo, prepared request, 1 generator: ${describe(oneGenerator)}`);
+  const several = settings.generators === 1 ? oneGenerator : await measure(echo.baseUrl, undefined, echoPlan, runId);
+  if (settings.generators > 1) log(`  echo, prepared request, ${settings.generators} generators: ${describe(several)}`);
+  // The faster of the two: a ratio to a baseline the generators held back would flatter the server.
+  baselines = { echo: several.rps >= oneGenerator.rps ? several : oneGenerator, echoOneGenerator: oneGenerator, echoSeveral: several, echoPerRequestBody: perRequestBody, express: null };
 } finally {
   await echo.stop();
 }
-log(`  baseline (node:http echo): ${describe(baseline)}`);
+const expressServer = await startExpressServer();
+try {
+  const express = await measure(expressServer.baseUrl, undefined, echoPlan, runId);
+  log(`  Express, fixed answer: ${describe(express)}`);
+  baselines = { ...baselines, express };
+} finally {
+  await expressServer.stop();
+}
 
 const writeNote = `Writes are durable. CreateWaitlistEntry spreads over ${WAITLIST_MERCHANTS} merchants; CreateBooking over 200 slots of one merchant; each request has its own idempotency token and user.`;
 const stores: StoreUnderTest[] = [
-  { label: 'SQLite (embedded: WAL, synchronous=FULL)', databaseUrl: (dir) => `sqlite:${join(dir, 'db.sqlite')}`, notes: [writeNote] },
+  {
+    label: 'SQLite (embedded: WAL, synchronous=FULL)',
+    databaseUrl: (dir) => `sqlite:${join(dir, 'db.sqlite')}`,
+    commitBaseline: (dir) => ({
+      spec: { kind: 'sqlite', path: join(dir, 'commit-rate.sqlite'), durationSec: Math.min(settings.durationSec, 5) },
+      label: 'SQLite single-row commits, one at a time (WAL, synchronous=FULL, same directory)',
+    }),
+    notes: [writeNote],
+  },
 ];
 const skipped: string[] = [];
 let postgres: Postgres | null = null;
@@ -197,7 +318,15 @@ if (wantPostgres) {
   try {
     postgres = await startPostgres();
     const url = postgres.url;
-    stores.push({ label: `PostgreSQL (${postgres.description}, pool of 10 connections)`, databaseUrl: () => url, notes: [writeNote] });
+    stores.push({
+      label: `PostgreSQL (${postgres.description}, pool of 10 connections)`,
+      databaseUrl: () => url,
+      commitBaseline: () => ({
+        spec: { kind: 'postgres', url, connections: 10, durationSec: Math.min(settings.durationSec, 5) },
+        label: 'PostgreSQL single-row commits from 10 connections at once (as the pool; fsync on)',
+      }),
+      notes: [writeNote],
+    });
   } catch (error) {
     skipped.push(`PostgreSQL: skipped, none could be started (${error instanceof Error ? error.message.split('\n')[0] : String(error)}).`);
   }
@@ -213,6 +342,6 @@ try {
   removeTempDirs();
 }
 
-const text = renderAll(reports, baseline, settings, skipped);
+const text = renderAll(reports, baselines, settings, skipped);
 log(`\n${text}\n`);
 if (args['write-docs']) log(`written to ${writeDocs(ROOT, text)}`);
