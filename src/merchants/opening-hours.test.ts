@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import {
   isOpenAt,
   isValidTimeZone,
   nextOpeningAt,
+  utcOffsetMinutes,
   validateOpeningIntervals,
   type OpeningInterval,
 } from './opening-hours.js';
@@ -253,4 +255,28 @@ test('property: nextOpeningAt is the first open minute found by scanning', () =>
     }),
     { numRuns: 100 },
   );
+});
+
+test('property: the hourly cached UTC offset equals luxon\'s, also inside hours where the offset changes', () => {
+  // Instants in runs through the same hour, so that most answers come from the cache.
+  fc.assert(
+    fc.property(fc.constantFrom(...ZONES), instantArb, fc.array(fc.integer({ min: 0, max: 3599 }), { minLength: 1, maxLength: 20 }), (zone, t, steps) => {
+      const hour = Math.floor(t / HOUR) * HOUR;
+      for (const s of [t, ...steps.map((d) => hour + d)]) {
+        assert.equal(utcOffsetMinutes(zone, s), DateTime.fromSeconds(s, { zone }).offset, `${zone} at ${s}`);
+      }
+    }),
+    { numRuns: 300 },
+  );
+  // Every minute of the hours around each DST change in New York and London, in order (cache warm).
+  for (const [zone, change] of [
+    [NY, NY_SPRING_0300_EDT],
+    [NY, NY_FALL_0100_EST],
+    [LONDON, LON_SPRING_0000_GMT + HOUR],
+    [LONDON, LON_FALL_0000_UTC + HOUR],
+  ] as const) {
+    for (let s = change - 2 * HOUR; s <= change + 2 * HOUR; s += 60) {
+      for (const at of [s - 1, s]) assert.equal(utcOffsetMinutes(zone, at), DateTime.fromSeconds(at, { zone }).offset, `${zone} at ${at}`);
+    }
+  }
 });

@@ -70,8 +70,10 @@ function compile(intervals: readonly OpeningInterval[], timeZone: string, epochS
 // Matching on wall-clock minutes (not on instants computed from the schedule) is what makes DST come out
 // right: skipped local times simply never occur, and repeated ones match twice.
 function openAtLocal(list: readonly Compiled[], local: DateTime): boolean {
-  const minute = local.hour * 60 + local.minute;
-  const today = local.weekday;
+  return openAtWallClock(list, local.weekday, local.hour * 60 + local.minute);
+}
+
+function openAtWallClock(list: readonly Compiled[], today: number, minute: number): boolean {
   const yesterday = today === 1 ? 7 : today - 1;
   return list.some((iv) =>
     iv.close > iv.open
@@ -80,9 +82,40 @@ function openAtLocal(list: readonly Compiled[], local: DateTime): boolean {
   );
 }
 
+/**
+ * The zone's UTC offset (minutes) for each zone's current hour: computing it costs an
+ * Intl.DateTimeFormat round (luxon), and every request asks for the same zone and hour. One entry
+ * per zone (valid zones only, so bounded by the tz database); `offset` is null for an hour in which
+ * the offset changes, which is then asked of luxon for the exact second.
+ */
+const hourOffsets = new Map<string, { readonly hour: number; readonly offset: number | null }>();
+
+/** The zone's offset from UTC in minutes at `epochSeconds` (what luxon's DateTime.offset gives). */
+export function utcOffsetMinutes(timeZone: string, epochSeconds: number): number {
+  const hour = Math.floor(epochSeconds / 3600) * 3600;
+  let entry = hourOffsets.get(timeZone);
+  if (entry === undefined || entry.hour !== hour) {
+    const zone = IANAZone.create(timeZone);
+    // No zone changes its offset twice within an hour (as offsetChanges assumes): the same offset
+    // at both ends of the hour holds for all of it.
+    const start = zone.offset(hour * 1000);
+    entry = { hour, offset: start === zone.offset((hour + 3600) * 1000) ? start : null };
+    hourOffsets.set(timeZone, entry);
+  }
+  return entry.offset ?? IANAZone.create(timeZone).offset(Math.floor(epochSeconds) * 1000);
+}
+
+/**
+ * Open at this instant? On every estimate and join: the wall-clock weekday and minute come from the
+ * cached offset by arithmetic, without building a luxon DateTime (a profile hotspot).
+ */
 export function isOpenAt(intervals: readonly OpeningInterval[], timeZone: string, epochSeconds: number): boolean {
   const list = compile(intervals, timeZone, epochSeconds);
-  return openAtLocal(list, DateTime.fromSeconds(epochSeconds, { zone: timeZone }));
+  const local = Math.floor(epochSeconds) + utcOffsetMinutes(timeZone, epochSeconds) * 60;
+  const days = Math.floor(local / DAY_SECONDS);
+  // 1970-01-01 was a Thursday (ISO weekday 4).
+  const weekday = ((((days + 3) % 7) + 7) % 7) + 1;
+  return openAtWallClock(list, weekday, Math.floor((local - days * DAY_SECONDS) / 60));
 }
 
 /** Instants (seconds) where the zone's UTC offset changes within [from, to]. */

@@ -1,11 +1,10 @@
 // Waitlist use cases. Each opens one transaction; Google's calls and the merchant's host stand
 // go through the same functions, so an entry behaves the same whichever channel created it.
 import { randomUUID } from 'node:crypto';
-import { DateTime } from 'luxon';
 import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError, invalid } from '../errors.js';
 import type { Merchant, Service } from '../merchants/model.js';
-import { isOpenAt } from '../merchants/opening-hours.js';
+import { isOpenAt, utcOffsetMinutes } from '../merchants/opening-hours.js';
 import * as merchants from '../merchants/read-model.js';
 import type { Db, Store, Tx } from '../store/database.js';
 import { runIdempotent, type IdempotencyKey } from '../store/idempotency.js';
@@ -64,19 +63,6 @@ export class WaitlistService {
     private readonly listener: WaitlistListener = NO_LISTENER,
   ) {}
 
-  /** Zone -> its UTC offset during one half hour of UTC (time zones change their offsets on such boundaries). */
-  private readonly offsets = new Map<string, { readonly slot: number; readonly seconds: number }>();
-
-  /** The zone's UTC offset at `now`, computed once per zone and half hour (Intl is slow on the request path). */
-  private utcOffset(zone: string, now: number): number {
-    const slot = Math.floor(now / 1800);
-    const cached = this.offsets.get(zone);
-    if (cached !== undefined && cached.slot === slot) return cached.seconds;
-    const seconds = DateTime.fromSeconds(now, { zone }).offset * 60;
-    this.offsets.set(zone, { slot, seconds });
-    return seconds;
-  }
-
   private async load(q: Db | Tx, merchantId: string, serviceId: string, service?: Service | null): Promise<Context> {
     const merchant = await merchants.findMerchant(q, merchantId);
     if (merchant === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
@@ -97,7 +83,7 @@ export class WaitlistService {
       queue,
       model,
       // One offset for the whole replay (the next few hours): looked up once, not per party.
-      utcOffsetSeconds: model === null ? 0 : this.utcOffset(merchant.timeZone, now),
+      utcOffsetSeconds: model === null ? 0 : utcOffsetMinutes(merchant.timeZone, now) * 60,
     };
     return {
       merchant,
