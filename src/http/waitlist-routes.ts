@@ -3,67 +3,28 @@ import { create } from '@bufbuild/protobuf';
 import type { FastifyInstance } from 'fastify';
 import {
   BatchGetWaitEstimatesRequestSchema,
-  BatchGetWaitEstimatesResponseSchema,
   CreateWaitlistEntryRequestSchema,
   CreateWaitlistEntryResponseSchema,
   DeleteWaitlistEntryRequestSchema,
   GetWaitlistEntryRequestSchema,
-  GetWaitlistEntryResponseSchema,
-  WaitEstimateSchema,
   WaitlistBusinessLogicFailure_Cause,
-  WaitlistConfirmationMode,
-  WaitlistEntryState,
-  WaitlistStatus,
-  type WaitEstimate,
 } from '../gen/ext/maps/booking/partner/v3/waitlist/waitlist_pb.js';
 import { invalid } from '../errors.js';
 import { messageHash, parseMessage, renderMessage, requireText } from './proto-json.js';
-import { zeroWait, type Estimate } from '../waitlist/estimator.js';
-import type { ConfirmationMode } from '../waitlist/rules.js';
+import { zeroWait } from '../waitlist/estimator.js';
+import { batchGetWaitEstimatesJson, getWaitlistEntryJson, waitEstimateJson } from './waitlist-json.js';
 import type { EntryView, WaitlistService } from '../waitlist/service.js';
-
-function wireMode(mode: ConfirmationMode): WaitlistConfirmationMode {
-  return mode === 'ASYNCHRONOUS' ? WaitlistConfirmationMode.ASYNCHRONOUS : WaitlistConfirmationMode.SYNCHRONOUS;
-}
 
 /**
  * Google: both WaitLength fields "should be populated". parties_ahead_count has explicit presence
- * in our proto, so 0 is printed too (proto3 would leave a plain int32 0 out).
+ * in our proto, so 0 is printed too (proto3 would leave a plain int32 0 out). Written directly
+ * (waitlist-json.ts): these answers are the hottest reads.
  */
-function wireEstimate(partySize: number, estimate: Estimate, mode: ConfirmationMode): WaitEstimate {
-  return create(WaitEstimateSchema, {
-    partySize,
-    waitlistConfirmationMode: wireMode(mode),
-    waitLength: {
-      partiesAheadCount: estimate.partiesAhead,
-      estimatedSeatTimeRange: { startSeconds: BigInt(estimate.range.start), endSeconds: BigInt(estimate.range.end) },
-    },
-  });
-}
-
-const opt = (v: number | null): bigint => (v === null ? 0n : BigInt(v));
-
 export function renderEntry(view: EntryView): string {
   const { entry } = view;
-  const t = entry.times;
-  return renderMessage(
-    GetWaitlistEntryResponseSchema,
-    create(GetWaitlistEntryResponseSchema, {
-      waitlistEntry: {
-        waitlistEntryState: WaitlistEntryState[entry.state],
-        waitlistEntryStateTimes: {
-          createdTimeSeconds: BigInt(t.createdAt),
-          canceledTimeSeconds: opt(t.canceledAt),
-          serviceReadiedTimeSeconds: opt(t.serviceReadiedAt),
-          checkedInTimeSeconds: opt(t.checkedInAt),
-          seatedTimeSeconds: opt(t.seatedAt),
-          markedNoShowTimeSeconds: opt(t.markedNoShowAt),
-        },
-        // An entry out of the queue (seated, cancelled, ...) or that no table fits waits for nobody we know of.
-        waitEstimate: wireEstimate(entry.partySize, view.estimate ?? zeroWait(view.asOf), view.confirmationMode),
-      },
-    }),
-  );
+  // An entry out of the queue (seated, cancelled, ...) or that no table fits waits for nobody we know of.
+  const estimate = waitEstimateJson(entry.partySize, view.estimate ?? zeroWait(view.asOf), view.confirmationMode);
+  return getWaitlistEntryJson(entry.state, entry.times, estimate);
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -83,11 +44,7 @@ export function waitlistRoutes(waitlist: WaitlistService) {
       const serviceId = requireText(req.serviceId, 'service_id');
       const sizes = [...new Set(req.partySize)];
       const { status, estimates } = await waitlist.estimates(merchantId, serviceId, sizes);
-      const response = create(BatchGetWaitEstimatesResponseSchema, {
-        waitlistStatus: WaitlistStatus[status],
-        waitEstimate: estimates.map((e) => wireEstimate(e.partySize, e.estimate, e.confirmationMode)),
-      });
-      return reply.type(JSON_TYPE).send(renderMessage(BatchGetWaitEstimatesResponseSchema, response));
+      return reply.type(JSON_TYPE).send(batchGetWaitEstimatesJson(status, estimates));
     });
 
     app.post('/CreateWaitlistEntry', async (request, reply) => {
