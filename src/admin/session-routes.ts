@@ -128,18 +128,19 @@ export const sessionRoutes =
         },
       },
       async (request, reply) => {
+        // A valid token always signs in: the throttle only refuses further wrong ones from an
+        // address that sent too many (as for Google's Basic auth, src/http/basic-auth.ts).
         const address = request.ip;
-        const wait = deps.throttle.blockedFor(address);
-        if (wait > 0) {
-          reply.header('retry-after', String(Math.ceil(wait / 1000)));
-          throw new DomainError('TOO_MANY_REQUESTS', 'too many failed sign-ins from this address; try again later');
-        }
         const principal = await deps.tokens.authenticate(request.body.token);
         if (principal === null) {
+          const wait = deps.throttle.blockedFor(address);
+          if (wait > 0) {
+            reply.header('retry-after', String(Math.ceil(wait / 1000)));
+            throw new DomainError('TOO_MANY_REQUESTS', 'too many failed sign-ins from this address; try again later');
+          }
           deps.throttle.recordFailure(address);
           throw new DomainError('UNAUTHENTICATED', 'invalid or revoked token');
         }
-        deps.throttle.recordSuccess(address);
         const { secret, session } = await deps.sessions.open(principal, nowSeconds(deps.clock), request.body.language ?? null);
         reply.setCookie(SESSION_COOKIE, secret, {
           ...cookieOptions,

@@ -139,6 +139,10 @@ for (const dialect of DIALECTS) {
         const third = await attempt();
         assert.equal(third.statusCode, 429);
         assert.ok(Number(third.headers['retry-after']) > 0);
+        // The right token still signs in from that address.
+        const valid = await throttled.app.inject({ method: 'POST', url: '/admin/v1/session', payload: { token: ADMIN_TOKEN } });
+        assert.equal(valid.statusCode, 201, valid.body);
+        assert.equal((await attempt()).statusCode, 429, 'and does not reset the count');
       } finally {
         await throttled.close();
       }

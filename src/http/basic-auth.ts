@@ -46,10 +46,6 @@ export class FailureThrottle {
     }
   }
 
-  recordSuccess(address: string): void {
-    this.failures.delete(address);
-  }
-
   private prune(now: number): void {
     for (const [address, entry] of this.failures) if (now - entry.windowStart >= this.windowMs) this.failures.delete(address);
     if (this.failures.size >= 100_000) this.failures.clear();
