@@ -44,8 +44,8 @@ if [ "$#" -gt 0 ]; then
 else
   case "$suite" in
     unit) mapfile -t files < <(find src test/e2e -name '*.test.ts' 2>/dev/null | sort) ;;
-    chaos | fuzz) mapfile -t files < <(find "test/$suite" -name '*.test.ts' 2>/dev/null | sort) ;;
-    *) echo "unknown suite: $suite (unit, chaos or fuzz)" >&2; exit 2 ;;
+    chaos | fuzz | package) mapfile -t files < <(find "test/$suite" -name '*.test.ts' 2>/dev/null | sort) ;;
+    *) echo "unknown suite: $suite (unit, chaos, fuzz or package)" >&2; exit 2 ;;
   esac
 fi
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files for suite $suite" >&2; exit 1; fi
