@@ -365,6 +365,64 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await noSeriousViolations(page, 'settings (ar)');
   });
 
+  test('availability: a weekly schedule, a closed day and a blocked evening, each with its update to Google pending then delivered', async () => {
+    await h.settle();
+    const page = await tablet();
+    await page.goto(`${base}/app`);
+    await page.getByLabel('Staff or merchant token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Choose a restaurant' }).waitFor();
+    await page.getByRole('button', { name: 'Bistro Nord' }).click();
+    await page.getByRole('heading', { name: 'Waitlist' }).waitFor();
+    await page.getByRole('link', { name: 'Availability' }).click();
+    await page.getByRole('heading', { name: 'Availability', exact: true }).waitFor();
+    const zone = 'America/New_York';
+    const day = (offset: number): string =>
+      new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(Date.now() + offset * 86_400_000);
+    const slotsOn = async (d: string): Promise<{ start_sec: number }[]> => {
+      const from = Date.parse(`${d}T00:00:00Z`) / 1000 - 14 * 3600;
+      const all = (await t.admin('GET', `/merchants/${M}/services/dinner/availability?from=${from}&to=${from + 52 * 3600}`)).json().slots as { start_sec: number }[];
+      return all.filter((s) => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(s.start_sec * 1000) === d);
+    };
+    const localTime = (sec: number): string => new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(sec * 1000);
+    const delivered = async (): Promise<void> => {
+      await page.getByRole('status').filter({ hasText: 'Update to Google: pending' }).waitFor();
+      await h.drain();
+      await page.getByRole('status').filter({ hasText: 'Update to Google: delivered' }).waitFor();
+    };
+    // The weekly schedule: days 1..3 from now, 18:00 to 21:00 every 30 minutes.
+    const schedule = page.getByRole('region', { name: 'Weekly schedule' });
+    await schedule.getByLabel('First day').fill(day(1));
+    await schedule.getByLabel('Last day').fill(day(3));
+    await schedule.getByRole('button', { name: 'Apply schedule' }).click();
+    await page.getByRole('status').filter({ hasText: 'Schedule saved.' }).waitFor();
+    await delivered();
+    assert.deepEqual((await slotsOn(day(2))).map((s) => localTime(s.start_sec)), ['18:00', '18:30', '19:00', '19:30', '20:00', '20:30', '21:00']);
+    assert.ok(h.fake.calls.some((c) => c.path.endsWith('/availability:replace')), JSON.stringify(h.fake.calls.map((c) => c.path)));
+    const week = page.getByRole('region', { name: 'The next 7 days' });
+    await week.getByText(/Slots: 7, first 6:00\sPM, last 9:00\sPM/).first().waitFor();
+    await noSeriousViolations(page, 'availability');
+    // Close day 1; block day 3 from 19:00.
+    const exceptions = page.getByRole('region', { name: 'Exceptions' });
+    await exceptions.getByLabel('Day to close').fill(day(1));
+    await exceptions.getByRole('button', { name: 'Close the day' }).click();
+    await page.getByRole('status').filter({ hasText: 'Day closed.' }).waitFor();
+    await delivered();
+    assert.deepEqual(await slotsOn(day(1)), []);
+    await exceptions.getByLabel('Evening to block').fill(day(3));
+    await exceptions.getByLabel('From').fill('19:00');
+    await exceptions.getByRole('button', { name: 'Block' }).click();
+    await page.getByRole('status').filter({ hasText: 'Evening blocked.' }).waitFor();
+    await delivered();
+    assert.deepEqual((await slotsOn(day(3))).map((s) => localTime(s.start_sec)), ['18:00', '18:30']);
+    assert.equal((await slotsOn(day(2))).length, 7, 'the other days keep their slots');
+    await page.screenshot({ path: new URL('availability-en.png', SHOTS).pathname, fullPage: true });
+    await page.getByRole('banner').getByRole('combobox', { name: 'Language' }).selectOption('ar');
+    await page.getByRole('heading', { name: 'المواعيد المتاحة', exact: true }).waitFor();
+    await page.screenshot({ path: new URL('availability-ar.png', SHOTS).pathname, fullPage: true });
+    await noSeriousViolations(page, 'availability (ar)');
+  });
+
   test('sign-in screen in Arabic, and sign-out', async () => {
     await second.getByRole('button', { name: 'Sign out' }).click();
     await second.getByRole('heading', { name: 'Sign in' }).waitFor();

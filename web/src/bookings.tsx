@@ -9,7 +9,7 @@ import type { ScreenProps } from './main';
 import { guestName } from './tables';
 
 /** YYYY-MM-DD of an instant in a time zone. */
-const dayIn = (timeZone: string, ms: number): string => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+export const dayIn = (timeZone: string, ms: number): string => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
 
 /** HH:MM of an instant in a time zone. */
 const timeIn = (timeZone: string, ms: number): string =>

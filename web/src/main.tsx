@@ -4,6 +4,7 @@ import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError, type Merchant, type Session, setCsrf } from './api';
 import { format, isRtl, LANGUAGE_NAMES, LANGUAGES, type Language, type MessageKey } from './i18n';
+import { AvailabilityScreen } from './availability';
 import { BookingsScreen } from './bookings';
 import { QueueScreen } from './queue';
 import { SettingsScreen } from './settings';
@@ -122,10 +123,10 @@ function PickMerchant({ t, onPick }: { t: T; onPick: (id: string) => void }) {
   );
 }
 
-type Screen = 'queue' | 'tables' | 'bookings' | 'settings';
+type Screen = 'queue' | 'tables' | 'bookings' | 'availability' | 'settings';
 const screenFromHash = (): Screen => {
   const h = location.hash.replace('#', '');
-  return h === 'tables' || h === 'bookings' || h === 'settings' ? h : 'queue';
+  return h === 'tables' || h === 'bookings' || h === 'availability' || h === 'settings' ? h : 'queue';
 };
 
 function Shell({ session, t, lang, onLanguage, onSignOut }: { session: Session; t: T; lang: Language; onLanguage: (l: Language) => void; onSignOut: () => void }) {
@@ -163,7 +164,10 @@ function Shell({ session, t, lang, onLanguage, onSignOut }: { session: Session; 
     ['queue', 'nav.queue'],
     ['tables', 'nav.tables'],
     ['bookings', 'nav.bookings'],
-    ...(manager ? ([['settings', 'nav.settings']] as [Screen, MessageKey][]) : []),
+    ...(manager ? ([
+      ['availability', 'nav.availability'],
+      ['settings', 'nav.settings'],
+    ] as [Screen, MessageKey][]) : []),
   ];
   return (
     <div class="shell">
@@ -218,6 +222,8 @@ function Shell({ session, t, lang, onLanguage, onSignOut }: { session: Session; 
         <QueueScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} />
       ) : screen === 'tables' ? (
         <TablesScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} />
+      ) : screen === 'availability' && manager ? (
+        <AvailabilityScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} root={session.kind === 'root'} />
       ) : screen === 'settings' && manager ? (
         <SettingsScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} root={session.kind === 'root'} />
       ) : (
