@@ -7,12 +7,13 @@
 // gets `ready` again and reloads, so nothing is missed across a reconnect.
 import type { ServerResponse } from 'node:http';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { MerchantService } from '../merchants/service.js';
 import type { ChangeFeed } from '../store/changes.js';
 
 const HEARTBEAT_MS = 15_000;
 
 export const eventRoutes =
-  (feed: ChangeFeed): FastifyPluginAsyncTypebox =>
+  (feed: ChangeFeed, merchants: MerchantService): FastifyPluginAsyncTypebox =>
   async (app) => {
     const open = new Set<ServerResponse>();
     // Streams never end by themselves: close them when the server shuts down.
@@ -31,6 +32,8 @@ export const eventRoutes =
       },
       async (request, reply) => {
         const { merchantId } = request.params;
+        // An unknown merchant is a 404 like on every other merchant route, not an empty stream.
+        await merchants.get(merchantId);
         await feed.ready();
         reply.hijack();
         const raw = reply.raw;

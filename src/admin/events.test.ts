@@ -98,6 +98,12 @@ for (const dialect of DIALECTS) {
       other.close();
     });
 
+    test('an unknown merchant is a 404, not an empty stream', async () => {
+      const res = await fetch(`${base}/admin/v1/merchants/no-such-merchant/events`, { headers: { authorization: bearer(ADMIN_TOKEN) } });
+      assert.equal(res.status, 404);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'NOT_FOUND');
+    });
+
     test('a walk-in through the admin API, a join through /v3, and a change of another merchant', async () => {
       const stream = await EventReader.open(`${base}/admin/v1/merchants/${A}/events`, { authorization: bearer(alphaToken) });
       try {

@@ -156,7 +156,7 @@ export function adminPlugin(deps: AdminDeps) {
       }
     });
     await app.register(tokenRoutes(deps));
-    await app.register(eventRoutes(deps.changes));
+    await app.register(eventRoutes(deps.changes, deps.merchants));
     await app.register(sessionRoutes({ ...deps, principalOf, sessionSecretOf: (request) => request.sessionSecret }));
     await app.register(merchantAdminRoutes(deps.merchants));
     await app.register(waitlistAdminRoutes(deps.waitlist));

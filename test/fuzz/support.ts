@@ -200,10 +200,33 @@ export async function send(app: TestApp['app'], options: InjectOptions): Promise
     timer = setTimeout(() => reject(new Error(`no answer within ${ANSWER_WITHIN_MS} ms: ${describeRequest(options)}`)), ANSWER_WITHIN_MS);
   });
   try {
-    return await Promise.race([app.inject(options), deadline]);
+    return await Promise.race([STREAM_PATH.test(String(options.url)) ? injectStream(app, options) : app.inject(options), deadline]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Routes whose success is an endless stream (the host stand's server-sent events). */
+const STREAM_PATH = /^\/admin\/v1\/merchants\/[^/?]*\/events(\?|$)/i;
+
+/**
+ * A request to a stream route: an answer that opens the stream (200, text/event-stream) counts as
+ * answered once its head arrives, and is then closed; any other answer is read to its end.
+ */
+async function injectStream(app: TestApp['app'], options: InjectOptions): Promise<LightMyRequestResponse> {
+  const abort = new AbortController();
+  const response = (await app.inject({ ...options, payloadAsStream: true, signal: abort.signal } as InjectOptions)) as LightMyRequestResponse & {
+    stream(): NodeJS.ReadableStream;
+  };
+  const stream = response.stream();
+  stream.on('error', () => {});
+  let body = '';
+  if (response.statusCode === 200 && /^text\/event-stream/.test(String(response.headers['content-type']))) {
+    abort.abort();
+  } else {
+    for await (const chunk of stream) body += String(chunk);
+  }
+  return Object.assign(Object.create(response) as LightMyRequestResponse, { body, payload: body, json: () => JSON.parse(body) as unknown });
 }
 
 /**
