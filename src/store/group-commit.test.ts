@@ -1,0 +1,146 @@
+// Group commit on SQLite (store/database.ts GroupCommit): write transactions that arrive together
+// share one commit, each in its own savepoint. SQLite only: PostgreSQL shares fsyncs between
+// concurrent commits by itself (see docs/PERFORMANCE.md).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { GroupCommit, openSqlite, openStore } from './database.js';
+import { until } from '../test-support/poll.js';
+
+const dirs: string[] = [];
+const tempPath = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'group-commit-'));
+  dirs.push(dir);
+  return join(dir, 'db.sqlite');
+};
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function ids(db: ReturnType<typeof openSqlite>): Promise<string[]> {
+  return (await sql<{ id: string }>`select id from t order by id`.execute(db)).rows.map((r) => r.id);
+}
+
+test('transactions that arrive together share one commit; one that fails rolls back alone and the others commit', async () => {
+  const db = openSqlite(tempPath());
+  try {
+    await sql`create table t (id text primary key)`.execute(db);
+    const groups = new GroupCommit(db);
+    const insert = (id: string) => async (trx: Parameters<Parameters<GroupCommit['run']>[0]>[0]) => {
+      await sql`insert into t (id) values (${id})`.execute(trx);
+      return id;
+    };
+    const boom = new Error('business rule says no');
+    const results = await Promise.allSettled([
+      groups.run(insert('a')),
+      groups.run(async (trx) => {
+        await insert('b')(trx);
+        // Sees the write of the transaction before it in the group, as if that one had committed.
+        const seen = (await sql<{ n: number }>`select count(*) as n from t where id = 'a'`.execute(trx)).rows[0]?.n;
+        assert.equal(seen, 1);
+        throw boom;
+      }),
+      groups.run(async (trx) => {
+        await insert('c')(trx);
+        // A constraint violation inside: rolls back this transaction's own insert too.
+        await sql`insert into t (id) values ('a')`.execute(trx);
+      }),
+      groups.run(insert('d')),
+    ]);
+    assert.equal(groups.groups, 1, 'one commit for the four');
+    assert.deepEqual(results[0], { status: 'fulfilled', value: 'a' });
+    assert.deepEqual(results[1], { status: 'rejected', reason: boom });
+    assert.equal(results[2]!.status, 'rejected');
+    assert.match(String((results[2] as PromiseRejectedResult).reason), /UNIQUE constraint failed/);
+    assert.deepEqual(results[3], { status: 'fulfilled', value: 'd' });
+    assert.deepEqual(await ids(db), ['a', 'd']);
+    // Later transactions form groups of their own and still work.
+    assert.equal(await groups.run(insert('e')), 'e');
+    assert.equal(groups.groups, 2);
+    assert.deepEqual(await ids(db), ['a', 'd', 'e']);
+  } finally {
+    await db.destroy();
+  }
+});
+
+test('when the group transaction itself fails, no caller is told its write succeeded', async () => {
+  const db = openSqlite(tempPath());
+  try {
+    await sql`create table t (id text primary key)`.execute(db);
+    const groups = new GroupCommit(db);
+    const results = await Promise.allSettled([
+      groups.run(async (trx) => {
+        await sql`insert into t (id) values ('a')`.execute(trx);
+        return 'a';
+      }),
+      // Ends the group's transaction under it, as SQLite does itself after SQLITE_FULL or an I/O error.
+      groups.run(async (trx) => {
+        await sql`rollback`.execute(trx);
+        throw new Error('disk full');
+      }),
+      groups.run(async () => 'never reached'),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected', 'rejected'],
+    );
+    assert.match(String((results[0] as PromiseRejectedResult).reason), /disk full/);
+    assert.deepEqual(await ids(db), [], 'nothing of the group was kept');
+    // The store works on.
+    await groups.run(async (trx) => sql`insert into t (id) values ('b')`.execute(trx));
+    assert.deepEqual(await ids(db), ['b']);
+  } finally {
+    await db.destroy();
+  }
+});
+
+test('the SQLite store groups its transactions (openStore)', async () => {
+  const store = await openStore({ kind: 'sqlite', path: tempPath() });
+  try {
+    await sql`create table t (id text primary key)`.execute(store.db);
+    const written = await Promise.all(Array.from({ length: 30 }, (_, i) => store.transaction(async (trx) => sql`insert into t (id) values (${`r${i}`})`.execute(trx))));
+    assert.equal(written.length, 30);
+    assert.equal((await ids(store.db)).length, 30);
+  } finally {
+    await store.close();
+  }
+});
+
+test('a crash in the middle of groups loses no acknowledged write, and no failed write is kept', async () => {
+  const path = tempPath();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'group-commit-writer.ts'), path], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  try {
+    await until(() => (out.match(/^ack /gm)?.length ?? 0) >= 300 || child.exitCode !== null, 'the writer to acknowledge 300 writes', 120_000);
+    assert.equal(child.exitCode, null, `the writer died on its own: ${err}`);
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  // Only complete lines: the kill may cut the last one.
+  const lines = out.split('\n').slice(0, -1);
+  const acked = lines.filter((l) => l.startsWith('ack ')).map((l) => l.slice(4));
+  const failed = lines.filter((l) => l.startsWith('failed ')).map((l) => l.slice(7));
+  assert.ok(failed.length > 0);
+  const db = openSqlite(path);
+  try {
+    const stored = new Set((await sql<{ id: string }>`select id from crash_test`.execute(db)).rows.map((r) => r.id));
+    const lost = acked.filter((id) => !stored.has(id));
+    assert.deepEqual(lost, [], 'every acknowledged write is on disk');
+    assert.deepEqual(
+      failed.filter((id) => stored.has(id)),
+      [],
+      'no failed write was kept',
+    );
+  } finally {
+    await db.destroy();
+  }
+});
