@@ -350,6 +350,35 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await tablesSection.getByRole('button', { name: 'Add table' }).click();
     await tablesSection.getByText('Terrace 9').waitFor();
     assert.ok((await t.admin('GET', `/merchants/${M}/tables`)).json().tables.some((x: { name: string; seats: number }) => x.name === 'Terrace 9' && x.seats === 6));
+    // Opening hours and the texts to guests, through the admin API.
+    const merchantJson = async () => (await t.admin('GET', `/merchants/${M}`)).json();
+    const until = async (check: () => Promise<boolean>, what: string): Promise<void> => {
+      const deadline = Date.now() + 15_000;
+      while (!(await check())) {
+        assert.ok(Date.now() < deadline, what);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const messages = page.getByRole('region', { name: 'Texts to guests' });
+    await messages.getByLabel('Language of the texts').selectOption('it');
+    await messages.getByLabel('"Almost your turn" at place in line').fill('3');
+    await messages.getByLabel('Grace minutes before a no-show').fill('');
+    await messages.getByRole('button', { name: 'Save' }).click();
+    await until(async () => {
+      const gm = (await merchantJson()).guest_messages;
+      return gm.language === 'it' && gm.almost_turn_position === 3 && gm.grace_minutes === null;
+    }, 'guest message settings saved');
+    const hours = page.getByRole('region', { name: 'Opening hours' });
+    await hours.getByRole('button', { name: 'Remove: Monday 00:00–24:00' }).click();
+    await hours.getByRole('button', { name: 'Remove: Monday 00:00–24:00' }).waitFor({ state: 'detached' });
+    await hours.getByRole('combobox').selectOption('1');
+    await hours.getByLabel('Opens', { exact: true }).fill('17:00');
+    await hours.getByLabel('Closes', { exact: true }).fill('23:00');
+    await hours.getByRole('button', { name: 'Add hours' }).click();
+    await hours.getByRole('button', { name: 'Remove: Monday 17:00–23:00' }).waitFor();
+    const monday = (await merchantJson()).opening_hours.filter((x: { day: number }) => x.day === 1);
+    assert.deepEqual(monday, [{ day: 1, open: '17:00', close: '23:00' }]);
+    assert.equal((await merchantJson()).opening_hours.length, 7);
     await page.screenshot({ path: new URL('settings-en.png', SHOTS).pathname, fullPage: true });
     await noSeriousViolations(page, 'settings');
     // The new host signs in with the token shown, in their language.

@@ -88,6 +88,15 @@ export interface Merchant {
   name: string;
   time_zone: string;
   turn_times: { max_party_size: number; minutes: number }[];
+  opening_hours: OpeningInterval[];
+  guest_messages: { language: string; grace_minutes: number | null; almost_turn_position: number | null };
+}
+
+/** One opening interval: ISO weekday (1 = Monday), local "HH:MM" times ("24:00" closes at midnight). */
+export interface OpeningInterval {
+  day: number;
+  open: string;
+  close: string;
 }
 
 export interface Booking {

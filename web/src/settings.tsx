@@ -3,8 +3,8 @@
 // the calls Google made to /v3 and their outcomes (since this process started), the backlog of
 // real-time updates and their dead letters. Every change goes through the admin API.
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Service, type Table } from './api';
-import { LANGUAGE_NAMES, LANGUAGES, type MessageKey } from './i18n';
+import { api, type OpeningInterval, type Service, type Table } from './api';
+import { type Language, LANGUAGE_NAMES, LANGUAGES, type MessageKey } from './i18n';
 import type { ScreenProps } from './main';
 
 interface Staff {
@@ -19,10 +19,19 @@ interface ServiceRules extends Service {
   waitlist: Service['waitlist'] & { min_party_size: number; max_party_size: number; max_queue_length: number | null; max_quoted_wait_minutes: number | null };
 }
 
+/** The guests' text languages (docs/GUEST-MESSAGES.md) and the screen language that names each. */
+const GUEST_LANGUAGES: [string, Language][] = [
+  ['en', 'en'],
+  ['zh-Hans', 'zh-CN'],
+  ['ar', 'ar'],
+  ['tr', 'tr'],
+  ['it', 'it'],
+];
+
 const field = (form: HTMLFormElement, name: string): string => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value.trim();
 const optionalInt = (value: string): number | null => (value === '' ? null : Number(value));
 
-export function SettingsScreen({ t, merchant, version, announce, fail, root }: ScreenProps & { root: boolean }) {
+export function SettingsScreen({ t, lang, merchant, version, announce, fail, root }: ScreenProps & { root: boolean }) {
   const mid = encodeURIComponent(merchant.id);
   const [staff, setStaff] = useState<Staff[]>([]);
   const [newToken, setNewToken] = useState<{ name: string; token: string } | null>(null);
@@ -89,6 +98,44 @@ export function SettingsScreen({ t, merchant, version, announce, fail, root }: S
       fail(e);
     }
   };
+
+  const saveHours = async (next: OpeningInterval[]): Promise<void> => {
+    try {
+      await api('PUT', `/merchants/${mid}/opening-hours`, { opening_hours: next });
+      announce(t('settings.saved'));
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const addHours = (event: Event): void => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const interval = { day: Number(field(form, 'hours_day')), open: field(form, 'hours_open'), close: field(form, 'hours_close') };
+    const next = [...merchant.opening_hours, interval].sort((a, b) => a.day - b.day || a.open.localeCompare(b.open));
+    void saveHours(next).then(() => form.reset());
+  };
+
+  const saveMessages = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    try {
+      await api('PATCH', `/merchants/${mid}`, {
+        guest_messages: {
+          language: field(form, 'gm_language'),
+          almost_turn_position: optionalInt(field(form, 'gm_almost')),
+          grace_minutes: optionalInt(field(form, 'gm_grace')),
+        },
+      });
+      announce(t('settings.saved'));
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const weekday = new Intl.DateTimeFormat(lang, { weekday: 'long', timeZone: 'UTC' });
+  // 2024-01-01 was a Monday (ISO day 1).
+  const dayName = (day: number): string => weekday.format(Date.UTC(2024, 0, day));
 
   const saveTables = async (next: Table[]): Promise<void> => {
     try {
@@ -199,6 +246,70 @@ export function SettingsScreen({ t, merchant, version, announce, fail, root }: S
               <input name={`turn-${i}`} type="number" min={1} max={600} required defaultValue={String(turn.minutes)} dir="ltr" />
             </label>
           ))}
+          <button type="submit">{t('settings.save')}</button>
+        </form>
+      </section>
+
+      <section class="card" aria-labelledby="hours-title">
+        <h3 id="hours-title">{t('settings.hours')}</h3>
+        <ul class="plain">
+          {merchant.opening_hours.map((h, i) => {
+            const label = `${dayName(h.day)} ${h.open}–${h.close}`;
+            return (
+              <li key={`${h.day}-${h.open}-${h.close}`}>
+                {dayName(h.day)} <span dir="ltr">{`${h.open}–${h.close}`}</span>{' '}
+                <button type="button" class="danger" aria-label={t('action.for', { action: t('settings.remove'), name: label })} onClick={() => saveHours(merchant.opening_hours.filter((_, j) => j !== i))}>
+                  {t('settings.remove')}
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+        <form class="row-form" onSubmit={addHours}>
+          <label>
+            {t('settings.hoursDay')}
+            <select name="hours_day">
+              {[1, 2, 3, 4, 5, 6, 7].map((d) => (
+                <option key={d} value={String(d)}>
+                  {dayName(d)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {t('settings.hoursOpen')}
+            <input name="hours_open" required pattern="([01][0-9]|2[0-3]):[0-5][0-9]" placeholder="12:00" defaultValue="12:00" dir="ltr" />
+          </label>
+          <label>
+            {t('settings.hoursClose')}
+            <input name="hours_close" required pattern="([01][0-9]|2[0-3]):[0-5][0-9]|24:00" placeholder="22:00" defaultValue="22:00" dir="ltr" />
+          </label>
+          <button type="submit">{t('settings.addHours')}</button>
+        </form>
+      </section>
+
+      <section class="card" aria-labelledby="messages-title">
+        <h3 id="messages-title">{t('settings.messages')}</h3>
+        <form class="row-form" onSubmit={saveMessages} key={JSON.stringify(merchant.guest_messages)}>
+          <label>
+            {t('settings.messagesLanguage')}
+            <select name="gm_language" defaultValue={merchant.guest_messages.language}>
+              {GUEST_LANGUAGES.map(([code, l]) => (
+                <option key={code} value={code} lang={code}>
+                  {LANGUAGE_NAMES[l]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {t('settings.almostPosition')}
+            <input name="gm_almost" type="number" min={1} max={50} defaultValue={merchant.guest_messages.almost_turn_position === null ? '' : String(merchant.guest_messages.almost_turn_position)} dir="ltr" />
+          </label>
+          <label>
+            {t('settings.graceMinutes')}
+            <input name="gm_grace" type="number" min={1} max={240} defaultValue={merchant.guest_messages.grace_minutes === null ? '' : String(merchant.guest_messages.grace_minutes)} dir="ltr" />
+          </label>
+          <p>{t('settings.offWhenEmpty')}</p>
           <button type="submit">{t('settings.save')}</button>
         </form>
       </section>
