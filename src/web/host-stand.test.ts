@@ -350,6 +350,15 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await tablesSection.getByRole('button', { name: 'Add table' }).click();
     await tablesSection.getByText('Terrace 9').waitFor();
     assert.ok((await t.admin('GET', `/merchants/${M}/tables`)).json().tables.some((x: { name: string; seats: number }) => x.name === 'Terrace 9' && x.seats === 6));
+    // Learned turn times next to the configured ones, and the last 7 days' quote accuracy.
+    const estimates = (await t.admin('GET', `/merchants/${M}/estimates`)).json();
+    const turns = page.getByRole('region', { name: 'Turn times' });
+    await turns.getByText(`Last 7 days: ${estimates.accuracy_7d.quoted} quoted, ${estimates.accuracy_7d.seated} seated, ${estimates.accuracy_7d.walked_away} walked away`).waitFor();
+    const band = estimates.turn_times[0];
+    await turns
+      .getByText(band.observations > 0 && band.learned_minutes !== null ? `Learned: ${Math.round(band.learned_minutes)} min` : 'Not learned yet')
+      .first()
+      .waitFor();
     // Opening hours and the texts to guests, through the admin API.
     const merchantJson = async () => (await t.admin('GET', `/merchants/${M}`)).json();
     const until = async (check: () => Promise<boolean>, what: string): Promise<void> => {

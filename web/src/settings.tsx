@@ -28,6 +28,19 @@ const GUEST_LANGUAGES: [string, Language][] = [
   ['it', 'it'],
 ];
 
+/** What GET /merchants/{m}/estimates answers that this screen shows (docs/ADMIN-API.md). */
+interface Estimates {
+  turn_times: { max_party_size: number; configured_minutes: number; learned_minutes: number | null; observations: number }[];
+  accuracy_7d: {
+    quoted: number;
+    walked_away: number;
+    seated: number;
+    mean_absolute_error_minutes: number | null;
+    inside_range_share: number | null;
+    bias_minutes: number | null;
+  } | null;
+}
+
 const field = (form: HTMLFormElement, name: string): string => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value.trim();
 const optionalInt = (value: string): number | null => (value === '' ? null : Number(value));
 
@@ -37,10 +50,12 @@ export function SettingsScreen({ t, lang, merchant, version, announce, fail, roo
   const [newToken, setNewToken] = useState<{ name: string; token: string } | null>(null);
   const [services, setServices] = useState<ServiceRules[]>([]);
   const [tables, setTables] = useState<Table[]>([]);
+  const [estimates, setEstimates] = useState<Estimates | null>(null);
   useEffect(() => {
     api<{ staff: Staff[] }>('GET', `/merchants/${mid}/staff`).then((r) => setStaff(r.staff.filter((s) => s.revoked_at === null)), fail);
     api<{ services: ServiceRules[] }>('GET', `/merchants/${mid}/services`).then((r) => setServices(r.services.filter((s) => s.waitlist.enabled)), fail);
     api<{ tables: Table[] }>('GET', `/merchants/${mid}/tables`).then((r) => setTables(r.tables), fail);
+    api<Estimates>('GET', `/merchants/${mid}/estimates`).then(setEstimates, fail);
   }, [mid, version, fail]);
 
   const addStaff = async (event: Event): Promise<void> => {
@@ -240,14 +255,34 @@ export function SettingsScreen({ t, lang, merchant, version, announce, fail, roo
       <section class="card" aria-labelledby="turns-title">
         <h3 id="turns-title">{t('settings.turns')}</h3>
         <form class="row-form" onSubmit={saveTurns}>
-          {merchant.turn_times.map((turn, i) => (
-            <label key={turn.max_party_size}>
-              {t('settings.turnFor', { n: turn.max_party_size })}
-              <input name={`turn-${i}`} type="number" min={1} max={600} required defaultValue={String(turn.minutes)} dir="ltr" />
-            </label>
-          ))}
+          {merchant.turn_times.map((turn, i) => {
+            const learned = estimates?.turn_times.find((x) => x.max_party_size === turn.max_party_size);
+            return (
+              <label key={turn.max_party_size}>
+                {t('settings.turnFor', { n: turn.max_party_size })}
+                <input name={`turn-${i}`} type="number" min={1} max={600} required defaultValue={String(turn.minutes)} dir="ltr" />
+                <span class="learned">
+                  {learned && learned.learned_minutes !== null && learned.observations > 0
+                    ? t('settings.learned', { minutes: Math.round(learned.learned_minutes), n: learned.observations })
+                    : t('settings.notLearned')}
+                </span>
+              </label>
+            );
+          })}
           <button type="submit">{t('settings.save')}</button>
         </form>
+        {estimates?.accuracy_7d && (
+          <p>
+            {t('settings.accuracy', {
+              quoted: estimates.accuracy_7d.quoted,
+              seated: estimates.accuracy_7d.seated,
+              walked: estimates.accuracy_7d.walked_away,
+              error: estimates.accuracy_7d.mean_absolute_error_minutes === null ? '–' : Math.round(estimates.accuracy_7d.mean_absolute_error_minutes),
+              inside: estimates.accuracy_7d.inside_range_share === null ? '–' : Math.round(estimates.accuracy_7d.inside_range_share * 100),
+              bias: estimates.accuracy_7d.bias_minutes === null ? '–' : Math.round(estimates.accuracy_7d.bias_minutes),
+            })}
+          </p>
+        )}
       </section>
 
       <section class="card" aria-labelledby="hours-title">
