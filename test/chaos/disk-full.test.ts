@@ -57,7 +57,7 @@ describe('a full disk', { skip: mounted ? false : 'needs root to mount a small t
         service_id: 'reservation',
         party_size: 2,
         idempotency_token: `disk-${run}-${i}`,
-        user_information: { user_id: `disk-user-${run}-${i}`, given_name: 'Grace', family_name: 'Hopper', telephone: '+12125550124', email: 'x'.repeat(2000) },
+        user_information: { user_id: `disk-user-${run}-${i}`, given_name: 'Grace', family_name: 'Hopper', telephone: '+12125550124', email: `${'x'.repeat(2000)}-${run}-${i}` },
         additional_request: 'y'.repeat(4000),
       }, credentials);
     const before = await joinWaitlist(0);
