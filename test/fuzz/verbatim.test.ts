@@ -134,7 +134,7 @@ for (const dialect of DIALECTS) {
             const userId = `${userPart}#${++n}`;
             const body = {
               slot: { merchant_id: BK.merchantId, service_id: BK.serviceId, start_sec: String(f.slotStart + (n % 40) * 1800), duration_sec: '1800', resources: { party_size: 2 } },
-              user_information: { user_id: userId, given_name: name, family_name: name, email: 'guest@example.com' },
+              user_information: { user_id: userId, given_name: name, family_name: name, email: `guest-${n}@example.com` },
               additional_request: name,
               idempotency_token: `${name}#${n}`,
             };
