@@ -24,6 +24,7 @@ import { estimatesAdminRoutes } from './estimates-routes.js';
 import type { EstimatesService } from '../estimates/service.js';
 import { assertMerchantAccess, assertRoot, merchantScope } from './principal.js';
 import { principalOf } from './request.js';
+import { assertPermission, permissionOf, servicePatchPermission } from './permissions.js';
 
 // Route files import principalOf from ./request.js (importing it from here would be a cycle).
 export { principalOf } from './request.js';
@@ -85,6 +86,14 @@ const tokenRoutes =
     });
   };
 
+const ADMIN_PREFIX = '/admin/v1';
+
+function routePermission(method: string, url: string, body: unknown) {
+  const path = url.startsWith(ADMIN_PREFIX) ? url.slice(ADMIN_PREFIX.length) : url;
+  if (method === 'PATCH' && path === '/merchants/:merchantId/services/:serviceId') return servicePatchPermission(body);
+  return permissionOf(method === 'HEAD' ? 'GET' : method, path);
+}
+
 export function adminPlugin(deps: AdminDeps) {
   return async function admin(app: FastifyInstance): Promise<void> {
     app.decorateRequest('principal', null);
@@ -141,6 +150,8 @@ export function adminPlugin(deps: AdminDeps) {
       if (request.body === undefined) request.body = {};
       const params = request.params as { merchantId?: string } | undefined;
       if (params?.merchantId !== undefined) assertMerchantAccess(principalOf(request), params.merchantId);
+      // The role each route needs (src/admin/permissions.ts): hosts run the night, managers the settings.
+      if (request.routeOptions.config.public !== true) assertPermission(principalOf(request), routePermission(request.method, request.routeOptions.url ?? '', request.body));
       const unknown = unknownFieldIn(request.routeOptions.schema?.body, request.body);
       if (unknown !== null) throw invalid(unknown);
       // Stored text must come back as sent; text with lone surrogates could not (see http/well-formed.ts).

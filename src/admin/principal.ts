@@ -29,7 +29,9 @@ export function assertRoot(principal: Principal): void {
 
 /** Managing staff is for managers: the bootstrap token, a merchant's admin token, or a manager's own token. */
 export function assertManager(principal: Principal): void {
-  if (principal.kind === 'merchant' && principal.role !== 'manager') throw new DomainError('FORBIDDEN', 'this action needs a manager');
+  if (principal.kind === 'merchant' && principal.role !== 'manager') {
+    throw new DomainError('FORBIDDEN', "this action needs a manager (a host may run the queue, walk-ins, seating, the day's bookings and guests' texts)");
+  }
 }
 
 /** The merchant a listing is limited to, or null for all. */

@@ -258,6 +258,27 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     assert.ok(!queue.some((e: { guest: { given_name: string } }) => e.guest.given_name === 'Forged'));
   });
 
+  test("a host sees no manager's screen, even by its address, and the server refuses a host's change of the tables", async () => {
+    assert.equal(await first.getByRole('link', { name: 'Availability' }).count(), 0);
+    assert.equal(await first.getByRole('link', { name: 'Settings' }).count(), 0);
+    await first.goto(`${base}/app#settings`);
+    await first.getByRole('heading', { name: 'Waitlist' }).waitFor();
+    assert.equal(await first.getByRole('heading', { name: 'Settings', exact: true }).count(), 0);
+    const refused = await first.evaluate(async (merchant) => {
+      const csrf = ((await (await fetch('/admin/v1/session')).json()) as { csrf_token: string }).csrf_token;
+      const res = await fetch(`/admin/v1/merchants/${merchant}/tables`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify({ tables: [{ id: 'bar', seats: 9 }] }),
+      });
+      return { status: res.status, body: (await res.json()) as { error: { code: string; message: string } } };
+    }, M);
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, 'FORBIDDEN');
+    assert.match(refused.body.error.message, /needs a manager/);
+    assert.ok(!(await t.admin('GET', `/merchants/${M}/tables`)).json().tables.some((x: { id: string }) => x.id === 'bar'));
+  });
+
   test("a host of another merchant cannot open this merchant's screen (403)", async () => {
     const page = await tablet();
     await signIn(page, otherHostToken);

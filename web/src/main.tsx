@@ -218,16 +218,17 @@ function Shell({ session, t, lang, onLanguage, onSignOut }: { session: Session; 
       </div>
       {merchant === null ? (
         <p>{t('loading')}</p>
-      ) : screen === 'queue' ? (
-        <QueueScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} />
       ) : screen === 'tables' ? (
         <TablesScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} />
       ) : screen === 'availability' && manager ? (
         <AvailabilityScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} root={session.kind === 'root'} />
       ) : screen === 'settings' && manager ? (
         <SettingsScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} root={session.kind === 'root'} />
-      ) : (
+      ) : screen === 'bookings' ? (
         <BookingsScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} />
+      ) : (
+        // The waitlist, also for a screen this role has not (a host at #settings).
+        <QueueScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} />
       )}
     </div>
   );
