@@ -132,6 +132,23 @@ for (const dialect of DIALECTS) {
       await t.services.waitlist.leave(first, 'learn');
     });
 
+    test('seating without a named table frees tables by the learned turn times, not the configured ones', async () => {
+      // Sunday 19:00: the learned turn of parties of two there is the band's 18-20 mean, 33.75
+      // minutes; the configured one is 45. X sits at a2; 40 minutes on, a2 is free by the learned
+      // time (it would still be taken by the configured one), so Y is seated at a2.
+      at(night(6));
+      assert.ok((await t.admin('GET', '/merchants/learn/estimates')).json().refreshed_at !== null, 'the model is learned');
+      const x = await join('X');
+      const y = await join('Y');
+      assert.equal((await t.services.waitlist.act(x, 'seat', { tableId: null })).entry.tableId, 'a2');
+      at(night(6) + 30 * MIN);
+      assert.equal((await t.services.waitlist.act(y, 'seat', { tableId: null })).entry.tableId, null, 'a2 is still taken after 30 minutes');
+      const z = await join('Z');
+      at(night(6) + 40 * MIN);
+      assert.equal((await t.services.waitlist.act(z, 'seat', { tableId: null })).entry.tableId, 'a2', 'a2 is free after 40 minutes');
+      for (const id of [x, y, z]) await t.services.waitlist.leave(id, 'learn');
+    });
+
     test('scoped like every merchant route; an unknown merchant is refused', async () => {
       const created = await t.admin('POST', '/tokens', { merchant_id: 'other', label: 'other host stand' });
       assert.equal(created.statusCode, 201, created.body);

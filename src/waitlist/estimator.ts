@@ -66,6 +66,18 @@ export function fits(table: TableSpec, partySize: number): boolean {
   return partySize >= table.minSeats && partySize <= table.seats;
 }
 
+/**
+ * When a seated party is expected to leave its table: seated + its turn time, learned (band x day x
+ * hour band) when the floor has a model, else configured. Auto-seating reads it to know which
+ * tables are free now.
+ */
+export function expectedLeaveAt(floor: Floor, party: SeatedParty): number {
+  const turn = floor.model
+    ? learnedTurnSeconds(floor.model, party.partySize, party.seatedAt, floor.utcOffsetSeconds ?? 0)
+    : turnSeconds(floor.turnTimes, party.partySize);
+  return party.seatedAt + turn;
+}
+
 /** Largest party any table can seat; 0 without tables. */
 export function largestServable(tables: readonly TableSpec[]): number {
   return tables.reduce((max, t) => Math.max(max, t.seats), 0);

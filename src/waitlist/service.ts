@@ -8,7 +8,7 @@ import { isOpenAt, utcOffsetMinutes } from '../merchants/opening-hours.js';
 import * as merchants from '../merchants/read-model.js';
 import type { Db, Store, Tx } from '../store/database.js';
 import { runIdempotent, type IdempotencyKey } from '../store/idempotency.js';
-import { estimateNewParty, estimateQueuedParty, largestServable, turnSeconds, type Estimate, type Floor } from './estimator.js';
+import { estimateNewParty, estimateQueuedParty, expectedLeaveAt, largestServable, type Estimate, type Floor } from './estimator.js';
 import { NO_LEARNED_MODELS, type LearnedModelSource } from './learned-model.js';
 import type { EntrySource, Guest, HistoryParty, WaitlistEntry } from './model.js';
 import * as entries from './repository.js';
@@ -323,10 +323,11 @@ export class WaitlistService {
     }
     const ctx = await this.load(trx, entry.merchantId, entry.serviceId);
     // The best fitting table that is free now, if any; a party seated elsewhere is recorded without one.
-    // A table is taken until the turn time of the party at it has run out, as the estimator plans.
-    const { now, turnTimes, seated } = ctx.floor;
+    // A table is taken until the turn time of the party at it has run out: the learned one (by
+    // party size, day and hour) when the merchant has a model, else the configured one.
+    const { now, seated } = ctx.floor;
     const free = tables.filter((t) => entry.partySize >= t.minSeats && entry.partySize <= t.seats);
-    const occupied = new Set(seated.filter((s) => s.tableId !== null && s.seatedAt + turnSeconds(turnTimes, s.partySize) > now).map((s) => s.tableId));
+    const occupied = new Set(seated.filter((s) => s.tableId !== null && expectedLeaveAt(ctx.floor, s) > now).map((s) => s.tableId));
     return free.find((t) => !occupied.has(t.id))?.id ?? null;
   }
 
