@@ -7,7 +7,8 @@ import { nullableInteger, nullableString } from '../http/nullable.js';
 import { requestHash } from '../store/idempotency.js';
 import { BOOKING_STATUSES, type Booking, type BookingStatus } from '../bookings/model.js';
 import type { Offer } from '../bookings/model.js';
-import type { BookingResult, BookingService } from '../bookings/service.js';
+import type { BookingResult } from '../bookings/context.js';
+import type { BookingService } from '../bookings/service.js';
 
 export function bookingJson(b: Booking) {
   return {

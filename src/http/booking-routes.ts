@@ -36,7 +36,10 @@ import type { SlotQuery } from '../availability/matching.js';
 import { DomainError, invalid } from '../errors.js';
 import { messageHash, parseMessage, renderMessage, requireText, seconds } from './proto-json.js';
 import type { Booking, BookingFailure, PrepaymentStatus as DomainPrepayment } from '../bookings/model.js';
-import { type BookingChange, type BookingResult, type BookingService, BookingStateError, type PaymentInput } from '../bookings/service.js';
+import type { BookingResult } from '../bookings/context.js';
+import type { PaymentInput } from '../bookings/payments.js';
+import type { BookingService } from '../bookings/service.js';
+import { type BookingChange, BookingStateError } from '../bookings/update-booking.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
