@@ -1,17 +1,30 @@
-// Never overbook: concurrent bookers, cancellations that free spots, and leases that hold a spot
-// until they expire. Real app, real SQLite file; the demo merchant 1001/12310 (two spots a slot).
+// Never overbook: concurrent bookers (leases among them), and cancellations that free spots (the
+// leases themselves: leases.test.ts). Real app; the demo merchant 1001/12310 (two spots a slot).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seedDemo } from '../demo/seed.js';
 import { type TestApp, DIALECTS, forDialect } from '../test-support/app.js';
-import { DEMO_M, DEMO_S, adminBookings, book, bookingCause, bookingRequest, failureOf, googleOk, ny, spotsOpen, updateBooking, wireSlot } from '../test-support/bookings.js';
+import {
+  DEMO_M,
+  DEMO_S,
+  adminBookings,
+  book,
+  bookingCause,
+  bookingRequest,
+  failureOf,
+  googleOk,
+  holdingBookings,
+  isAvailable,
+  ny,
+  spotsOpen,
+  updateBooking,
+  wireSlot,
+} from '../test-support/bookings.js';
 
 // Every test below runs once on SQLite and once on PostgreSQL (when the suite started one).
 for (const dialect of DIALECTS) {
   describe(dialect, () => {
     const startApp = forDialect(dialect);
-
-    const NOW = ny('2026-01-05 12:00');
 
     let t: TestApp;
     before(async () => {
@@ -20,23 +33,7 @@ for (const dialect of DIALECTS) {
     });
     after(() => t.close());
 
-    /** Bookings the merchant sees on one slot that hold a spot. */
-    const holding = async (start: number) => adminBookings(t, DEMO_M, `?from=${start}&to=${start + 1}&status=CONFIRMED,PENDING_MERCHANT_CONFIRMATION`);
-
-    async function isAvailable(start: number): Promise<boolean> {
-      const body = await googleOk(t, 'BatchAvailabilityLookup', {
-        merchant_id: DEMO_M,
-        slot_time: [{ service_id: DEMO_S, start_sec: String(start), duration_sec: '1800', resource_ids: { party_size: 2 } }],
-      });
-      return body.slot_time_availability[0].available ?? false;
-    }
-
-    /** CreateLease for a demo slot; the response body. */
-    function lease(start: number, userReference: string, expiresAt?: number) {
-      return googleOk(t, 'CreateLease', {
-        lease: { slot: wireSlot({ start }), user_reference: userReference, ...(expiresAt !== undefined ? { lease_expiration_time_sec: String(expiresAt) } : {}) },
-      });
-    }
+    const holding = (start: number) => holdingBookings(t, start);
 
     /** Tallies the outcomes of CreateBooking responses: status or failure cause. */
     function tally(bodies: { booking?: { status: string }; booking_failure?: { cause: string } }[]): Record<string, number> {
@@ -71,7 +68,7 @@ for (const dialect of DIALECTS) {
         const listed = await adminBookings(t, DEMO_M, `?from=${start}&to=${start + 1}`);
         assert.equal(listed.length, 2);
         assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, start), 0);
-        assert.equal(await isAvailable(start), false);
+        assert.equal(await isAvailable(t, start), false);
       });
 
       test('cancelling frees the spot and a new booking takes it', async () => {
@@ -114,74 +111,6 @@ for (const dialect of DIALECTS) {
         assert.equal((await holding(target)).length, 2);
         const stayed = booked.filter((b) => !moved.some((m) => m.booking.booking_id === b.booking_id));
         for (const b of stayed) assert.equal((await holding(Number(b.slot.start_sec))).length, 1, 'still on its old slot');
-      });
-    });
-
-    describe('leases', () => {
-      test('a lease holds its spot against other bookers until it expires', async () => {
-        const start = ny('2026-01-07 09:00');
-        const held = await lease(start, 'lease-holds');
-        assert.deepEqual(Object.keys(held), ['lease']);
-        assert.equal(held.lease.user_reference, 'lease-holds');
-        assert.deepEqual(held.lease.slot, wireSlot({ start }));
-        assert.equal(held.lease.lease_expiration_time_sec, String(NOW + 600), 'the service default: 10 minutes');
-        await book(t, { start });
-        assert.equal(await isAvailable(start), false);
-        assert.equal(await bookingCause(t, { start }), 'SLOT_UNAVAILABLE');
-        assert.equal(failureOf(await lease(start, 'lease-too-late')).cause, 'SLOT_UNAVAILABLE');
-
-        t.clock.set((NOW + 600) * 1000);
-        try {
-          assert.equal(await isAvailable(start), true, 'the lease has expired');
-          assert.equal((await book(t, { start })).status, 'CONFIRMED');
-          assert.equal(await bookingCause(t, { start, extra: { lease_ref: { lease_id: held.lease.lease_id } } }), 'LEASE_EXPIRED');
-        } finally {
-          t.clock.set(NOW * 1000);
-        }
-      });
-
-      test('CreateBooking with lease_ref consumes the lease, using its spot even when the slot is otherwise full', async () => {
-        const start = ny('2026-01-07 09:30');
-        const held = await lease(start, 'lease-consumed', NOW + 120);
-        assert.equal(held.lease.lease_expiration_time_sec, String(NOW + 120), 'a shorter expiry than the longest is kept');
-        await book(t, { start });
-        assert.equal(await bookingCause(t, { start }), 'SLOT_UNAVAILABLE');
-        const booking = await book(t, { start, extra: { lease_ref: { lease_id: held.lease.lease_id } } });
-        assert.equal(booking.status, 'CONFIRMED');
-        assert.equal((await holding(start)).length, 2);
-        assert.equal((await holding(start)).find((b) => b.id === booking.booking_id)?.lease_id, held.lease.lease_id);
-        // Consumed: it cannot be used twice, and its expiry no longer frees anything.
-        assert.equal(await bookingCause(t, { start, extra: { lease_ref: { lease_id: held.lease.lease_id } } }), 'LEASE_EXPIRED');
-        t.clock.set((NOW + 3600) * 1000);
-        try {
-          assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, start), 0);
-        } finally {
-          t.clock.set(NOW * 1000);
-        }
-      });
-
-      test('CreateLease is idempotent on user_reference and holds one spot however often it is retried', async () => {
-        const start = ny('2026-01-07 10:00');
-        const first = await t.google('CreateLease', { lease: { slot: wireSlot({ start }), user_reference: 'lease-retried' } });
-        const again = await t.google('CreateLease', { lease: { slot: wireSlot({ start }), user_reference: 'lease-retried' } });
-        assert.equal(again.body, first.body);
-        assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, start), 1);
-      });
-
-      test('lease expiry is capped at the service maximum', async () => {
-        const held = await lease(ny('2026-01-07 10:30'), 'lease-long', NOW + 86_400);
-        assert.equal(held.lease.lease_expiration_time_sec, String(NOW + 600));
-      });
-
-      test('an unknown lease, or a slot that does not match the lease: 400', async () => {
-        const start = ny('2026-01-07 11:00');
-        const unknown = await t.google('CreateBooking', bookingRequest({ start, extra: { lease_ref: { lease_id: 'no-such-lease' } } }));
-        assert.equal(unknown.statusCode, 400);
-        assert.match(unknown.json().error.message, /no-such-lease/);
-        const held = await lease(start, 'lease-mismatch');
-        const mismatch = await t.google('CreateBooking', bookingRequest({ start: ny('2026-01-07 11:30'), extra: { lease_ref: { lease_id: held.lease.lease_id } } }));
-        assert.equal(mismatch.statusCode, 400);
-        assert.match(mismatch.json().error.message, /lease/);
       });
     });
   });

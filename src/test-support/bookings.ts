@@ -154,3 +154,24 @@ export function updateBooking(t: TestApp, booking: Record<string, unknown>) {
 export async function adminBookings(t: TestApp, merchantId = DEMO_M, query = '') {
   return (await adminOk(t, 'GET', `/merchants/${merchantId}/bookings${query}`)).bookings as Record<string, unknown>[];
 }
+
+/** Bookings that hold a spot (confirmed or pending) on one slot of the demo merchant, as the merchant sees them. */
+export function holdingBookings(t: TestApp, start: number) {
+  return adminBookings(t, DEMO_M, `?from=${start}&to=${start + 1}&status=CONFIRMED,PENDING_MERCHANT_CONFIRMATION`);
+}
+
+/** Whether Google's BatchAvailabilityLookup finds the demo slot at `start` available (party of 2). */
+export async function isAvailable(t: TestApp, start: number): Promise<boolean> {
+  const body = await googleOk(t, 'BatchAvailabilityLookup', {
+    merchant_id: DEMO_M,
+    slot_time: [{ service_id: DEMO_S, start_sec: String(start), duration_sec: '1800', resource_ids: { party_size: 2 } }],
+  });
+  return body.slot_time_availability[0].available ?? false;
+}
+
+/** CreateLease for a demo slot that must answer 200; the response body. */
+export function createLease(t: TestApp, start: number, userReference: string, expiresAt?: number) {
+  return googleOk(t, 'CreateLease', {
+    lease: { slot: wireSlot({ start }), user_reference: userReference, ...(expiresAt !== undefined ? { lease_expiration_time_sec: String(expiresAt) } : {}) },
+  });
+}
