@@ -12,7 +12,6 @@ import { buildServices } from '../src/app.js';
 import { ManualClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { DEMO_WAITLIST_MERCHANT, DEMO_WAITLIST_SERVICE, seedDemo } from '../src/demo/seed.js';
-import { LearnedModels } from '../src/estimates/service.js';
 import { openStore } from '../src/store/database.js';
 import { estimateNewParty, type Floor } from '../src/waitlist/estimator.js';
 import { WaitlistService } from '../src/waitlist/service.js';
@@ -34,8 +33,7 @@ try {
   // Four weeks ago, 19:00 UTC: the history starts there; the clock is moved by hand.
   const start = Math.floor(Date.now() / 86_400_000) * 86_400 - 28 * 86_400 + 19 * 3600;
   const clock = new ManualClock(start * 1000);
-  const models = new LearnedModels();
-  const services = buildServices(config, store, clock, undefined, models);
+  const services = buildServices(config, store, clock);
   await seedDemo(services, clock);
   const tables = await services.merchants.listTables(DEMO_WAITLIST_MERCHANT);
   const join = async (partySize: number): Promise<string> => {

@@ -24,13 +24,14 @@ import { createLogger } from './logger.js';
 import { MerchantService } from './merchants/service.js';
 import type { Store } from './store/database.js';
 import { ChangeFeed } from './store/changes.js';
+import { LearnedModelCache } from './waitlist/learned-model.js';
 import { WaitlistService } from './waitlist/service.js';
 import { AvailabilityService } from './availability/service.js';
 import { TestPaymentProcessor, type PaymentProcessor } from './bookings/payments.js';
 import { BookingService } from './bookings/service.js';
 import { outboxListener } from './rtu/outbox.js';
 import { RtuService } from './rtu/service.js';
-import { EstimatesService, LearnedModels } from './estimates/service.js';
+import { EstimatesService } from './estimates/service.js';
 import { GuestMessageListener } from './messages/listener.js';
 import { GuestMessageService } from './messages/service.js';
 import { smsRoutes } from './http/guest-sms-routes.js';
@@ -52,8 +53,8 @@ export interface AppDeps {
   readonly services?: Services;
   /** The CLI marks shutdown on it so that /readyz answers 503 while in-flight requests finish. */
   readonly lifecycle?: Lifecycle;
-  /** The learned wait models, shared with the background refresh when `serve` runs one. */
-  readonly models?: LearnedModels;
+  /** The learned wait models as read from the database (disabled: configured turn times only). */
+  readonly models?: LearnedModelCache;
 }
 
 export interface Services {
@@ -75,7 +76,7 @@ export function buildServices(
   store: Store,
   clock: Clock,
   payments: PaymentProcessor = new TestPaymentProcessor(),
-  models: LearnedModels = new LearnedModels(),
+  models: LearnedModelCache = new LearnedModelCache(config.estimates.refreshSeconds > 0),
 ): Services {
   const tokens = new AdminTokens(store.db, config.adminTokenDigest);
   // Bookings and availability report their changes to the real-time update outbox, in their transactions.
@@ -97,7 +98,7 @@ export function buildServices(
     tokens,
     rtu: new RtuService(store, clock),
     guestMessages: new GuestMessageService(store, clock, waitlist, merchants, guestListener, config.sms.provider),
-    estimates: new EstimatesService({ merchants, waitlist, models, clock, config: config.estimates }),
+    estimates: new EstimatesService({ merchants, waitlist, clock, config: config.estimates }),
   };
 }
 

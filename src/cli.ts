@@ -21,7 +21,7 @@ import type { SmsWorker } from './messages/worker.js';
 import { GraceTimer } from './waitlist/grace.js';
 import { registerFeedCommands, startDailyFeeds } from './feeds/cli.js';
 import { registerEstimateCommands } from './estimates/cli.js';
-import { EstimatesRefresher, LearnedModels } from './estimates/service.js';
+import { EstimatesRefresher } from './estimates/service.js';
 import type { FeedScheduler } from './feeds/scheduler.js';
 import { BackupError, backupSqlite, restoreSqlite } from './store/backup.js';
 import { migrateToLatest, openStore, type Store, type StoreOptions } from './store/database.js';
@@ -80,7 +80,7 @@ async function serve(options: { demo?: boolean }): Promise<void> {
   const lifecycle = new Lifecycle();
   // One service graph for the process: the app, the demo seeder, the real-time update worker and the
   // background refresh of the learned wait models (docs/WAITLIST.md) share it.
-  const services = buildServices(config, store, systemClock, undefined, new LearnedModels());
+  const services = buildServices(config, store, systemClock);
   const app = await buildApp(config, { store, logger, clock: systemClock, metrics, lifecycle, services });
   if (options.demo && (await seedDemo(services, systemClock))) logger.info('demo inventory seeded');
   const rtu = startRtuWorker(config, store, services, logger, metrics);

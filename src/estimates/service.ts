@@ -1,49 +1,24 @@
-// The learned models, refreshed in the background of `serve` and read by the waitlist on the
-// request path (through the waitlist's LearnedModelSource: a map lookup, nothing computed there).
+// The learned models: learned in the background of `serve`, stored in the database for every
+// replica, and read by the waitlist on the request path (the waitlist checks the stored version with
+// each floor it loads and parses the model again only when it changed; nothing is computed there).
 //
-// Each replica keeps its own models in memory and refreshes them on its own timer. A model is a
-// deterministic function of the merchant's history in the shared database, so replicas that refresh
-// from the same rows hold the same model; they can differ only for the minutes between their
-// refreshes, while the history itself changes by a few parties. That costs nothing to coordinate
-// (no lock, no table, no writes) and keeps the model next to the code that reads it, where a shared
-// stored model would add a database read, or a cache of one, to every estimate. The price: each
-// replica does the (small) work, and a new replica answers with configured turn times until its
-// first refresh, which starts as soon as it boots.
+// Every replica on one database estimates with the same stored model. Each replica's refresher
+// passes over the merchants on its own timer, and learns (and stores) a merchant's model only when
+// the stored one is older than half the refresh interval, so replicas mostly share the work instead
+// of repeating it; a new replica answers with the stored models from its first request.
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { nowSeconds, type Clock } from '../clock.js';
 import type { EstimatesConfig } from '../config.js';
 import type { MerchantService } from '../merchants/service.js';
 import type { TurnTime } from '../waitlist/estimator.js';
-import type { LearnedModel, LearnedModelSource } from '../waitlist/learned-model.js';
 import type { WaitlistService } from '../waitlist/service.js';
 import { quoteAccuracy, type QuoteAccuracy } from './accuracy.js';
-import { learnModel, type Learned } from './learn.js';
-
-export class LearnedModels implements LearnedModelSource {
-  private readonly models = new Map<string, Learned>();
-
-  get(merchantId: string): LearnedModel | null {
-    return this.models.get(merchantId)?.model ?? null;
-  }
-
-  learned(merchantId: string): Learned | null {
-    return this.models.get(merchantId) ?? null;
-  }
-
-  set(merchantId: string, learned: Learned): void {
-    this.models.set(merchantId, learned);
-  }
-
-  delete(merchantId: string): void {
-    this.models.delete(merchantId);
-  }
-}
+import { learnModel, type Learned, type LearnStats } from './learn.js';
 
 export interface EstimatesDeps {
   readonly merchants: MerchantService;
   readonly waitlist: WaitlistService;
-  readonly models: LearnedModels;
   readonly clock: Clock;
   readonly config: EstimatesConfig;
 }
@@ -61,9 +36,9 @@ export interface EstimatesOverview {
 export class EstimatesService {
   constructor(private readonly deps: EstimatesDeps) {}
 
-  /** Learns one merchant's model from its last `historyDays` of history and publishes it. */
+  /** Learns one merchant's model from its last `historyDays` of history and stores it for every replica. */
   async refreshMerchant(merchantId: string): Promise<Learned> {
-    const { merchants, waitlist, models, clock, config } = this.deps;
+    const { merchants, waitlist, clock, config } = this.deps;
     const now = nowSeconds(clock);
     const [merchant, tables, parties] = await Promise.all([
       merchants.get(merchantId),
@@ -71,18 +46,31 @@ export class EstimatesService {
       waitlist.history(merchantId, now - config.historyDays * 86_400, now + 1),
     ]);
     const learned = learnModel({ id: merchant.id, timeZone: merchant.timeZone, tables, turnTimes: merchant.turnTimes, parties }, { coverage: config.coverage, now });
-    models.set(merchantId, learned);
+    await waitlist.saveLearnedModel(merchantId, learned.model, learned.stats);
     return learned;
   }
 
-  /** One pass over every merchant; yields to requests between merchants. */
+  /** The merchant's stored model, as learned (by this replica or another); null: none yet. */
+  async stored(merchantId: string): Promise<Learned | null> {
+    const stored = await this.deps.waitlist.learnedModel(merchantId);
+    return stored === null ? null : { model: stored.model, stats: stored.details as LearnStats };
+  }
+
+  /**
+   * One pass over every merchant; yields to requests between merchants. A merchant whose stored
+   * model is younger than half the refresh interval (another replica learned it) is left as it is.
+   */
   async refreshAll(logger: Logger, shouldStop: () => boolean = () => false): Promise<number> {
     let done = 0;
+    const fresh = this.deps.config.refreshSeconds / 2;
     for (const merchant of await this.deps.merchants.list(null)) {
       if (shouldStop()) break;
       try {
-        await this.refreshMerchant(merchant.id);
-        done += 1;
+        const stored = await this.deps.waitlist.learnedModel(merchant.id);
+        if (stored === null || nowSeconds(this.deps.clock) - stored.model.computedAt >= fresh) {
+          await this.refreshMerchant(merchant.id);
+          done += 1;
+        }
       } catch (error) {
         logger.warn({ err: error, merchantId: merchant.id }, 'learning the wait estimates failed; the previous model stays');
       }
@@ -93,14 +81,14 @@ export class EstimatesService {
 
   /** Learned next to configured turn times, and the last 7 days' quote accuracy (from the quotes stored at join). */
   async overview(merchantId: string): Promise<EstimatesOverview> {
-    const { merchants, waitlist, models, clock, config } = this.deps;
+    const { merchants, waitlist, clock, config } = this.deps;
     const merchant = await merchants.get(merchantId);
     const now = nowSeconds(clock);
-    const week = await waitlist.history(merchantId, now - 7 * 86_400, now + 1);
+    const [week, learned] = await Promise.all([waitlist.history(merchantId, now - 7 * 86_400, now + 1), this.stored(merchantId)]);
     return {
       merchantId,
       configured: merchant.turnTimes,
-      learned: models.learned(merchantId),
+      learned,
       historyDays: config.historyDays,
       coverage: config.coverage,
       accuracy7d: quoteAccuracy(week),

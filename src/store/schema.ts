@@ -243,6 +243,18 @@ export interface Database {
   guest_messages: GuestMessageTable;
   guest_replies: GuestReplyTable;
   sms_opt_outs: SmsOptOutTable;
+  learned_models: LearnedModelTable;
+}
+
+/** A merchant's learned wait model (issue 15), stored by the background refresh and read by every replica. */
+export interface LearnedModelTable {
+  merchant_id: string;
+  version: number;
+  computed_at: number;
+  /** JSON: the LearnedModel the estimator reads. */
+  model: string;
+  /** JSON: what the model was learned from (counts, cells), for the admin API. */
+  details: string;
 }
 
 /** One per waitlist entry: the status-page token, where texts go, the guest's language. */

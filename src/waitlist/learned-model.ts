@@ -1,8 +1,8 @@
 // The learned wait model as the estimator reads it: turn times by party-size band x day of week x
 // hour band, how long a party that has sat for a while still stays, how parties ahead walk away,
 // and the calibrated range around a planned seat time. It is learned in the background by
-// src/estimates/ (above this layer) and handed in through LearnedModelSource, so the request path
-// only looks numbers up. Pure data and lookups; no imports from higher layers.
+// src/estimates/ (above this layer), stored in the database and cached here by version, so the
+// request path only looks numbers up. Pure data and lookups; no imports from higher layers.
 
 /** Start hours (local time) of the hour bands, ascending, the first 0. */
 export const HOUR_BANDS: readonly number[] = [0, 11, 15, 18, 20, 22];
@@ -44,12 +44,47 @@ export interface LearnedModel {
   readonly range: readonly RangeQuantiles[];
 }
 
-/** Where the waitlist finds a merchant's precomputed model (null: none yet; configured times). */
-export interface LearnedModelSource {
-  get(merchantId: string): LearnedModel | null;
+/** Shape of the stored model's JSON; a model stored in another shape is ignored until the next refresh. */
+export const LEARNED_MODEL_FORMAT = 1;
+
+interface CachedModel {
+  readonly version: number;
+  readonly model: LearnedModel;
+  /** What the model was learned from, as src/estimates/ stored it (opaque here). */
+  readonly details: unknown;
 }
 
-export const NO_LEARNED_MODELS: LearnedModelSource = { get: () => null };
+/**
+ * The merchants' learned models as this process last read them from the database, by version. The
+ * model is stored by src/estimates/ (learned-models table); each estimate reads the stored version
+ * with its floor and parses the model again only when the version changed, so every replica on
+ * one database estimates with the same model. Disabled: configured turn times only.
+ */
+export class LearnedModelCache {
+  private readonly models = new Map<string, CachedModel>();
+
+  constructor(readonly enabled: boolean = true) {}
+
+  get(merchantId: string, version: number): CachedModel | undefined {
+    const cached = this.models.get(merchantId);
+    return cached !== undefined && cached.version === version ? cached : undefined;
+  }
+
+  /** Parses and keeps a stored model; null when it was stored in another format. */
+  put(merchantId: string, version: number, modelJson: string, detailsJson: string): CachedModel | null {
+    const parsed = JSON.parse(modelJson) as { format?: number; model?: LearnedModel };
+    if (parsed.format !== LEARNED_MODEL_FORMAT || parsed.model === undefined) return null;
+    const cached = { version, model: parsed.model, details: JSON.parse(detailsJson) as unknown };
+    this.models.set(merchantId, cached);
+    return cached;
+  }
+}
+
+/** Configured turn times only (the estimator before learning). */
+export const NO_LEARNED_MODELS = new LearnedModelCache(false);
+
+/** The stored JSON text of a model. */
+export const learnedModelJson = (model: LearnedModel): string => JSON.stringify({ format: LEARNED_MODEL_FORMAT, model });
 
 export function bandIndex(bands: readonly number[], partySize: number): number {
   for (let i = 0; i < bands.length; i++) if (partySize <= bands[i]!) return i;

@@ -326,3 +326,45 @@ export async function extendHold(trx: Tx, id: string, seconds: number, now: numb
     .where('id', '=', id)
     .execute();
 }
+
+/** A merchant's stored learned model: its version, and the JSON texts as stored. */
+export interface StoredModelRow {
+  readonly version: number;
+  readonly computedAt: number;
+  readonly model: string;
+  readonly details: string;
+}
+
+/** The version of the merchant's stored learned model; null: none stored. */
+export async function learnedModelVersion(q: Q, merchantId: string): Promise<number | null> {
+  const row = await q.selectFrom('learned_models').select('version').where('merchant_id', '=', merchantId).executeTakeFirst();
+  return row === undefined ? null : Number(row.version);
+}
+
+export async function findLearnedModel(q: Q, merchantId: string): Promise<StoredModelRow | null> {
+  const row = await q.selectFrom('learned_models').select(['version', 'computed_at', 'model', 'details']).where('merchant_id', '=', merchantId).executeTakeFirst();
+  return row === undefined ? null : { version: Number(row.version), computedAt: Number(row.computed_at), model: row.model, details: row.details };
+}
+
+/**
+ * Stores a merchant's model (version + 1), unless a model computed later is stored already (a slow
+ * replica's refresh never replaces a newer one). True when stored.
+ */
+export async function saveLearnedModel(q: Q, merchantId: string, computedAt: number, model: string, details: string): Promise<boolean> {
+  const result = await q
+    .insertInto('learned_models')
+    .values({ merchant_id: merchantId, version: 1, computed_at: computedAt, model, details })
+    .onConflict((oc) =>
+      oc
+        .column('merchant_id')
+        .doUpdateSet((eb) => ({
+          version: sql<number>`learned_models.version + 1`,
+          computed_at: eb.ref('excluded.computed_at'),
+          model: eb.ref('excluded.model'),
+          details: eb.ref('excluded.details'),
+        }))
+        .where('learned_models.computed_at', '<=', computedAt),
+    )
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+}

@@ -9,7 +9,7 @@ import * as merchants from '../merchants/read-model.js';
 import type { Db, Store, Tx } from '../store/database.js';
 import { runIdempotent, type IdempotencyKey } from '../store/idempotency.js';
 import { estimateNewParty, estimateQueuedParty, expectedLeaveAt, largestServable, type Estimate, type Floor } from './estimator.js';
-import { NO_LEARNED_MODELS, type LearnedModelSource } from './learned-model.js';
+import { learnedModelJson, NO_LEARNED_MODELS, type LearnedModel, type LearnedModelCache } from './learned-model.js';
 import type { EntrySource, Guest, HistoryParty, WaitlistEntry } from './model.js';
 import * as entries from './repository.js';
 import { joinFailure, offer, type ConfirmationMode, type JoinFailure, type Situation, type WaitlistStatus } from './rules.js';
@@ -58,8 +58,8 @@ export class WaitlistService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    /** Precomputed learned models (src/estimates/ refreshes them in the background); none: configured turn times. */
-    private readonly models: LearnedModelSource = NO_LEARNED_MODELS,
+    /** The stored learned models (src/estimates/ refreshes them in the background), cached by version; disabled: configured turn times. */
+    private readonly models: LearnedModelCache = NO_LEARNED_MODELS,
     private readonly listener: WaitlistListener = NO_LISTENER,
   ) {}
 
@@ -69,12 +69,13 @@ export class WaitlistService {
     const svc = service ?? (await merchants.findService(q, merchantId, serviceId));
     if (svc === null) throw new DomainError('UNKNOWN_SERVICE', `unknown service_id "${serviceId}" for merchant "${merchantId}"`);
     const now = nowSeconds(this.clock);
-    const [tables, queue, seated] = await Promise.all([
+    const [tables, queue, seated, modelVersion] = await Promise.all([
       merchants.listTables(q, merchantId),
       entries.queuedParties(q, merchantId, serviceId),
       entries.seatedSince(q, merchantId, now - SEATED_LOOKBACK_SECONDS),
+      this.models.enabled ? entries.learnedModelVersion(q, merchantId) : null,
     ]);
-    const model = this.models.get(merchantId);
+    const model = (await this.storedModelAt(q, merchantId, modelVersion))?.model ?? null;
     const floor: Floor = {
       now,
       tables,
@@ -97,6 +98,31 @@ export class WaitlistService {
         largestTable: largestServable(tables),
       },
     };
+  }
+
+  /** The stored model of that version, from the cache, or read and parsed once when it changed. */
+  private async storedModelAt(q: Db | Tx, merchantId: string, version: number | null): Promise<{ version: number; model: LearnedModel; details: unknown } | null> {
+    if (version === null) return null;
+    const cached = this.models.get(merchantId, version);
+    if (cached !== undefined) return cached;
+    const row = await entries.findLearnedModel(q, merchantId);
+    return row === null ? null : this.models.put(merchantId, row.version, row.model, row.details);
+  }
+
+  /** The merchant's stored learned model and what it was learned from; null: none stored (or learning is off). */
+  async learnedModel(merchantId: string): Promise<{ version: number; model: LearnedModel; details: unknown } | null> {
+    if (!this.models.enabled) return null;
+    return this.storedModelAt(this.store.db, merchantId, await entries.learnedModelVersion(this.store.db, merchantId));
+  }
+
+  /**
+   * Stores a freshly learned model for every replica (`details`: what it was learned from, as JSON);
+   * false when a model computed later was stored meanwhile (it stays).
+   */
+  async saveLearnedModel(merchantId: string, model: LearnedModel, details: unknown): Promise<boolean> {
+    const modelJson = learnedModelJson(model);
+    const detailsJson = JSON.stringify(details);
+    return this.store.transaction((trx) => entries.saveLearnedModel(trx, merchantId, model.computedAt, modelJson, detailsJson));
   }
 
   /**
