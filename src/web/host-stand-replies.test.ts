@@ -1,21 +1,34 @@
 // Guests' replies at the host stand, in chromium: a guest who texts "1" shows "On my way" on the
-// queue, and free text shows as written, without the host doing anything.
+// queue, and free text shows as written, without the host doing anything; a guest's "+10" shows
+// as an open request on every tablet, which the host gives or refuses in one tap.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp } from '../test-support/app.js';
 import { haveChromium, launchBrowser, recordForeignRequests, seriousA11yViolations, viewports } from '../test-support/browser.js';
 import { seedSmsMerchant, startSms, type SmsHarness } from '../test-support/sms.js';
 
 const M = 'replies-bistro';
+// `npm run screenshots` writes them into docs/screenshots/; other runs into a temporary folder.
+const SHOTS =
+  process.env.WRITE_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url) : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'host-stand-replies-'))}/`);
+// The request for more time reaches a tablet with the next read of the reply feed: on a change the
+// server signals, or the page's 15 s timer. Generous, for a loaded machine.
+const LIVE = { timeout: 60_000 };
 
 describe('guest replies on the host stand', { skip: haveChromium() ? false : 'no chromium at CHROMIUM_PATH' }, () => {
   let h: SmsHarness;
   let browser: Browser;
   let base: string;
   let token: string;
+  const contexts: BrowserContext[] = [];
 
   before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
     h = await startSms(startApp, { nowMs: Math.floor(Date.now() / 1000) * 1000 });
     await seedSmsMerchant(h, { id: M });
     token = (await h.t.admin('POST', `/merchants/${M}/staff`, { name: 'Hana', role: 'host' })).json().token;
@@ -27,6 +40,8 @@ describe('guest replies on the host stand', { skip: haveChromium() ? false : 'no
   });
 
   after(async () => {
+    if (process.env.WRITE_SCREENSHOTS !== '1') rmSync(SHOTS, { recursive: true, force: true });
+    for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await h?.close();
   });
@@ -50,5 +65,67 @@ describe('guest replies on the host stand', { skip: haveChromium() ? false : 'no
     assert.deepEqual(await seriousA11yViolations(page), []);
     assert.deepEqual(foreign, []);
     await context.close();
+  });
+
+  async function signedIn(foreign: string[]): Promise<Page> {
+    const context = await browser.newContext({ viewport: viewports.tablet, locale: 'en-US' });
+    contexts.push(context);
+    const page = await context.newPage();
+    foreign.push(...recordForeignRequests(page, base));
+    await page.goto(`${base}/app`);
+    await page.getByLabel('Staff or merchant token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Live', { exact: true }).waitFor();
+    return page;
+  }
+
+  test('"+10": an open request on every tablet, given or refused in one tap, and the guest told', async () => {
+    const foreign: string[] = [];
+    const phones = { tino: '+12127365043', rosa: '+12127365044' };
+    const tino = await h.join(M, { phone: phones.tino, given: 'Tino', family: 'Extra' });
+    const rosa = await h.join(M, { phone: phones.rosa, given: 'Rosa', family: 'Later' });
+    await h.act(M, tino, 'notify');
+    await h.act(M, rosa, 'notify');
+    const first = await signedIn(foreign);
+    const second = await signedIn(foreign);
+    const row = (page: Page, name: string) => page.getByRole('listitem', { name });
+    const give = (page: Page) => row(page, 'Tino Extra').getByRole('button', { name: 'Give 10 min: Tino Extra' });
+    await row(first, 'Tino Extra').waitFor();
+    assert.equal(await give(first).count(), 0, 'no request before the guest asks');
+
+    assert.equal((await h.text(phones.tino, '+10')).status, 200);
+    for (const page of [first, second]) {
+      await give(page).waitFor(LIVE);
+      await row(page, 'Tino Extra').getByText('Asks to hold the table 10 more min').waitFor();
+    }
+    assert.equal(await row(first, 'Tino Extra').getByRole('button', { name: 'Refuse: Tino Extra' }).count(), 1);
+    await first.screenshot({ path: new URL('queue-extra-en.png', SHOTS).pathname });
+    assert.deepEqual(await seriousA11yViolations(first), []);
+
+    // One tap gives the minutes: the answer shows at once, and on the other tablet live.
+    await give(first).click();
+    await row(first, 'Tino Extra').getByText('10 more min given').waitFor();
+    await first.getByRole('status').filter({ hasText: 'Tino Extra: 10 more min given' }).waitFor();
+    assert.equal(await give(first).count(), 0);
+    await row(second, 'Tino Extra').getByText('10 more min given').waitFor(LIVE);
+    assert.equal(await give(second).count(), 0);
+    assert.equal((await h.messaging(M, tino)).extra_time.status, 'accepted');
+
+    // The other one is refused.
+    assert.equal((await h.text(phones.rosa, '+10')).status, 200);
+    const refuse = row(first, 'Rosa Later').getByRole('button', { name: 'Refuse: Rosa Later' });
+    await refuse.waitFor(LIVE);
+    await refuse.click();
+    await row(first, 'Rosa Later').getByText('More time refused').waitFor();
+    await row(second, 'Rosa Later').getByText('More time refused').waitFor(LIVE);
+    assert.equal(await row(second, 'Rosa Later').getByRole('button', { name: 'Give 10 min: Rosa Later' }).count(), 0);
+    assert.equal((await h.messaging(M, rosa)).extra_time.status, 'refused');
+
+    // Each guest is told the answer.
+    await h.drain();
+    const last = (phone: string) => h.fake.texts.filter((x) => x.to === phone).at(-1)?.body ?? '';
+    assert.match(last(phones.tino), /we will hold your table 10 more min\./);
+    assert.match(last(phones.rosa), /we cannot hold your table longer/);
+    assert.deepEqual(foreign, []);
   });
 });

@@ -1,7 +1,15 @@
 // The host stand's messages: every key in every language, the same placeholders, plural forms
-// that Intl.PluralRules can pick, and Arabic right to left.
+// that Intl.PluralRules can pick, a message for every value the server sends that a screen shows,
+// and Arabic right to left.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { STAFF_LANGUAGES } from '../admin/staff.js';
+import type { StaffRole } from '../admin/principal.js';
+import { BOOKING_STATUSES } from '../bookings/model.js';
+import type { Reply } from '../messages/service.js';
+import type { EntrySource } from '../waitlist/model.js';
+import { ACTIVE_STATES, WAITLIST_STATES, allowedActions } from '../waitlist/state-machine.js';
 import { CATALOGS, format, isRtl, LANGUAGES } from '../../web/src/i18n.js';
 
 const placeholders = (message: unknown): string[] => {
@@ -41,4 +49,42 @@ test('format fills placeholders, picks plural forms, and writes numbers the lang
   assert.equal(format('tr', 'action.done', { name: 'Ayşe', state: 'Oturdu' }), 'Ayşe: Oturdu');
   assert.ok(isRtl('ar'));
   assert.ok(!isRtl('tr'));
+});
+
+// The screens build some keys from what the server sends (`state.${entry.state}`, ...): each
+// such prefix, with every value the server can send. A new prefix in web/src fails until it is
+// listed here, so no value can reach a screen without a message in every language.
+const REPLY_KINDS: Record<Exclude<Reply['kind'], 'text'>, true> = { on_my_way: true, cancel: true, extra_time: true, opt_out: true, opt_in: true, help: true };
+const SOURCES: Record<EntrySource, true> = { google: true, walk_in: true };
+const ROLES: Record<StaffRole, true> = { host: true, manager: true };
+const DYNAMIC: Record<string, readonly string[]> = {
+  'state.': WAITLIST_STATES,
+  // The queue shows active entries, with the actions the server allows from their states.
+  'action.': [...new Set(ACTIVE_STATES.flatMap((s) => allowedActions(s)).map((a) => a.replace('_', '-')))],
+  'booking.': BOOKING_STATUSES,
+  'reply.': Object.keys(REPLY_KINDS),
+  'source.': Object.keys(SOURCES),
+  'settings.role.': Object.keys(ROLES),
+  // The availability screen's own states of an update to Google.
+  'avail.google.': ['pending', 'delivered', 'failed'],
+};
+
+test('every key a screen builds from a server value has a message in every language', () => {
+  const dir = new URL('../../web/src/', import.meta.url);
+  const built = new Set<string>();
+  for (const file of readdirSync(dir).filter((f) => /\.tsx?$/.test(f))) {
+    for (const m of readFileSync(new URL(file, dir), 'utf8').matchAll(/`([\w.-]+\.)\$\{[^`]*`\s+as\s+MessageKey/g)) built.add(m[1] ?? '');
+  }
+  assert.ok(built.has('state.'), 'the scan finds the keys the screens build');
+  for (const prefix of built) assert.ok(DYNAMIC[prefix], `web/src builds keys "${prefix}…": list the values the server can send in DYNAMIC`);
+  for (const lang of LANGUAGES) {
+    const catalog = CATALOGS[lang] as Record<string, unknown>;
+    for (const [prefix, values] of Object.entries(DYNAMIC)) {
+      for (const value of values) assert.ok(typeof catalog[`${prefix}${value}`] !== 'undefined', `${lang} lacks "${prefix}${value}"`);
+    }
+  }
+});
+
+test('the screens offer exactly the languages a staff member can have', () => {
+  assert.deepEqual([...LANGUAGES], [...STAFF_LANGUAGES]);
 });

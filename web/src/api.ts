@@ -108,3 +108,19 @@ export interface Booking {
   source?: string;
   guest: { given_name: string; family_name: string };
 }
+
+/** A guest's request for more time ("+10") and the host's answer (docs/ADMIN-API.md, "Guest messages"). */
+export interface ExtraTime {
+  minutes: number;
+  requested_at: number;
+  status: 'pending' | 'accepted' | 'refused';
+  decided_at: number | null;
+}
+
+/** GET/POST .../waitlist-entries/{id}/guest-messages and .../extra-time, the parts the screen reads. */
+export interface EntryMessaging {
+  extra_time: ExtraTime | null;
+}
+
+/** The list with `updated` in place of the item of the same id. */
+export const replaceById = <T extends { id: string }>(list: T[] | null, updated: T): T[] => (list ?? []).map((x) => (x.id === updated.id ? updated : x));

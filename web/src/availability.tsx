@@ -10,6 +10,7 @@ import { api, type Service } from './api';
 import { dayIn, zonedToEpoch } from './bookings';
 import type { MessageKey } from './i18n';
 import type { ScreenProps } from './main';
+import { ServiceField } from './parts';
 
 interface Slot {
   start_sec: number;
@@ -148,16 +149,7 @@ export function AvailabilityScreen({ t, lang, merchant, version, announce, fail,
         <p>{t('avail.noService')}</p>
       ) : (
         <>
-          <label>
-            {t('queue.service')}
-            <select value={serviceId} onChange={(e) => setServiceId((e.currentTarget as HTMLSelectElement).value)}>
-              {services.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ServiceField t={t} services={services} value={serviceId} onChange={setServiceId} />
           <section class="card" aria-labelledby="week-title">
             <h3 id="week-title">{t('avail.week')}</h3>
             <ul class="plain">
@@ -195,7 +187,7 @@ export function AvailabilityScreen({ t, lang, merchant, version, announce, fail,
                 {t('avail.to')}
                 <input name="to_date" type="date" required defaultValue={dayAfter(today, 27)} dir="ltr" />
               </label>
-              <fieldset>
+              <fieldset class="checks">
                 <legend>{t('avail.days')}</legend>
                 {DAYS.map((d) => (
                   <label key={d} class="check">

@@ -3,7 +3,8 @@
 // start on), and a booking made from the screen. Every change goes through the admin API, which
 // sends Google its update.
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Booking, type Service } from './api';
+import { ActionButton, fieldOf, GuestFields, guestOf, PartySizeField, Screen, ServiceField } from './parts';
+import { api, type Booking, replaceById, type Service } from './api';
 import type { MessageKey } from './i18n';
 import type { ScreenProps } from './main';
 import { guestName } from './tables';
@@ -58,7 +59,7 @@ export function BookingsScreen({ t, lang, merchant, version, announce, fail }: S
   const change = async (booking: Booking, path: string, body: unknown, done: MessageKey): Promise<void> => {
     try {
       const updated = await api<Booking>('POST', `/merchants/${mid}/bookings/${encodeURIComponent(booking.id)}/${path}`, body);
-      setBookings((list) => (list ?? []).map((b) => (b.id === updated.id ? updated : b)));
+      setBookings((list) => replaceById(list, updated));
       setEditing(null);
       announce(t(done, { name: guestName(updated) }));
     } catch (e) {
@@ -69,19 +70,11 @@ export function BookingsScreen({ t, lang, merchant, version, announce, fail }: S
   const create = async (event: Event): Promise<void> => {
     event.preventDefault();
     const form = event.currentTarget as HTMLFormElement;
-    const field = (name: string): string => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value.trim();
     try {
-      const phone = field('telephone');
       const booking = await api<Booking>(
         'POST',
         `/merchants/${mid}/bookings`,
-        {
-          service_id: field('service_id'),
-          start_sec: zonedToEpoch(zone, day, field('time')),
-          party_size: Number(field('party_size')),
-          given_name: field('given_name'),
-          ...(phone ? { telephone: phone } : {}),
-        },
+        { service_id: fieldOf(form, 'service_id'), start_sec: zonedToEpoch(zone, day, fieldOf(form, 'time')), ...guestOf(form) },
         { 'idempotency-key': crypto.randomUUID() },
       );
       setBookings((list) => [...(list ?? []).filter((b) => b.id !== booking.id), booking].sort((a, b) => a.start_sec - b.start_sec));
@@ -93,69 +86,80 @@ export function BookingsScreen({ t, lang, merchant, version, announce, fail }: S
   };
 
   return (
-    <div class="queue-screen">
-      <main class="bookings-screen">
-        <div class="queue-head">
-          <h2>{t('bookings.title')}</h2>
-          <label>
-            {t('bookings.day')}{' '}
-            <input type="date" value={day} onChange={(e) => setDay((e.currentTarget as HTMLInputElement).value || day)} dir="ltr" />
-          </label>
-        </div>
-        {bookings === null ? (
-          <p>{t('loading')}</p>
-        ) : bookings.length === 0 ? (
-          <p class="empty">{t('bookings.empty')}</p>
-        ) : (
-          <table class="bookings">
-            <thead>
-              <tr>
-                <th scope="col">{t('bookings.time')}</th>
-                <th scope="col">{t('queue.name')}</th>
-                <th scope="col">{t('queue.party')}</th>
-                <th scope="col">{t('bookings.status')}</th>
-                <th scope="col">{t('queue.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {bookings.map((b) => {
-                const name = guestName(b);
-                const active = ACTIVE.includes(b.status);
-                const label = (key: MessageKey): string => t('action.for', { action: t(key), name });
-                return (
-                  <tr key={b.id}>
-                    <td>{time.format(b.start_sec * 1000)}</td>
-                    <td>
-                      <bdi>{name}</bdi>
-                      {b.source === 'google' && <span class="badge badge-google">{t('source.google')}</span>}
-                    </td>
-                    <td>{t('party.size', { n: b.party_size })}</td>
-                    <td>{t(`booking.${b.status}` as MessageKey)}</td>
-                    <td>
-                      <div class="actions booking-actions">
+    <Screen
+      t={t}
+      kind="bookings-screen"
+      title={t('bookings.title')}
+      head={
+        <label>
+          {t('bookings.day')}
+          <input type="date" value={day} onChange={(e) => setDay((e.currentTarget as HTMLInputElement).value || day)} dir="ltr" />
+        </label>
+      }
+      items={bookings}
+      empty={t('bookings.empty')}
+      side={
+        services.length > 0 && (
+          <aside class="side">
+            <form class="walk-in" onSubmit={create}>
+              <h2>{t('bookings.new')}</h2>
+              {services.length > 1 ? (
+                <ServiceField t={t} services={services} name="service_id" />
+              ) : (
+                <input type="hidden" name="service_id" value={services[0]?.id} />
+              )}
+              <label>
+                {t('bookings.time')}
+                <input name="time" type="time" required dir="ltr" />
+              </label>
+              <GuestFields t={t} />
+              <button type="submit" class="primary">
+                {t('bookings.book')}
+              </button>
+            </form>
+          </aside>
+        )
+      }
+    >
+      {(bookings) => (
+        <table class="bookings">
+          <thead>
+            <tr>
+              <th scope="col">{t('bookings.time')}</th>
+              <th scope="col">{t('queue.name')}</th>
+              <th scope="col">{t('queue.party')}</th>
+              <th scope="col">{t('bookings.status')}</th>
+              <th scope="col">{t('queue.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {bookings.map((b) => {
+              const name = guestName(b);
+              const active = ACTIVE.includes(b.status);
+              return (
+                <tr key={b.id}>
+                  <td>{time.format(b.start_sec * 1000)}</td>
+                  <td>
+                    <bdi>{name}</bdi>
+                    {b.source === 'google' && <span class="badge badge-google">{t('source.google')}</span>}
+                  </td>
+                  <td>{t('party.size', { n: b.party_size })}</td>
+                  <td>{t(`booking.${b.status}` as MessageKey)}</td>
+                  <td>
+                    <div class="actions booking-actions">
                       {b.status === 'PENDING_MERCHANT_CONFIRMATION' && (
                         <>
-                          <button type="button" class="primary" aria-label={label('action.confirm')} onClick={() => change(b, 'confirm', {}, 'bookings.changed')}>
-                            {t('action.confirm')}
-                          </button>
-                          <button type="button" class="danger" aria-label={label('action.decline')} onClick={() => change(b, 'decline', {}, 'bookings.changed')}>
-                            {t('action.decline')}
-                          </button>
+                          <ActionButton t={t} label="action.confirm" name={name} tone="primary" onClick={() => change(b, 'confirm', {}, 'bookings.changed')} />
+                          <ActionButton t={t} label="action.decline" name={name} tone="danger" onClick={() => change(b, 'decline', {}, 'bookings.changed')} />
                         </>
                       )}
                       {b.status === 'CONFIRMED' && now >= b.start_sec && (
-                        <button type="button" class="danger" aria-label={label('action.no-show')} onClick={() => change(b, 'no-show', {}, 'bookings.changed')}>
-                          {t('action.no-show')}
-                        </button>
+                        <ActionButton t={t} label="action.no-show" name={name} tone="danger" onClick={() => change(b, 'no-show', {}, 'bookings.changed')} />
                       )}
                       {active && (
                         <>
-                          <button type="button" aria-label={label('bookings.change')} aria-expanded={editing === b.id} onClick={() => setEditing(editing === b.id ? null : b.id)}>
-                            {t('bookings.change')}
-                          </button>
-                          <button type="button" class="danger" aria-label={label('bookings.cancel')} onClick={() => change(b, 'cancel', {}, 'bookings.canceled')}>
-                            {t('bookings.cancel')}
-                          </button>
+                          <ActionButton t={t} label="bookings.change" name={name} expanded={editing === b.id} onClick={() => setEditing(editing === b.id ? null : b.id)} />
+                          <ActionButton t={t} label="bookings.cancel" name={name} tone="danger" onClick={() => change(b, 'cancel', {}, 'bookings.canceled')} />
                         </>
                       )}
                       {editing === b.id && (
@@ -163,8 +167,7 @@ export function BookingsScreen({ t, lang, merchant, version, announce, fail }: S
                           <form
                             onSubmit={(e) => {
                               e.preventDefault();
-                              const value = ((e.currentTarget as HTMLFormElement).elements.namedItem('time') as HTMLInputElement).value;
-                              change(b, 'reschedule', { start_sec: zonedToEpoch(zone, day, value) }, 'bookings.changed');
+                              change(b, 'reschedule', { start_sec: zonedToEpoch(zone, day, fieldOf(e.currentTarget as HTMLFormElement, 'time')) }, 'bookings.changed');
                             }}
                           >
                             <label>
@@ -176,67 +179,22 @@ export function BookingsScreen({ t, lang, merchant, version, announce, fail }: S
                           <form
                             onSubmit={(e) => {
                               e.preventDefault();
-                              const value = ((e.currentTarget as HTMLFormElement).elements.namedItem('party_size') as HTMLInputElement).value;
-                              change(b, 'party-size', { party_size: Number(value) }, 'bookings.changed');
+                              change(b, 'party-size', { party_size: Number(fieldOf(e.currentTarget as HTMLFormElement, 'party_size')) }, 'bookings.changed');
                             }}
                           >
-                            <label>
-                              {t('walkin.party')}
-                              <input name="party_size" type="number" min={1} max={1000} required defaultValue={String(b.party_size)} dir="ltr" />
-                            </label>
+                            <PartySizeField t={t} value={b.party_size} />
                             <button type="submit">{t('bookings.setParty')}</button>
                           </form>
                         </div>
                       )}
-                      </div>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        )}
-      </main>
-      {services.length > 0 && (
-        <aside class="side">
-          <form class="walk-in" onSubmit={create}>
-            <h2>{t('bookings.new')}</h2>
-            {services.length > 1 ? (
-              <label>
-                {t('queue.service')}
-                <select name="service_id">
-                  {services.map((s) => (
-                    <option key={s.id} value={s.id}>
-                      {s.name}
-                    </option>
-                  ))}
-                </select>
-              </label>
-            ) : (
-              <input type="hidden" name="service_id" value={services[0]?.id} />
-            )}
-            <label>
-              {t('bookings.time')}
-              <input name="time" type="time" required dir="ltr" />
-            </label>
-            <label>
-              {t('walkin.party')}
-              <input name="party_size" type="number" min={1} max={1000} required defaultValue="2" dir="ltr" />
-            </label>
-            <label>
-              {t('walkin.name')}
-              <input name="given_name" required maxLength={100} autocomplete="off" />
-            </label>
-            <label>
-              {t('walkin.phone')}
-              <input name="telephone" type="tel" autocomplete="off" dir="ltr" />
-            </label>
-            <button type="submit" class="primary">
-              {t('bookings.book')}
-            </button>
-          </form>
-        </aside>
+                    </div>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
       )}
-    </div>
+    </Screen>
   );
 }

@@ -105,6 +105,7 @@ const en = {
   'booking.PENDING_MERCHANT_CONFIRMATION': 'To confirm',
   'booking.CANCELED': 'Cancelled',
   'booking.NO_SHOW': 'No-show',
+  'booking.NO_SHOW_PENALIZED': 'No-show (fee charged)',
   'booking.DECLINED_BY_MERCHANT': 'Declined',
   'booking.FAILED': 'Failed',
   'error.generic': 'Something went wrong: {message}',
@@ -115,6 +116,13 @@ const en = {
   'reply.opt_in': 'Texts back on',
   'reply.cancel': 'Cancelled by text',
   'reply.help': 'Asked for help',
+  'extra.asks': 'Asks to hold the table {minutes} more min',
+  'extra.accept': 'Give {minutes} min',
+  'extra.refuse': 'Refuse',
+  'extra.accepted': '{minutes} more min given',
+  'extra.refused': 'More time refused',
+  'extra.accepted.done': '{name}: {minutes} more min given',
+  'extra.refused.done': '{name}: more time refused',
   'nav.settings': 'Settings',
   'nav.availability': "Availability",
   'avail.noService': "No service takes bookings.",
@@ -289,6 +297,7 @@ const zh: Catalog = {
   'booking.PENDING_MERCHANT_CONFIRMATION': '待确认',
   'booking.CANCELED': '已取消',
   'booking.NO_SHOW': '未到',
+  'booking.NO_SHOW_PENALIZED': '未到（已收费）',
   'booking.DECLINED_BY_MERCHANT': '已拒绝',
   'booking.FAILED': '失败',
   'error.generic': '出错了：{message}',
@@ -299,6 +308,13 @@ const zh: Catalog = {
   'reply.opt_in': '已恢复短信',
   'reply.cancel': '已通过短信取消',
   'reply.help': '请求帮助',
+  'extra.asks': '请求把座位再保留 {minutes} 分钟',
+  'extra.accept': '同意 {minutes} 分钟',
+  'extra.refuse': '拒绝',
+  'extra.accepted': '已同意再保留 {minutes} 分钟',
+  'extra.refused': '已拒绝延时',
+  'extra.accepted.done': '{name}：已同意再保留 {minutes} 分钟',
+  'extra.refused.done': '{name}：已拒绝延时',
   'nav.settings': '设置',
   'nav.availability': "可预订时段",
   'avail.noService': "没有接受预订的服务。",
@@ -470,6 +486,7 @@ const ar: Catalog = {
   'booking.PENDING_MERCHANT_CONFIRMATION': 'بانتظار التأكيد',
   'booking.CANCELED': 'ملغى',
   'booking.NO_SHOW': 'لم يحضر',
+  'booking.NO_SHOW_PENALIZED': 'لم يحضر (مع رسوم)',
   'booking.DECLINED_BY_MERCHANT': 'مرفوض',
   'booking.FAILED': 'فشل',
   'error.generic': 'حدث خطأ: {message}',
@@ -480,6 +497,13 @@ const ar: Catalog = {
   'reply.opt_in': 'أعاد تفعيل الرسائل',
   'reply.cancel': 'ألغى برسالة',
   'reply.help': 'طلب المساعدة',
+  'extra.asks': 'يطلب الاحتفاظ بالطاولة {minutes} دقيقة إضافية',
+  'extra.accept': 'منح {minutes} دقيقة',
+  'extra.refuse': 'رفض',
+  'extra.accepted': 'تم منح {minutes} دقيقة إضافية',
+  'extra.refused': 'تم رفض الوقت الإضافي',
+  'extra.accepted.done': '{name}: تم منح {minutes} دقيقة إضافية',
+  'extra.refused.done': '{name}: تم رفض الوقت الإضافي',
   'nav.settings': 'الإعدادات',
   'nav.availability': "المواعيد المتاحة",
   'avail.noService': "لا توجد خدمة تقبل الحجوزات.",
@@ -651,6 +675,7 @@ const tr: Catalog = {
   'booking.PENDING_MERCHANT_CONFIRMATION': 'Onay bekliyor',
   'booking.CANCELED': 'İptal',
   'booking.NO_SHOW': 'Gelmedi',
+  'booking.NO_SHOW_PENALIZED': 'Gelmedi (ücret alındı)',
   'booking.DECLINED_BY_MERCHANT': 'Reddedildi',
   'booking.FAILED': 'Başarısız',
   'error.generic': 'Bir sorun oluştu: {message}',
@@ -661,6 +686,13 @@ const tr: Catalog = {
   'reply.opt_in': "SMS'ler yeniden açık",
   'reply.cancel': 'SMS ile iptal etti',
   'reply.help': 'Yardım istedi',
+  'extra.asks': 'Masayı {minutes} dk daha tutmak istiyor',
+  'extra.accept': '{minutes} dk ver',
+  'extra.refuse': 'Reddet',
+  'extra.accepted': '{minutes} dk ek süre verildi',
+  'extra.refused': 'Ek süre reddedildi',
+  'extra.accepted.done': '{name}: {minutes} dk ek süre verildi',
+  'extra.refused.done': '{name}: ek süre reddedildi',
   'nav.settings': 'Ayarlar',
   'nav.availability': "Müsaitlik",
   'avail.noService': "Rezervasyon alan hizmet yok.",
@@ -832,6 +864,7 @@ const it: Catalog = {
   'booking.PENDING_MERCHANT_CONFIRMATION': 'Da confermare',
   'booking.CANCELED': 'Annullata',
   'booking.NO_SHOW': 'Non presentato',
+  'booking.NO_SHOW_PENALIZED': 'Non presentato (penale addebitata)',
   'booking.DECLINED_BY_MERCHANT': 'Rifiutata',
   'booking.FAILED': 'Non riuscita',
   'error.generic': 'Qualcosa è andato storto: {message}',
@@ -842,6 +875,13 @@ const it: Catalog = {
   'reply.opt_in': 'SMS riattivati',
   'reply.cancel': 'Annullato via SMS',
   'reply.help': 'Ha chiesto aiuto',
+  'extra.asks': 'Chiede di tenere il tavolo altri {minutes} min',
+  'extra.accept': 'Concedi {minutes} min',
+  'extra.refuse': 'Rifiuta',
+  'extra.accepted': 'Concessi altri {minutes} min',
+  'extra.refused': 'Tempo extra rifiutato',
+  'extra.accepted.done': '{name}: concessi altri {minutes} min',
+  'extra.refused.done': '{name}: tempo extra rifiutato',
   'nav.settings': 'Impostazioni',
   'nav.availability': "Disponibilità",
   'avail.noService': "Nessun servizio accetta prenotazioni.",
@@ -921,9 +961,14 @@ export const CATALOGS: Record<Language, Catalog> = { en, 'zh-CN': zh, ar, tr, it
 
 export const isRtl = (lang: Language): boolean => lang === 'ar';
 
-/** The message for `key` in `lang`, with {placeholders} filled and the plural form for `n`. */
+/** The message for `key` in `lang`, with {placeholders} filled and the plural form for `n` (a missing one is reported on the console). */
 export function format(lang: Language, key: MessageKey, values: Record<string, string | number> = {}): string {
-  const message = CATALOGS[lang][key] ?? en[key];
+  // A key built from a value the server sent can be missing (i18n.test.ts lists every known one):
+  // say so on the console, where the browser tests look, and show English, or the key itself.
+  const own = CATALOGS[lang][key] as Message | undefined;
+  const message = own ?? (en[key] as Message | undefined);
+  if (own === undefined) console.error(`i18n: no message "${key}" in ${lang}`);
+  if (message === undefined) return key;
   let text: string;
   if (typeof message === 'string') text = message;
   else {

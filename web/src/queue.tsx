@@ -1,14 +1,11 @@
 // The host stand's main screen: the live queue of a service, a walk-in form, Google joins paused
 // or open, and one tap for each action the server allows from an entry's state.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError, type Entry, type Reply, type Service } from './api';
+import { api, ApiError, type Entry, type EntryMessaging, type ExtraTime, type Reply, replaceById, type Service } from './api';
 import type { MessageKey } from './i18n';
 import type { ScreenProps } from './main';
+import { ActionButton, GuestFields, guestOf, Screen, ServiceField, toneOf } from './parts';
 import { floorState, guestName, useFloor } from './tables';
-
-function newKey(): string {
-  return crypto.randomUUID();
-}
 
 export function QueueScreen({ t, lang, merchant, version, announce, fail }: ScreenProps) {
   const [services, setServices] = useState<Service[]>([]);
@@ -18,6 +15,7 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
   const [seating, setSeating] = useState<Entry | null>(null);
   const floor = useFloor(merchant, version, fail);
   const replies = useReplies(merchant.id, version, now);
+  const [extra, setExtra] = useExtraTime(merchant.id, entries, replies, version, now);
   const mid = encodeURIComponent(merchant.id);
 
   useEffect(() => {
@@ -45,9 +43,22 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
     try {
       const updated = await api<Entry>('POST', `/merchants/${mid}/waitlist-entries/${encodeURIComponent(entry.id)}/${action}`, body ?? {});
       // The result shows at once; the event stream brings everyone else's view in step.
-      setEntries((list) => (list ?? []).map((e) => (e.id === updated.id ? updated : e)).filter((e) => ['WAITING', 'PENDING_MERCHANT_CONFIRMATION', 'SERVICE_READY', 'CHECKED_IN'].includes(e.state)));
+      setEntries((list) => replaceById(list, updated).filter((e) => ['WAITING', 'PENDING_MERCHANT_CONFIRMATION', 'SERVICE_READY', 'CHECKED_IN'].includes(e.state)));
       announce(t('action.done', { name: guestName(updated), state: t(`state.${updated.state}` as MessageKey) }));
     } catch (e) {
+      fail(e);
+    }
+  };
+
+  const answerExtraTime = async (entry: Entry, accept: boolean): Promise<void> => {
+    try {
+      const answered = await api<EntryMessaging>('POST', `/merchants/${mid}/waitlist-entries/${encodeURIComponent(entry.id)}/extra-time`, { accept });
+      setExtra(entry.id, answered.extra_time);
+      const minutes = answered.extra_time?.minutes ?? 0;
+      announce(t(accept ? 'extra.accepted.done' : 'extra.refused.done', { name: guestName(entry), minutes }));
+    } catch (e) {
+      // Answered meanwhile on another tablet (409): show the answer given there.
+      if (e instanceof ApiError && e.status === 409) setExtra(entry.id, undefined);
       fail(e);
     }
   };
@@ -56,15 +67,8 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
     event.preventDefault();
     if (serviceId === null) return;
     const form = event.currentTarget as HTMLFormElement;
-    const field = (name: string): string => (form.elements.namedItem(name) as HTMLInputElement).value.trim();
     try {
-      const phone = field('telephone');
-      const entry = await api<Entry>(
-        'POST',
-        `/merchants/${mid}/services/${encodeURIComponent(serviceId)}/walk-ins`,
-        { given_name: field('given_name'), party_size: Number(field('party_size')), ...(phone ? { telephone: phone } : {}) },
-        { 'idempotency-key': newKey() },
-      );
+      const entry = await api<Entry>('POST', `/merchants/${mid}/services/${encodeURIComponent(serviceId)}/walk-ins`, guestOf(form), { 'idempotency-key': crypto.randomUUID() });
       setEntries((list) => [...(list ?? []).filter((e) => e.id !== entry.id), entry]);
       announce(t('walkin.added', { name: guestName(entry) }));
       form.reset();
@@ -78,7 +82,7 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
     if (!service) return;
     try {
       const updated = await api<Service>('PATCH', `/merchants/${mid}/services/${encodeURIComponent(service.id)}`, { waitlist: { paused: !service.waitlist.paused } });
-      setServices((list) => list.map((s) => (s.id === updated.id ? updated : s)));
+      setServices((list) => replaceById(list, updated));
       announce(updated.waitlist.paused ? t('google.paused') : t('google.open'));
     } catch (e) {
       fail(e);
@@ -86,131 +90,114 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
   };
 
   return (
-    <div class="queue-screen">
-      <main class="queue">
-        <div class="queue-head">
-          <h2>{t('nav.queue')}</h2>
-          {services.length > 1 && (
-            <label>
-              {t('queue.service')}{' '}
-              <select value={serviceId ?? ''} onChange={(e) => setServiceId((e.currentTarget as HTMLSelectElement).value)}>
-                {services.map((s) => (
-                  <option key={s.id} value={s.id}>
-                    {s.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-          )}
+    <Screen
+      t={t}
+      kind="queue"
+      title={t('nav.queue')}
+      head={
+        <>
+          {services.length > 1 && <ServiceField t={t} services={services} value={serviceId ?? ''} onChange={setServiceId} />}
           {entries && <p class="count">{t('queue.count', { n: entries.length })}</p>}
-        </div>
-        {entries === null ? (
-          <p>{t('loading')}</p>
-        ) : entries.length === 0 ? (
-          <p class="empty">{t('queue.empty')}</p>
-        ) : (
-          <ol class="entries" aria-label={t('nav.queue')}>
-            {entries.map((entry, index) => {
-              const name = guestName(entry);
-              const waited = Math.max(0, Math.floor((now - entry.times.created_at) / 60));
-              // Past the quoted range: red; inside it: amber (each with a text and an icon, not colour only).
-              const est = entry.quoted ?? entry.estimate;
-              const late = est != null && now > est.range_end;
-              const near = est != null && !late && now > est.range_start && est.range_start > entry.times.created_at;
-              return (
-                <li key={entry.id} class={`entry ${entry.state.toLowerCase()}`} aria-label={name}>
-                  <span class="pos" title={t('queue.position')}>
-                    {new Intl.NumberFormat(lang).format(index + 1)}
+        </>
+      }
+      items={entries}
+      empty={t('queue.empty')}
+      side={
+        <>
+          <aside class="side">
+            <form class="walk-in" onSubmit={addWalkIn}>
+              <h2>{t('walkin.title')}</h2>
+              <GuestFields t={t} />
+              <button type="submit" class="primary">
+                {t('walkin.submit')}
+              </button>
+            </form>
+            {service && (
+              <section class="google">
+                <p>{service.waitlist.paused ? t('google.paused') : t('google.open')}</p>
+                <button type="button" onClick={togglePause}>
+                  {service.waitlist.paused ? t('google.resume') : t('google.pause')}
+                </button>
+              </section>
+            )}
+          </aside>
+          {seating && (
+            <SeatDialog
+              t={t}
+              entry={seating}
+              floor={floorState(merchant, floor.tables, floor.seated, now)}
+              onClose={() => setSeating(null)}
+              onSeat={async (tableId) => {
+                const entry = seating;
+                setSeating(null);
+                await act(entry, 'seat', { table_id: tableId });
+              }}
+            />
+          )}
+        </>
+      }
+    >
+      {(entries) => (
+        <ol class="entries" aria-label={t('nav.queue')}>
+          {entries.map((entry, index) => {
+            const name = guestName(entry);
+            const waited = Math.max(0, Math.floor((now - entry.times.created_at) / 60));
+            // Past the quoted range: red; inside it: amber (each with a text and an icon, not colour only).
+            const est = entry.quoted ?? entry.estimate;
+            const late = est != null && now > est.range_end;
+            const near = est != null && !late && now > est.range_start && est.range_start > entry.times.created_at;
+            return (
+              <li key={entry.id} class={`entry ${entry.state.toLowerCase()}`} aria-label={name}>
+                <span class="pos" title={t('queue.position')}>
+                  {new Intl.NumberFormat(lang).format(index + 1)}
+                </span>
+                <div class="who">
+                  <span class="name">
+                    <bdi>{name}</bdi>
                   </span>
-                  <div class="who">
-                    <span class="name">
-                      <bdi>{name}</bdi>
-                    </span>
-                    <span class="party">{t('party.size', { n: entry.party_size })}</span>
-                    <span class={`badge badge-${entry.source}`}>{t(`source.${entry.source}` as MessageKey)}</span>
-                    <span class="state-label">{t(`state.${entry.state}` as MessageKey)}</span>
-                  </div>
-                  <div class={late ? 'wait late' : near ? 'wait near' : 'wait'}>
-                    {est != null && <span>{t('wait.quoted', { from: time.format(est.range_start * 1000), to: time.format(est.range_end * 1000) })}</span>}
-                    <span>
-                      {late && <span aria-hidden="true">⚠ </span>}
-                      {t('wait.waited', { n: waited })}
-                      {late && <span class="flag"> · {t('wait.late')}</span>}
-                      {near && <span class="flag"> · {t('wait.near')}</span>}
-                    </span>
-                  </div>
-                  {(replies.get(entry.id)?.length ?? 0) > 0 && (
-                    <ul class="replies" aria-label={t('queue.replies')}>
-                      {(replies.get(entry.id) ?? []).slice(-3).map((r) => (
-                        <li key={r.id}>
-                          <span aria-hidden="true">💬 </span>
-                          {r.kind === 'text' ? <bdi>{r.body}</bdi> : t(`reply.${r.kind}` as MessageKey, { minutes: r.minutes ?? 0 })}{' '}
-                          <span class="when">{time.format(r.received_at * 1000)}</span>
-                        </li>
-                      ))}
-                    </ul>
-                  )}
-                  <div class="actions">
-                    {entry.allowed_actions.map((action) => (
-                      <button
-                        key={action}
-                        type="button"
-                        class={action === 'seat' ? 'primary' : action === 'cancel' || action === 'no-show' || action === 'decline' ? 'danger' : ''}
-                        aria-label={t('action.for', { action: t(`action.${action}` as MessageKey), name })}
-                        onClick={() => (action === 'seat' ? setSeating(entry) : act(entry, action))}
-                      >
-                        {t(`action.${action}` as MessageKey)}
-                      </button>
+                  <span class="party">{t('party.size', { n: entry.party_size })}</span>
+                  <span class={`badge badge-${entry.source}`}>{t(`source.${entry.source}` as MessageKey)}</span>
+                  <span class="state-label">{t(`state.${entry.state}` as MessageKey)}</span>
+                </div>
+                <div class={late ? 'wait late' : near ? 'wait near' : 'wait'}>
+                  {est != null && <span>{t('wait.quoted', { from: time.format(est.range_start * 1000), to: time.format(est.range_end * 1000) })}</span>}
+                  <span>
+                    {late && <span aria-hidden="true">⚠ </span>}
+                    {t('wait.waited', { n: waited })}
+                    {late && <span class="flag"> · {t('wait.late')}</span>}
+                    {near && <span class="flag"> · {t('wait.near')}</span>}
+                  </span>
+                </div>
+                <div class="actions">
+                  {entry.allowed_actions.map((action) => (
+                    <ActionButton
+                      key={action}
+                      t={t}
+                      label={`action.${action}` as MessageKey}
+                      name={name}
+                      tone={toneOf(action)}
+                      onClick={() => (action === 'seat' ? setSeating(entry) : act(entry, action))}
+                    />
+                  ))}
+                </div>
+                {extra.get(entry.id) && <ExtraTimeRequest t={t} name={name} extra={extra.get(entry.id) as ExtraTime} onAnswer={(accept) => answerExtraTime(entry, accept)} />}
+                {(replies.get(entry.id)?.length ?? 0) > 0 && (
+                  <ul class="replies" aria-label={t('queue.replies')}>
+                    {(replies.get(entry.id) ?? []).slice(-3).map((r) => (
+                      <li key={r.id}>
+                        <span aria-hidden="true">💬 </span>
+                        {r.kind === 'text' ? <bdi>{r.body}</bdi> : t(`reply.${r.kind}` as MessageKey, { minutes: r.minutes ?? 0 })}{' '}
+                        <span class="when">{time.format(r.received_at * 1000)}</span>
+                      </li>
                     ))}
-                  </div>
-                </li>
-              );
-            })}
-          </ol>
-        )}
-      </main>
-      <aside class="side">
-        <form class="walk-in" onSubmit={addWalkIn}>
-          <h2>{t('walkin.title')}</h2>
-          <label>
-            {t('walkin.name')}
-            <input name="given_name" required maxLength={100} autocomplete="off" />
-          </label>
-          <label>
-            {t('walkin.party')}
-            <input name="party_size" type="number" min={1} max={1000} required defaultValue="2" inputMode="numeric" dir="ltr" />
-          </label>
-          <label>
-            {t('walkin.phone')}
-            <input name="telephone" type="tel" autocomplete="off" dir="ltr" />
-          </label>
-          <button type="submit" class="primary">
-            {t('walkin.submit')}
-          </button>
-        </form>
-        {service && (
-          <section class="google">
-            <p>{service.waitlist.paused ? t('google.paused') : t('google.open')}</p>
-            <button type="button" onClick={togglePause}>
-              {service.waitlist.paused ? t('google.resume') : t('google.pause')}
-            </button>
-          </section>
-        )}
-      </aside>
-      {seating && (
-        <SeatDialog
-          t={t}
-          entry={seating}
-          floor={floorState(merchant, floor.tables, floor.seated, now)}
-          onClose={() => setSeating(null)}
-          onSeat={async (tableId) => {
-            const entry = seating;
-            setSeating(null);
-            await act(entry, 'seat', { table_id: tableId });
-          }}
-        />
+                  </ul>
+                )}
+              </li>
+            );
+          })}
+        </ol>
       )}
-    </div>
+    </Screen>
   );
 }
 
@@ -278,6 +265,86 @@ function SeatDialog({
       </form>
     </dialog>
   );
+}
+
+/**
+ * A guest's request for more minutes and its answer: while it is open, one tap gives the minutes
+ * (the grace timer before a no-show counts them) and one refuses; the guest is texted either way.
+ */
+function ExtraTimeRequest({ t, name, extra, onAnswer }: { t: ScreenProps['t']; name: string; extra: ExtraTime; onAnswer: (accept: boolean) => void }) {
+  const minutes = extra.minutes;
+  if (extra.status !== 'pending') {
+    return (
+      <p class="extra decided">
+        <span aria-hidden="true">{extra.status === 'accepted' ? '✓ ' : '✗ '}</span>
+        {t(extra.status === 'accepted' ? 'extra.accepted' : 'extra.refused', { minutes })}
+      </p>
+    );
+  }
+  return (
+    <div class="extra pending">
+      <p class="extra-text">
+        <strong>{t('extra.asks', { minutes })}</strong>
+      </p>
+      <ActionButton t={t} label="extra.accept" values={{ minutes }} name={name} tone="primary" onClick={() => onAnswer(true)} />
+      <ActionButton t={t} label="extra.refuse" name={name} tone="danger" onClick={() => onAnswer(false)} />
+    </div>
+  );
+}
+
+/**
+ * The request for more time of each waiting party that texted one ("+10"), read from the entry's
+ * guest messages when the reply feed shows such a text, and again on every change the server
+ * signals and every 15 s (a refusal changes no entry), so every tablet shows the open requests.
+ * `set` records an answer at once (`undefined`: read it again).
+ */
+function useExtraTime(
+  merchantId: string,
+  entries: Entry[] | null,
+  replies: Map<string, Reply[]>,
+  version: number,
+  tick: number,
+): [Map<string, ExtraTime>, (entryId: string, extra: ExtraTime | null | undefined) => void] {
+  const [byEntry, setByEntry] = useState<Map<string, ExtraTime>>(new Map());
+  const [reread, setReread] = useState(0);
+  // The entries in the queue that asked, with the id of their latest request: a new one reads again.
+  const asked = (entries ?? [])
+    .map((e) => [e.id, (replies.get(e.id) ?? []).filter((r) => r.kind === 'extra_time').at(-1)?.id] as const)
+    .filter((pair): pair is readonly [string, number] => pair[1] !== undefined);
+  const key = asked.map(([id, reply]) => `${id}:${reply}`).join(',');
+  useEffect(() => {
+    let cancelled = false;
+    const ids = key === '' ? [] : key.split(',').map((pair) => pair.slice(0, pair.lastIndexOf(':')));
+    Promise.all(
+      ids.map((id) =>
+        api<EntryMessaging>('GET', `/merchants/${encodeURIComponent(merchantId)}/waitlist-entries/${encodeURIComponent(id)}/guest-messages`).then(
+          (m) => [id, m.extra_time] as const,
+          () => [id, null] as const,
+        ),
+      ),
+    ).then((found) => {
+      if (cancelled) return;
+      const next = new Map<string, ExtraTime>();
+      for (const [id, extra] of found) if (extra !== null) next.set(id, extra);
+      setByEntry(next);
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [merchantId, key, version, tick, reread]);
+  const set = (entryId: string, extra: ExtraTime | null | undefined): void => {
+    if (extra === undefined) {
+      setReread((n) => n + 1);
+      return;
+    }
+    setByEntry((current) => {
+      const next = new Map(current);
+      if (extra === null) next.delete(entryId);
+      else next.set(entryId, extra);
+      return next;
+    });
+  };
+  return [byEntry, set];
 }
 
 /**
