@@ -1,0 +1,181 @@
+// The host stand in each language besides English and Arabic (host-stand.test.ts drives those
+// through every screen): Simplified Chinese, Turkish and Italian, each signed in as a manager whose
+// own language it is, on a tablet and a phone. The waitlist (with a guest's open "+10" request),
+// the availability screen and the settings load with every message in the language (the client
+// reports a missing one on the console), the right `lang` and `dir`, no serious accessibility
+// violation and nothing wider than the screen. The weekday checkboxes of the weekly schedule lie
+// in one row that wraps, right to left in Arabic. One browser for the whole file.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { format, isRtl, type Language, type MessageKey } from '../../web/src/i18n.js';
+import { startApp } from '../test-support/app.js';
+import { addService, putSlots } from '../test-support/bookings.js';
+import { haveChromium, launchBrowser, recordForeignRequests, seriousA11yViolations, viewports } from '../test-support/browser.js';
+import { seedSmsMerchant, startSms, type SmsHarness } from '../test-support/sms.js';
+
+// `npm run screenshots` writes them into docs/screenshots/; other runs into a temporary folder.
+const SHOTS =
+  process.env.WRITE_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url) : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'host-stand-languages-'))}/`);
+const M = 'lingua';
+const LANGS = ['zh-CN', 'tr', 'it'] as const satisfies readonly Language[];
+const WAIT = { timeout: 60_000 };
+
+describe('host stand in every language', { skip: haveChromium() ? false : 'no chromium at CHROMIUM_PATH' }, () => {
+  let h: SmsHarness;
+  let browser: Browser;
+  let base: string;
+  const tokens = new Map<Language, string>();
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    h = await startSms(startApp, { nowMs: Math.floor(Date.now() / 1000) * 1000 });
+    await seedSmsMerchant(h, {
+      id: M,
+      tables: [
+        { id: 't1', name: 'T1', minSeats: 1, seats: 2 },
+        { id: 't4', name: 'T4', minSeats: 2, seats: 4 },
+      ],
+    });
+    await h.t.admin('PATCH', `/merchants/${M}`, { name: 'Trattoria Lingua' });
+    // A called party that asked for ten more minutes (open), and a walk-in.
+    const phone = '+12127365051';
+    const asked = await h.join(M, { phone, given: 'Nadia', family: 'Extra' });
+    await h.act(M, asked, 'notify');
+    assert.equal((await h.text(phone, '+10')).status, 200);
+    assert.equal((await h.messaging(M, asked)).extra_time.status, 'pending');
+    const walkIn = await h.t.admin('POST', `/merchants/${M}/services/waitlist/walk-ins`, { party_size: 3, given_name: 'Walter' });
+    assert.equal(walkIn.statusCode, 201, walkIn.body);
+    // A booking service with slots tomorrow, for the availability screen.
+    await addService(h.t, M, 'dinner');
+    const tomorrow = Math.ceil(Date.now() / 1000 / 3600) * 3600 + 86_400;
+    await putSlots(h.t, M, 'dinner', [tomorrow - 3600, tomorrow + 3 * 3600], [{ start: tomorrow }, { start: tomorrow + 1800 }]);
+    for (const language of [...LANGS, 'ar'] as const) {
+      const res = await h.t.admin('POST', `/merchants/${M}/staff`, { name: `Manager ${language}`, role: 'manager', language });
+      assert.equal(res.statusCode, 201, res.body);
+      tokens.set(language, res.json().token);
+    }
+    await h.t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = h.t.app.server.address();
+    assert.ok(address && typeof address === 'object');
+    base = `http://127.0.0.1:${address.port}`;
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    if (process.env.WRITE_SCREENSHOTS !== '1') rmSync(SHOTS, { recursive: true, force: true });
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await h?.close();
+  });
+
+  /** A page signed in as the manager whose language is `lang`, with what it reports collected. */
+  async function signedIn(lang: Language, viewport: { width: number; height: number }) {
+    const context = await browser.newContext({ viewport, locale: lang });
+    contexts.push(context);
+    const page = await context.newPage();
+    const foreign = recordForeignRequests(page, base);
+    const missing: string[] = [];
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' && m.text().startsWith('i18n:')) missing.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const t = (key: MessageKey, values?: Record<string, string | number>): string => format(lang, key, values);
+    await page.goto(`${base}/app`);
+    // The sign-in screen follows the browser's language.
+    await page.getByLabel(t('signin.token')).fill(tokens.get(lang) ?? '');
+    await page.getByRole('button', { name: t('signin.submit') }).click();
+    await page.getByRole('heading', { name: t('nav.queue') }).waitFor();
+    await page.getByText(t('live.on'), { exact: true }).waitFor();
+    return { page, t, foreign, missing, errors };
+  }
+
+  async function checkScreen(s: Awaited<ReturnType<typeof signedIn>>, lang: Language, screen: string): Promise<void> {
+    const { page } = s;
+    assert.equal(await page.evaluate('document.documentElement.lang'), lang, screen);
+    assert.equal(await page.evaluate('document.documentElement.dir'), isRtl(lang) ? 'rtl' : 'ltr', screen);
+    assert.deepEqual(s.missing, [], `${screen}: messages missing`);
+    assert.deepEqual(s.errors, [], `${screen}: script errors`);
+    const violations = await seriousA11yViolations(page);
+    assert.deepEqual(violations, [], `${screen}: ${JSON.stringify(violations, null, 1)}`);
+    assert.equal(await page.evaluate('document.documentElement.scrollWidth > window.innerWidth'), false, `${screen}: nothing wider than the screen`);
+    assert.deepEqual(s.foreign, [], `${screen}: no request to another host`);
+  }
+
+  /** The weekday checkboxes' rows (top to bottom), each with the boxes' left edges in the days' order. */
+  async function weekdayRows(page: Page, t: (key: MessageKey) => string): Promise<number[][]> {
+    const boxes = await page
+      .getByRole('group', { name: t('avail.days') })
+      .getByRole('checkbox')
+      .evaluateAll((els) => els.map((e) => ({ x: e.getBoundingClientRect().left, y: Math.round(e.getBoundingClientRect().top) })));
+    assert.equal(boxes.length, 7);
+    const rows = new Map<number, number[]>();
+    for (const b of boxes) rows.set(b.y, [...(rows.get(b.y) ?? []), b.x]);
+    return [...rows.entries()].sort((a, b) => a[0] - b[0]).map(([, xs]) => xs);
+  }
+
+  /** In one row on a tablet, wrapping on a phone; in reading order (right to left in Arabic). */
+  async function checkWeekdays(page: Page, t: (key: MessageKey) => string, lang: Language, phone: boolean): Promise<void> {
+    const rows = await weekdayRows(page, t);
+    if (phone) assert.ok(rows.length >= 2 && rows.length < 7, `${lang}: the days wrap into a few rows, not one per day: ${JSON.stringify(rows)}`);
+    else assert.equal(rows.length, 1, `${lang}: the days lie in one row on a tablet: ${JSON.stringify(rows)}`);
+    for (const xs of rows) {
+      for (let i = 1; i < xs.length; i++) {
+        const before = xs[i - 1] ?? 0;
+        const now = xs[i] ?? 0;
+        assert.ok(isRtl(lang) ? now < before : now > before, `${lang}: the days run in reading order: ${JSON.stringify(rows)}`);
+      }
+    }
+  }
+
+  for (const lang of LANGS) {
+    for (const [size, viewport] of Object.entries(viewports)) {
+      const phone = size === 'phone';
+      const suffix = phone ? `${lang}-phone` : lang;
+      test(`${lang} on a ${size}: waitlist with an open "+10", availability${phone ? '' : ' and settings'}`, async () => {
+        const s = await signedIn(lang, viewport);
+        const { page, t } = s;
+        const asked = page.getByRole('listitem', { name: 'Nadia Extra' });
+        await asked.getByRole('button', { name: t('action.for', { action: t('extra.accept', { minutes: 10 }), name: 'Nadia Extra' }) }).waitFor(WAIT);
+        await asked.getByText(t('extra.asks', { minutes: 10 })).waitFor();
+        await page.getByRole('listitem', { name: 'Walter' }).getByText(t('source.walk_in')).waitFor();
+        await page.screenshot({ path: new URL(`queue-${suffix}.png`, SHOTS).pathname, fullPage: phone });
+        await checkScreen(s, lang, `waitlist (${lang}, ${size})`);
+
+        await page.getByRole('link', { name: t('nav.availability') }).click();
+        await page.getByRole('heading', { name: t('nav.availability'), exact: true }).waitFor();
+        // Tomorrow's two slots, as the week lists them.
+        await page.getByRole('region', { name: t('avail.week') }).getByRole('listitem').filter({ hasNotText: t('avail.closed') }).first().waitFor(WAIT);
+        await checkWeekdays(page, t, lang, phone);
+        await page.screenshot({ path: new URL(`availability-${suffix}.png`, SHOTS).pathname, fullPage: true });
+        await checkScreen(s, lang, `availability (${lang}, ${size})`);
+
+        if (!phone) {
+          await page.getByRole('link', { name: t('nav.settings') }).click();
+          await page.getByRole('heading', { name: t('nav.settings'), exact: true }).waitFor();
+          await page.getByRole('region', { name: t('settings.staff') }).getByText(`Manager ${lang}`).waitFor();
+          await page.screenshot({ path: new URL(`settings-${suffix}.png`, SHOTS).pathname, fullPage: true });
+          await checkScreen(s, lang, `settings (${lang}, ${size})`);
+        }
+        await page.context().close();
+      });
+    }
+  }
+
+  test('Arabic: the weekday checkboxes run right to left, in one row on a tablet, wrapping on a phone', async () => {
+    for (const [size, viewport] of Object.entries(viewports)) {
+      const s = await signedIn('ar', viewport);
+      await s.page.getByRole('link', { name: s.t('nav.availability') }).click();
+      await s.page.getByRole('heading', { name: s.t('nav.availability'), exact: true }).waitFor();
+      await checkWeekdays(s.page, s.t, 'ar', size === 'phone');
+      await checkScreen(s, 'ar', `availability (ar, ${size})`);
+      await s.page.context().close();
+    }
+  });
+});
