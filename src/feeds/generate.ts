@@ -74,6 +74,8 @@ export interface GenerateOptions {
   readonly signal?: AbortSignal;
   /** Availability: count the slots first, for a progress bar with a total. */
   readonly countSlots?: boolean;
+  /** Keyset page sizes (tests use small ones to cross page boundaries). */
+  readonly pageSizes?: { readonly merchants?: number; readonly slots?: number };
 }
 
 let nonceSeq = 0;
@@ -244,11 +246,12 @@ async function* merchantPages(o: GenerateOptions): AsyncGenerator<Merchant[]> {
   let after: string | null = null;
   for (;;) {
     o.signal?.throwIfAborted();
-    const page = await merchantsAfter(o.store.db, after, MERCHANT_PAGE);
+    const size = o.pageSizes?.merchants ?? MERCHANT_PAGE;
+    const page = await merchantsAfter(o.store.db, after, size);
     if (page.length === 0) return;
     // A deactivated merchant leaves every feed (docs/ADMIN-API.md, "Removing merchants and services").
     yield page.filter((m) => m.deactivatedAt === null);
-    if (page.length < MERCHANT_PAGE) return;
+    if (page.length < size) return;
     after = page[page.length - 1]!.id;
     await yieldToEventLoop();
   }
@@ -323,7 +326,7 @@ async function availabilityFeed(o: GenerateOptions): Promise<FeedResult> {
         let cursor: SlotCursor | null = null;
         for (;;) {
           o.signal?.throwIfAborted();
-          const rows = await serviceSlotsAfter(o.store.db, service.merchantId, service.id, fromSec, toSec, cursor, SLOT_PAGE);
+          const rows = await serviceSlotsAfter(o.store.db, service.merchantId, service.id, fromSec, toSec, cursor, o.pageSizes?.slots ?? SLOT_PAGE);
           const open = rows.map((s) => ({ ...s, spotsOpen: openSpots(s, held) }));
           if (format === 'spots_open') {
             await emit(toGoogleAvailability(open, 'spots_open', options));
@@ -339,7 +342,7 @@ async function availabilityFeed(o: GenerateOptions): Promise<FeedResult> {
           }
           slots += rows.length;
           o.progress?.advance(rows.length);
-          if (rows.length < SLOT_PAGE) break;
+          if (rows.length < (o.pageSizes?.slots ?? SLOT_PAGE)) break;
           const last = rows[rows.length - 1]!;
           cursor = { startSec: last.startSec, durationSec: last.durationSec, staffId: last.staffId, roomId: last.roomId, partySize: last.partySize };
           await yieldToEventLoop();
