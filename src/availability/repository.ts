@@ -1,7 +1,7 @@
 // Availability slots and the spots held on them. A spot is held by a booking in a holding status
 // or by a lease that has neither expired nor been used; open spots are always derived from those.
 import { sql } from 'kysely';
-import type { Db, Tx } from '../store/database.js';
+import type { Db, Store, Tx } from '../store/database.js';
 import type { SlotSpec, TimeRange } from './expansion.js';
 import { type HeldSpots, HOLDING_STATUSES, type SlotKey, slotKey, slotKeyColumns, slotKeyFromRow, type StoredSlot } from './slot.js';
 
@@ -189,6 +189,65 @@ export async function serviceSlotsAfter(
   }
   const rows = await query.orderBy('start_sec').orderBy('duration_sec').orderBy('staff_id').orderBy('room_id').orderBy('party_size').limit(limit).execute();
   return rows.map((r) => toSlot({ ...r, merchant_id: merchantId, service_id: serviceId }));
+}
+
+/**
+ * One keyset page of the slots of the merchants with ids from `firstMerchantId` to `lastMerchantId`
+ * (a page of merchants: they are contiguous in id order) starting in [fromSec, toSec), after
+ * `after` (from the first when null), in primary key order: merchant, service, start, duration,
+ * staff, room, party size. Read as arrays of column values (Store.selectArrays), one query for
+ * many services, walking the primary key index; for the feeds, which read every slot.
+ */
+export async function merchantSlotsAfter(
+  store: Store,
+  firstMerchantId: string,
+  lastMerchantId: string,
+  fromSec: number,
+  toSec: number,
+  after: SlotKey | null,
+  limit: number,
+): Promise<StoredSlot[]> {
+  let query = store.db
+    .selectFrom('availability_slots')
+    .select(['merchant_id', 'service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id', 'party_size', 'spots_total', 'availability_tag'])
+    .where('merchant_id', '<=', lastMerchantId)
+    .where('start_sec', '>=', fromSec)
+    .where('start_sec', '<', toSec);
+  // The row value alone bounds the index search from below (SQLite does not combine it with a
+  // second lower bound on merchant_id, and would scan the page's merchants from their start).
+  query =
+    after === null
+      ? query.where('merchant_id', '>=', firstMerchantId)
+      : query.where(
+          sql<boolean>`(merchant_id, service_id, start_sec, duration_sec, staff_id, room_id, party_size) > (${after.merchantId}, ${after.serviceId}, ${after.startSec}, ${after.durationSec}, ${after.staffId}, ${after.roomId}, ${after.partySize})`,
+        );
+  const compiled = query
+    .orderBy('merchant_id')
+    .orderBy('service_id')
+    .orderBy('start_sec')
+    .orderBy('duration_sec')
+    .orderBy('staff_id')
+    .orderBy('room_id')
+    .orderBy('party_size')
+    .limit(limit)
+    .compile();
+  const rows = await store.selectArrays(compiled);
+  const slots: StoredSlot[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    slots[i] = {
+      merchantId: r[0] as string,
+      serviceId: r[1] as string,
+      startSec: Number(r[2]),
+      durationSec: Number(r[3]),
+      staffId: r[4] as string,
+      roomId: r[5] as string,
+      partySize: Number(r[6]),
+      spotsTotal: Number(r[7]),
+      availabilityTag: r[8] as string,
+    };
+  }
+  return slots;
 }
 
 /**

@@ -7,18 +7,18 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { create, toJsonString } from '@bufbuild/protobuf';
 import { IANAZone } from 'luxon';
 import { nextLocalMidnight, toGoogleAvailability, type GoogleAvailability } from '../availability/google-format.js';
-import { heldForMerchants, serviceSlotsAfter, type SlotCursor } from '../availability/read-model.js';
-import { openSpots } from '../availability/slot.js';
+import { heldForMerchants, merchantSlotsAfter } from '../availability/read-model.js';
+import { openSpots, type HeldSpots, type StoredSlot } from '../availability/slot.js';
 import type { SlotWithOpen } from '../availability/service.js';
 import { nowSeconds, type Clock } from '../clock.js';
 import type { FeedsConfig } from '../config.js';
-import { AvailabilitySchema, ConfirmationMode } from '../gen/ext/maps/booking/feeds/v1/availability_feed_pb.js';
 import { FeedMetadata_ProcessingInstruction, FeedMetadataSchema } from '../gen/ext/maps/booking/feeds/v1/feed_metadata_pb.js';
 import { MerchantSchema } from '../gen/ext/maps/booking/feeds/v1/merchant_feed_pb.js';
 import { ServiceSchema } from '../gen/ext/maps/booking/feeds/v1/service_feed_pb.js';
 import type { Merchant, Service } from '../merchants/model.js';
 import { merchantsAfter, servicesOfMerchants } from '../merchants/read-model.js';
 import type { Store } from '../store/database.js';
+import { availabilityJson } from './availability-json.js';
 import { ShardedFeedWriter, type ShardFile } from './shards.js';
 
 export type FeedKind = 'merchants' | 'services' | 'availability';
@@ -35,7 +35,8 @@ export const FEED_FILE_PREFIX: Record<FeedKind, string> = {
 export const GOOGLE_MAX_SHARDS = 20;
 
 const MERCHANT_PAGE = 500;
-const SLOT_PAGE = 2000;
+/** Slots per keyset page, across the services of a page of merchants. */
+const SLOT_PAGE = 5000;
 const DAY_SECONDS = 86_400;
 
 /** Reports progress; the CLI draws a bar on a terminal. */
@@ -172,30 +173,6 @@ export function serviceJson(s: Service): string {
   return toJsonString(ServiceSchema, message, printOptions);
 }
 
-export function availabilityJson(e: GoogleAvailability): string {
-  const r = e.resources;
-  const message = create(AvailabilitySchema, {
-    merchantId: e.merchantId,
-    serviceId: e.serviceId,
-    startSec: BigInt(e.startSec),
-    durationSec: BigInt(e.durationSec),
-    // Always explicit, a recurrence's too (1 of 1 per instance, as Google's recurrence examples carry them).
-    spotsTotal: BigInt(e.spotsTotal),
-    spotsOpen: BigInt(e.spotsOpen),
-    availabilityTag: e.availabilityTag,
-    // Google wants a name with every ID; we keep no names, so the ID is the name.
-    ...(r.staffId !== '' || r.roomId !== '' || r.partySize !== 0
-      ? { resources: { staffId: r.staffId, staffName: r.staffId, roomId: r.roomId, roomName: r.roomId, partySize: r.partySize } }
-      : {}),
-    ...(e.recurrence !== null
-      ? { recurrence: { repeatEverySec: BigInt(e.recurrence.repeatEverySec), repeatUntilSec: BigInt(e.recurrence.repeatUntilSec) } }
-      : {}),
-    scheduleException: e.scheduleExceptions.map((x) => ({ timeRange: { beginSec: BigInt(x.beginSec), endSec: BigInt(x.endSec) } })),
-    confirmationMode: e.confirmationMode === 'ASYNCHRONOUS' ? ConfirmationMode.ASYNCHRONOUS : ConfirmationMode.SYNCHRONOUS,
-  });
-  return toJsonString(AvailabilitySchema, message, printOptions);
-}
-
 const HEADS: Record<FeedKind, string> = {
   merchants: '"merchant":[',
   services: '"service":[',
@@ -241,8 +218,12 @@ async function runFeed(kind: FeedKind, o: GenerateOptions, body: (run: FeedRun) 
   }
 }
 
-/** Keyset pages of merchants, yielding to the event loop between pages. */
-async function* merchantPages(o: GenerateOptions): AsyncGenerator<Merchant[]> {
+/**
+ * Keyset pages of merchants, yielding to the event loop between pages: the page's active
+ * merchants, and the ids of its first and last merchant (deactivated ones included), between which
+ * no other merchant's id falls.
+ */
+async function* merchantPageRanges(o: GenerateOptions): AsyncGenerator<{ page: Merchant[]; first: string; last: string }> {
   let after: string | null = null;
   for (;;) {
     o.signal?.throwIfAborted();
@@ -250,11 +231,15 @@ async function* merchantPages(o: GenerateOptions): AsyncGenerator<Merchant[]> {
     const page = await merchantsAfter(o.store.db, after, size);
     if (page.length === 0) return;
     // A deactivated merchant leaves every feed (docs/ADMIN-API.md, "Removing merchants and services").
-    yield page.filter((m) => m.deactivatedAt === null);
+    yield { page: page.filter((m) => m.deactivatedAt === null), first: page[0]!.id, last: page[page.length - 1]!.id };
     if (page.length < size) return;
     after = page[page.length - 1]!.id;
     await yieldToEventLoop();
   }
+}
+
+async function* merchantPages(o: GenerateOptions): AsyncGenerator<Merchant[]> {
+  for await (const { page } of merchantPageRanges(o)) yield page;
 }
 
 async function merchantFeed(o: GenerateOptions): Promise<FeedResult> {
@@ -295,60 +280,130 @@ async function countBookableSlots(o: GenerateOptions, fromSec: number, toSec: nu
   return Number(row.n);
 }
 
+/**
+ * Open spots per slot from the spots held (heldForMerchants): held spots are few next to slots, so
+ * a slot's key string (slotKey, the map's key) is built only for the starts that have a hold.
+ */
+class OpenSpots {
+  private readonly starts = new Map<string, Set<number>>();
+
+  constructor(private readonly held: HeldSpots) {
+    for (const key of held.keys()) {
+      const [merchantId, serviceId, startSec] = JSON.parse(key) as [string, string, number];
+      const service = `${merchantId}\u0000${serviceId}`;
+      const starts = this.starts.get(service) ?? new Set<number>();
+      starts.add(startSec);
+      this.starts.set(service, starts);
+    }
+  }
+
+  /** The starts with a hold in one service (undefined: none). */
+  heldStarts(merchantId: string, serviceId: string): Set<number> | undefined {
+    return this.starts.get(`${merchantId}\u0000${serviceId}`);
+  }
+
+  of(slot: StoredSlot, heldStarts: Set<number> | undefined): number {
+    return heldStarts?.has(slot.startSec) ? openSpots(slot, this.held) : Math.max(0, slot.spotsTotal);
+  }
+}
+
+interface ServiceRun {
+  readonly service: Service;
+  readonly zone: IANAZone;
+  readonly options: { readonly confirmationMode: Service['booking']['confirmationMode']; readonly timeZone: string };
+  readonly heldStarts: Set<number> | undefined;
+  /** Recurrence: the slots of the local day being gathered (a recurrence never crosses local midnight). */
+  day: SlotWithOpen[];
+  dayEnd: number;
+}
+
 async function availabilityFeed(o: GenerateOptions): Promise<FeedResult> {
   return runFeed('availability', o, async ({ writer, timestamp: now }) => {
     const horizon = o.horizonDays ?? o.config.horizonDays;
     // Slots that have started are not bookable (BatchAvailabilityLookup says so too).
     const fromSec = now + 1;
     const toSec = now + horizon * DAY_SECONDS;
+    const slotPage = o.pageSizes?.slots ?? SLOT_PAGE;
     o.progress?.begin('availability', o.countSlots ? await countBookableSlots(o, fromSec, toSec) : null);
     let slots = 0;
     const emit = async (entries: readonly GoogleAvailability[]) => {
-      for (const e of entries) await writer.add(availabilityJson(e));
+      for (const e of entries) {
+        const wait = writer.add(availabilityJson(e));
+        if (wait !== undefined) await wait;
+      }
     };
-    for await (const page of merchantPages(o)) {
+    for await (const { page, first, last } of merchantPageRanges(o)) {
       const services = (await servicesOfMerchants(
         o.store.db,
         page.map((m) => m.id),
       )).filter((s) => s.booking.enabled && s.deactivatedAt === null);
       if (services.length === 0) continue;
       const merchants = new Map(page.map((m) => [m.id, m]));
-      const held = await heldForMerchants(o.store.db, [...new Set(services.map((s) => s.merchantId))], fromSec, toSec, now);
-      for (const service of services) {
-        const timeZone = merchants.get(service.merchantId)!.timeZone;
-        const zone = IANAZone.create(timeZone);
-        const format = service.booking.availabilityFormat;
-        const options = { confirmationMode: service.booking.confirmationMode, timeZone };
-        // Recurrences are built per local day (they never cross local midnight), so only one day
-        // of one service is held in memory.
-        let day: SlotWithOpen[] = [];
-        let dayEnd = Number.NEGATIVE_INFINITY;
-        let cursor: SlotCursor | null = null;
-        for (;;) {
-          o.signal?.throwIfAborted();
-          const rows = await serviceSlotsAfter(o.store.db, service.merchantId, service.id, fromSec, toSec, cursor, o.pageSizes?.slots ?? SLOT_PAGE);
-          const open = rows.map((s) => ({ ...s, spotsOpen: openSpots(s, held) }));
-          if (format === 'spots_open') {
-            await emit(toGoogleAvailability(open, 'spots_open', options));
-          } else {
-            for (const slot of open) {
-              if (slot.startSec >= dayEnd) {
-                if (day.length > 0) await emit(toGoogleAvailability(day, 'recurrence', options));
-                day = [];
-                dayEnd = nextLocalMidnight(zone, slot.startSec);
-              }
-              day.push(slot);
+      const bookable = new Map(services.map((s) => [`${s.merchantId}\u0000${s.id}`, s]));
+      const open = new OpenSpots(await heldForMerchants(o.store.db, [...new Set(services.map((s) => s.merchantId))], fromSec, toSec, now));
+      // The slots of every service of the page in one keyset walk of the primary key, which is the
+      // order of the services (merchant, then service id) and, within one, of their slots.
+      let run: ServiceRun | null = null;
+      let skipped: string | null = null;
+      const finishRun = async () => {
+        if (run !== null && run.day.length > 0) await emit(toGoogleAvailability(run.day, 'recurrence', run.options));
+        run = null;
+      };
+      let cursor: StoredSlot | null = null;
+      for (;;) {
+        o.signal?.throwIfAborted();
+        const rows = await merchantSlotsAfter(o.store, first, last, fromSec, toSec, cursor, slotPage);
+        let chunk: SlotWithOpen[] = [];
+        const flushChunk = async () => {
+          if (chunk.length > 0 && run !== null) await emit(toGoogleAvailability(chunk, 'spots_open', run.options));
+          chunk = [];
+        };
+        for (const row of rows) {
+          const current = run as ServiceRun | null;
+          if (current === null || current.service.id !== row.serviceId || current.service.merchantId !== row.merchantId) {
+            const key = `${row.merchantId}\u0000${row.serviceId}`;
+            if (key === skipped) continue;
+            await flushChunk();
+            await finishRun();
+            const service = bookable.get(key);
+            // Services that sell no bookings (or were deactivated), and deactivated merchants, are left out.
+            if (service === undefined) {
+              skipped = key;
+              continue;
             }
+            skipped = null;
+            const timeZone = merchants.get(service.merchantId)!.timeZone;
+            run = {
+              service,
+              zone: IANAZone.create(timeZone),
+              options: { confirmationMode: service.booking.confirmationMode, timeZone },
+              heldStarts: open.heldStarts(service.merchantId, service.id),
+              day: [],
+              dayEnd: Number.NEGATIVE_INFINITY,
+            };
           }
-          slots += rows.length;
-          o.progress?.advance(rows.length);
-          if (rows.length < (o.pageSizes?.slots ?? SLOT_PAGE)) break;
-          const last = rows[rows.length - 1]!;
-          cursor = { startSec: last.startSec, durationSec: last.durationSec, staffId: last.staffId, roomId: last.roomId, partySize: last.partySize };
-          await yieldToEventLoop();
+          const r = run as unknown as ServiceRun;
+          const slot: SlotWithOpen = { ...row, spotsOpen: open.of(row, r.heldStarts) };
+          if (r.service.booking.availabilityFormat === 'spots_open') {
+            chunk.push(slot);
+          } else {
+            if (slot.startSec >= r.dayEnd) {
+              if (r.day.length > 0) await emit(toGoogleAvailability(r.day, 'recurrence', r.options));
+              r.day = [];
+              r.dayEnd = nextLocalMidnight(r.zone, slot.startSec);
+            }
+            r.day.push(slot);
+          }
         }
-        if (day.length > 0) await emit(toGoogleAvailability(day, 'recurrence', options));
+        await flushChunk();
+        slots += rows.length;
+        o.progress?.advance(rows.length);
+        o.signal?.throwIfAborted();
+        if (rows.length < slotPage) break;
+        cursor = rows[rows.length - 1]!;
+        await yieldToEventLoop();
       }
+      await finishRun();
     }
     return slots;
   });

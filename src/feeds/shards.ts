@@ -15,7 +15,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { constants, createGzip, type Gzip } from 'node:zlib';
+import { constants, createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 
 export interface ShardFile {
   readonly shardNumber: number;
@@ -45,7 +45,21 @@ export interface ShardedFeedOptions {
 const GZIP_SLACK = 64;
 const EXPANSION = 1.001;
 /** Records are handed to zlib in chunks of about this size. */
-const BATCH_BYTES = 64 * 1024;
+const BATCH_BYTES = 256 * 1024;
+/**
+ * Input zlib may hold before `write` asks the writer to wait: several chunks, so that the
+ * compressor (in libuv's thread pool) works on one while the main thread renders the next ones
+ * (with the stream default of 16 KiB every chunk waited for the compressor, and the two never overlapped).
+ */
+const GZIP_BUFFER_BYTES = 4 * 1024 * 1024;
+/** Output buffer of the compressor per round trip to the thread pool (the default is 16 KiB). */
+const GZIP_CHUNK_BYTES = 256 * 1024;
+/**
+ * gzip level, chosen by measurement on the availability feed (docs/PERFORMANCE.md): level 1
+ * compresses several times faster than the default 6, and on feed JSON, which repeats itself
+ * record after record, its files are only a little larger.
+ */
+export const GZIP_LEVEL = 1;
 
 export class RecordTooLargeError extends Error {
   constructor(bytes: number, limit: number) {
@@ -64,7 +78,8 @@ class Shard {
   private readonly closed: Promise<void>;
 
   constructor(readonly path: string) {
-    this.gzip = createGzip({ level: 6 });
+    // zlib streams pass stream options (highWaterMark) on to their Transform; ZlibOptions omits them.
+    this.gzip = createGzip({ level: GZIP_LEVEL, chunkSize: GZIP_CHUNK_BYTES, highWaterMark: GZIP_BUFFER_BYTES } as ZlibOptions);
     this.file = createWriteStream(path);
     this.gzip.on('data', (chunk: Buffer) => {
       this.compressed += chunk.length;
@@ -90,21 +105,22 @@ class Shard {
   private pending: string[] = [];
   private pendingBytes = 0;
 
-  async write(text: string): Promise<void> {
+  /** Queues `text` (of `bytes` UTF-8 bytes); a promise only when the caller must wait (the compressor is behind). */
+  write(text: string, bytes = Buffer.byteLength(text)): Promise<void> | undefined {
     this.check();
-    const bytes = Buffer.byteLength(text);
     this.sinceFlush += bytes;
     this.pending.push(text);
     this.pendingBytes += bytes;
-    if (this.pendingBytes >= BATCH_BYTES) await this.push();
+    return this.pendingBytes >= BATCH_BYTES ? this.push() : undefined;
   }
 
-  private async push(): Promise<void> {
-    if (this.pending.length === 0) return;
+  private push(): Promise<void> | undefined {
+    if (this.pending.length === 0) return undefined;
     const chunk = this.pending.join('');
     this.pending = [];
     this.pendingBytes = 0;
-    if (!this.gzip.write(chunk)) await new Promise<void>((resolve) => this.gzip.once('drain', resolve));
+    if (this.gzip.write(chunk)) return undefined;
+    return new Promise<void>((resolve) => this.gzip.once('drain', resolve));
   }
 
   /** Makes `compressed` exact: everything written so far has left the compressor. */
@@ -129,9 +145,13 @@ class Shard {
     await this.closed;
   }
 
-  destroy(): void {
+  /** Stops writing; resolves once the file is closed (a file still being opened would otherwise appear after it was removed). */
+  async destroy(): Promise<void> {
     this.gzip.destroy();
+    if (this.file.closed) return;
+    const closed = new Promise<void>((resolve) => this.file.once('close', () => resolve()));
     this.file.destroy();
+    await closed;
   }
 }
 
@@ -157,10 +177,24 @@ export class ShardedFeedWriter {
     return shard;
   }
 
-  /** Appends one record (a JSON value as text) to the current shard, or to a new one if it would not fit. */
-  async add(record: string): Promise<void> {
-    let shard = this.shards[this.shards.length - 1] ?? (await this.open());
+  /**
+   * Appends one record (a JSON value as text) to the current shard, or to a new one if it would
+   * not fit. Returns a promise only when the caller must wait for it before the next record (a new
+   * shard, a flush, or the compressor being behind): most records are added without one, which
+   * matters at millions of records.
+   */
+  add(record: string): Promise<void> | undefined {
+    const shard = this.shards[this.shards.length - 1];
     const bytes = Buffer.byteLength(record) + 1;
+    if (shard === undefined || shard.records === 0 || shard.bound(bytes + this.tailBytes) > this.options.maxBytes || shard.sinceFlush + bytes >= this.flushEvery) {
+      return this.addSlowly(record, bytes);
+    }
+    shard.records += 1;
+    return shard.write(`,${record}`, bytes);
+  }
+
+  private async addSlowly(record: string, bytes: number): Promise<void> {
+    let shard = this.shards[this.shards.length - 1] ?? (await this.open());
     if (shard.records > 0 && shard.bound(bytes + this.tailBytes) > this.options.maxBytes) {
       if (shard.sinceFlush > 0) await shard.flush();
       if (shard.bound(bytes + this.tailBytes) > this.options.maxBytes) shard = await this.open();
@@ -201,7 +235,7 @@ export class ShardedFeedWriter {
   /** Discards everything written (temporary files included). */
   async abort(): Promise<void> {
     for (const shard of this.shards) {
-      shard.destroy();
+      await shard.destroy();
       await rm(shard.path, { force: true });
     }
   }
