@@ -82,7 +82,8 @@ async function serve(options: { demo?: boolean }): Promise<void> {
   // background refresh of the learned wait models (docs/WAITLIST.md) share it.
   const services = buildServices(config, store, systemClock);
   const app = await buildApp(config, { store, logger, clock: systemClock, metrics, lifecycle, services });
-  if (options.demo && (await seedDemo(services, systemClock))) logger.info('demo inventory seeded');
+  // The demo waitlist comes with four weeks of history, so its estimates are learned from the start.
+  if (options.demo && (await seedDemo(services, systemClock, { history: true }))) logger.info('demo inventory seeded');
   const rtu = startRtuWorker(config, store, services, logger, metrics);
   const refresher = new EstimatesRefresher(services.estimates, config.estimates.refreshSeconds, logger);
   refresher.start();

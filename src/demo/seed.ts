@@ -2,6 +2,7 @@
 import { DateTime } from 'luxon';
 import type { Services } from '../app.js';
 import { nowSeconds, type Clock } from '../clock.js';
+import { simulateTables } from '../estimates/simulate.js';
 import { DEFAULT_BOOKING_RULES } from '../merchants/rules.js';
 import { DEFAULT_WAITLIST_RULES } from '../merchants/service.js';
 
@@ -19,11 +20,12 @@ const ALL_DAY = [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, open: '00:00', close:
  * start, days up to 30 ahead that have no slots yet get them (existing days are left alone).
  * Returns whether anything was written.
  */
-export async function seedDemo(services: Services, clock: Clock): Promise<boolean> {
+export async function seedDemo(services: Services, clock: Clock, options: { history?: boolean } = {}): Promise<boolean> {
   const existing = await services.merchants.list(null);
   let wrote = false;
   if (!existing.some((m) => m.id === DEMO_WAITLIST_MERCHANT)) {
     await seedWaitlistDemo(services);
+    if (options.history === true) await importDemoHistory(services, clock);
     wrote = true;
   }
   if (!existing.some((m) => m.id === DEMO_BOOKING_MERCHANT)) {
@@ -50,6 +52,28 @@ async function seedBookingDemo(services: Services): Promise<void> {
     waitlist: { ...DEFAULT_WAITLIST_RULES, enabled: false },
     booking: { ...DEFAULT_BOOKING_RULES, enabled: true, confirmationMode: 'SYNCHRONOUS', minPartySize: 1, maxPartySize: 8, cancelBeforeStartSec: 0 },
   });
+}
+
+/** Nights of the demo waitlist's history: the four weeks before today. */
+const DEMO_HISTORY_NIGHTS = 28;
+
+/**
+ * The demo waitlist's history, so that its estimates are learned from the first start: four weeks
+ * of simulated nights on its own tables (seed 15, the same every time, ending the night before last, so that every party is over), imported
+ * as any history is (`estimates import`) and learned at once.
+ */
+async function importDemoHistory(services: Services, clock: Clock): Promise<void> {
+  const first = DateTime.fromSeconds(nowSeconds(clock), { zone: DEMO_ZONE }).startOf('day').minus({ days: DEMO_HISTORY_NIGHTS + 1 });
+  const history = simulateTables({
+    seed: 15,
+    id: DEMO_WAITLIST_MERCHANT,
+    timeZone: DEMO_ZONE,
+    tables: await services.merchants.listTables(DEMO_WAITLIST_MERCHANT),
+    nights: DEMO_HISTORY_NIGHTS,
+    firstNight: { year: first.year, month: first.month, day: first.day },
+  });
+  await services.waitlist.importHistory(DEMO_WAITLIST_MERCHANT, DEMO_WAITLIST_SERVICE, history.parties);
+  await services.estimates.refreshMerchant(DEMO_WAITLIST_MERCHANT);
 }
 
 /** Adds 30-minute slots (09:00-16:30 local, two spots) to the demo days that have none yet. */

@@ -114,4 +114,35 @@ describe('booking-server estimates', () => {
     // The configured replay plans 45-minute turns for turns of 40: +5 and +10 minutes on the measured night.
     assert.match(result.stdout, /^configured replay \(before\)\s+3\s+5\.0\s+[\d.]+%\s+\+5\.0\s/m);
   });
+
+  test('import reads a CSV history into a merchant, learns it, and refuses bad lines or a second import with exit 2', async () => {
+    const config = loadConfig({ DATABASE_URL: env.DATABASE_URL!, LOG_LEVEL: 'silent' });
+    const store = await openStore(config.database);
+    await seedMerchant(buildServices(config, store, new ManualClock(Date.now())), { id: 'csvimp', tables: [{ id: 'a2', name: 'A2', minSeats: 1, seats: 2 }] });
+    await store.close();
+    const t = Math.floor(Date.now() / 1000) - 3 * 86_400;
+    const good = join(work, 'history.csv');
+    await writeFile(
+      good,
+      ['party_size,state,table_id,joined_at,seated_at,left_at,canceled_at,no_show_at', `2,SEATED,a2,${t},${t + 60},${t + 2460},,`, `2,SEATED,a2,${t + 30},${t + 2460},${t + 4860},,`, `3,CANCELED,,${t + 90},,,${t + 600},`].join('\n'),
+    );
+    const imported = await cli('import', '--merchant', 'csvimp', '--input', good);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(imported.stderr, /^import: 3 parties imported into csvimp\/waitlist\nimport: learned from 3 parties \(2 turn times\) of the last 56 days; the model is stored for every replica\n$/);
+    const again = await cli('import', '--merchant', 'csvimp', '--input', good);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /merchant "csvimp" already has 3 entries that joined between .*: importing would count them twice/);
+    const bad = join(work, 'bad.csv');
+    await writeFile(bad, `party_size,state,table_id,joined_at,seated_at\n2,SEATED,patio,${t + 86_400},${t + 86_460}\n2,SEATED,a2,${t},\n`);
+    const refused = await cli('import', '--merchant', 'csvimp', '--input', bad);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /bad\.csv: 1 bad line\(s\), nothing imported:\n {2}line 3: a SEATED party needs "seated_at"/);
+    await writeFile(bad, `party_size,state,table_id,joined_at,seated_at\n2,SEATED,patio,${t + 86_400},${t + 86_460}\n`);
+    const table = await cli('import', '--merchant', 'csvimp', '--input', bad);
+    assert.equal(table.code, 2);
+    assert.match(table.stderr, /party line 2: table_id "patio" is not a table of merchant "csvimp" \(a2\)/);
+    const unknown = await cli('import', '--merchant', 'nobody', '--input', good);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown merchant "nobody"/);
+  });
 });

@@ -5,12 +5,16 @@ import { once } from 'node:events';
 import type { Command } from 'commander';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import { DomainError } from '../errors.js';
 import { MerchantService } from '../merchants/service.js';
 import type { Store } from '../store/database.js';
+import { LearnedModelCache } from '../waitlist/learned-model.js';
 import { WaitlistService } from '../waitlist/service.js';
 import { evaluate, renderEvaluation } from './evaluate.js';
 import { HistoryFormatError, parseHistory, partyLine, restaurantLine } from './format.js';
 import type { RestaurantHistory } from './history.js';
+import { parseImport } from './import.js';
+import { EstimatesService } from './service.js';
 import { simulate } from './simulate.js';
 
 export interface EstimatesCliSupport {
@@ -106,6 +110,44 @@ async function runEvaluate(
   process.stdout.write(`${renderEvaluation(result)}\n`);
 }
 
+async function runImport(support: EstimatesCliSupport, options: { merchant: string; input: string; service?: string; format?: string }): Promise<void> {
+  const format = options.format ?? (/\.csv$/i.test(options.input) ? 'csv' : 'json');
+  if (format !== 'csv' && format !== 'json') support.fail(`estimates import: --format must be csv or json, got "${format}"`, 2);
+  const text = await readFile(options.input, 'utf8').catch((error: NodeJS.ErrnoException) => support.fail(`estimates import: cannot read ${options.input}: ${error.message}`, 2));
+  const now = Math.floor(support.clock.nowMs() / 1000);
+  let parties: ReturnType<typeof parseImport>;
+  try {
+    parties = parseImport(text, format, now);
+  } catch (error) {
+    if (error instanceof HistoryFormatError) support.fail(`estimates import: ${options.input}: ${error.message}`, 2);
+    throw error;
+  }
+  const config = support.config();
+  const store = await support.openStore(config);
+  try {
+    const merchants = new MerchantService(store, support.clock);
+    const waitlist = new WaitlistService(store, support.clock, new LearnedModelCache());
+    const estimates = new EstimatesService({ merchants, waitlist, clock: support.clock, config: config.estimates });
+    const services = await merchants.listServices(options.merchant).catch(() => support.fail(`estimates import: unknown merchant "${options.merchant}"`, 2));
+    let serviceId = options.service;
+    if (serviceId === undefined) {
+      if (services.length !== 1) support.fail(`estimates import: merchant "${options.merchant}" has ${services.length} services (${services.map((s) => s.id).join(', ')}): give --service <id>`, 2);
+      serviceId = services[0]!.id;
+    }
+    try {
+      const n = await waitlist.importHistory(options.merchant, serviceId, parties);
+      progress(`import: ${n} parties imported into ${options.merchant}/${serviceId}`);
+    } catch (error) {
+      if (error instanceof DomainError) support.fail(`estimates import: ${error.message}`, 2);
+      throw error;
+    }
+    const learned = await estimates.refreshMerchant(options.merchant);
+    progress(`import: learned from ${learned.stats.parties} parties (${learned.stats.turnObservations} turn times) of the last ${config.estimates.historyDays} days; the model is stored for every replica`);
+  } finally {
+    await store.close();
+  }
+}
+
 export function registerEstimateCommands(program: Command, support: EstimatesCliSupport): void {
   const estimates = program.command('estimates').description('learned wait estimates: simulate restaurant nights, evaluate estimators on a history');
   estimates
@@ -125,4 +167,12 @@ export function registerEstimateCommands(program: Command, support: EstimatesCli
     .option('--coverage <percent>', 'share of parties the range is calibrated to hold', '80')
     .option('--days <n>', 'with --merchant: days of history to read', '63')
     .action((options) => runEvaluate(support, options));
+  estimates
+    .command('import')
+    .description("import a merchant's history of finished parties (CSV or JSON, checked line by line; nothing is written if a line is wrong), then learn its model")
+    .requiredOption('--merchant <id>', 'the merchant (DATABASE_URL)')
+    .requiredOption('--input <file>', 'CSV with a header line, JSON (an array of parties) or JSON lines (as `estimates simulate` writes)')
+    .option('--service <id>', "the merchant's waitlist service (needed when it has several)")
+    .option('--format <csv|json>', 'the file format (default: csv for a .csv file, else json)')
+    .action((options) => runImport(support, options));
 }

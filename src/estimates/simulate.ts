@@ -272,3 +272,31 @@ export function simulate(options: SimulateOptions): SimRestaurant[] {
   }
   return out;
 }
+
+export interface SimulateTablesOptions {
+  readonly seed: number;
+  readonly id: string;
+  readonly timeZone: string;
+  readonly tables: readonly TableSpec[];
+  readonly nights: number;
+  /** Local date of the first night. */
+  readonly firstNight: { readonly year: number; readonly month: number; readonly day: number };
+}
+
+/**
+ * Nights of one simulated restaurant on a given floor (the demo's tables): its habits (turn times,
+ * walk-aways, arrival level) drawn from the seed as in `simulate`, its arrivals scaled to the floor.
+ */
+export function simulateTables(options: SimulateTablesOptions): RestaurantHistory {
+  const r = rng(options.seed | 0);
+  const drawn = drawRestaurant(r, 0);
+  const tables = [...options.tables];
+  const truth = { ...drawn.truth, peakArrivalsPerHour: (drawn.truth.peakArrivalsPerHour * tables.length) / drawn.tables.length };
+  const rest = { id: options.id, tables, truth, turnTimes: DEFAULT_TURN_TIMES };
+  const parties: HistoryParty[] = [];
+  for (let n = 0; n < options.nights; n++) {
+    const start = DateTime.fromObject(options.firstNight, { zone: options.timeZone }).plus({ days: n }).startOf('day');
+    parties.push(...simulateNight(r, rest, start, n));
+  }
+  return { id: options.id, timeZone: options.timeZone, tables, turnTimes: DEFAULT_TURN_TIMES, parties };
+}

@@ -368,3 +368,55 @@ export async function saveLearnedModel(q: Q, merchantId: string, computedAt: num
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
 }
+
+/** Entries of the merchant that joined in [from, to]. */
+export async function countJoinedBetween(q: Q, merchantId: string, from: number, to: number): Promise<number> {
+  const row = await q
+    .selectFrom('waitlist_entries')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('merchant_id', '=', merchantId)
+    .where('created_at', '>=', from)
+    .where('created_at', '<=', to)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Inserts finished parties of an imported history (no guest data: names empty, marked anonymised
+ * at `now` so retention leaves them alone), in join order, 200 rows per statement.
+ */
+export async function insertHistory(trx: Tx, merchantId: string, serviceId: string, parties: readonly HistoryParty[], now: number): Promise<void> {
+  const rows = parties.map((p, i) => ({
+    id: crypto.randomUUID(),
+    merchant_id: merchantId,
+    service_id: serviceId,
+    source: 'walk_in' as const,
+    state: p.state,
+    party_size: p.partySize,
+    given_name: '',
+    family_name: '',
+    telephone: null,
+    email: null,
+    google_user_id: null,
+    email_key: null,
+    additional_request: null,
+    table_id: p.tableId,
+    // Join order; parties that joined in the same second keep the file's order.
+    queue_seq: p.joinedAt * 1000 + (i % 1000),
+    created_at: p.joinedAt,
+    confirmed_at: null,
+    canceled_at: p.canceledAt,
+    declined_at: null,
+    service_readied_at: null,
+    checked_in_at: null,
+    seated_at: p.seatedAt,
+    marked_no_show_at: p.noShowAt,
+    updated_at: Math.max(p.joinedAt, p.seatedAt ?? 0, p.leftAt ?? 0, p.canceledAt ?? 0, p.noShowAt ?? 0),
+    left_at: p.leftAt,
+    quoted_seat_at: p.quote?.seatAt ?? null,
+    quoted_range_start: p.quote?.rangeStart ?? null,
+    quoted_range_end: p.quote?.rangeEnd ?? null,
+    anonymised_at: now,
+  }));
+  for (let i = 0; i < rows.length; i += 200) await trx.insertInto('waitlist_entries').values(rows.slice(i, i + 200)).execute();
+}

@@ -126,6 +126,37 @@ export class WaitlistService {
   }
 
   /**
+   * Imports a history of finished parties (seated, canceled, no-show) into a service, for learning
+   * (`booking-server estimates import`, the demo). Refused as a whole, nothing written: an unknown
+   * merchant, service or table, or a merchant that already has entries in the history's time span
+   * (importing twice would count those nights twice). How many parties were imported.
+   */
+  async importHistory(merchantId: string, serviceId: string, parties: readonly HistoryParty[]): Promise<number> {
+    if (parties.length === 0) return 0;
+    for (const p of parties) {
+      if (!['SEATED', 'CANCELED', 'NO_SHOW'].includes(p.state)) throw invalid(`party ${p.id}: only finished parties (SEATED, CANCELED, NO_SHOW) can be imported, not ${p.state}`);
+    }
+    const now = nowSeconds(this.clock);
+    return this.store.transaction(async (trx) => {
+      const svc = await merchants.findService(trx, merchantId, serviceId);
+      if ((await merchants.findMerchant(trx, merchantId)) === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
+      if (svc === null) throw new DomainError('UNKNOWN_SERVICE', `unknown service_id "${serviceId}" for merchant "${merchantId}"`);
+      const tables = new Set((await merchants.listTables(trx, merchantId)).map((t) => t.id));
+      for (const p of parties) {
+        if (p.tableId !== null && !tables.has(p.tableId)) throw invalid(`party ${p.id}: table_id "${p.tableId}" is not a table of merchant "${merchantId}" (${[...tables].join(', ') || 'none'})`);
+      }
+      const from = parties.reduce((min, p) => Math.min(min, p.joinedAt), Number.POSITIVE_INFINITY);
+      const to = parties.reduce((max, p) => Math.max(max, p.joinedAt), 0);
+      const overlapping = await entries.countJoinedBetween(trx, merchantId, from, to);
+      if (overlapping > 0) {
+        throw invalid(`merchant "${merchantId}" already has ${overlapping} entries that joined between ${new Date(from * 1000).toISOString()} and ${new Date(to * 1000).toISOString()}: importing would count them twice`);
+      }
+      await entries.insertHistory(trx, merchantId, serviceId, [...parties].sort((a, b) => a.joinedAt - b.joinedAt), now);
+      return parties.length;
+    });
+  }
+
+  /**
    * Retention: clears guests' personal data from entries last changed before `cutoff` (epoch
    * seconds), `batchSize` rows per transaction so that no lock is held for long; how many.
    */
