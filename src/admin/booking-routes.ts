@@ -36,7 +36,8 @@ export function bookingJson(b: Booking) {
     lease_id: b.leaseId,
     prepayment_status: b.payment.prepaymentStatus,
     payment_transaction_id: b.payment.transactionId,
-    canceled_by: b.canceledBy,
+    // The admin API's words, older than the domain's (merchants/actor.ts): 'user' is the guest through Google.
+    canceled_by: b.canceledBy === 'google' ? 'user' : b.canceledBy,
     created_at: b.createdAt,
     updated_at: b.updatedAt,
     canceled_at: b.canceledAt,

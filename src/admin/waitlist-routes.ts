@@ -15,7 +15,8 @@ export function entryJson(view: EntryView | { entry: WaitlistEntry; estimate?: n
     id: entry.id,
     merchant_id: entry.merchantId,
     service_id: entry.serviceId,
-    source: entry.source,
+    // The admin API's words, older than the domain's (merchants/actor.ts): the merchant's entries are walk-ins.
+    source: entry.source === 'merchant' ? 'walk_in' : 'google',
     state: entry.state,
     party_size: entry.partySize,
     guest: {
@@ -108,7 +109,7 @@ export const waitlistAdminRoutes =
           partySize: b.party_size,
           guest: { givenName: b.given_name, familyName: b.family_name ?? '', telephone: b.telephone ?? null, email: b.email ?? null, googleUserId: null },
           additionalRequest: b.additional_request ?? null,
-          source: 'walk_in',
+          source: 'merchant',
         },
         typeof key === 'string' && key !== ''
           ? { scope: `walk-in:${merchantId}`, token: key, requestHash: requestHash(JSON.stringify([serviceId, b])) }

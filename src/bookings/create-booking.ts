@@ -8,6 +8,7 @@ import { invalid } from '../errors.js';
 import { partyFits, slotMatches, type SlotQuery } from '../availability/matching.js';
 import * as slots from '../availability/read-model.js';
 import { openSpots } from '../availability/slot.js';
+import type { Actor } from '../merchants/actor.js';
 import { emailKey } from '../merchants/guest-identity.js';
 import * as merchants from '../merchants/read-model.js';
 import type { Tx } from '../store/database.js';
@@ -30,7 +31,7 @@ export interface CreateBookingCommand {
   readonly offerId: string | null;
   readonly leaseId: string | null;
   readonly payment: PaymentInput | null;
-  readonly source: 'google' | 'merchant';
+  readonly source: Actor;
 }
 
 /**

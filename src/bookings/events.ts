@@ -1,6 +1,7 @@
 // What bookings tell the layers above them, inside the transaction of the change. src/app.ts wires the
 // implementation in (the real-time update outbox), so bookings never imports them.
 import type { AvailabilityListener } from '../availability/events.js';
+import type { Actor } from '../merchants/actor.js';
 import type { Tx } from '../store/database.js';
 import type { Booking } from './model.js';
 
@@ -12,7 +13,7 @@ export interface BookingListener {
    * A booking changed: `fields` says what, `by` who changed it (the guest through Google, or the
    * merchant). Called with the open transaction, so what it writes commits or rolls back with the change.
    */
-  bookingChanged(trx: Tx, booking: Booking, fields: readonly BookingField[], by: 'user' | 'merchant', now: number): Promise<void>;
+  bookingChanged(trx: Tx, booking: Booking, fields: readonly BookingField[], by: Actor, now: number): Promise<void>;
 }
 
 /** Everything BookingService reports: booking changes, and the open spots its bookings and leases move. */

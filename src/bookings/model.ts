@@ -1,5 +1,6 @@
 // Bookings as the domain sees them, whichever channel (Google, the merchant) made them.
 import type { SlotKey } from '../availability/slot.js';
+import type { Actor } from '../merchants/actor.js';
 
 // The slot vocabulary and the booking rules live below bookings; re-exported for bookings' own modules.
 export { HOLDING_STATUSES, type SlotKey } from '../availability/slot.js';
@@ -42,13 +43,14 @@ export interface Booking {
   readonly status: BookingStatus;
   /** The service's confirmation mode when the booking was made. */
   readonly confirmationMode: 'SYNCHRONOUS' | 'ASYNCHRONOUS';
-  readonly source: 'google' | 'merchant';
+  /** Who made it: Google (CreateBooking) or the merchant (the admin API). */
+  readonly source: Actor;
   readonly user: BookingUser;
   readonly additionalRequest: string | null;
   readonly offerId: string | null;
   readonly leaseId: string | null;
   readonly payment: BookingPayment;
-  readonly canceledBy: 'user' | 'merchant' | null;
+  readonly canceledBy: Actor | null;
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly canceledAt: number | null;

@@ -1,6 +1,7 @@
 // Booking rules that need no store: who may book or cancel what, when. Pure.
 import type { Booking, BookingFailure, BookingRules, SlotKey } from './model.js';
 import { sameSlotKey } from '../availability/slot.js';
+import type { Actor } from '../merchants/actor.js';
 
 function overlaps(a: SlotKey, b: SlotKey): boolean {
   return a.startSec < b.startSec + b.durationSec && b.startSec < a.startSec + a.durationSec;
@@ -24,13 +25,13 @@ export function userConflict(slot: SlotKey, existing: readonly Booking[], rules:
   return null;
 }
 
-/** Why the user may not cancel now, or null. Replays of the user's own cancel are the caller's. */
-export function cancelRefusal(booking: Booking, rules: BookingRules, now: number, by: 'user' | 'merchant'): BookingFailure | null {
+/** Why `by` may not cancel now, or null. Replays of one's own cancel are the caller's. */
+export function cancelRefusal(booking: Booking, rules: BookingRules, now: number, by: Actor): BookingFailure | null {
   if (booking.status === 'CANCELED') return { cause: 'BOOKING_ALREADY_CANCELLED', description: 'the booking was already cancelled' };
   if (booking.status !== 'CONFIRMED' && booking.status !== 'PENDING_MERCHANT_CONFIRMATION') {
     return { cause: 'BOOKING_NOT_CANCELLABLE', description: `a ${booking.status} booking cannot be cancelled` };
   }
-  if (by === 'user' && now > booking.slot.startSec - rules.cancelBeforeStartSec) {
+  if (by === 'google' && now > booking.slot.startSec - rules.cancelBeforeStartSec) {
     return { cause: 'OUTSIDE_CANCELLATION_WINDOW', description: `online cancellation closes ${rules.cancelBeforeStartSec} s before the start` };
   }
   return null;

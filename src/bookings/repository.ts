@@ -1,6 +1,7 @@
 // Bookings and leases in the store. Rows stay in here; callers get Booking and Lease.
 import { sql, type Selectable } from 'kysely';
 import { type SlotKeyRow, slotKeyColumns, slotKeyFromRow } from '../availability/slot.js';
+import type { Actor } from '../merchants/actor.js';
 import { emailKey } from '../merchants/guest-identity.js';
 import type { Db, Tx } from '../store/database.js';
 import type { BookingTable, LeaseTable, OfferTable } from '../store/schema.js';
@@ -13,6 +14,11 @@ type Q = Db | Tx;
 function keyOf(r: SlotKeyRow & { slot_party_size: number }): SlotKey {
   return slotKeyFromRow(r, r.slot_party_size);
 }
+
+// Who cancelled (merchants/actor.ts): the column says 'user' for the guest through Google, as it has
+// since migration 0002; the domain says 'google'. bookings.source stores the domain's words.
+const canceledByOfColumn = (stored: BookingTable['canceled_by']): Actor | null => (stored === 'user' ? 'google' : stored);
+const canceledByColumn = (by: Actor | null): BookingTable['canceled_by'] => (by === 'google' ? 'user' : by);
 
 function toBooking(r: Selectable<BookingTable>): Booking {
   return {
@@ -32,7 +38,7 @@ function toBooking(r: Selectable<BookingTable>): Booking {
       transactionId: r.payment_transaction_id,
       received: r.payment_json === null ? null : (JSON.parse(r.payment_json) as unknown),
     },
-    canceledBy: r.canceled_by,
+    canceledBy: canceledByOfColumn(r.canceled_by),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     canceledAt: r.canceled_at === null ? null : Number(r.canceled_at),
@@ -67,7 +73,7 @@ export async function insertBooking(trx: Tx, b: Booking): Promise<void> {
       payment_json: b.payment.received === null ? null : JSON.stringify(b.payment.received),
       prepayment_status: b.payment.prepaymentStatus,
       payment_transaction_id: b.payment.transactionId,
-      canceled_by: b.canceledBy,
+      canceled_by: canceledByColumn(b.canceledBy),
       created_at: b.createdAt,
       updated_at: b.updatedAt,
       canceled_at: b.canceledAt,
@@ -98,7 +104,7 @@ export async function saveBooking(trx: Tx, b: Booking): Promise<void> {
       status: b.status,
       prepayment_status: b.payment.prepaymentStatus,
       payment_transaction_id: b.payment.transactionId,
-      canceled_by: b.canceledBy,
+      canceled_by: canceledByColumn(b.canceledBy),
       updated_at: b.updatedAt,
       canceled_at: b.canceledAt,
     })

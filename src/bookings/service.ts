@@ -5,6 +5,7 @@
 import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import type { SlotQuery } from '../availability/matching.js';
+import type { Actor } from '../merchants/actor.js';
 import type { Db, Store, Tx } from '../store/database.js';
 import type { IdempotencyKey } from '../store/idempotency.js';
 import type { BookingContext, BookingResult } from './context.js';
@@ -33,7 +34,7 @@ export class BookingService {
   }
 
   /** Cancels, reschedules or changes the party size; `by` is who asks (update-booking.ts). */
-  update(bookingId: string, change: BookingChange, by: 'user' | 'merchant', merchantId?: string): Promise<BookingResult> {
+  update(bookingId: string, change: BookingChange, by: Actor, merchantId?: string): Promise<BookingResult> {
     return updateBooking(this.ctx, bookingId, change, by, merchantId);
   }
 

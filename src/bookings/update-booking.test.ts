@@ -74,6 +74,12 @@ for (const dialect of DIALECTS) {
         assert.equal(await updateRaw({ booking_id: booking.booking_id, status: 'CANCELED' }), first);
         assert.equal(await at(start + 3600, () => updateRaw({ booking_id: booking.booking_id, status: 'CANCELED' })), first, 'also once the window has closed');
         assert.equal(await bookingStatus(booking.booking_id), 'CANCELED');
+        // Cancelled by the guest through Google (merchants/actor.ts: 'google'); the column and the admin API keep their word, 'user'.
+        assert.equal((await t.services.bookings.get(booking.booking_id)).canceledBy, 'google');
+        const stored = await t.store.db.selectFrom('bookings').select(['source', 'canceled_by']).where('id', '=', booking.booking_id).executeTakeFirstOrThrow();
+        assert.deepEqual(stored, { source: 'google', canceled_by: 'user' });
+        const seen = await adminOk(t, 'GET', `/merchants/${DEMO_M}/bookings/${booking.booking_id}`);
+        assert.deepEqual([seen.source, seen.canceled_by], ['google', 'user']);
       });
 
       test('OUTSIDE_CANCELLATION_WINDOW inside the service window; the merchant can still cancel', async () => {

@@ -4,6 +4,7 @@ import { nowSeconds } from '../clock.js';
 import { DomainError } from '../errors.js';
 import type { SlotQuery, StoredSlot } from '../availability/matching.js';
 import { HOLDING_STATUSES, sameSlotKey } from '../availability/slot.js';
+import type { Actor } from '../merchants/actor.js';
 import type { Service } from '../merchants/model.js';
 import * as merchants from '../merchants/read-model.js';
 import type { Db, Tx } from '../store/database.js';
@@ -35,9 +36,9 @@ export class BookingStateError extends DomainError {
 
 /**
  * Cancels, reschedules or changes the party size. Replaying a change that is already in effect
- * returns the booking unchanged. `by` is who asks: Google's user or the merchant.
+ * returns the booking unchanged. `by` is who asks: the guest through Google, or the merchant.
  */
-export function updateBooking(ctx: BookingContext, bookingId: string, change: BookingChange, by: 'user' | 'merchant', merchantId?: string): Promise<BookingResult> {
+export function updateBooking(ctx: BookingContext, bookingId: string, change: BookingChange, by: Actor, merchantId?: string): Promise<BookingResult> {
   const now = nowSeconds(ctx.clock);
   return inTransaction(ctx, async (trx) => {
     const booking = await lockBooking(ctx, trx, bookingId, merchantId);
@@ -96,7 +97,7 @@ export async function cancelFutureIn(ctx: BookingContext, trx: Tx, merchantId: s
   return canceled;
 }
 
-async function cancelIn(ctx: BookingContext, trx: Tx, booking: Booking, service: Service, now: number, by: 'user' | 'merchant'): Promise<Outcome<Booking, BookingFailure>> {
+async function cancelIn(ctx: BookingContext, trx: Tx, booking: Booking, service: Service, now: number, by: Actor): Promise<Outcome<Booking, BookingFailure>> {
   if (booking.status === 'CANCELED' && booking.canceledBy === by) return { ok: booking };
   const refusal = cancelRefusal(booking, service.booking, now, by);
   if (refusal !== null) return { failure: refusal };
@@ -117,7 +118,7 @@ async function moveIn(
   service: Service,
   change: BookingChange,
   now: number,
-  by: 'user' | 'merchant',
+  by: Actor,
 ): Promise<Outcome<Booking, BookingFailure>> {
   const target = {
     startSec: change.startSec ?? booking.slot.startSec,

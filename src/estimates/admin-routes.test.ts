@@ -39,7 +39,7 @@ for (const dialect of DIALECTS) {
           partySize: 2,
           guest: { givenName: name, familyName: '', telephone: null, email: null, googleUserId: null },
           additionalRequest: null,
-          source: 'walk_in',
+          source: 'merchant',
         },
         null,
       );

@@ -94,7 +94,7 @@ describe('booking-server estimates', () => {
       for (let i = 0; i < 3; i++) {
         clock.set((start + d * 86_400 + i * 60) * 1000);
         const joined = await services.waitlist.join(
-          { merchantId: 'rec', serviceId: 'waitlist', partySize: 2, guest: { givenName: 'G', familyName: '', telephone: null, email: null, googleUserId: null }, additionalRequest: null, source: 'walk_in' },
+          { merchantId: 'rec', serviceId: 'waitlist', partySize: 2, guest: { givenName: 'G', familyName: '', telephone: null, email: null, googleUserId: null }, additionalRequest: null, source: 'merchant' },
           null,
         );
         assert.ok('entryId' in joined);

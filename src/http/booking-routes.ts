@@ -206,7 +206,7 @@ export function bookingRoutes(bookings: BookingService, availability: Availabili
         if ((wire.slot.resources?.partySize ?? 0) > 0) change.partySize = wire.slot.resources!.partySize;
       }
       if (Object.keys(change).length === 0) throw invalid('nothing to update: send status CANCELED, or slot.start_sec/duration_sec/resources.party_size');
-      const result = await bookings.update(bookingId, change, 'user').catch((error: unknown): BookingResult => {
+      const result = await bookings.update(bookingId, change, 'google').catch((error: unknown): BookingResult => {
         // Google's status table: a booking that never existed is 400 UNKNOWN_BOOKING; a change the booking's
         // status forbids is a business failure (200) with one of Google's causes.
         if (error instanceof BookingStateError) {

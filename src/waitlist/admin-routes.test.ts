@@ -64,6 +64,10 @@ for (const dialect of DIALECTS) {
         const m = await merchant({ id: 'walk' });
         const entry = await walkIn(m, { party_size: 3, given_name: 'Ida', family_name: 'Wells', telephone: US_PHONE, additional_request: 'booth' });
         assert.equal(entry.source, 'walk_in');
+        // The merchant added it (merchants/actor.ts); the column keeps its older word, as does the admin API.
+        assert.equal((await t.services.waitlist.get(entry.id, m)).entry.source, 'merchant');
+        const stored = await t.store.db.selectFrom('waitlist_entries').select('source').where('id', '=', entry.id).executeTakeFirstOrThrow();
+        assert.equal(stored.source, 'walk_in');
         assert.equal(entry.state, 'WAITING');
         assert.deepEqual(entry.guest, { given_name: 'Ida', family_name: 'Wells', telephone: US_PHONE, email: null, google_user_id: null });
         assert.equal(entry.additional_request, 'booth');

@@ -1,14 +1,18 @@
 // What the waitlist tells the layers above it (guest messages) about its changes, inside the
 // transaction of the change: whatever the listener writes (an outbox row) commits or rolls back
 // with it. The waitlist does not know who listens; src/app.ts wires the implementation in.
+import type { Actor } from '../merchants/actor.js';
 import type { Merchant } from '../merchants/model.js';
 import type { Tx } from '../store/database.js';
 import type { Estimate } from './estimator.js';
 import type { WaitlistEntry } from './model.js';
 import type { WaitlistAction, WaitlistState } from './state-machine.js';
 
-/** Who caused a change: the host stand, Google (DeleteWaitlistEntry), the guest (status page, a text), or the grace timer. */
-export type ChangeCause = 'merchant' | 'google' | 'guest' | 'grace_timer';
+/**
+ * Who caused a change: one who acts (merchants/actor.ts: the merchant at the host stand, Google's
+ * DeleteWaitlistEntry), the guest themself (the status page, a text) or the grace timer.
+ */
+export type ChangeCause = Actor | 'guest' | 'grace_timer';
 
 export interface JoinEvent {
   readonly entry: WaitlistEntry;

@@ -1,7 +1,6 @@
 // A waitlist entry as the domain sees it, whatever channel it came from.
+import type { Actor } from '../merchants/actor.js';
 import type { WaitlistState } from './state-machine.js';
-
-export type EntrySource = 'google' | 'walk_in';
 
 export interface Guest {
   readonly givenName: string;
@@ -36,7 +35,8 @@ export interface WaitlistEntry {
   readonly id: string;
   readonly merchantId: string;
   readonly serviceId: string;
-  readonly source: EntrySource;
+  /** Who added it: Google (CreateWaitlistEntry) or the merchant (a walk-in). */
+  readonly source: Actor;
   readonly state: WaitlistState;
   readonly partySize: number;
   readonly guest: Guest;

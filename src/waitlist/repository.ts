@@ -1,13 +1,19 @@
 // Waitlist entries in the store. Rows stay in here; callers get WaitlistEntry.
 import { sql, type Selectable } from 'kysely';
+import type { Actor } from '../merchants/actor.js';
 import { emailKey } from '../merchants/guest-identity.js';
 import type { Db, Tx } from '../store/database.js';
 import type { WaitlistEntryTable } from '../store/schema.js';
 import type { QueuedParty, SeatedParty } from './estimator.js';
-import type { EntrySource, Guest, HistoryParty, Quote, WaitlistEntry } from './model.js';
+import type { Guest, HistoryParty, Quote, WaitlistEntry } from './model.js';
 import { ACTIVE_STATES, type StateTimeColumn, type WaitlistState } from './state-machine.js';
 
 type Q = Db | Tx;
+
+// Who added an entry (merchants/actor.ts): the column says 'walk_in' for the merchant's entries, as it
+// has since migration 0001; the domain says 'merchant'.
+const sourceOfColumn = (stored: WaitlistEntryTable['source']): Actor => (stored === 'walk_in' ? 'merchant' : stored);
+const sourceColumn = (source: Actor): WaitlistEntryTable['source'] => (source === 'merchant' ? 'walk_in' : source);
 
 
 function toEntry(row: Selectable<WaitlistEntryTable>): WaitlistEntry {
@@ -16,7 +22,7 @@ function toEntry(row: Selectable<WaitlistEntryTable>): WaitlistEntry {
     id: row.id,
     merchantId: row.merchant_id,
     serviceId: row.service_id,
-    source: row.source,
+    source: sourceOfColumn(row.source),
     state: row.state as WaitlistState,
     partySize: row.party_size,
     guest: {
@@ -52,7 +58,7 @@ export interface NewEntry {
   readonly id: string;
   readonly merchantId: string;
   readonly serviceId: string;
-  readonly source: EntrySource;
+  readonly source: Actor;
   readonly state: WaitlistState;
   readonly partySize: number;
   readonly guest: Guest;
@@ -77,7 +83,7 @@ export async function insertEntry(trx: Tx, e: NewEntry): Promise<boolean> {
       id: e.id,
       merchant_id: e.merchantId,
       service_id: e.serviceId,
-      source: e.source,
+      source: sourceColumn(e.source),
       state: e.state,
       party_size: e.partySize,
       given_name: e.guest.givenName,

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Actor } from '../merchants/actor.js';
 import { DEFAULT_WAITLIST_RULES } from '../merchants/service.js';
 import type { Estimate } from './estimator.js';
 import { canServe, joinFailure, offer, phoneCountryAllowed, type Situation, type WaitlistRules } from './rules.js';
@@ -73,8 +74,8 @@ describe('offer (BatchGetWaitEstimates)', () => {
 });
 
 describe('joinFailure (CreateWaitlistEntry)', () => {
-  const cause = (s: Situation, size = 2, phone: string | null = US_PHONE, estimate: Estimate | null = wait(20), channel?: 'google' | 'host') =>
-    joinFailure(s, size, phone, estimate, channel)?.cause ?? null;
+  const cause = (s: Situation, size = 2, phone: string | null = US_PHONE, estimate: Estimate | null = wait(20), by?: Actor) =>
+    joinFailure(s, size, phone, estimate, by)?.cause ?? null;
 
   test('a party that may join gets no failure', () => {
     assert.equal(cause(situation()), null);
@@ -107,7 +108,7 @@ describe('joinFailure (CreateWaitlistEntry)', () => {
   });
 
   test('the host stand is held to size and capacity only', () => {
-    const host = (s: Situation, size = 2, estimate: Estimate | null = wait(20)) => cause(s, size, null, estimate, 'host');
+    const host = (s: Situation, size = 2, estimate: Estimate | null = wait(20)) => cause(s, size, null, estimate, 'merchant');
     assert.equal(host(situation({ allowedPhoneCountries: ['US'] }, { merchantOpen: false })), null);
     assert.equal(host(situation({ paused: true, maxQuotedWaitMinutes: 1 })), null);
     assert.equal(host(situation({ walkInWhenNoWait: true }, { queueLength: 0 }), 2, wait(0, 0)), null);

@@ -1,5 +1,6 @@
 // Who may join a waitlist right now, and what Google is told about it. Pure.
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import type { Actor } from '../merchants/actor.js';
 import type { WaitlistRules } from '../merchants/rules.js';
 import type { Estimate } from './estimator.js';
 
@@ -71,7 +72,7 @@ export function phoneCountryAllowed(rules: WaitlistRules, telephone: string | nu
 
 /**
  * Why a party may not join now, or null. The one-live-entry-per-user rule is a database constraint.
- * The host stand (`host`) adds walk-ins at its own judgement: hours, a paused list, the phone's
+ * The merchant (`by` 'merchant': the host stand) adds walk-ins at its own judgement: hours, a paused list, the phone's
  * country and the length of the wait are Google-facing rules and do not stop it.
  */
 export function joinFailure(
@@ -79,10 +80,10 @@ export function joinFailure(
   partySize: number,
   telephone: string | null,
   estimate: Estimate | null,
-  channel: 'google' | 'host' = 'google',
+  by: Actor = 'google',
 ): JoinFailure | null {
   const { rules } = s;
-  const google = channel === 'google';
+  const google = by === 'google';
   if (!rules.enabled) return { cause: 'WAITLIST_CLOSED', description: 'this service has no waitlist' };
   if (partySize < rules.minPartySize) return { cause: 'BELOW_MIN_PARTY_SIZE', description: `the smallest party is ${rules.minPartySize}` };
   if (s.largestTable === 0) return { cause: 'ABOVE_MAX_PARTY_SIZE', description: 'no tables are set up for this waitlist, so no party can be seated' };

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError, invalid } from '../errors.js';
+import type { Actor } from '../merchants/actor.js';
 import type { Merchant, Service } from '../merchants/model.js';
 import { isOpenAt, utcOffsetMinutes } from '../merchants/opening-hours.js';
 import * as merchants from '../merchants/read-model.js';
@@ -10,7 +11,7 @@ import type { Db, Store, Tx } from '../store/database.js';
 import { runIdempotent, type IdempotencyKey } from '../store/idempotency.js';
 import { estimateNewParty, estimateQueuedParty, expectedLeaveAt, largestServable, type Estimate, type Floor } from './estimator.js';
 import { learnedModelJson, NO_LEARNED_MODELS, type LearnedModel, type LearnedModelCache } from './learned-model.js';
-import type { EntrySource, Guest, HistoryParty, WaitlistEntry } from './model.js';
+import type { Guest, HistoryParty, WaitlistEntry } from './model.js';
 import * as entries from './repository.js';
 import { joinFailure, offer, type ConfirmationMode, type JoinFailure, type Situation, type WaitlistStatus } from './rules.js';
 import { NO_LISTENER, type ChangeCause, type WaitlistListener } from './listener.js';
@@ -40,7 +41,7 @@ export interface JoinCommand {
   readonly partySize: number;
   readonly guest: Guest;
   readonly additionalRequest: string | null;
-  readonly source: EntrySource;
+  readonly source: Actor;
   /** Google's `user_information.language_code`, for the guest's texts; not stored on the entry. */
   readonly languageCode?: string | null;
 }
@@ -196,7 +197,7 @@ export class WaitlistService {
       await this.assertActive(trx, command.merchantId, command.serviceId);
       const ctx = await this.load(trx, command.merchantId, command.serviceId, service);
       const estimate = estimateNewParty(ctx.floor, command.partySize);
-      const failure = joinFailure(ctx.situation, command.partySize, command.guest.telephone, estimate, command.source === 'google' ? 'google' : 'host');
+      const failure = joinFailure(ctx.situation, command.partySize, command.guest.telephone, estimate, command.source);
       if (failure !== null) return { failure };
       const id = randomUUID();
       const inserted = await entries.insertEntry(trx, {
