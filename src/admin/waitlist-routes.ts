@@ -8,6 +8,9 @@ import type { WaitlistEntry } from '../waitlist/model.js';
 import type { EntryView, WaitlistService } from '../waitlist/service.js';
 import { WAITLIST_STATES, allowedActions, isWaitlistAction, type WaitlistState } from '../waitlist/state-machine.js';
 
+/** An entry's `source` in the admin API: older words than the domain's (merchants/actor.ts); the merchant's entries are walk-ins. */
+export type EntrySourceJson = 'google' | 'walk_in';
+
 export function entryJson(view: EntryView | { entry: WaitlistEntry; estimate?: null }) {
   const { entry } = view;
   const t = entry.times;
@@ -15,8 +18,7 @@ export function entryJson(view: EntryView | { entry: WaitlistEntry; estimate?: n
     id: entry.id,
     merchant_id: entry.merchantId,
     service_id: entry.serviceId,
-    // The admin API's words, older than the domain's (merchants/actor.ts): the merchant's entries are walk-ins.
-    source: entry.source === 'merchant' ? 'walk_in' : 'google',
+    source: (entry.source === 'merchant' ? 'walk_in' : 'google') satisfies EntrySourceJson,
     state: entry.state,
     party_size: entry.partySize,
     guest: {

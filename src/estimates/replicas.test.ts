@@ -34,7 +34,7 @@ for (const dialect of DIALECTS) {
     const at = (seconds: number): void => t.clock.set(seconds * 1000);
     async function join(s: Services, name: string): Promise<string> {
       const result = await s.waitlist.join(
-        { merchantId: M, serviceId: 'waitlist', partySize: 2, guest: { givenName: name, familyName: '', telephone: null, email: null, googleUserId: null }, additionalRequest: null, source: 'walk_in' },
+        { merchantId: M, serviceId: 'waitlist', partySize: 2, guest: { givenName: name, familyName: '', telephone: null, email: null, googleUserId: null }, additionalRequest: null, source: 'merchant' },
         null,
       );
       assert.ok('entryId' in result, JSON.stringify(result));

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { STAFF_LANGUAGES } from '../admin/staff.js';
 import type { StaffRole } from '../admin/principal.js';
+import type { EntrySourceJson } from '../admin/waitlist-routes.js';
 import { BOOKING_STATUSES } from '../bookings/model.js';
 import type { Reply } from '../messages/service.js';
-import type { EntrySource } from '../waitlist/model.js';
 import { ACTIVE_STATES, WAITLIST_STATES, allowedActions } from '../waitlist/state-machine.js';
 import { CATALOGS, format, isRtl, LANGUAGES } from '../../web/src/i18n.js';
 
@@ -55,7 +55,7 @@ test('format fills placeholders, picks plural forms, and writes numbers the lang
 // such prefix, with every value the server can send. A new prefix in web/src fails until it is
 // listed here, so no value can reach a screen without a message in every language.
 const REPLY_KINDS: Record<Exclude<Reply['kind'], 'text'>, true> = { on_my_way: true, cancel: true, extra_time: true, opt_out: true, opt_in: true, help: true };
-const SOURCES: Record<EntrySource, true> = { google: true, walk_in: true };
+const SOURCES: Record<EntrySourceJson, true> = { google: true, walk_in: true };
 const ROLES: Record<StaffRole, true> = { host: true, manager: true };
 const DYNAMIC: Record<string, readonly string[]> = {
   'state.': WAITLIST_STATES,
