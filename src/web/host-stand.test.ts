@@ -371,9 +371,28 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await tablesSection.getByRole('button', { name: 'Add table' }).click();
     await tablesSection.getByText('Terrace 9').waitFor();
     assert.ok((await t.admin('GET', `/merchants/${M}/tables`)).json().tables.some((x: { name: string; seats: number }) => x.name === 'Terrace 9' && x.seats === 6));
-    // Learned turn times next to the configured ones, and the last 7 days' quote accuracy.
+    // Learned turn times next to the configured ones, and the last 7 days' quote accuracy; once
+    // learned (the screen opened again), the walk-aways, the calibrated range and the turn times
+    // by day and hour.
+    // Two turns of 40 minutes at t1 eight days ago (an imported history: no quotes, no guests).
+    const ago = Math.floor(Date.now() / 1000) - 8 * 86_400;
+    const turn = (i: number) => ({ id: `turn ${i}`, serviceId: '', partySize: 2, state: 'SEATED' as const, tableId: 't1', joinedAt: ago + i * 2400, seatedAt: ago + i * 2400, leftAt: ago + (i + 1) * 2400, canceledAt: null, noShowAt: null, quote: null });
+    assert.equal(await t.services.waitlist.importHistory(M, 'waitlist', [turn(0), turn(1)]), 2);
+    assert.equal((await t.admin('POST', `/merchants/${M}/estimates/refresh`, {})).statusCode, 200);
+    await page.getByRole('link', { name: 'Waitlist' }).click();
+    await page.getByRole('heading', { name: 'Waitlist' }).waitFor();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Settings', exact: true }).waitFor();
     const estimates = (await t.admin('GET', `/merchants/${M}/estimates`)).json();
     const turns = page.getByRole('region', { name: 'Turn times' });
+    await turns.getByText(`Walk-aways learned: ${Math.round(estimates.walk_aways.no_show_rate * 100)}% of called parties do not show up`).waitFor();
+    await turns.getByText(`Quoted range: calibrated so that 80% of seated parties are seated inside it (from ${estimates.history.range_samples} seated parties).`).waitFor();
+    const q = estimates.range[2];
+    await turns.getByText(`Planned wait 20 min: range ${Math.max(0, Math.floor(20 + q.low * 30))}–${Math.max(Math.max(0, Math.floor(20 + q.low * 30)) + 1, Math.ceil(20 + q.high * 30))} min`).waitFor();
+    const cells = estimates.turn_times_by_day_and_hour;
+    assert.ok(cells.length > 0, 'the test recorded turns');
+    await turns.getByText('Learned turn times by day and hour').click();
+    await turns.getByRole('row').filter({ hasText: cells[0].hours }).first().waitFor();
     await turns.getByText(`Last 7 days: ${estimates.accuracy_7d.quoted} quoted, ${estimates.accuracy_7d.seated} seated, ${estimates.accuracy_7d.walked_away} walked away`).waitFor();
     const band = estimates.turn_times[0];
     await turns

@@ -39,7 +39,17 @@ interface Estimates {
     inside_range_share: number | null;
     bias_minutes: number | null;
   } | null;
+  range_coverage: number;
+  history: { range_samples: number } | null;
+  turn_times_by_day_and_hour: { max_party_size: number; day: string; hours: string; configured_minutes: number; learned_minutes: number; observations: number }[];
+  walk_aways: { no_shows: number; cancellations: number; no_show_rate: number; cancellations_per_waiting_hour: number } | null;
+  range: { planned_wait_from_minutes: number; low: number; median: number; high: number }[] | null;
 }
+
+const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+/** A planned wait shown as an example of each range bucket (minutes); the pad is the server's 10 minutes. */
+const RANGE_EXAMPLES = [0, 10, 20, 45, 90];
+const RANGE_PAD_MINUTES = 10;
 
 const field = (form: HTMLFormElement, name: string): string => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value.trim();
 const optionalInt = (value: string): number | null => (value === '' ? null : Number(value));
@@ -282,6 +292,55 @@ export function SettingsScreen({ t, lang, merchant, version, announce, fail, roo
               bias: estimates.accuracy_7d.bias_minutes === null ? '–' : Math.round(estimates.accuracy_7d.bias_minutes),
             })}
           </p>
+        )}
+        {estimates?.walk_aways && (
+          <p>
+            {t('settings.walkAways', {
+              noShow: Math.round(estimates.walk_aways.no_show_rate * 100),
+              rate: estimates.walk_aways.cancellations_per_waiting_hour.toFixed(2),
+              noShows: estimates.walk_aways.no_shows,
+              cancellations: estimates.walk_aways.cancellations,
+            })}
+          </p>
+        )}
+        {estimates?.range && (
+          <div>
+            <p>{t('settings.range', { coverage: Math.round(estimates.range_coverage * 100), samples: estimates.history?.range_samples ?? 0 })}</p>
+            <ul class="plain">
+              {estimates.range.map((q, i) => {
+                const wait = RANGE_EXAMPLES[i] ?? q.planned_wait_from_minutes;
+                const scale = wait + RANGE_PAD_MINUTES;
+                const from = Math.max(0, Math.floor(wait + q.low * scale));
+                const to = Math.max(from + 1, Math.ceil(wait + q.high * scale));
+                return <li key={q.planned_wait_from_minutes}>{t('settings.rangeExample', { wait, from, to })}</li>;
+              })}
+            </ul>
+          </div>
+        )}
+        {estimates && estimates.turn_times_by_day_and_hour.length > 0 && (
+          <details>
+            <summary>{t('settings.byDayHour')}</summary>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('settings.colParty')}</th>
+                  <th scope="col">{t('settings.hoursDay')}</th>
+                  <th scope="col">{t('settings.colHours')}</th>
+                  <th scope="col">{t('settings.colLearned')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {estimates.turn_times_by_day_and_hour.map((c) => (
+                  <tr key={`${c.max_party_size}-${c.day}-${c.hours}`}>
+                    <td>{t('settings.turnFor', { n: c.max_party_size })}</td>
+                    <td>{dayName(DAYS.indexOf(c.day) + 1)}</td>
+                    <td dir="ltr">{c.hours}</td>
+                    <td>{t('settings.learned', { minutes: Math.round(c.learned_minutes), n: c.observations })}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </details>
         )}
       </section>
 
