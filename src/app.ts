@@ -21,6 +21,7 @@ import { RemovalService } from './removal/service.js';
 import { v3Plugin } from './http/v3.js';
 import { webPlugin } from './web/plugin.js';
 import { createLogger } from './logger.js';
+import { MerchantConfigs } from './merchants/read-model.js';
 import { MerchantService } from './merchants/service.js';
 import type { Store } from './store/database.js';
 import { ChangeFeed } from './store/changes.js';
@@ -79,13 +80,16 @@ export function buildServices(
   models: LearnedModelCache = new LearnedModelCache(config.estimates.refreshSeconds > 0),
 ): Services {
   const tokens = new AdminTokens(store.db, config.adminTokenDigest);
+  // Merchants' configuration in memory for the hot reads, dropped by MerchantService after each of
+  // its changes commits and across replicas by the version check (merchants/configs.ts).
+  const configs = new MerchantConfigs(store, config.readModelCheckMs);
   // Bookings and availability report their changes to the real-time update outbox, in their transactions.
-  const availability = new AvailabilityService(store, clock, outboxListener);
-  const merchants = new MerchantService(store, clock, [availability.checkServiceChange, availability.announceServiceChange]);
+  const availability = new AvailabilityService(store, clock, outboxListener, configs);
+  const merchants = new MerchantService(store, clock, [availability.checkServiceChange, availability.announceServiceChange], configs);
   // The waitlist tells guest messages about its changes in the change's transaction (the texts
   // go in the outbox with it); it does not import them: the listener is wired in here.
   const guestListener = new GuestMessageListener(clock, config.sms.provider !== 'off');
-  const waitlist = new WaitlistService(store, clock, models, guestListener);
+  const waitlist = new WaitlistService(store, clock, models, guestListener, configs);
   const bookings = new BookingService(store, clock, payments, outboxListener);
   return {
     removal: new RemovalService(store, clock, merchants, waitlist, bookings),

@@ -2,6 +2,7 @@
 // or by a lease that has neither expired nor been used; open spots are always derived from those.
 import { sql } from 'kysely';
 import type { Db, Store, Tx } from '../store/database.js';
+import { arg, prepared } from '../store/prepared.js';
 import type { SlotSpec, TimeRange } from './expansion.js';
 import { type HeldSpots, HOLDING_STATUSES, type SlotKey, slotKey, slotKeyColumns, slotKeyFromRow, type StoredSlot } from './slot.js';
 
@@ -85,6 +86,22 @@ export async function slotsInRange(q: Q, merchantId: string, serviceIds: readonl
   if (serviceIds !== null) query = query.where('service_id', 'in', serviceIds.length > 0 ? [...serviceIds] : ['']);
   const rows = await query.orderBy('service_id').orderBy('start_sec').execute();
   return rows.map(toSlot);
+}
+
+const serviceSlotsQuery = prepared<[merchantId: string, serviceId: string, fromSec: number, toSec: number], SlotRow>((q) =>
+  q
+    .selectFrom('availability_slots')
+    .selectAll()
+    .where('merchant_id', '=', arg<string>(0))
+    .where('service_id', '=', arg<string>(1))
+    .where('start_sec', '>=', arg<number>(2))
+    .where('start_sec', '<', arg<number>(3))
+    .orderBy('start_sec'),
+);
+
+/** Slots of one service starting in [fromSec, toSec), in start order: slotsInRange for one service, as a prepared query (lookups). */
+export async function serviceSlotsInRange(q: Q, merchantId: string, serviceId: string, fromSec: number, toSec: number): Promise<StoredSlot[]> {
+  return (await serviceSlotsQuery(q, merchantId, serviceId, fromSec, toSec)).map(toSlot);
 }
 
 /** Equality on the key columns shared by slots, bookings and leases (the party size column differs). */
@@ -282,6 +299,45 @@ export async function heldForMerchants(q: Q, merchantIds: readonly string[], fro
       .execute(),
   ]);
   for (const r of [...booked, ...leased]) {
+    const key = slotKey(slotKeyFromRow(r, r.slot_party_size));
+    held.set(key, (held.get(key) ?? 0) + Number(r.n));
+  }
+  return held;
+}
+
+const heldColumns = ['merchant_id', 'service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id', 'slot_party_size'] as const;
+type HeldRow = { merchant_id: string; service_id: string; start_sec: number | string; duration_sec: number | string; staff_id: string; room_id: string; slot_party_size: number; n: number | string };
+const heldOnServiceQuery = prepared<[merchantId: string, serviceId: string, fromSec: number, toSec: number, now: number], HeldRow>((q) =>
+  q
+    .selectFrom('bookings')
+    .select([...heldColumns, sql<number>`count(*)`.as('n')])
+    .where('merchant_id', '=', arg<string>(0))
+    .where('service_id', '=', arg<string>(1))
+    .where('start_sec', '>=', arg<number>(2))
+    .where('start_sec', '<', arg<number>(3))
+    .where('status', 'in', [...HOLDING_STATUSES])
+    .groupBy([...heldColumns])
+    .unionAll(
+      q
+        .selectFrom('leases')
+        .select([...heldColumns, sql<number>`count(*)`.as('n')])
+        .where('merchant_id', '=', arg<string>(0))
+        .where('service_id', '=', arg<string>(1))
+        .where('start_sec', '>=', arg<number>(2))
+        .where('start_sec', '<', arg<number>(3))
+        .where('booking_id', 'is', null)
+        .where('expires_at', '>', arg<number>(4))
+        .groupBy([...heldColumns]),
+    ),
+);
+
+/**
+ * heldForMerchants for one service of one merchant, in one prepared query (bookings and leases
+ * together): the spots held per slot starting in [fromSec, toSec) at `now`, keyed by slotKey.
+ */
+export async function heldOnService(q: Q, merchantId: string, serviceId: string, fromSec: number, toSec: number, now: number): Promise<HeldSpots> {
+  const held = new Map<string, number>();
+  for (const r of await heldOnServiceQuery(q, merchantId, serviceId, fromSec, toSec, now)) {
     const key = slotKey(slotKeyFromRow(r, r.slot_party_size));
     held.set(key, (held.get(key) ?? 0) + Number(r.n));
   }

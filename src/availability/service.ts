@@ -59,6 +59,8 @@ export class AvailabilityService {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly listener: AvailabilityListener,
+    /** Merchants' configuration in memory, for lookups. */
+    private readonly configs: merchants.MerchantConfigs = new merchants.MerchantConfigs(store, 500),
   ) {}
 
   /** Wired into MerchantService: a service switches to recurrences only when its upcoming slots can be described by them. */
@@ -96,30 +98,36 @@ export class AvailabilityService {
     await this.listener.availabilityChanged(trx, { merchantId: current.merchantId, serviceId: current.id, fromSec: span.first, toSec: span.last + 1 }, now);
   };
 
-  private async bookableServices(merchantId: string): Promise<Map<string, Service>> {
-    const merchant = await merchants.findMerchant(this.store.db, merchantId);
-    if (merchant === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
-    const list = await merchants.listServices(this.store.db, merchantId);
-    return new Map(list.filter((s) => s.booking.enabled).map((s) => [s.id, s]));
-  }
-
   /**
-   * For each query, whether a matching slot has an open spot now. Three queries whatever the
-   * number of slot times: the slots in range, the bookings and the leases holding them.
+   * For each query, whether a matching slot has an open spot now. The merchant's services come
+   * from memory (merchants/configs.ts); two queries whatever the number of slot times (one
+   * service: prepared), three when they name several services: the slots in range, the bookings
+   * and the leases holding them.
    */
   async lookup(merchantId: string, queries: readonly SlotQuery[]): Promise<number[]> {
-    const services = await this.bookableServices(merchantId);
+    const config = await this.configs.get(merchantId);
+    if (config === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
+    const bookable = (serviceId: string): Service | undefined => {
+      const service = config.services.get(serviceId);
+      return service?.booking.enabled ? service : undefined;
+    };
     const now = nowSeconds(this.clock);
-    const wanted = queries.filter((q) => services.has(q.serviceId) && q.startSec > now);
+    const wanted = queries.filter((q) => bookable(q.serviceId) !== undefined && q.startSec > now);
     if (wanted.length === 0) return queries.map(() => 0);
-    const from = Math.min(...wanted.map((q) => q.startSec));
-    const to = Math.max(...wanted.map((q) => q.startSec)) + 1;
-    const [candidates, held] = await Promise.all([
-      slots.slotsInRange(this.store.db, merchantId, [...new Set(wanted.map((q) => q.serviceId))], from, to),
-      slots.heldForMerchants(this.store.db, [merchantId], from, to, now),
-    ]);
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const q of wanted) {
+      from = Math.min(from, q.startSec);
+      to = Math.max(to, q.startSec + 1);
+    }
+    const serviceIds = [...new Set(wanted.map((q) => q.serviceId))];
+    const db = this.store.db;
+    const [candidates, held] =
+      serviceIds.length === 1
+        ? await Promise.all([slots.serviceSlotsInRange(db, merchantId, serviceIds[0]!, from, to), slots.heldOnService(db, merchantId, serviceIds[0]!, from, to, now)])
+        : await Promise.all([slots.slotsInRange(db, merchantId, serviceIds, from, to), slots.heldForMerchants(db, [merchantId], from, to, now)]);
     return queries.map((q) => {
-      const service = services.get(q.serviceId);
+      const service = bookable(q.serviceId);
       if (service === undefined || q.startSec <= now) return 0;
       let best = 0;
       for (const slot of candidates) {

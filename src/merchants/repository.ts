@@ -309,3 +309,15 @@ export async function isActiveForUpdate(trx: Tx, dialect: 'sqlite' | 'postgres',
   const s = await service.executeTakeFirst();
   return m !== undefined && s !== undefined && m.deactivated_at === null && s.deactivated_at === null;
 }
+
+/** The last stamp given to a change of any merchant's configuration (migration 0012). */
+export async function configClock(q: Q): Promise<number> {
+  const row = await q.selectFrom('read_model_clock').select('version').where('id', '=', 1).executeTakeFirst();
+  return row === undefined ? 0 : Number(row.version);
+}
+
+/** Merchants whose configuration changed with a stamp above `version`. */
+export async function configChangesAfter(q: Q, version: number): Promise<{ merchantId: string; version: number }[]> {
+  const rows = await q.selectFrom('read_model_versions').select(['merchant_id', 'version']).where('version', '>', version).execute();
+  return rows.map((r) => ({ merchantId: r.merchant_id, version: Number(r.version) }));
+}

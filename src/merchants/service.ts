@@ -6,6 +6,7 @@ import type { Store, Tx } from '../store/database.js';
 import { type BookingRules, DEFAULT_TURN_TIMES, type TurnTime, type WaitlistRules } from './rules.js';
 import { GUEST_LANGUAGES, type DiningTable, type GuestMessageSettings, type Merchant, type Service } from './model.js';
 import { isValidTimeZone, validateOpeningIntervals, type OpeningInterval } from './opening-hours.js';
+import { MerchantConfigs } from './configs.js';
 import * as repo from './repository.js';
 
 const ID = /^[A-Za-z0-9._~:-]{1,100}$/;
@@ -90,7 +91,26 @@ export class MerchantService {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly serviceChangeChecks: readonly ServiceChangeCheck[] = [],
+    /** The in-memory read model of merchants' configuration, which every change here drops after its commit. */
+    readonly configs: MerchantConfigs = new MerchantConfigs(store, 500),
   ) {}
+
+  /**
+   * Drops the merchant from the in-memory read model; called once a transaction that changed the
+   * merchant through setDeactivatedIn has committed (the others here call it themselves).
+   */
+  invalidate(merchantId: string): void {
+    this.configs.invalidate(merchantId);
+  }
+
+  /** Runs a change of the merchant's configuration and drops it from the read model after the commit, or after a failure. */
+  private async changing<T>(merchantId: string, change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } finally {
+      this.configs.invalidate(merchantId);
+    }
+  }
 
   private checkMerchant(m: repo.MerchantWrite, hours: readonly OpeningInterval[]): void {
     checkId(m.id, 'id');
@@ -116,25 +136,29 @@ export class MerchantService {
     const write = { ...input, turnTimes: input.turnTimes ?? DEFAULT_TURN_TIMES };
     this.checkMerchant(write, input.openingHours);
     const now = nowSeconds(this.clock);
-    await this.store.transaction(async (trx) => {
-      if (!(await repo.insertMerchant(trx, write, now))) throw new DomainError('ALREADY_EXISTS', `merchant "${input.id}" already exists`);
-      await repo.replaceOpeningHours(trx, input.id, input.openingHours);
-    });
+    await this.changing(input.id, () =>
+      this.store.transaction(async (trx) => {
+        if (!(await repo.insertMerchant(trx, write, now))) throw new DomainError('ALREADY_EXISTS', `merchant "${input.id}" already exists`);
+        await repo.replaceOpeningHours(trx, input.id, input.openingHours);
+      }),
+    );
     return this.get(input.id);
   }
 
   /** Applies `change` to the stored merchant and stores the result, all in one transaction. */
   async update(id: string, change: (current: Merchant) => MerchantInput): Promise<Merchant> {
     const now = nowSeconds(this.clock);
-    await this.store.transaction(async (trx) => {
-      const current = await repo.findMerchant(trx, id);
-      if (current === null) throw new DomainError('NOT_FOUND', `unknown merchant "${id}"`);
-      const next = change(current);
-      const write = { ...next, id, turnTimes: next.turnTimes ?? current.turnTimes };
-      this.checkMerchant(write, next.openingHours);
-      await repo.updateMerchant(trx, write, now);
-      await repo.replaceOpeningHours(trx, id, next.openingHours);
-    });
+    await this.changing(id, () =>
+      this.store.transaction(async (trx) => {
+        const current = await repo.findMerchant(trx, id);
+        if (current === null) throw new DomainError('NOT_FOUND', `unknown merchant "${id}"`);
+        const next = change(current);
+        const write = { ...next, id, turnTimes: next.turnTimes ?? current.turnTimes };
+        this.checkMerchant(write, next.openingHours);
+        await repo.updateMerchant(trx, write, now);
+        await repo.replaceOpeningHours(trx, id, next.openingHours);
+      }),
+    );
     return this.get(id);
   }
 
@@ -164,14 +188,14 @@ export class MerchantService {
     checkRules(s.waitlist);
     if (s.booking) checkBookingRules(s.booking);
     await this.get(s.merchantId);
-    if (!(await repo.insertService(this.store.db, s, nowSeconds(this.clock)))) {
+    if (!(await this.changing(s.merchantId, () => repo.insertService(this.store.db, s, nowSeconds(this.clock))))) {
       throw new DomainError('ALREADY_EXISTS', `service "${s.id}" already exists for merchant "${s.merchantId}"`);
     }
     return this.getService(s.merchantId, s.id);
   }
 
   async updateService(merchantId: string, serviceId: string, change: (current: Service) => repo.ServiceWrite): Promise<Service> {
-    await this.store.transaction(async (trx) => {
+    await this.changing(merchantId, () => this.store.transaction(async (trx) => {
       const current = await repo.lockService(trx, this.store.dialect, merchantId, serviceId);
       if (current === null) throw new DomainError('NOT_FOUND', `unknown service "${serviceId}" of merchant "${merchantId}"`);
       const next = { ...change(current), merchantId, id: serviceId };
@@ -180,7 +204,7 @@ export class MerchantService {
       if (next.booking) checkBookingRules(next.booking);
       for (const check of this.serviceChangeChecks) await check(trx, current, next, nowSeconds(this.clock));
       await repo.updateService(trx, next, nowSeconds(this.clock));
-    });
+    }));
     return this.getService(merchantId, serviceId);
   }
 
@@ -192,7 +216,7 @@ export class MerchantService {
   async replaceTables(merchantId: string, tables: readonly DiningTable[]): Promise<DiningTable[]> {
     checkTables(tables);
     await this.get(merchantId);
-    await this.store.transaction((trx) => repo.replaceTables(trx, merchantId, tables));
+    await this.changing(merchantId, () => this.store.transaction((trx) => repo.replaceTables(trx, merchantId, tables)));
     return repo.listTables(this.store.db, merchantId);
   }
 }

@@ -92,6 +92,15 @@ export class RemovalService {
   async deactivate(target: RemovalTarget, choice: FutureBookingsChoice): Promise<RemovalPlan> {
     const alreadyDeactivated = await this.assertExists(target);
     const now = nowSeconds(this.clock);
+    try {
+      return await this.deactivateIn(target, choice, alreadyDeactivated, now);
+    } finally {
+      // After the commit (or the rollback): reads from memory see the flag from now on.
+      this.merchants.invalidate(target.merchantId);
+    }
+  }
+
+  private deactivateIn(target: RemovalTarget, choice: FutureBookingsChoice, alreadyDeactivated: boolean, now: number): Promise<RemovalPlan> {
     return this.store.transaction(async (trx) => {
       // First the flag: its row lock makes concurrent bookings and joins wait, then refuse.
       if (!alreadyDeactivated && !(await this.merchants.setDeactivatedIn(trx, target.merchantId, target.serviceId, now))) {
@@ -126,6 +135,10 @@ export class RemovalService {
   /** Active again: back in the next feeds, taking bookings and joins. Cancelled entries and bookings stay cancelled. */
   async activate(target: RemovalTarget): Promise<void> {
     await this.assertExists(target);
-    await this.store.transaction((trx) => this.merchants.setDeactivatedIn(trx, target.merchantId, target.serviceId, null));
+    try {
+      await this.store.transaction((trx) => this.merchants.setDeactivatedIn(trx, target.merchantId, target.serviceId, null));
+    } finally {
+      this.merchants.invalidate(target.merchantId);
+    }
   }
 }

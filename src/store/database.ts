@@ -13,6 +13,7 @@ import {
   SqliteDriver,
   type DatabaseConnection,
   type Driver,
+  type LogEvent,
   type CompiledQuery,
   type MigrationProvider,
   type SqliteDatabase as KyselySqliteDatabase,
@@ -43,7 +44,19 @@ export interface Store {
    * JavaScript object per row costs more than the rest of the work on it.
    */
   selectArrays(query: CompiledQuery): Promise<unknown[][]>;
+  /**
+   * PostgreSQL only: calls `onMessage` with the payload of every NOTIFY on `channel` (delivered
+   * after the notifying transaction commits), over a connection of its own that close() ends. A
+   * lost connection is opened again after a second; `onListening` is called each time the channel
+   * is listened to, since notifications sent while nobody listened are lost.
+   */
+  listen?(channel: string, handlers: NotificationHandlers): void;
   close(): Promise<void>;
+}
+
+export interface NotificationHandlers {
+  onMessage(payload: string): void;
+  onListening(): void;
 }
 
 /**
@@ -83,11 +96,16 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/** Kysely's log option for StoreOptions.onQuery. */
+function queryLog(onQuery: ((sql: string) => void) | undefined): { log?: (event: LogEvent) => void } {
+  return onQuery === undefined ? {} : { log: (event) => onQuery(event.query.sql) };
+}
+
 export function openSqlite(path: string): Db {
   return openSqliteConnection(path).db;
 }
 
-function openSqliteConnection(path: string): { db: Db; sqlite: SqliteDatabase } {
+function openSqliteConnection(path: string, onQuery?: (sql: string) => void): { db: Db; sqlite: SqliteDatabase } {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const SqliteConnection = sqliteDriver();
   const sqlite = new SqliteConnection(path);
@@ -96,7 +114,7 @@ function openSqliteConnection(path: string): { db: Db; sqlite: SqliteDatabase } 
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
-  return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }), sqlite };
+  return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }), ...queryLog(onQuery) }), sqlite };
 }
 
 /**
@@ -275,7 +293,7 @@ async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
   }
 }
 
-function openPostgres(url: string, poolMax: number, onIdleError: (error: Error) => void): { db: Db; pool: pg.Pool } {
+function openPostgres(url: string, poolMax: number, onIdleError: (error: Error) => void, onQuery?: (sql: string) => void): { db: Db; pool: pg.Pool } {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolMax,
@@ -291,18 +309,82 @@ function openPostgres(url: string, poolMax: number, onIdleError: (error: Error) 
   // next one, fails with the error (the request gets a 503) and the pool discards the client when
   // it is released, so there is nothing more to do with the event here.
   pool.on('connect', (client) => client.on('error', () => {}));
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...queryLog(onQuery) }), pool };
+}
+
+/** How long a lost LISTEN connection waits before it is opened again. */
+const RELISTEN_MS = 1000;
+
+/** One PostgreSQL connection that LISTENs on a channel, opened again whenever it is lost, until closed. */
+class PgListener {
+  #client: pg.Client | null = null;
+  #retry: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly channel: string,
+    private readonly handlers: NotificationHandlers,
+  ) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a plain channel name: ${channel}`);
+    void this.#connect();
+  }
+
+  async #connect(): Promise<void> {
+    this.#retry = null;
+    if (this.#closed) return;
+    const client = new pg.Client({ connectionString: this.url });
+    this.#client = client;
+    const lost = (): void => this.#lost(client);
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', (message) => {
+      if (message.channel === this.channel) this.handlers.onMessage(message.payload ?? '');
+    });
+    try {
+      await client.connect();
+      await client.query(`listen ${this.channel}`);
+    } catch {
+      lost();
+      return;
+    }
+    if (this.#closed) {
+      await client.end().catch(() => {});
+      return;
+    }
+    if (this.#client === client) this.handlers.onListening();
+  }
+
+  #lost(client: pg.Client): void {
+    if (this.#client !== client) return;
+    this.#client = null;
+    void client.end().catch(() => {});
+    if (this.#closed || this.#retry !== null) return;
+    this.#retry = setTimeout(() => void this.#connect(), RELISTEN_MS);
+    this.#retry.unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    const client = this.#client;
+    this.#client = null;
+    if (client !== null) await client.end().catch(() => {});
+  }
 }
 
 export interface StoreOptions {
   readonly migrate?: boolean;
   /** Told about idle PostgreSQL connections that died; they are replaced transparently. */
   readonly onIdleError?: (error: Error) => void;
+  /** Called with the SQL of every query the store runs (tests count queries with it). */
+  readonly onQuery?: (sql: string) => void;
 }
 
 export async function openStore(config: DatabaseConfig, options: StoreOptions = {}): Promise<Store> {
   if (config.kind === 'postgres') {
-    const { db, pool } = openPostgres(config.url, config.poolMax, options.onIdleError ?? (() => {}));
+    const { db, pool } = openPostgres(config.url, config.poolMax, options.onIdleError ?? (() => {}), options.onQuery);
+    const listeners: PgListener[] = [];
     if (options.migrate !== false) await migrateToLatest(db);
     return {
       db,
@@ -312,10 +394,14 @@ export async function openStore(config: DatabaseConfig, options: StoreOptions = 
         await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
       },
       selectArrays: async (query) => (await pool.query({ text: query.sql, values: [...query.parameters], rowMode: 'array' })).rows as unknown[][],
-      close: () => db.destroy(),
+      listen: (channel, handlers) => void listeners.push(new PgListener(config.url, channel, handlers)),
+      close: async () => {
+        await Promise.all(listeners.splice(0).map((l) => l.close()));
+        await db.destroy();
+      },
     };
   }
-  const { db, sqlite } = openSqliteConnection(config.path);
+  const { db, sqlite } = openSqliteConnection(config.path, options.onQuery);
   if (options.migrate !== false) await migrateToLatest(db);
   const groups = new GroupCommit(db);
   return {

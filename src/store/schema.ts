@@ -239,6 +239,8 @@ export interface Database {
   staff: StaffTable;
   web_sessions: WebSessionTable;
   change_log: ChangeLogTable;
+  read_model_clock: ReadModelClockTable;
+  read_model_versions: ReadModelVersionTable;
   guest_links: GuestLinkTable;
   guest_messages: GuestMessageTable;
   guest_replies: GuestReplyTable;
@@ -361,4 +363,16 @@ export interface ChangeLogTable {
   seq: Generated<number>;
   merchant_id: string;
   changed_at: number;
+}
+
+/** One row (id 1): the last stamp given to a merchant's configuration change (migration 0012). */
+export interface ReadModelClockTable {
+  id: number;
+  version: number;
+}
+
+/** Per merchant, the stamp of the last change of its configuration (merchant, hours, services, tables). */
+export interface ReadModelVersionTable {
+  merchant_id: string;
+  version: number;
 }

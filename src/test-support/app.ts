@@ -49,13 +49,17 @@ export interface StartOptions {
   readonly dialect?: Dialect;
   /** Shutdown state the app reads (/readyz); a fresh one by default. */
   readonly lifecycle?: Lifecycle;
+  /** Told the SQL of every query the store runs. */
+  readonly onQuery?: (sql: string) => void;
+  /** An existing PostgreSQL database (another replica's) instead of a fresh one; the caller drops it. */
+  readonly databaseUrl?: string;
 }
 
 export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'booking-server-test-'));
-  const pg = options.dialect === 'postgres' ? await createPgDatabase({ migrated: true }) : null;
+  const pg = options.dialect === 'postgres' && options.databaseUrl === undefined ? await createPgDatabase({ migrated: true }) : null;
   const config = loadConfig({
-    DATABASE_URL: pg ? pg.url : `sqlite:${join(dir, 'db.sqlite')}`,
+    DATABASE_URL: options.databaseUrl ?? (pg ? pg.url : `sqlite:${join(dir, 'db.sqlite')}`),
     BOOKING_SERVER_CREDENTIALS: `${OLD_PAIR.user}:${OLD_PAIR.password},${NEW_PAIR.user}:${NEW_PAIR.password}`,
     ADMIN_TOKEN,
     LOG_LEVEL: 'silent',
@@ -66,6 +70,7 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
     onIdleError: () => {
       idleErrors += 1;
     },
+    ...(options.onQuery ? { onQuery: options.onQuery } : {}),
   });
   const clock = new ManualClock(options.nowMs ?? MONDAY_NOON_NY);
   // One service graph, shared by the app and the test (as in `serve`): bookings made either way take turns in one slot gate,

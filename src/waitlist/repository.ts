@@ -3,6 +3,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Actor } from '../merchants/actor.js';
 import { emailKey } from '../merchants/guest-identity.js';
 import type { Db, Tx } from '../store/database.js';
+import { arg, prepared } from '../store/prepared.js';
 import type { WaitlistEntryTable } from '../store/schema.js';
 import type { QueuedParty, SeatedParty } from './estimator.js';
 import type { Guest, HistoryParty, Quote, WaitlistEntry } from './model.js';
@@ -131,8 +132,10 @@ export async function nextQueueSeq(trx: Tx, merchantId: string, serviceId: strin
   return last === null ? nowMs : Math.max(nowMs, last + 1);
 }
 
+const entryById = prepared<[id: string], Selectable<WaitlistEntryTable>>((q) => q.selectFrom('waitlist_entries').selectAll().where('id', '=', arg<string>(0)));
+
 export async function findEntry(q: Q, id: string): Promise<WaitlistEntry | null> {
-  const row = await q.selectFrom('waitlist_entries').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = await entryById(q, id);
   return row ? toEntry(row) : null;
 }
 
@@ -200,6 +203,69 @@ export async function queuedParties(q: Q, merchantId: string, serviceId: string)
     .execute();
   return rows.map((r) => ({ id: r.id, partySize: r.party_size, joinedAt: Number(r.created_at) }));
 }
+
+/** What an estimate needs of the live floor (floorParties). */
+export interface FloorParties {
+  readonly queue: QueuedParty[];
+  readonly seated: SeatedParty[];
+  /** The version of the merchant's stored learned model; null when none is stored or it was not asked for. */
+  readonly modelVersion: number | null;
+}
+
+/**
+ * What an estimate needs of the live floor, in one prepared query: the service's queue (as
+ * queuedParties), the merchant's parties seated since `seatedSince` that have not been seen to
+ * leave (as seatedSince) and, when `withModel`, the version of its stored learned model (as
+ * learnedModelVersion).
+ */
+export async function floorParties(q: Q, merchantId: string, serviceId: string, seatedSince: number, withModel: boolean): Promise<FloorParties> {
+  const queue: QueuedParty[] = [];
+  const seated: SeatedParty[] = [];
+  let modelVersion: number | null = null;
+  for (const r of await (withModel ? floorWithModelQuery : floorQuery)(q, merchantId, serviceId, seatedSince)) {
+    const kind = Number(r.kind);
+    if (kind === 0) queue.push({ id: r.id, partySize: r.party_size, joinedAt: Number(r.created_at) });
+    else if (kind === 1) seated.push({ partySize: r.party_size, tableId: r.table_id, seatedAt: Number(r.seated_at) });
+    else modelVersion = Number(r.created_at);
+  }
+  return { queue, seated, modelVersion };
+}
+
+type FloorRow = { kind: number; id: string; party_size: number; created_at: number; table_id: string | null; seated_at: number | null; queue_seq: number };
+const floorColumns = ['id', 'party_size', 'created_at', 'table_id', 'seated_at', 'queue_seq'] as const;
+
+/** Kind 0: the queue, in order; 1: seated parties; 2 (withModel): one row whose created_at is the learned model's version. */
+function buildFloorQuery(q: Q, withModel: boolean) {
+  const queue = q
+    .selectFrom('waitlist_entries')
+    .select([sql<number>`0`.as('kind'), ...floorColumns])
+    .where('merchant_id', '=', arg<string>(0))
+    .where('service_id', '=', arg<string>(1))
+    .where('state', 'in', [...ACTIVE_STATES]);
+  const seated = q
+    .selectFrom('waitlist_entries')
+    .select([sql<number>`1`.as('kind'), ...floorColumns])
+    .where('merchant_id', '=', arg<string>(0))
+    .where('state', '=', 'SEATED')
+    .where('seated_at', '>=', arg<number>(2))
+    .where('left_at', 'is', null);
+  const model = q
+    .selectFrom('learned_models')
+    .select([
+      sql<number>`2`.as('kind'),
+      'merchant_id as id',
+      sql<number>`0`.as('party_size'),
+      'version as created_at',
+      sql<string | null>`null`.as('table_id'),
+      sql<number | null>`null`.as('seated_at'),
+      sql<number>`0`.as('queue_seq'),
+    ])
+    .where('merchant_id', '=', arg<string>(0));
+  return (withModel ? queue.unionAll(seated).unionAll(model) : queue.unionAll(seated)).orderBy('kind').orderBy('queue_seq').orderBy('id');
+}
+
+const floorQuery = prepared<[merchantId: string, serviceId: string, seatedSince: number], FloorRow>((q) => buildFloorQuery(q, false));
+const floorWithModelQuery = prepared<[merchantId: string, serviceId: string, seatedSince: number], FloorRow>((q) => buildFloorQuery(q, true));
 
 /** Parties seated at this merchant since `since` that have not been seen to leave (they may still hold a table). */
 export async function seatedSince(q: Q, merchantId: string, since: number): Promise<SeatedParty[]> {

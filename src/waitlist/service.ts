@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError, invalid } from '../errors.js';
 import type { Actor } from '../merchants/actor.js';
-import type { Merchant, Service } from '../merchants/model.js';
+import type { DiningTable, Merchant, Service } from '../merchants/model.js';
 import { isOpenAt, utcOffsetMinutes } from '../merchants/opening-hours.js';
 import * as merchants from '../merchants/read-model.js';
 import type { Db, Store, Tx } from '../store/database.js';
@@ -62,21 +62,37 @@ export class WaitlistService {
     /** The stored learned models (src/estimates/ refreshes them in the background), cached by version; disabled: configured turn times. */
     private readonly models: LearnedModelCache = NO_LEARNED_MODELS,
     private readonly listener: WaitlistListener = NO_LISTENER,
+    /** Merchants' configuration in memory, for reads outside a transaction. */
+    private readonly configs: merchants.MerchantConfigs = new merchants.MerchantConfigs(store, 500),
   ) {}
 
   private async load(q: Db | Tx, merchantId: string, serviceId: string, service?: Service | null): Promise<Context> {
-    const merchant = await merchants.findMerchant(q, merchantId);
-    if (merchant === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
-    const svc = service ?? (await merchants.findService(q, merchantId, serviceId));
-    if (svc === null) throw new DomainError('UNKNOWN_SERVICE', `unknown service_id "${serviceId}" for merchant "${merchantId}"`);
     const now = nowSeconds(this.clock);
-    const [tables, queue, seated, modelVersion] = await Promise.all([
-      merchants.listTables(q, merchantId),
-      entries.queuedParties(q, merchantId, serviceId),
-      entries.seatedSince(q, merchantId, now - SEATED_LOOKBACK_SECONDS),
-      this.models.enabled ? entries.learnedModelVersion(q, merchantId) : null,
-    ]);
-    const model = (await this.storedModelAt(q, merchantId, modelVersion))?.model ?? null;
+    const since = now - SEATED_LOOKBACK_SECONDS;
+    let merchant: Merchant | null;
+    let svc: Service | null;
+    let tables: readonly DiningTable[];
+    let parties: entries.FloorParties;
+    if (q === this.store.db) {
+      // A read: the configuration from memory (merchants/configs.ts), the live floor in one query.
+      const config = await this.configs.get(merchantId);
+      merchant = config?.merchant ?? null;
+      svc = service ?? config?.services.get(serviceId) ?? null;
+      tables = config?.tables ?? [];
+      parties = merchant !== null && svc !== null ? await entries.floorParties(q, merchantId, serviceId, since, this.models.enabled) : { queue: [], seated: [], modelVersion: null };
+    } else {
+      // In a transaction, everything as the transaction sees it.
+      [merchant, svc, tables, parties] = await Promise.all([
+        merchants.findMerchant(q, merchantId),
+        service ?? merchants.findService(q, merchantId, serviceId),
+        merchants.listTables(q, merchantId),
+        entries.floorParties(q, merchantId, serviceId, since, this.models.enabled),
+      ]);
+    }
+    if (merchant === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
+    if (svc === null) throw new DomainError('UNKNOWN_SERVICE', `unknown service_id "${serviceId}" for merchant "${merchantId}"`);
+    const { queue, seated } = parties;
+    const model = (await this.storedModelAt(q, merchantId, parties.modelVersion))?.model ?? null;
     const floor: Floor = {
       now,
       tables,

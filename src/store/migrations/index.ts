@@ -10,6 +10,7 @@ import * as m0008 from './0008-retention.js';
 import * as m0009 from './0009-estimates.js';
 import * as m0006 from './0006-guest-messages.js';
 import * as m0011 from './0011-learned-models.js';
+import * as m0012 from './0012-read-models.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-waitlist': m0001,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0009-estimates': m0009,
   '0006-guest-messages': m0006,
   '0011-learned-models': m0011,
+  '0012-read-models': m0012,
 };

@@ -1,0 +1,178 @@
+// The in-memory read model of merchants' configuration (configs.ts): it never mixes merchants up,
+// a change made through this process is seen by the next read, and a change made by another
+// replica is seen through the version check (every read, READ_MODEL_CHECK_MS=0) or, on PostgreSQL,
+// through LISTEN/NOTIFY alone (a check interval of an hour). Also how many queries each hot read makes.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { seedDemo } from '../demo/seed.js';
+import { DEMO_M, DEMO_S, googleOk, ny } from '../test-support/bookings.js';
+import { DIALECTS, forDialect, seedMerchant, startApp as startAnyApp, type TestApp } from '../test-support/app.js';
+import { MerchantConfigs } from './configs.js';
+
+const TWO_TOP = [{ id: 'two', name: 'Two-top', minSeats: 1, seats: 2 }];
+const TWO_AND_FOUR = [...TWO_TOP, { id: 'four', name: 'Four-top', minSeats: 3, seats: 4 }];
+/** Long enough that no check happens during a test: only this process's writes or a notification drop an entry. */
+const NO_CHECK = { READ_MODEL_CHECK_MS: '3600000' };
+
+/** The party sizes a merchant's BatchGetWaitEstimates offers (a party no table fits gets none). */
+async function offered(t: TestApp, merchantId: string, sizes = [2, 4]): Promise<number[]> {
+  const res = await t.google('BatchGetWaitEstimates', { merchant_id: merchantId, service_id: 'waitlist', party_size: sizes });
+  assert.equal(res.statusCode, 200, res.body);
+  return ((res.json().wait_estimate ?? []) as { party_size: number }[]).map((e) => e.party_size);
+}
+
+/** Polls `check` until it holds; fails after `ms` (a deadline, not a timing assertion). */
+async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) assert.fail(`not within ${ms / 1000} s: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+for (const dialect of DIALECTS) {
+  describe(dialect, () => {
+    const startApp = forDialect(dialect);
+    const apps: TestApp[] = [];
+    after(async () => {
+      for (const t of apps.reverse()) await t.close();
+    });
+    const start = async (...args: Parameters<typeof startApp>): Promise<TestApp> => {
+      const t = await startApp(...args);
+      apps.push(t);
+      return t;
+    };
+
+    test('never serves one merchant what belongs to another: same service id, their own tables and rules', async () => {
+      const t = await start({ env: NO_CHECK });
+      await seedMerchant(t.services, { id: 'only-twos', tables: TWO_TOP });
+      await seedMerchant(t.services, { id: 'twos-and-fours', tables: TWO_AND_FOUR, rules: { maxPartySize: 8 } });
+      const configs = t.services.merchants.configs;
+      for (let round = 0; round < 2; round++) {
+        assert.deepEqual(await offered(t, 'only-twos'), [2]);
+        assert.deepEqual(await offered(t, 'twos-and-fours'), [2, 4]);
+      }
+      const a = (await configs.get('only-twos'))!;
+      const b = (await configs.get('twos-and-fours'))!;
+      assert.equal(a.merchant.id, 'only-twos');
+      assert.equal(b.merchant.id, 'twos-and-fours');
+      assert.deepEqual(a.tables.map((x) => x.id), ['two']);
+      assert.deepEqual(b.tables.map((x) => x.id), ['two', 'four']);
+      assert.equal(a.services.get('waitlist')!.merchantId, 'only-twos');
+      assert.equal(a.services.get('waitlist')!.waitlist.maxPartySize, 10);
+      assert.equal(b.services.get('waitlist')!.waitlist.maxPartySize, 8);
+      assert.equal(await configs.get('nobody'), null);
+      const res = await t.google('BatchGetWaitEstimates', { merchant_id: 'nobody', service_id: 'waitlist', party_size: [2] });
+      assert.equal(res.statusCode, 400, res.body);
+      assert.equal(res.json().error.code, 'UNKNOWN_MERCHANT', res.body);
+    });
+
+    test("a change made through this process is seen by the very next read, and only that merchant is loaded again", async () => {
+      const t = await start({ env: NO_CHECK });
+      await seedMerchant(t.services, { id: 'changing', tables: TWO_TOP });
+      await seedMerchant(t.services, { id: 'bystander', tables: TWO_TOP });
+      const configs = t.services.merchants.configs;
+      assert.deepEqual(await offered(t, 'changing'), [2]);
+      assert.deepEqual(await offered(t, 'bystander'), [2]);
+      const loads = configs.loads;
+      assert.deepEqual(await offered(t, 'changing'), [2]);
+      assert.equal(configs.loads, loads, 'a second read is served from memory');
+
+      // Tables (admin API), then the service's rules, then the hours: each seen by the next read.
+      const tables = await t.admin('PUT', '/merchants/changing/tables', { tables: TWO_AND_FOUR.map((x) => ({ id: x.id, name: x.name, min_seats: x.minSeats, seats: x.seats })) });
+      assert.equal(tables.statusCode, 200, tables.body);
+      assert.deepEqual(await offered(t, 'changing'), [2, 4]);
+      await t.services.merchants.updateService('changing', 'waitlist', (s) => ({ ...s, waitlist: { ...s.waitlist, paused: true } }));
+      assert.deepEqual(await offered(t, 'changing'), [], 'a paused waitlist offers nothing');
+      await t.services.merchants.updateService('changing', 'waitlist', (s) => ({ ...s, waitlist: { ...s.waitlist, paused: false } }));
+      assert.deepEqual(await offered(t, 'changing'), [2, 4]);
+      await t.services.merchants.update('changing', (m) => ({ ...m, openingHours: [] }));
+      assert.deepEqual(await offered(t, 'changing'), [], 'closed all week');
+      // Deactivation goes through the removal service's own transaction.
+      await t.services.removal.deactivate({ merchantId: 'changing', serviceId: null }, 'keep');
+      assert.notEqual((await configs.get('changing'))!.merchant.deactivatedAt, null);
+
+      const before = configs.loads;
+      assert.deepEqual(await offered(t, 'bystander'), [2]);
+      assert.equal(configs.loads, before, "another merchant's changes leave the bystander in memory");
+    });
+
+    test('another replica on the same database: its change is seen after one version check', async () => {
+      const writer = await start();
+      await seedMerchant(writer.services, { id: 'shared', tables: TWO_TOP });
+      const reader = await start({ databaseUrl: writer.config.database.kind === 'postgres' ? writer.config.database.url : `sqlite:${writer.config.database.path}` });
+      // Without notifications: a model that checks at every read, and one that never checks.
+      const checking = new MerchantConfigs({ ...reader.store, listen: undefined }, 0);
+      const neverChecking = new MerchantConfigs({ ...reader.store, listen: undefined }, 3_600_000);
+      assert.deepEqual((await checking.get('shared'))!.tables.map((x) => x.id), ['two']);
+      assert.deepEqual((await neverChecking.get('shared'))!.tables.map((x) => x.id), ['two']);
+      assert.deepEqual((await checking.get('shared'))!.tables.map((x) => x.id), ['two']);
+      assert.equal(checking.loads, 1, 'unchanged: served from memory after the check');
+
+      await writer.services.merchants.replaceTables('shared', TWO_AND_FOUR);
+      assert.deepEqual((await checking.get('shared'))!.tables.map((x) => x.id), ['two', 'four'], 'the next read checks and reloads');
+      assert.equal(checking.loads, 2);
+      assert.deepEqual((await neverChecking.get('shared'))!.tables.map((x) => x.id), ['two'], 'without a check or a notification the model keeps what it had');
+
+      // The reader's app itself (default check interval, and notifications on PostgreSQL), over HTTP.
+      assert.deepEqual(await offered(reader, 'shared'), [2, 4]);
+      await writer.services.merchants.replaceTables('shared', TWO_TOP);
+      await until(async () => (await offered(reader, 'shared')).join() === '2', 30_000, "the reader's estimates to follow the writer's change");
+    });
+
+    test('queries per hot read: one per wait estimate, two per entry read and per availability lookup', async () => {
+      const queries: string[] = [];
+      const t = await start({ env: NO_CHECK, onQuery: (sql) => queries.push(sql) });
+      await seedMerchant(t.services, { id: 'counted', tables: TWO_AND_FOUR });
+      await seedDemo(t.services, t.clock);
+      const join = await t.google('CreateWaitlistEntry', {
+        merchant_id: 'counted',
+        service_id: 'waitlist',
+        party_size: 2,
+        idempotency_token: 'counted-1',
+        user_information: { user_id: 'counted-user', given_name: 'Ada', family_name: 'Lovelace', telephone: '+1 212-736-5000' },
+      });
+      assert.equal(join.statusCode, 200, join.body);
+      const entryId = join.json().waitlist_entry_id as string;
+      const slot = { service_id: DEMO_S, start_sec: String(ny('2026-01-06 09:00')), duration_sec: '1800', resource_ids: { party_size: 2 } };
+      const reads: [string, () => Promise<unknown>][] = [
+        ['BatchGetWaitEstimates', () => offered(t, 'counted')],
+        ['GetWaitlistEntry', () => googleOk(t, 'GetWaitlistEntry', { waitlist_entry_id: entryId })],
+        ['BatchAvailabilityLookup', () => googleOk(t, 'BatchAvailabilityLookup', { merchant_id: DEMO_M, slot_time: [slot, { ...slot, start_sec: String(ny('2026-01-06 09:30')) }] })],
+        ['CheckAvailability', () => googleOk(t, 'CheckAvailability', { slot: { merchant_id: DEMO_M, ...slot } })],
+      ];
+      const expected: Record<string, number> = { BatchGetWaitEstimates: 1, GetWaitlistEntry: 2, BatchAvailabilityLookup: 2, CheckAvailability: 2 };
+      for (const [, read] of reads) await read(); // the configuration is loaded once
+      for (const [name, read] of reads) {
+        queries.length = 0;
+        await read();
+        assert.equal(queries.length, expected[name], `${name}: ${queries.join(' | ')}`);
+      }
+    });
+  });
+}
+
+describe('postgres notifications', { skip: DIALECTS.includes('postgres') ? false : 'no test PostgreSQL' }, () => {
+  test('two replicas that never check: a write through one reaches the other by LISTEN/NOTIFY alone', async () => {
+    const writer = await startAnyApp({ dialect: 'postgres', env: NO_CHECK });
+    const url = writer.config.database.kind === 'postgres' ? writer.config.database.url : '';
+    const reader = await startAnyApp({ dialect: 'postgres', databaseUrl: url, env: NO_CHECK });
+    try {
+      await seedMerchant(writer.services, { id: 'notified', tables: TWO_TOP });
+      assert.deepEqual(await offered(reader, 'notified'), [2]);
+      const configs = reader.services.merchants.configs;
+      await until(async () => configs.notified, 30_000, 'the reader to listen');
+      const loads = configs.loads;
+      assert.deepEqual(await offered(reader, 'notified'), [2]);
+      assert.equal(configs.loads, loads, 'served from memory');
+      await writer.services.merchants.replaceTables('notified', TWO_AND_FOUR);
+      await until(async () => (await offered(reader, 'notified')).join() === '2,4', 30_000, 'the notification to reach the reader');
+      await writer.services.merchants.updateService('notified', 'waitlist', (s) => ({ ...s, waitlist: { ...s.waitlist, paused: true } }));
+      await until(async () => (await offered(reader, 'notified')).length === 0, 30_000, 'the pause to reach the reader');
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+});
