@@ -11,6 +11,7 @@ import type { Config, TrustProxy } from './config.js';
 import { DomainError, invalid } from './errors.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './http/error-mapping.js';
 import { Metrics } from './http/metrics.js';
+import { RequestSummary } from './http/request-summary.js';
 import { readTls, watchTls } from './http/tls.js';
 import { FailureThrottle } from './http/basic-auth.js';
 import { healthRoutes, Lifecycle } from './http/health.js';
@@ -156,15 +157,30 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     ...(config.tls ? { https: { ...readTls(config.tls), requireHostHeader: false } } : {}),
   }) as unknown as FastifyInstance;
 
+  // Each request has a line at debug; at info, one line per LOG_SUMMARY_SECONDS sums them up
+  // (http/request-summary.ts): a line per request was a visible share of a fast read's cost.
+  const summary = new RequestSummary();
+  let summaryStart = performance.now();
+  const writeSummary = (): void => {
+    const now = performance.now();
+    const line = summary.take(Math.round((now - summaryStart) / 100) / 10);
+    summaryStart = now;
+    if (line !== null) app.log.info(line, 'requests');
+  };
+  const summaryTimer = setInterval(writeSummary, config.logSummarySeconds * 1000);
+  summaryTimer.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(summaryTimer);
+    writeSummary();
+  });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    metrics.requestSeconds.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-    // Load balancers probe every few seconds: their lines would drown the others at info.
-    const level = route === '/healthz' || route === '/readyz' ? 'debug' : 'info';
-    request.log[level](
-      { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
-      'request',
-    );
+    const status = reply.statusCode;
+    const ms = reply.elapsedTime;
+    metrics.requestSeconds.observe({ method: request.method, route, status: String(status) }, ms / 1000);
+    // Load balancers probe every few seconds: their requests would drown the others' figures.
+    if (route !== '/healthz' && route !== '/readyz') summary.record(route, status, ms);
+    if (logger.isLevelEnabled('debug')) request.log.debug({ method: request.method, route, status, ms: Math.round(ms * 10) / 10 }, 'request');
   });
   installErrorHandler(app);
   app.addHook('onRequest', async (request) => {

@@ -24,6 +24,11 @@ export interface Config {
   readonly pathPrefix: string;
   readonly logLevel: LogLevel;
   /**
+   * Seconds between the info lines that sum up the requests served (LOG_SUMMARY_SECONDS); each
+   * request has its own line at debug.
+   */
+  readonly logSummarySeconds: number;
+  /**
    * A read of the in-memory merchant configuration first asks the database which merchants changed
    * when its last check is older than this (READ_MODEL_CHECK_MS; 0: at every read). The bound on how
    * far a read may be behind another replica's write when a PostgreSQL notification is lost.
@@ -358,6 +363,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     publicBaseUrl: httpUrl(env, 'PUBLIC_BASE_URL'),
     sessionTtlSeconds: integer(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30) * 3600,
     logLevel,
+    logSummarySeconds: integer(env, 'LOG_SUMMARY_SECONDS', 60, 1, 3600),
     readModelCheckMs: integer(env, 'READ_MODEL_CHECK_MS', 500, 0, 3_600_000),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 64 * 1_048_576),
     trustProxy: parseTrustProxy(env),
@@ -404,7 +410,7 @@ export interface EnvironmentCheck {
 }
 
 /** Prefixes of the variables this server reads; others in the environment are none of its business. */
-const OUR_PREFIXES = /^(BOOKING_SERVER_|DATABASE_|TLS_|GOOGLE_|MAPS_BOOKING_|RTU_|FEEDS_|AUTH_FAILURE_|ADMIN_|SHUTDOWN_|RETENTION_|ESTIMATES_|SESSION_|SMS_|TWILIO_|PUBLIC_BASE_|TRUST_PROXY|PATH_PREFIX|BODY_LIMIT|LOG_LEVEL|READ_MODEL_)/;
+const OUR_PREFIXES = /^(BOOKING_SERVER_|DATABASE_|TLS_|GOOGLE_|MAPS_BOOKING_|RTU_|FEEDS_|AUTH_FAILURE_|ADMIN_|SHUTDOWN_|RETENTION_|ESTIMATES_|SESSION_|SMS_|TWILIO_|PUBLIC_BASE_|TRUST_PROXY|PATH_PREFIX|BODY_LIMIT|LOG_|READ_MODEL_)/;
 
 /**
  * Validates an environment the way `serve` would, collecting every error: a variable that fails

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Logger } from 'pino';
 import { buildApp, buildServices, type Services } from '../app.js';
 import { ManualClock } from '../clock.js';
 import { loadConfig, type Config } from '../config.js';
@@ -49,6 +50,8 @@ export interface StartOptions {
   readonly dialect?: Dialect;
   /** Shutdown state the app reads (/readyz); a fresh one by default. */
   readonly lifecycle?: Lifecycle;
+  /** The app's logger (LOG_LEVEL=silent otherwise). */
+  readonly logger?: Logger;
   /** Told the SQL of every query the store runs. */
   readonly onQuery?: (sql: string) => void;
   /** An existing PostgreSQL database (another replica's) instead of a fresh one; the caller drops it. */
@@ -76,7 +79,7 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   // One service graph, shared by the app and the test (as in `serve`): bookings made either way take turns in one slot gate,
   // and both read the same learned wait models.
   const services = buildServices(config, store, clock);
-  const app = await buildApp(config, { store, clock, services, ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}) });
+  const app = await buildApp(config, { store, clock, services, ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}), ...(options.logger ? { logger: options.logger } : {}) });
   return {
     app,
     store,
