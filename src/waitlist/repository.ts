@@ -187,23 +187,6 @@ export async function activeQueue(q: Q, merchantId: string, serviceId: string): 
   return rows.map(toEntry);
 }
 
-/**
- * The queue as the estimator needs it (id and party size, in queue order): what every estimate,
- * join and entry read loads, so it does not build whole entries (23 columns) per queued party.
- */
-export async function queuedParties(q: Q, merchantId: string, serviceId: string): Promise<QueuedParty[]> {
-  const rows = await q
-    .selectFrom('waitlist_entries')
-    .select(['id', 'party_size', 'created_at'])
-    .where('merchant_id', '=', merchantId)
-    .where('service_id', '=', serviceId)
-    .where('state', 'in', [...ACTIVE_STATES])
-    .orderBy('queue_seq')
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => ({ id: r.id, partySize: r.party_size, joinedAt: Number(r.created_at) }));
-}
-
 /** What an estimate needs of the live floor (floorParties). */
 export interface FloorParties {
   readonly queue: QueuedParty[];
@@ -266,19 +249,6 @@ function buildFloorQuery(q: Q, withModel: boolean) {
 
 const floorQuery = prepared<[merchantId: string, serviceId: string, seatedSince: number], FloorRow>((q) => buildFloorQuery(q, false));
 const floorWithModelQuery = prepared<[merchantId: string, serviceId: string, seatedSince: number], FloorRow>((q) => buildFloorQuery(q, true));
-
-/** Parties seated at this merchant since `since` that have not been seen to leave (they may still hold a table). */
-export async function seatedSince(q: Q, merchantId: string, since: number): Promise<SeatedParty[]> {
-  const rows = await q
-    .selectFrom('waitlist_entries')
-    .select(['party_size', 'table_id', 'seated_at'])
-    .where('merchant_id', '=', merchantId)
-    .where('state', '=', 'SEATED')
-    .where('seated_at', '>=', since)
-    .where('left_at', 'is', null)
-    .execute();
-  return rows.map((r) => ({ partySize: r.party_size, tableId: r.table_id, seatedAt: Number(r.seated_at) }));
-}
 
 export interface EntryFilter {
   readonly merchantId: string;
