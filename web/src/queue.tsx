@@ -296,7 +296,7 @@ function ExtraTimeRequest({ t, name, extra, onAnswer }: { t: ScreenProps['t']; n
  * The request for more time of each waiting party that texted one ("+10"), read from the entry's
  * guest messages when the reply feed shows such a text, and again on every change the server
  * signals and every 15 s (a refusal changes no entry), so every tablet shows the open requests.
- * `set` records an answer at once (`undefined`: read it again).
+ * `set` records an answer at once (`undefined`: none known) and reads again.
  */
 function useExtraTime(
   merchantId: string,
@@ -333,16 +333,16 @@ function useExtraTime(
     };
   }, [merchantId, key, version, tick, reread]);
   const set = (entryId: string, extra: ExtraTime | null | undefined): void => {
-    if (extra === undefined) {
-      setReread((n) => n + 1);
-      return;
+    if (extra !== undefined) {
+      setByEntry((current) => {
+        const next = new Map(current);
+        if (extra === null) next.delete(entryId);
+        else next.set(entryId, extra);
+        return next;
+      });
     }
-    setByEntry((current) => {
-      const next = new Map(current);
-      if (extra === null) next.delete(entryId);
-      else next.set(entryId, extra);
-      return next;
-    });
+    // Read again, which also drops a read begun before the answer (it would show the request open).
+    setReread((n) => n + 1);
   };
   return [byEntry, set];
 }
