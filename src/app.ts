@@ -27,6 +27,7 @@ import { MerchantService } from './merchants/service.js';
 import type { Store } from './store/database.js';
 import { ChangeFeed } from './store/changes.js';
 import { LearnedModelCache } from './waitlist/learned-model.js';
+import { FeedRunsService } from './feeds/runs.js';
 import { WaitlistService } from './waitlist/service.js';
 import { AvailabilityService } from './availability/service.js';
 import { TestPaymentProcessor, type PaymentProcessor } from './bookings/payments.js';
@@ -71,6 +72,7 @@ export interface Services {
   readonly estimates: EstimatesService;
   readonly guestMessages: GuestMessageService;
   readonly removal: RemovalService;
+  readonly feedRuns: FeedRunsService;
 }
 
 export function buildServices(
@@ -86,7 +88,7 @@ export function buildServices(
   const configs = new MerchantConfigs(store, config.readModelCheckMs);
   // Bookings and availability report their changes to the real-time update outbox, in their transactions.
   const availability = new AvailabilityService(store, clock, outboxListener, configs);
-  const merchants = new MerchantService(store, clock, [availability.checkServiceChange, availability.announceServiceChange], configs);
+  const merchants = new MerchantService(store, clock, [availability.checkServiceChange, availability.announceServiceChange], configs, [availability.announceMerchantChange]);
   // The waitlist tells guest messages about its changes in the change's transaction (the texts
   // go in the outbox with it); it does not import them: the listener is wired in here.
   const guestListener = new GuestMessageListener(clock, config.sms.provider !== 'off');
@@ -102,6 +104,7 @@ export function buildServices(
     waitlist,
     tokens,
     rtu: new RtuService(store, clock),
+    feedRuns: new FeedRunsService(store),
     guestMessages: new GuestMessageService(store, clock, waitlist, merchants, guestListener, config.sms.provider),
     estimates: new EstimatesService({ merchants, waitlist, clock, config: config.estimates }),
   };
@@ -147,7 +150,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // A client that stops sending mid-request does not hold its connection for ever.
     requestTimeout: 30_000,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
-    return503OnClosing: true,
+    // Our own 503 while draining (below): Fastify's has another body shape.
+    return503OnClosing: false,
     // Undecodable URLs and requests the HTTP parser rejects get the same JSON error shape as the rest.
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
@@ -183,6 +187,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     if (logger.isLevelEnabled('debug')) request.log.debug({ method: request.method, route, status, ms: Math.round(ms * 10) / 10 }, 'request');
   });
   installErrorHandler(app);
+  // Draining: once app.close() has begun, a request that still arrives (pipelined, or on a
+  // keep-alive connection that was busy) is answered 503 UNAVAILABLE in our error shape, with
+  // Retry-After, and its connection closed, before any other hook or handler runs.
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!draining) return;
+    reply.header('connection', 'close').header('retry-after', '1');
+    throw new DomainError('UNAVAILABLE', 'the server is shutting down; retry the request (another replica answers it)');
+  });
   app.addHook('onRequest', async (request) => {
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw invalid('an HTTP/1.1 request needs a Host header');
   });

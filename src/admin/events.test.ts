@@ -134,6 +134,24 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    test("a guest's text reply reaches the stream (a reply alone changes no entry); a text from an unknown number changes nothing", async () => {
+      const stream = await EventReader.open(`${base}/admin/v1/merchants/${A}/events`, { authorization: bearer(alphaToken) });
+      try {
+        await stream.next('ready');
+        const walkIn = await t.admin('POST', `/merchants/${A}/services/waitlist/walk-ins`, { party_size: 2, given_name: 'Texter', telephone: '+1 212 555 0177' });
+        assert.equal(walkIn.statusCode, 201, walkIn.body);
+        await stream.next('changed', 30_000);
+        stream.clear();
+        // As the Twilio webhook of another replica would record it: found by this process's poll.
+        const kind = await t.services.guestMessages.inbound({ from: '+12125550177', body: 'Parking now, two minutes', sid: 'SM-sse-reply' });
+        assert.equal(kind, 'text');
+        assert.deepEqual(JSON.parse((await stream.next('changed', 30_000)).data), { merchant_id: A });
+        assert.equal(await t.services.guestMessages.inbound({ from: '+12125550999', body: 'wrong number', sid: 'SM-sse-unknown' }), 'text');
+      } finally {
+        stream.close();
+      }
+    });
+
     test('a change made through another replica on the same database reaches the stream', async () => {
       const store: Store = await openStore(t.config.database);
       const replica: FastifyInstance = await buildApp(t.config, { store, clock: t.clock });

@@ -76,7 +76,10 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, Permission>> = {
   'POST /merchants/:merchantId/services/:serviceId/deactivate': 'manager',
   'POST /merchants/:merchantId/activate': 'manager',
   'POST /merchants/:merchantId/services/:serviceId/activate': 'manager',
-  // The operator's view of the updates to Google (every merchant's).
+  // What reached Google: the merchant's own (its managers), every merchant's (the operator).
+  'GET /merchants/:merchantId/rtu/status': 'manager',
+  'GET /merchants/:merchantId/feed-runs': 'manager',
+  'GET /feed-runs': 'bootstrap',
   'GET /rtu/status': 'bootstrap',
   'GET /rtu/dead-letters': 'bootstrap',
   'POST /rtu/dead-letters/replay': 'bootstrap',

@@ -1,5 +1,7 @@
 // The merchant-side JSON API under /admin/v1: bearer tokens, per-merchant scope, snake_case JSON.
 import { removalAdminRoutes } from './removal-routes.js';
+import { feedRunsAdminRoutes } from './feed-runs-routes.js';
+import type { FeedRunsService } from '../feeds/runs.js';
 import type { RemovalService } from '../removal/service.js';
 import type { FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
@@ -46,6 +48,7 @@ export interface AdminDeps {
   readonly estimates: EstimatesService;
   readonly guestMessages: GuestMessageService;
   readonly removal: RemovalService;
+  readonly feedRuns: FeedRunsService;
   readonly clock: Clock;
   readonly sessions: WebSessions;
   readonly staff: StaffAccounts;
@@ -173,9 +176,10 @@ export function adminPlugin(deps: AdminDeps) {
     await app.register(waitlistAdminRoutes(deps.waitlist));
     await app.register(availabilityAdminRoutes(deps.availability));
     await app.register(bookingAdminRoutes(deps.bookings));
-    await app.register(rtuAdminRoutes(deps.rtu));
+    await app.register(rtuAdminRoutes(deps.rtu, deps.merchants));
     await app.register(estimatesAdminRoutes(deps.estimates));
     await app.register(guestMessageAdminRoutes(deps.guestMessages));
     await app.register(removalAdminRoutes(deps.removal));
+    await app.register(feedRunsAdminRoutes(deps.feedRuns, deps.merchants));
   };
 }

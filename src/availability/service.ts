@@ -3,7 +3,7 @@
 import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError, invalid } from '../errors.js';
 import type { Service } from '../merchants/model.js';
-import type { ServiceChangeCheck } from '../merchants/service.js';
+import type { MerchantChangeCheck, ServiceChangeCheck } from '../merchants/service.js';
 import * as merchants from '../merchants/read-model.js';
 import type { Store } from '../store/database.js';
 import {
@@ -96,6 +96,23 @@ export class AvailabilityService {
     const span = await slots.upcomingSpan(trx, current.merchantId, current.id, now);
     if (span === null) return;
     await this.listener.availabilityChanged(trx, { merchantId: current.merchantId, serviceId: current.id, fromSec: span.first, toSec: span.last + 1 }, now);
+  };
+
+  /**
+   * Wired into MerchantService: a new time zone moves the merchant's local days, which the
+   * availability Google holds is cut into (an update replaces whole local days; recurrences and
+   * their exceptions are grouped by them): every bookable service announces its upcoming slots, in
+   * the transaction of the change, as a change of its booking rules does. Other merchant changes
+   * (opening hours included, which do not gate bookable slots) announce nothing.
+   */
+  readonly announceMerchantChange: MerchantChangeCheck = async (trx, current, next, now) => {
+    if (next.timeZone === current.timeZone) return;
+    for (const service of await merchants.listServices(trx, current.id)) {
+      if (!service.booking.enabled) continue;
+      const span = await slots.upcomingSpan(trx, current.id, service.id, now);
+      if (span === null) continue;
+      await this.listener.availabilityChanged(trx, { merchantId: current.id, serviceId: service.id, fromSec: span.first, toSec: span.last + 1 }, now);
+    }
   };
 
   /**

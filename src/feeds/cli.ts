@@ -3,10 +3,11 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Store } from '../store/database.js';
-import { generateFeeds, summaryLine, type Progress } from './generate.js';
+import { type Clock, nowSeconds } from '../clock.js';
+import { FEED_KINDS, type FeedKind, type FeedResult, type GenerateSummary, generateFeeds, summaryLine, type Progress } from './generate.js';
+import { type FeedKindRun, recordKindRuns } from './repository.js';
 import { TtyProgress } from './progress.js';
 import { FeedScheduler } from './scheduler.js';
 import { uploadFeeds, type UploadedFile } from './upload.js';
@@ -26,12 +27,55 @@ export function uploadLine(files: readonly UploadedFile[]): string {
   return `feeds uploaded: ${files.length} file${files.length === 1 ? '' : 's'} (${(bytes / 1_000_000).toFixed(1)} MB)${retried > 0 ? `, ${retried} after retries` : ''}`;
 }
 
-/** Generate into config.feeds.dir, then upload everything waiting there: the daily run. */
+/**
+ * Generate into config.feeds.dir, then upload everything waiting there: the daily run. Each feed
+ * kind's outcome is recorded (feed_kind_runs) for the health screens, failures included: a kind is
+ * ok only when it was generated and uploaded.
+ */
 export async function generateAndUpload(config: Config, store: Store, clock: Clock, logger: Logger, signal: AbortSignal): Promise<string> {
-  const summary = await generateFeeds({ store, clock, config: config.feeds, outDir: config.feeds.dir, signal });
+  const startedAt = nowSeconds(clock);
+  const record = (runs: FeedKindRun[]) =>
+    recordKindRuns(store.db, runs).catch((error: unknown) => logger.warn({ err: error }, 'could not record the feed run for the health screens'));
+  let summary: GenerateSummary;
+  try {
+    summary = await generateFeeds({ store, clock, config: config.feeds, outDir: config.feeds.dir, signal });
+  } catch (error) {
+    const failed = FEED_KINDS.map((kind) => kindRun(kind, startedAt, nowSeconds(clock), null, null, `generation failed: ${(error as Error).message}`));
+    await record(failed);
+    throw error;
+  }
   logger.info({ feeds: summary.feeds.map((f) => ({ kind: f.kind, records: f.records, shards: f.files.length })) }, summaryLine(summary));
-  const uploaded = await uploadFeeds({ dir: config.feeds.dir, sftp: config.feeds.sftp, logger, signal });
+  let uploaded: UploadedFile[];
+  try {
+    uploaded = await uploadFeeds({ dir: config.feeds.dir, sftp: config.feeds.sftp, logger, signal });
+  } catch (error) {
+    await record(summary.feeds.map((f) => kindRun(f.kind, startedAt, nowSeconds(clock), f, null, `upload failed: ${(error as Error).message}`)));
+    throw error;
+  }
+  const finishedAt = nowSeconds(clock);
+  await record(
+    summary.feeds.map((f) => {
+      const mine = new Set(f.files.map((file) => file.fileName));
+      const sent = uploaded.filter((u) => u.kind === f.kind && mine.has(u.fileName)).length;
+      return kindRun(f.kind, startedAt, finishedAt, f, sent, sent === f.files.length ? null : `${f.files.length - sent} of ${f.files.length} files not uploaded`);
+    }),
+  );
   return `${summaryLine(summary)}; ${uploadLine(uploaded)}`;
+}
+
+function kindRun(kind: FeedKind, startedAt: number, finishedAt: number, feed: FeedResult | null, uploadedFiles: number | null, error: string | null): FeedKindRun {
+  return {
+    kind,
+    startedAt,
+    finishedAt,
+    outcome: error === null ? 'ok' : 'failed',
+    records: feed?.records ?? null,
+    slots: feed === null || feed.kind !== 'availability' ? null : feed.slots,
+    shards: feed?.files.length ?? null,
+    bytes: feed === null ? null : feed.files.reduce((n, file) => n + file.bytes, 0),
+    uploadedFiles,
+    error,
+  };
 }
 
 /**

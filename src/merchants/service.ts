@@ -86,6 +86,12 @@ export interface MerchantInput extends Omit<repo.MerchantWrite, 'turnTimes'> {
  */
 export type ServiceChangeCheck = (trx: Tx, current: Service, next: repo.ServiceWrite, now: number) => Promise<void>;
 
+/**
+ * The same for a change of the merchant itself (its time zone, say), inside the change's
+ * transaction: it may refuse the change, or record what the change causes (an update to Google).
+ */
+export type MerchantChangeCheck = (trx: Tx, current: Merchant, next: repo.MerchantWrite, now: number) => Promise<void>;
+
 export class MerchantService {
   constructor(
     private readonly store: Store,
@@ -93,6 +99,7 @@ export class MerchantService {
     private readonly serviceChangeChecks: readonly ServiceChangeCheck[] = [],
     /** The in-memory read model of merchants' configuration, which every change here drops after its commit. */
     readonly configs: MerchantConfigs = new MerchantConfigs(store, 500),
+    private readonly merchantChangeChecks: readonly MerchantChangeCheck[] = [],
   ) {}
 
   /**
@@ -155,6 +162,7 @@ export class MerchantService {
         const next = change(current);
         const write = { ...next, id, turnTimes: next.turnTimes ?? current.turnTimes };
         this.checkMerchant(write, next.openingHours);
+        for (const check of this.merchantChangeChecks) await check(trx, current, write, now);
         await repo.updateMerchant(trx, write, now);
         await repo.replaceOpeningHours(trx, id, next.openingHours);
       }),

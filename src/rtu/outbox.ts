@@ -8,7 +8,7 @@ import * as queue from '../store/outbox-queue.js';
 export type { BookingField } from '../bookings/events.js';
 
 export type OutboxItem =
-  | { readonly kind: 'booking'; readonly bookingId: string; readonly fields: readonly BookingField[] }
+  | { readonly kind: 'booking'; readonly merchantId: string; readonly bookingId: string; readonly fields: readonly BookingField[] }
   | { readonly kind: 'availability'; readonly merchantId: string; readonly serviceId: string; readonly fromSec: number; readonly toSec: number };
 
 export interface OutboxRow {
@@ -40,6 +40,7 @@ export async function enqueue(trx: Tx, item: OutboxItem, now: number): Promise<v
       last_error: null,
       created_at: now,
       delivered_at: null,
+      merchant_id: item.merchantId,
     })
     .execute();
 }
@@ -53,7 +54,7 @@ export const outboxListener: BookingEvents = {
   availabilityChanged: (trx, change, now) => enqueue(trx, { kind: 'availability', ...change }, now),
   async bookingChanged(trx, booking, fields, by, now) {
     if (by !== 'merchant' || booking.source !== 'google' || fields.length === 0) return;
-    await enqueue(trx, { kind: 'booking', bookingId: booking.id, fields }, now);
+    await enqueue(trx, { kind: 'booking', merchantId: booking.slot.merchantId, bookingId: booking.id, fields }, now);
   },
 };
 
@@ -155,4 +156,89 @@ export async function stats(db: Db): Promise<OutboxStats> {
 export async function pruneDelivered(db: Db, olderThan: number): Promise<number> {
   const result = await db.deleteFrom('outbox').where('status', '=', 'done').where('delivered_at', '<', olderThan).executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** An update to Google of one merchant that failed and is being retried or is parked. */
+export interface OutboxFailure {
+  readonly id: number;
+  readonly kind: string;
+  readonly status: 'retrying' | 'dead';
+  readonly attempts: number;
+  readonly error: string;
+  /** When the change was made. */
+  readonly createdAt: number;
+  /** Retrying only: when the next attempt is due. */
+  readonly nextAttemptAt: number | null;
+}
+
+export interface MerchantOutboxStats {
+  readonly pending: number;
+  readonly pendingByKind: Record<string, number>;
+  readonly deliveredSince: number;
+  readonly dead: number;
+  readonly oldestPendingCreatedAt: number | null;
+  readonly lastFailure: OutboxFailure | null;
+}
+
+/** One merchant's updates: waiting, delivered since `since`, dead, and the latest failure still unresolved. */
+export async function merchantStats(db: Db, merchantId: string, since: number): Promise<MerchantOutboxStats> {
+  const [rows, delivered, failure] = await Promise.all([
+    db
+      .selectFrom('outbox')
+      .select(['status', 'kind', sql<number>`count(*)`.as('n'), sql<number | null>`min(created_at)`.as('oldest')])
+      .where('merchant_id', '=', merchantId)
+      .where('status', 'in', ['pending', 'dead'])
+      .groupBy(['status', 'kind'])
+      .execute(),
+    db
+      .selectFrom('outbox')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('merchant_id', '=', merchantId)
+      .where('status', '=', 'done')
+      .where('delivered_at', '>=', since)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('outbox')
+      .select(['id', 'kind', 'status', 'attempts', 'last_error', 'created_at', 'available_at'])
+      .where('merchant_id', '=', merchantId)
+      .where('status', 'in', ['pending', 'dead'])
+      .where('last_error', 'is not', null)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
+  ]);
+  let pending = 0;
+  let dead = 0;
+  let oldest: number | null = null;
+  const pendingByKind: Record<string, number> = {};
+  for (const r of rows) {
+    const n = Number(r.n);
+    if (r.status === 'dead') {
+      dead += n;
+      continue;
+    }
+    pending += n;
+    pendingByKind[r.kind] = (pendingByKind[r.kind] ?? 0) + n;
+    const o = r.oldest === null ? null : Number(r.oldest);
+    if (o !== null && (oldest === null || o < oldest)) oldest = o;
+  }
+  return {
+    pending,
+    pendingByKind,
+    deliveredSince: Number(delivered.n),
+    dead,
+    oldestPendingCreatedAt: oldest,
+    lastFailure:
+      failure === undefined
+        ? null
+        : {
+            id: Number(failure.id),
+            kind: failure.kind,
+            status: failure.status === 'dead' ? 'dead' : 'retrying',
+            attempts: failure.attempts,
+            error: failure.last_error ?? '',
+            createdAt: Number(failure.created_at),
+            nextAttemptAt: failure.status === 'dead' ? null : Number(failure.available_at),
+          },
+  };
 }

@@ -433,6 +433,32 @@ for (const dialect of DIALECTS) {
         await h.drain();
         assert.equal(windows()[0]!.availability![0]!.confirmationMode, 'CONFIRMATION_MODE_ASYNCHRONOUS');
       });
+
+      test("a new time zone announces every bookable service's upcoming days, cut at the new zone's midnights; the same zone again, or a rename, nothing", async () => {
+        const ZONED = '3003';
+        await addMerchant(h.t, ZONED, BERLIN);
+        await addService(h.t, ZONED, 'dinner');
+        await addService(h.t, ZONED, 'closed', { enabled: false });
+        // 20:00 and 22:00 in New York: the next day in Berlin.
+        await putSlots(h.t, ZONED, 'dinner', [ny('2026-01-27 00:00'), ny('2026-01-29 00:00')], [{ start: ny('2026-01-27 20:00') }, { start: ny('2026-01-28 22:00') }]);
+        await putSlots(h.t, ZONED, 'closed', [ny('2026-01-27 00:00'), ny('2026-01-28 00:00')], [{ start: ny('2026-01-27 20:00') }]);
+        await h.settle();
+        await adminOk(h.t, 'PATCH', `/merchants/${ZONED}`, { time_zone: 'America/New_York' });
+        await h.drain();
+        assert.deepEqual(
+          windows().map((w) => [w.merchantId, w.serviceId, w.startTimeRestrict, w.endTimeRestrict]),
+          [
+            [ZONED, 'dinner', rfc3339(ny('2026-01-27 00:00')), rfc3339(ny('2026-01-28 00:00'))],
+            [ZONED, 'dinner', rfc3339(ny('2026-01-28 00:00')), rfc3339(ny('2026-01-29 00:00'))],
+          ],
+          "the bookable service's days in New York; the service without bookings sends nothing",
+        );
+        for (const w of windows()) await assertMatchesListing(h.t, w);
+        h.fake.reset();
+        await adminOk(h.t, 'PATCH', `/merchants/${ZONED}`, { time_zone: 'America/New_York', name: 'Renamed' });
+        await h.drain();
+        assert.equal(replacesOf(h.fake).length, 0, 'the same zone again changes nothing Google sees');
+      });
     });
 
     describe('coalescing', () => {

@@ -219,6 +219,23 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: number;
   delivered_at: number | null;
+  /** The merchant the update is about (migration 0010); null for rows written before whose booking is gone. */
+  merchant_id: string | null;
+}
+
+/** The last runs of each daily feed kind (migration 0010), for the health screens. */
+export interface FeedKindRunTable {
+  id: Generated<number>;
+  kind: string;
+  started_at: number;
+  finished_at: number;
+  outcome: 'ok' | 'failed';
+  records: number | null;
+  slots: number | null;
+  shards: number | null;
+  bytes: number | null;
+  uploaded_files: number | null;
+  error: string | null;
 }
 
 export interface Database {
@@ -235,6 +252,7 @@ export interface Database {
   offers: OfferTable;
   outbox: OutboxTable;
   feed_runs: FeedRunTable;
+  feed_kind_runs: FeedKindRunTable;
   retention_runs: FeedRunTable;
   staff: StaffTable;
   web_sessions: WebSessionTable;

@@ -15,6 +15,7 @@ import { haveChromium, launchBrowser, recordForeignRequests, seriousA11yViolatio
 import { patchesOf, startRtu, type RtuHarness } from '../test-support/rtu.js';
 import { ADMIN_TOKEN, seedMerchant, startApp, type TestApp } from '../test-support/app.js';
 import { CLIENT_DIR } from './plugin.js';
+import { recordKindRuns } from '../feeds/repository.js';
 
 // `npm run screenshots` writes them into docs/screenshots/ (shown in docs/HOST-STAND.md); other
 // runs write them to a temporary folder, so that running the suite leaves the work tree clean.
@@ -339,6 +340,13 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
   });
 
   test('a manager (bootstrap token) picks the restaurant, adds a host whose token is shown once, edits rules and tables, and sees Google\'s health', async () => {
+    const at = Math.floor(Date.now() / 1000) - 3600;
+    const feedRun = { startedAt: at, finishedAt: at, slots: null, shards: 1, bytes: 100, uploadedFiles: 1, error: null } as const;
+    await recordKindRuns(t.store.db, [
+      { ...feedRun, kind: 'merchants', outcome: 'ok', records: 2 },
+      { ...feedRun, kind: 'services', outcome: 'ok', records: 2 },
+      { ...feedRun, kind: 'availability', outcome: 'failed', records: 0, uploadedFiles: null, error: 'upload failed: SFTP refused' },
+    ]);
     assert.equal(await first.getByRole('link', { name: 'الإعدادات' }).count(), 0, 'a host has no settings screen');
     const page = await tablet();
     await page.goto(`${base}/app`);
@@ -359,6 +367,12 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     const health = page.getByRole('region', { name: "Google's health (from our side)" });
     await health.getByRole('row').filter({ hasText: 'CreateWaitlistEntry' }).first().waitFor();
     await health.getByText(/waiting, \d+ failed for good/).waitFor();
+    // This restaurant's own updates, and the last run of each feed kind with its counts (the operator's).
+    await health.getByRole('heading', { name: 'Updates to Google for this restaurant' }).waitFor();
+    await health.getByText(/^\d+ waiting, \d+ delivered in the last 24 h, \d+ failed for good$/).waitFor();
+    await health.getByRole('row').filter({ hasText: 'Availability' }).filter({ hasText: 'Failed' }).filter({ hasText: 'upload failed: SFTP refused' }).waitFor();
+    await health.getByRole('row').filter({ hasText: 'Merchants' }).filter({ hasText: 'Uploaded' }).filter({ hasText: '2' }).waitFor();
+    await health.getByRole('columnheader', { name: 'Records' }).waitFor();
     // Rules and tables through the admin API.
     const rules = page.getByRole('region', { name: /Waitlist rules/ });
     await rules.getByLabel('Largest party').fill('8');
@@ -441,6 +455,19 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await page.getByRole('heading', { name: 'الإعدادات', exact: true }).waitFor();
     await page.screenshot({ path: new URL('settings-ar.png', SHOTS).pathname, fullPage: true });
     await noSeriousViolations(page, 'settings (ar)');
+  });
+
+  test("a merchant's manager sees its own updates to Google and the last feed runs, without every merchant's counts and calls", async () => {
+    const token = (await t.admin('POST', '/tokens', { merchant_id: M, label: 'manager' })).json().token;
+    const page = await tablet();
+    await signIn(page, token);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const health = page.getByRole('region', { name: "Google's health (from our side)" });
+    await health.getByText(/^\d+ waiting, \d+ delivered in the last 24 h, \d+ failed for good$/).waitFor();
+    await health.getByRole('row').filter({ hasText: 'Availability' }).filter({ hasText: 'upload failed: SFTP refused' }).waitFor();
+    assert.equal(await health.getByRole('columnheader', { name: 'Records' }).count(), 0);
+    assert.equal(await health.getByRole('heading', { name: 'Calls Google made since this server started' }).count(), 0);
+    await noSeriousViolations(page, 'settings (merchant manager)');
   });
 
   test('availability: a weekly schedule, a closed day and a blocked evening, each with its update to Google pending then delivered', async () => {

@@ -2,9 +2,9 @@
 // merchant's time zone), a weekly schedule written through PUT .../availability/weekly-schedule,
 // and two exceptions made with Google's replace semantics (PUT .../availability with an empty
 // list over a window): close a day, block an evening. The admin API keeps no per-change delivery
-// state for the update to Google; the bootstrap token sees the outbox of availability updates
-// (GET /rtu/status, every merchant) after each change: "pending" while availability updates wait,
-// "delivered" once none waits and no new dead letter appeared, "failed" when one did.
+// state for the update to Google; after each change the screen follows the merchant's own updates
+// (GET /merchants/{m}/rtu/status): "pending" while its availability updates wait, "delivered" once
+// none waits and no new one failed for good, "failed" when one did.
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Service } from './api';
 import { dayIn, zonedToEpoch } from './bookings';
@@ -22,7 +22,7 @@ interface Slot {
 interface RtuStatus {
   pending: number;
   pending_by_kind: Record<string, number>;
-  dead: number;
+  failed: number;
 }
 
 type Delivery = { state: 'pending' | 'delivered' | 'failed'; pending: number; dead: number } | null;
@@ -31,7 +31,7 @@ const field = (form: HTMLFormElement, name: string): string => (form.elements.na
 
 const DAYS = [1, 2, 3, 4, 5, 6, 7] as const;
 
-export function AvailabilityScreen({ t, lang, merchant, version, announce, fail, root }: ScreenProps & { root: boolean }) {
+export function AvailabilityScreen({ t, lang, merchant, version, announce, fail }: ScreenProps) {
   const zone = merchant.time_zone;
   const mid = encodeURIComponent(merchant.id);
   const today = dayIn(zone, Date.now());
@@ -53,39 +53,39 @@ export function AvailabilityScreen({ t, lang, merchant, version, announce, fail,
     const to = zonedToEpoch(zone, dayAfter(today, 7), '00:00');
     api<{ slots: Slot[] }>('GET', `/merchants/${mid}/services/${encodeURIComponent(serviceId)}/availability?from=${from}&to=${to}`).then((r) => setSlots(r.slots), fail);
   }, [mid, serviceId, version, watch, zone, today, fail]);
-  // After a change (bootstrap token only): poll the outbox until no availability update waits.
+  // After a change: poll the merchant's updates to Google until no availability update waits.
   useEffect(() => {
-    if (!root || watch === 0) return;
+    if (watch === 0) return;
     let stop = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let deadBefore: number | null = null;
     const poll = async (tries: number): Promise<void> => {
       try {
-        const s = await api<RtuStatus>('GET', '/rtu/status');
+        const s = await api<RtuStatus>('GET', `/merchants/${mid}/rtu/status`);
         if (stop) return;
-        deadBefore ??= s.dead;
+        deadBefore ??= s.failed;
         const waiting = s.pending_by_kind.availability ?? 0;
-        const state = s.dead > deadBefore ? 'failed' : waiting > 0 ? 'pending' : 'delivered';
-        setDelivery({ state, pending: waiting, dead: s.dead });
+        const state = s.failed > deadBefore ? 'failed' : waiting > 0 ? 'pending' : 'delivered';
+        setDelivery({ state, pending: waiting, dead: s.failed });
         if (state === 'pending' && tries < 60) timer = setTimeout(() => void poll(tries + 1), 1000);
       } catch (e) {
         fail(e);
       }
     };
-    void api<RtuStatus>('GET', '/rtu/status').then((s) => {
-      deadBefore = s.dead;
+    void api<RtuStatus>('GET', `/merchants/${mid}/rtu/status`).then((s) => {
+      deadBefore = s.failed;
       void poll(0);
     }, fail);
     return () => {
       stop = true;
       clearTimeout(timer);
     };
-  }, [root, watch, fail]);
+  }, [mid, watch, fail]);
 
   const sid = encodeURIComponent(serviceId);
   const changed = (key: MessageKey): void => {
     announce(t(key));
-    if (root) setDelivery({ state: 'pending', pending: 0, dead: 0 });
+    setDelivery({ state: 'pending', pending: 0, dead: 0 });
     setWatch((w) => w + 1);
   };
 
@@ -173,7 +173,6 @@ export function AvailabilityScreen({ t, lang, merchant, version, announce, fail,
                 {t(`avail.google.${delivery.state}` as MessageKey, { pending: delivery.pending, dead: delivery.dead })}
               </p>
             )}
-            {!root && <p>{t('avail.googleOperator')}</p>}
           </section>
           <section class="card" aria-labelledby="schedule-title">
             <h3 id="schedule-title">{t('avail.schedule')}</h3>

@@ -221,7 +221,7 @@ function Shell({ session, t, lang, onLanguage, onSignOut }: { session: Session; 
       ) : screen === 'tables' ? (
         <TablesScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} />
       ) : screen === 'availability' && manager ? (
-        <AvailabilityScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} root={session.kind === 'root'} />
+        <AvailabilityScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} />
       ) : screen === 'settings' && manager ? (
         <SettingsScreen t={t} lang={lang} merchant={merchant} version={version} announce={announce} fail={fail} root={session.kind === 'root'} />
       ) : screen === 'bookings' ? (

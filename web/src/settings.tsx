@@ -437,7 +437,7 @@ export function SettingsScreen({ t, lang, merchant, version, announce, fail, roo
         </form>
       </section>
 
-      {root && <GoogleHealth t={t} version={version} fail={fail} />}
+      <GoogleHealth t={t} lang={lang} merchant={merchant} version={version} fail={fail} root={root} />
     </main>
   );
 }
@@ -462,20 +462,97 @@ export function googleCalls(metrics: string): Calls[] {
   return out.sort((a, b) => a.route.localeCompare(b.route) || a.status.localeCompare(b.status));
 }
 
-function GoogleHealth({ t, version, fail }: Pick<ScreenProps, 't' | 'version' | 'fail'>) {
+interface MerchantRtu {
+  pending: number;
+  delivered_last_24h: number;
+  failed: number;
+  last_failure: { status: 'retrying' | 'dead'; attempts: number; error: string } | null;
+}
+
+interface FeedRun {
+  kind: 'merchants' | 'services' | 'availability';
+  finished_at: number;
+  outcome: 'ok' | 'failed';
+  error: string | null;
+  records?: number | null;
+  shards?: number | null;
+}
+
+function GoogleHealth({ t, lang, merchant, version, fail, root }: Pick<ScreenProps, 't' | 'lang' | 'merchant' | 'version' | 'fail'> & { root: boolean }) {
   const [calls, setCalls] = useState<Calls[]>([]);
   const [rtu, setRtu] = useState<{ pending: number; dead: number; oldest_pending_age_sec: number | null } | null>(null);
   const [dead, setDead] = useState<{ id: number; kind: string; attempts: number; last_error: string | null }[]>([]);
+  const [mine, setMine] = useState<MerchantRtu | null>(null);
+  const [feeds, setFeeds] = useState<FeedRun[] | null>(null);
+  const mid = encodeURIComponent(merchant.id);
   useEffect(() => {
+    // This restaurant's updates and the last feed runs (every manager); every merchant's calls and outbox (the operator).
+    api<MerchantRtu>('GET', `/merchants/${mid}/rtu/status`).then(setMine, fail);
+    api<{ feed_runs: FeedRun[] }>('GET', root ? '/feed-runs' : `/merchants/${mid}/feed-runs`).then((r) => setFeeds(r.feed_runs), fail);
+    if (!root) return;
     fetch('/metrics', { credentials: 'same-origin' })
       .then((r) => (r.ok ? r.text() : ''))
       .then((text) => setCalls(googleCalls(text)), fail);
     api<{ pending: number; dead: number; oldest_pending_age_sec: number | null }>('GET', '/rtu/status').then(setRtu, fail);
     api<{ dead_letters: { id: number; kind: string; attempts: number; last_error: string | null }[] }>('GET', '/rtu/dead-letters?limit=20').then((r) => setDead(r.dead_letters), fail);
-  }, [version, fail]);
+  }, [mid, root, version, fail]);
+  const when = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: merchant.time_zone });
   return (
     <section class="card" aria-labelledby="health-title">
       <h3 id="health-title">{t('health.title')}</h3>
+      <h4>{t('health.merchantRtu')}</h4>
+      {mine && (
+        <>
+          <p>{t('health.merchantBacklog', { pending: mine.pending, delivered: mine.delivered_last_24h, failed: mine.failed })}</p>
+          <p class={mine.last_failure ? 'error' : undefined}>
+            {mine.last_failure ? t(`health.failure.${mine.last_failure.status}`, { attempts: mine.last_failure.attempts, error: mine.last_failure.error }) : t('health.noFailure')}
+          </p>
+        </>
+      )}
+      <h4>{t('health.feeds')}</h4>
+      {feeds !== null && feeds.length === 0 && <p>{t('health.noFeeds')}</p>}
+      {feeds !== null && feeds.length > 0 && (
+        <table class="bookings">
+          <thead>
+            <tr>
+              <th scope="col">{t('health.feed')}</th>
+              <th scope="col">{t('health.feedResult')}</th>
+              {root && <th scope="col">{t('health.feedCounts')}</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {feeds.map((f) => (
+              <tr key={f.kind}>
+                <td>{t(`health.feed.${f.kind}`)}</td>
+                <td class={f.outcome === 'failed' ? 'error' : undefined}>
+                  {f.outcome === 'ok'
+                    ? t('health.feedOk', { when: when.format(f.finished_at * 1000) })
+                    : t('health.feedFailed', { when: when.format(f.finished_at * 1000), error: f.error ?? '' })}
+                </td>
+                {root && <td>{f.records ?? ''}</td>}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {root && <GoogleCalls t={t} calls={calls} rtu={rtu} dead={dead} />}
+    </section>
+  );
+}
+
+function GoogleCalls({
+  t,
+  calls,
+  rtu,
+  dead,
+}: {
+  t: ScreenProps['t'];
+  calls: Calls[];
+  rtu: { pending: number; dead: number; oldest_pending_age_sec: number | null } | null;
+  dead: { id: number; kind: string; attempts: number; last_error: string | null }[];
+}) {
+  return (
+    <>
       <h4>{t('health.calls')}</h4>
       {calls.length === 0 ? (
         <p>{t('health.noCalls')}</p>
@@ -510,6 +587,6 @@ function GoogleHealth({ t, version, fail }: Pick<ScreenProps, 't' | 'version' | 
           ))}
         </ul>
       )}
-    </section>
+    </>
   );
 }

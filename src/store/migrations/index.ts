@@ -9,6 +9,7 @@ import * as m0007 from './0007-staff.js';
 import * as m0008 from './0008-retention.js';
 import * as m0009 from './0009-estimates.js';
 import * as m0006 from './0006-guest-messages.js';
+import * as m0010 from './0010-host-stand-status.js';
 import * as m0011 from './0011-learned-models.js';
 import * as m0012 from './0012-read-models.js';
 
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '0008-retention': m0008,
   '0009-estimates': m0009,
   '0006-guest-messages': m0006,
+  '0010-host-stand-status': m0010,
   '0011-learned-models': m0011,
   '0012-read-models': m0012,
 };

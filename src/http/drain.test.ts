@@ -1,0 +1,77 @@
+// Draining: once the server has begun to close, a request that still reaches it (here pipelined
+// behind one in flight on the same connection) gets 503 in our error shape ({"error": {status,
+// code: "UNAVAILABLE", message}}) with Retry-After and Connection: close, not Fastify's own body.
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { test } from 'node:test';
+import { startApp } from '../test-support/app.js';
+
+/** Everything the server writes on the socket until it closes it, or `deadlineMs` passes. */
+function readAll(socket: Socket, deadlineMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(text);
+    }, deadlineMs);
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+    socket.on('error', () => undefined);
+  });
+}
+
+async function until(check: () => boolean, what: string, deadlineMs = 30_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('a request that arrives while the server drains gets our 503 body with Retry-After and Connection: close', async () => {
+  const t = await startApp();
+  let closed = false;
+  try {
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.server.address();
+    assert.ok(address && typeof address === 'object');
+    const socket = connect(address.port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const received = readAll(socket, 30_000);
+    // A sign-in whose body has not all arrived: in flight, so closing waits for it.
+    const body = JSON.stringify({ token: 'not-a-valid-token' });
+    socket.write(`POST /admin/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+    let requestSeen = false;
+    t.app.server.once('request', () => {
+      requestSeen = true;
+    });
+    await until(() => requestSeen, 'the first request to reach the server');
+    const closing = t.app.close().then(() => {
+      closed = true;
+    });
+    await until(() => !t.app.server.listening, 'the server to stop listening');
+    // The rest of the first request, and a second one pipelined behind it.
+    socket.write(`${body.slice(5)}GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    const text = await received;
+    await closing;
+    const responses = text.split(/(?=HTTP\/1\.1 )/);
+    assert.equal(responses.length, 2, text);
+    assert.match(responses[0]!, /^HTTP\/1\.1 401 /, 'the request in flight is answered as usual');
+    const [head, json] = responses[1]!.split('\r\n\r\n') as [string, string];
+    assert.match(head, /^HTTP\/1\.1 503 /);
+    assert.match(head, /\r\nretry-after: 1\r\n/i);
+    assert.match(head, /\r\nconnection: close\r\n/i);
+    assert.match(head, /\r\ncontent-type: application\/json/i);
+    assert.deepEqual(JSON.parse(json), {
+      error: { status: 503, code: 'UNAVAILABLE', message: 'the server is shutting down; retry the request (another replica answers it)' },
+    });
+  } finally {
+    if (!closed) await t.app.close().catch(() => undefined);
+    await t.close().catch(() => undefined);
+  }
+});
