@@ -76,6 +76,9 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, Permission>> = {
   'POST /merchants/:merchantId/services/:serviceId/deactivate': 'manager',
   'POST /merchants/:merchantId/activate': 'manager',
   'POST /merchants/:merchantId/services/:serviceId/activate': 'manager',
+  // Deleting a deactivated merchant or service for good: the operator's.
+  'POST /merchants/:merchantId/delete': 'bootstrap',
+  'POST /merchants/:merchantId/services/:serviceId/delete': 'bootstrap',
   // What reached Google: the merchant's own (its managers), every merchant's (the operator).
   'GET /merchants/:merchantId/rtu/status': 'manager',
   'GET /merchants/:merchantId/feed-runs': 'manager',

@@ -1,8 +1,8 @@
 // Admin routes that remove a merchant or a service from Google (docs/ADMIN-API.md, "Removing
 // merchants and services"): deactivate with a dry run first, and activate again. Managers only.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { FUTURE_BOOKINGS_CHOICES, type RemovalPlan, type RemovalService, type RemovalTarget } from '../removal/service.js';
-import { assertManager } from './principal.js';
+import { FUTURE_BOOKINGS_CHOICES, type PurgePlan, type RemovalPlan, type RemovalService, type RemovalTarget } from '../removal/service.js';
+import { assertManager, assertRoot } from './principal.js';
 import { principalOf } from './request.js';
 
 const MerchantParams = Type.Object({ merchantId: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -19,6 +19,23 @@ const DeactivateBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const PurgeBody = Type.Object(
+  { dry_run: Type.Optional(Type.Boolean({ description: 'true: answer what would be deleted, delete nothing' })) },
+  { additionalProperties: false },
+);
+
+function purgeJson(plan: PurgePlan, dryRun: boolean) {
+  return {
+    dry_run: dryRun,
+    merchant_id: plan.merchantId,
+    service_id: plan.serviceId,
+    deleted: !dryRun,
+    refused: plan.refusal,
+    rows: plan.rows,
+    google: 'left the feeds at its deactivation: the next complete feeds drop it; its bookings ahead were cancelled and every update about it delivered first',
+  };
+}
 
 function planJson(plan: RemovalPlan, dryRun: boolean) {
   return {
@@ -58,6 +75,21 @@ export const removalAdminRoutes =
     );
     app.post('/merchants/:merchantId/services/:serviceId/deactivate', { preValidation: emptyBody, schema: { params: ServiceParams, body: DeactivateBody } }, async (request) =>
       deactivate({ merchantId: request.params.merchantId, serviceId: request.params.serviceId }, request.body),
+    );
+    // Deleting for good (the bootstrap token): a dry run lists the rows per table first.
+    const deleteForGood = async (target: RemovalTarget, body: { dry_run?: boolean }) => {
+      if (body.dry_run === true) return purgeJson(await removal.planPurge(target), true);
+      return purgeJson(await removal.purge(target), false);
+    };
+    app.post(
+      '/merchants/:merchantId/delete',
+      { preValidation: [async (request) => assertRoot(principalOf(request)), emptyBody], schema: { params: MerchantParams, body: PurgeBody } },
+      async (request) => deleteForGood({ merchantId: request.params.merchantId, serviceId: null }, request.body),
+    );
+    app.post(
+      '/merchants/:merchantId/services/:serviceId/delete',
+      { preValidation: [async (request) => assertRoot(principalOf(request)), emptyBody], schema: { params: ServiceParams, body: PurgeBody } },
+      async (request) => deleteForGood({ merchantId: request.params.merchantId, serviceId: request.params.serviceId }, request.body),
     );
     app.post('/merchants/:merchantId/activate', { schema: { params: MerchantParams } }, async (request, reply) => {
       await removal.activate({ merchantId: request.params.merchantId, serviceId: null });

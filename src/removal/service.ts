@@ -10,6 +10,7 @@ import { DomainError } from '../errors.js';
 import type { BookingService } from '../bookings/service.js';
 import type { MerchantService } from '../merchants/service.js';
 import type { Store } from '../store/database.js';
+import { countPurge, pendingOutbox, purge } from '../store/purge.js';
 import type { WaitlistService } from '../waitlist/service.js';
 
 export const FUTURE_BOOKINGS_CHOICES = ['refuse', 'cancel', 'keep'] as const;
@@ -45,6 +46,14 @@ export interface RemovalPlan extends RemovalTarget {
   /** Bookings still ahead: cancelled, kept, or the reason for a refusal, by the choice. */
   readonly futureBookings: readonly PlannedBooking[];
   /** Why the deactivation is refused (choice `refuse` with bookings ahead); null: it goes ahead. */
+  readonly refusal: string | null;
+}
+
+/** What deleting a deactivated merchant or service for good deletes (dry run), or deleted. */
+export interface PurgePlan extends RemovalTarget {
+  /** Rows per table. */
+  readonly rows: Readonly<Record<string, number>>;
+  /** Why it is refused (not deactivated, bookings Google holds, updates Google has not heard yet); null: it goes ahead. */
   readonly refusal: string | null;
 }
 
@@ -129,6 +138,61 @@ export class RemovalService {
         futureBookings: bookings,
         refusal: null,
       };
+    });
+  }
+
+  /**
+   * Why deleting `target` for good must wait, or null. Only a deactivated merchant or service (or a
+   * service of a deactivated merchant) goes: it has left the feeds, so Google drops it with the next
+   * complete feed. Bookings still ahead are Google's too: they must be cancelled first (deactivate
+   * with future_bookings "cancel"), and every update about the target delivered, since an update
+   * whose rows are gone could never reach Google.
+   */
+  private async purgeRefusal(target: RemovalTarget, now: number): Promise<string | null> {
+    const merchant = await this.merchants.get(target.merchantId);
+    const service = target.serviceId === null ? null : await this.merchants.getService(target.merchantId, target.serviceId);
+    if (merchant.deactivatedAt === null && (service === null || service.deactivatedAt === null)) {
+      return `the ${service === null ? 'merchant' : 'service'} is active: deactivate it first (POST .../deactivate), so that it leaves Google's feeds`;
+    }
+    const ahead = await this.bookings.futureBookings(target.merchantId, target.serviceId, now);
+    if (ahead.length > 0) {
+      return `${ahead.length} booking(s) ahead are still held (first: ${ahead[0]?.id}): cancel them first (deactivate with future_bookings "cancel"), so that Google is told`;
+    }
+    const pending = await pendingOutbox(this.store.db, target);
+    if (pending > 0) return `${pending} update(s) to Google about it are not delivered yet: try again once they are (GET /admin/v1/merchants/{m}/rtu/status)`;
+    return null;
+  }
+
+  /** The dry run of `purge`: the rows it would delete per table, and whether it would be refused. */
+  async planPurge(target: RemovalTarget): Promise<PurgePlan> {
+    const refusal = await this.purgeRefusal(target, nowSeconds(this.clock));
+    return { ...target, rows: await countPurge(this.store.db, target), refusal };
+  }
+
+  /**
+   * Deletes every row of a deactivated merchant or service in one transaction (bookings, waitlist
+   * entries, texts and replies, outbox rows, slots, staff, tokens, ...); refused (nothing changes)
+   * when the plan says so. The checks are made again inside the transaction, the merchant row locked.
+   */
+  async purge(target: RemovalTarget): Promise<PurgePlan> {
+    const before = await this.purgeRefusal(target, nowSeconds(this.clock));
+    if (before !== null) throw new DomainError('ILLEGAL_TRANSITION', `not deleted: ${before}`);
+    try {
+      return await this.purgeIn(target);
+    } finally {
+      // After the commit (or the rollback): reads from memory no longer find what is gone.
+      this.merchants.invalidate(target.merchantId);
+    }
+  }
+
+  private purgeIn(target: RemovalTarget): Promise<PurgePlan> {
+    return this.store.transaction(async (trx) => {
+      // The flag's row lock (as a deactivation takes it) holds off bookings and joins meanwhile.
+      await this.merchants.setDeactivatedIn(trx, target.merchantId, target.serviceId, nowSeconds(this.clock));
+      const ahead = await this.bookings.futureBookings(target.merchantId, target.serviceId, nowSeconds(this.clock), trx);
+      const pending = await pendingOutbox(trx, target);
+      if (ahead.length > 0 || pending > 0) throw new DomainError('ILLEGAL_TRANSITION', 'not deleted: a booking or an update to Google arrived meanwhile; try again');
+      return { ...target, rows: await purge(trx, target), refusal: null };
     });
   }
 
