@@ -1,6 +1,7 @@
 // Opens the store (SQLite embedded, or PostgreSQL for several replicas), applies pragmas, runs
 // migrations, and gives services one way to run (and, on PostgreSQL, retry) a transaction.
 import { mkdirSync } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import {
@@ -169,21 +170,116 @@ interface Waiting {
   readonly reject: (error: unknown) => void;
 }
 
-/** At most this many write transactions share one commit, so that reads queued behind a group wait little. */
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+/** At most this many write transactions share one commit. */
 const MAX_GROUP = 64;
+/**
+ * A group stops taking transactions after this much time running them: the event loop is blocked
+ * while it runs (better-sqlite3 is synchronous), reads wait for the connection, and nobody in the
+ * group is answered before its commit, so a long group is latency for all of them. Those left
+ * form the next group, after the event loop has had a turn. Far above what a group of ordinary
+ * writes takes (about a millisecond each): it bounds the pathological cases (a slow transaction,
+ * a machine starved of CPU), where a group of 64 was seen to block the event loop for 350 ms.
+ */
+const GROUP_BUDGET_MS = 50;
+
+/** What makes a group's commit durable after it returned (WalSync; tests hold it to see the order). */
+export interface Durability {
+  /** Call right after a commit returned: resolves once that commit is on disk. */
+  durable(): Promise<void>;
+}
 
 /**
- * Group commit for SQLite. A commit costs an fsync of the WAL (`synchronous=FULL`), the largest
- * part of a durable write, and SQLite has one writer: write transactions that arrive together (the
- * requests parsed in one turn of the event loop) run one after the other inside one transaction,
- * each in its own SAVEPOINT, and share its one commit. A transaction that throws is rolled back to
- * its savepoint alone, and its caller gets its error; the others go on. Every caller is answered
- * only after the commit has returned (after the fsync): an acknowledged write is on disk, and a
- * crash before the commit loses only writes that nobody was told about. If the group's transaction
- * itself fails (the commit, or an I/O error after which SQLite has rolled everything back), every
- * caller whose work had succeeded gets that error: none of their writes were kept.
- * Each transaction still sees the writes of those before it in the group, exactly as if they had
- * committed one after the other, which is the order SQLite's single writer gives them anyway.
+ * Makes commits durable off the event loop: fsyncs the database's WAL file in libuv's thread pool.
+ * One fsync serves every commit that returned before it started; commits that return while it
+ * runs wait for the next one. SQLite replays the WAL's complete commits at the next open, so a
+ * commit whose frames are on disk survives a crash or a power loss, as with synchronous=FULL.
+ */
+export class WalSync implements Durability {
+  #handle: FileHandle | null = null;
+  #inode = 0;
+  #committed = 0;
+  #waiting: { readonly upTo: number; readonly resolve: () => void; readonly reject: (error: unknown) => void }[] = [];
+  #running: Promise<void> | null = null;
+  /** fsyncs done so far; for tests. */
+  syncs = 0;
+
+  constructor(private readonly walPath: string) {}
+
+  /** Call right after a commit returned: resolves once that commit is on disk. */
+  durable(): Promise<void> {
+    const upTo = ++this.#committed;
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.push({ upTo, resolve, reject });
+      this.#running ??= this.#syncAll().finally(() => {
+        this.#running = null;
+      });
+    });
+  }
+
+  async #syncAll(): Promise<void> {
+    while (this.#waiting.length > 0) {
+      const upTo = this.#committed;
+      try {
+        await this.#sync();
+      } catch (cause) {
+        // Whether those commits are on disk is unknown: nobody is told they succeeded (a retry with
+        // the same idempotency token finds the result if the commit was kept).
+        const failed = this.#waiting;
+        this.#waiting = [];
+        const error = new Error(`the database could not make its commit durable (fsync of ${this.walPath}): ${(cause as Error).message}`, { cause });
+        for (const w of failed) w.reject(error);
+        return;
+      }
+      this.syncs += 1;
+      const done = this.#waiting.filter((w) => w.upTo <= upTo);
+      this.#waiting = this.#waiting.filter((w) => w.upTo > upTo);
+      for (const w of done) w.resolve();
+    }
+  }
+
+  async #sync(): Promise<void> {
+    // The file SQLite writes now: a WAL deleted and created again (after the last connection of
+    // another process closed it) is another file.
+    const inode = (await stat(this.walPath)).ino;
+    if (this.#handle === null || inode !== this.#inode) {
+      await this.#handle?.close();
+      this.#handle = null;
+      this.#handle = await open(this.walPath, 'r');
+      this.#inode = (await this.#handle.stat()).ino;
+    }
+    await this.#handle.sync();
+  }
+
+  async close(): Promise<void> {
+    await this.#running;
+    await this.#handle?.close();
+    this.#handle = null;
+  }
+}
+
+/**
+ * Group commit for SQLite. A commit costs an fsync of the WAL, the largest part of a durable
+ * write, and SQLite has one writer: write transactions that arrive together (the requests parsed
+ * in one turn of the event loop) run one after the other inside one transaction, each in its own
+ * SAVEPOINT, and share its one commit. A transaction that throws is rolled back to its savepoint
+ * alone, and its caller gets its error; the others go on. Each transaction still sees the writes
+ * of those before it in the group, exactly as if they had committed one after the other, which is
+ * the order SQLite's single writer gives them anyway.
+ *
+ * Every caller is answered only after the commit is on disk: an acknowledged write survives a
+ * crash, and a crash before that loses only writes that nobody was told about. With a `WalSync`
+ * the group commits with synchronous=NORMAL (no fsync on the event loop) and the fsync runs in the
+ * thread pool while the next group already runs; the callers are answered when it is done. Other
+ * writes on the connection keep synchronous=FULL. Without one (an in-memory database), the
+ * connection's own setting applies. If the group's transaction itself fails (the commit, or an
+ * I/O error after which SQLite has rolled everything back), or its fsync fails, every caller whose
+ * work had succeeded gets that error.
+ *
+ * A group takes the waiting transactions in arrival order, at most MAX_GROUP of them and for at
+ * most GROUP_BUDGET_MS: under load the rest form the next group after the event loop has had a
+ * turn (to read requests and write answers), rather than everyone waiting for one long group.
  */
 export class GroupCommit {
   #queue: Waiting[] = [];
@@ -191,7 +287,15 @@ export class GroupCommit {
   /** Groups committed (or failed) so far; for tests and the bench. */
   groups = 0;
 
-  constructor(private readonly db: Db) {}
+  readonly #budgetMs: number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly wal: Durability | null = null,
+    options: { readonly budgetMs?: number } = {},
+  ) {
+    this.#budgetMs = options.budgetMs ?? GROUP_BUDGET_MS;
+  }
 
   run<T>(work: (trx: Tx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -206,25 +310,48 @@ export class GroupCommit {
   }
 
   async #drain(): Promise<void> {
-    const group = this.#queue.splice(0, MAX_GROUP);
+    let group: Waiting[] = [];
+    let outcomes: Outcome[] = [];
+    let failure: { error: unknown } | null = null;
     try {
-      await this.#commit(group);
+      ({ group, outcomes } = await this.#commit());
+    } catch (error) {
+      failure = { error };
     } finally {
+      // The next group may run while this one's fsync is in flight.
       if (this.#queue.length > 0) setImmediate(() => void this.#drain());
       else this.#active = false;
     }
+    if (failure === null && this.wal !== null && outcomes.some((o) => o.ok)) {
+      try {
+        await this.wal.durable();
+      } catch (error) {
+        failure = { error };
+      }
+    }
+    group.forEach((waiting, i) => {
+      const outcome = outcomes[i];
+      if (outcome !== undefined && !outcome.ok) waiting.reject(outcome.error);
+      else if (failure !== null) waiting.reject(failure.error);
+      else waiting.resolve(outcome!.value);
+    });
   }
 
-  async #commit(group: readonly Waiting[]): Promise<void> {
-    type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+  /** Runs one group in one transaction and commits it; the transactions taken and their outcomes. */
+  async #commit(): Promise<{ group: Waiting[]; outcomes: Outcome[] }> {
+    const group: Waiting[] = [];
     const outcomes: Outcome[] = [];
     this.groups += 1;
-    try {
-      await this.db.transaction().execute(async (trx) => {
-        for (const { work } of group) {
+    const waitingAtStart = Math.min(this.#queue.length, MAX_GROUP);
+    const started = performance.now();
+    const transaction = async (db: Db) =>
+      db.transaction().execute(async (trx) => {
+        while (this.#queue.length > 0 && group.length < MAX_GROUP && (group.length === 0 || performance.now() - started < this.#budgetMs)) {
+          const waiting = this.#queue.shift()!;
+          group.push(waiting);
           await sql`savepoint grouped`.execute(trx);
           try {
-            const value = await work(trx);
+            const value = await waiting.work(trx);
             await sql`release grouped`.execute(trx);
             outcomes.push({ ok: true, value });
           } catch (error) {
@@ -240,18 +367,32 @@ export class GroupCommit {
           }
         }
       });
+    try {
+      if (this.wal === null) {
+        await transaction(this.db);
+      } else {
+        // One connection, held from the first pragma to the last: only this commit skips the fsync.
+        await this.db.connection().execute(async (connection) => {
+          await sql`pragma synchronous = normal`.execute(connection);
+          try {
+            await transaction(connection);
+          } finally {
+            await sql`pragma synchronous = full`.execute(connection);
+          }
+        });
+      }
     } catch (error) {
-      group.forEach((waiting, i) => {
+      // The transaction could not even begin (a read-only or locked database): those that were
+      // waiting for this group get its error, as they would have had it once in it.
+      if (group.length === 0) group.push(...this.#queue.splice(0, waitingAtStart));
+      // Callers whose own work failed get their own error; the others get the group's.
+      for (const [i, waiting] of group.entries()) {
         const outcome = outcomes[i];
         waiting.reject(outcome !== undefined && !outcome.ok ? outcome.error : error);
-      });
-      return;
+      }
+      return { group: [], outcomes: [] };
     }
-    group.forEach((waiting, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) waiting.resolve(outcome.value);
-      else waiting.reject(outcome.error);
-    });
+    return { group, outcomes };
   }
 }
 
@@ -403,13 +544,17 @@ export async function openStore(config: DatabaseConfig, options: StoreOptions = 
   }
   const { db, sqlite } = openSqliteConnection(config.path, options.onQuery);
   if (options.migrate !== false) await migrateToLatest(db);
-  const groups = new GroupCommit(db);
+  const wal = config.path === ':memory:' || config.path === '' ? null : new WalSync(`${sqlite.name}-wal`);
+  const groups = new GroupCommit(db, wal);
   return {
     db,
     dialect: 'sqlite',
     transaction: (work) => groups.run(work),
     lockKey: async () => {},
     selectArrays: sqliteArrays(db, sqlite),
-    close: () => db.destroy(),
+    close: async () => {
+      await wal?.close();
+      await db.destroy();
+    },
   };
 }

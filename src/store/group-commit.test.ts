@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { GroupCommit, openSqlite, openStore } from './database.js';
+import { type Durability, GroupCommit, openSqlite, openStore, WalSync, type Tx } from './database.js';
 import { until } from '../test-support/poll.js';
 
 const dirs: string[] = [];
@@ -29,7 +29,8 @@ test('transactions that arrive together share one commit; one that fails rolls b
   const db = openSqlite(tempPath());
   try {
     await sql`create table t (id text primary key)`.execute(db);
-    const groups = new GroupCommit(db);
+    // No time budget: the four are one group however slow the machine is.
+    const groups = new GroupCommit(db, null, { budgetMs: Number.POSITIVE_INFINITY });
     const insert = (id: string) => async (trx: Parameters<Parameters<GroupCommit['run']>[0]>[0]) => {
       await sql`insert into t (id) values (${id})`.execute(trx);
       return id;
@@ -82,11 +83,12 @@ test('when the group transaction itself fails, no caller is told its write succe
         await sql`rollback`.execute(trx);
         throw new Error('disk full');
       }),
-      groups.run(async () => 'never reached'),
+      // Not taken into the group that failed: it runs in the next one.
+      groups.run(async () => 'after the failed group'),
     ]);
     assert.deepEqual(
       results.map((r) => r.status),
-      ['rejected', 'rejected', 'rejected'],
+      ['rejected', 'rejected', 'fulfilled'],
     );
     assert.match(String((results[0] as PromiseRejectedResult).reason), /disk full/);
     assert.deepEqual(await ids(db), [], 'nothing of the group was kept');
@@ -107,6 +109,121 @@ test('the SQLite store groups its transactions (openStore)', async () => {
     assert.equal((await ids(store.db)).length, 30);
   } finally {
     await store.close();
+  }
+});
+
+test('a group stops taking transactions at its time budget; those left form the next groups, in order', async () => {
+  const db = openSqlite(tempPath());
+  try {
+    await sql`create table t (id text primary key)`.execute(db);
+    // A budget of 0: every group takes one transaction (a group always takes at least one).
+    const groups = new GroupCommit(db, null, { budgetMs: 0 });
+    const order: string[] = [];
+    const written = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((id) =>
+        groups.run(async (trx) => {
+          order.push(id);
+          await sql`insert into t (id) values (${id})`.execute(trx);
+          return id;
+        }),
+      ),
+    );
+    assert.deepEqual(written, ['a', 'b', 'c', 'd']);
+    assert.deepEqual(order, ['a', 'b', 'c', 'd'], 'arrival order');
+    assert.equal(groups.groups, 4);
+    assert.deepEqual(await ids(db), ['a', 'b', 'c', 'd']);
+  } finally {
+    await db.destroy();
+  }
+});
+
+/** A durability step the test decides about: each call waits until the test settles it. */
+class HeldDurability implements Durability {
+  readonly pending: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  durable(): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.pending.push({ resolve, reject }));
+  }
+}
+
+test('callers are answered only once their commit is durable; the next group commits meanwhile; a failed fsync fails the group\'s successes', async () => {
+  const db = openSqlite(tempPath());
+  try {
+    await sql`create table t (id text primary key)`.execute(db);
+    const durability = new HeldDurability();
+    const groups = new GroupCommit(db, durability, { budgetMs: Number.POSITIVE_INFINITY });
+    const settled: string[] = [];
+    const insert = (id: string) => (trx: Tx) => sql`insert into t (id) values (${id})`.execute(trx).then(() => id);
+    const track = <T>(name: string, p: Promise<T>) =>
+      p.then(
+        (v) => {
+          settled.push(`${name} ok`);
+          return v;
+        },
+        (e: unknown) => {
+          settled.push(`${name} failed`);
+          throw e;
+        },
+      );
+    const first = [track('a', groups.run(insert('a'))), track('b', groups.run(insert('b')))];
+    await until(() => durability.pending.length === 1, 'the first group to commit and wait for its fsync', 30_000);
+    assert.deepEqual(await ids(db), ['a', 'b'], 'committed (visible on the connection)');
+    assert.deepEqual(settled, [], 'but nobody answered before the fsync');
+    // A second group runs and commits while the first one's fsync is still in flight.
+    const second = [track('c', groups.run(insert('c'))), track('d', groups.run(async () => Promise.reject(new Error('rule says no'))))];
+    await until(() => durability.pending.length === 2, 'the second group to commit while the first fsync is in flight', 30_000);
+    assert.deepEqual(await ids(db), ['a', 'b', 'c']);
+    assert.deepEqual(settled, []);
+    durability.pending[0]!.resolve();
+    assert.deepEqual(await Promise.all(first), ['a', 'b']);
+    assert.deepEqual(settled, ['a ok', 'b ok']);
+    // The second group's fsync fails: its success is not reported as one; its own failure keeps its own error.
+    durability.pending[1]!.reject(new Error('EIO'));
+    const [c, d] = await Promise.allSettled(second);
+    assert.equal(c!.status, 'rejected');
+    assert.match(String((c as PromiseRejectedResult).reason), /EIO/);
+    assert.match(String((d as PromiseRejectedResult).reason), /rule says no/);
+  } finally {
+    await db.destroy();
+  }
+});
+
+test('WalSync: one fsync of the WAL serves every commit that returned before it started', async () => {
+  const path = tempPath();
+  const db = openSqlite(path);
+  const wal = new WalSync(`${path}-wal`);
+  try {
+    await sql`create table t (id text primary key)`.execute(db);
+    // Three commits return before the first fsync can finish: the first fsync started with one of
+    // them done, the second covers the other two.
+    await Promise.all([wal.durable(), wal.durable(), wal.durable()]);
+    assert.equal(wal.syncs, 2);
+    await wal.durable();
+    assert.equal(wal.syncs, 3);
+  } finally {
+    await wal.close();
+    await db.destroy();
+  }
+  const missing = new WalSync(join(tempPath(), 'none-wal'));
+  await assert.rejects(missing.durable(), /could not make its commit durable/);
+  await missing.close();
+});
+
+test('the SQLite store commits its groups durably through WalSync (synchronous=NORMAL only inside a group)', async () => {
+  const path = tempPath();
+  const store = await openStore({ kind: 'sqlite', path });
+  try {
+    await sql`create table t (id text primary key)`.execute(store.db);
+    await Promise.all(['a', 'b', 'c'].map((id) => store.transaction(async (trx) => sql`insert into t (id) values (${id})`.execute(trx))));
+    // Outside a group the connection is back to FULL: writes made without the group commit fsync at commit.
+    assert.equal((await sql<{ synchronous: number }>`pragma synchronous`.execute(store.db)).rows[0]?.synchronous, 2);
+  } finally {
+    await store.close();
+  }
+  const reopened = openSqlite(path);
+  try {
+    assert.deepEqual(await ids(reopened), ['a', 'b', 'c']);
+  } finally {
+    await reopened.destroy();
   }
 });
 
