@@ -28,8 +28,6 @@ import { assertMerchantAccess, assertRoot, merchantScope } from './principal.js'
 import { principalOf } from './request.js';
 import { assertPermission, permissionOf, servicePatchPermission } from './permissions.js';
 
-// Route files import principalOf from ./request.js (importing it from here would be a cycle).
-export { principalOf } from './request.js';
 import type { AdminTokenInfo, AdminTokens } from './tokens.js';
 import { sessionRoutes } from './session-routes.js';
 import { eventRoutes } from './events-routes.js';
@@ -58,7 +56,6 @@ export interface AdminDeps {
   /** Committed changes per merchant, for the live-update stream. */
   readonly changes: ChangeFeed;
 }
-
 
 function tokenJson(t: AdminTokenInfo) {
   return { id: t.id, merchant_id: t.merchantId, label: t.label, created_at: t.createdAt, revoked_at: t.revokedAt };

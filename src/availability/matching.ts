@@ -3,8 +3,6 @@
 import type { BookingRules } from '../merchants/rules.js';
 import type { SlotKey, StoredSlot } from './slot.js';
 
-export type { StoredSlot } from './slot.js';
-
 export interface SlotQuery {
   readonly serviceId: string;
   readonly startSec: number;

@@ -17,9 +17,9 @@ import {
   type TimeRange,
   type WeeklySchedule,
 } from './expansion.js';
-import { slotMatches, type SlotQuery, type StoredSlot } from './matching.js';
+import { slotMatches, type SlotQuery } from './matching.js';
 import * as slots from './repository.js';
-import { openSpots } from './slot.js';
+import { openSpots, type StoredSlot } from './slot.js';
 import type { AvailabilityListener } from './events.js';
 
 /** Longest window one replace may cover; keeps a single transaction bounded. */

@@ -2,10 +2,6 @@
 import type { SlotKey } from '../availability/slot.js';
 import type { Actor } from '../merchants/actor.js';
 
-// The slot vocabulary and the booking rules live below bookings; re-exported for bookings' own modules.
-export { HOLDING_STATUSES, type SlotKey } from '../availability/slot.js';
-export { type AvailabilityFormat, type BookingRules, DEFAULT_BOOKING_RULES } from '../merchants/rules.js';
-
 export const BOOKING_STATUSES = [
   'CONFIRMED',
   'PENDING_MERCHANT_CONFIRMATION',

@@ -1,7 +1,8 @@
 // Booking rules that need no store: who may book or cancel what, when. Pure.
-import type { Booking, BookingFailure, BookingRules, SlotKey } from './model.js';
-import { sameSlotKey } from '../availability/slot.js';
+import type { Booking, BookingFailure } from './model.js';
+import { sameSlotKey, type SlotKey } from '../availability/slot.js';
 import type { Actor } from '../merchants/actor.js';
+import type { BookingRules } from '../merchants/rules.js';
 
 function overlaps(a: SlotKey, b: SlotKey): boolean {
   return a.startSec < b.startSec + b.durationSec && b.startSec < a.startSec + a.durationSec;

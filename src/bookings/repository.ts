@@ -1,13 +1,11 @@
 // Bookings and leases in the store. Rows stay in here; callers get Booking and Lease.
 import { sql, type Selectable } from 'kysely';
-import { type SlotKeyRow, slotKeyColumns, slotKeyFromRow } from '../availability/slot.js';
+import { type SlotKeyRow, slotKeyColumns, slotKeyFromRow, HOLDING_STATUSES, type SlotKey } from '../availability/slot.js';
 import type { Actor } from '../merchants/actor.js';
 import { emailKey } from '../merchants/guest-identity.js';
 import type { Db, Tx } from '../store/database.js';
 import type { BookingTable, LeaseTable, OfferTable } from '../store/schema.js';
-import { HOLDING_STATUSES, type Booking, type BookingStatus, type Lease, type Offer, type PrepaymentStatus, type SlotKey } from './model.js';
-
-export type { Offer } from './model.js';
+import type { Booking, BookingStatus, Lease, Offer, PrepaymentStatus } from './model.js';
 
 type Q = Db | Tx;
 

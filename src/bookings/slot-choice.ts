@@ -1,13 +1,14 @@
 // Finding the slot a booking, a move or a lease asks for, and taking one of its open spots under
 // the slot's lock (create-booking.ts, update-booking.ts, leases.ts).
 import { DomainError } from '../errors.js';
-import { slotMatches, type SlotQuery, type StoredSlot } from '../availability/matching.js';
+import { slotMatches, type SlotQuery } from '../availability/matching.js';
 import * as slots from '../availability/read-model.js';
 import type { Service } from '../merchants/model.js';
 import * as merchants from '../merchants/read-model.js';
 import type { Store, Tx } from '../store/database.js';
 import type { Booking, BookingFailure } from './model.js';
 import { partySizeRefusal } from './policy.js';
+import type { StoredSlot } from '../availability/slot.js';
 
 export const FULLY_BOOKED = 'the slot is fully booked';
 export const slotUnavailable = (description: string): { failure: BookingFailure } => ({ failure: { cause: 'SLOT_UNAVAILABLE', description } });

@@ -2,8 +2,8 @@
 // size), the merchant's decisions (confirm, decline, no-show), and the cancels of a deactivation.
 import { nowSeconds } from '../clock.js';
 import { DomainError } from '../errors.js';
-import type { SlotQuery, StoredSlot } from '../availability/matching.js';
-import { HOLDING_STATUSES, sameSlotKey } from '../availability/slot.js';
+import type { SlotQuery } from '../availability/matching.js';
+import { HOLDING_STATUSES, sameSlotKey, type StoredSlot } from '../availability/slot.js';
 import type { Actor } from '../merchants/actor.js';
 import type { Service } from '../merchants/model.js';
 import * as merchants from '../merchants/read-model.js';

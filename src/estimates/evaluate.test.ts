@@ -2,10 +2,10 @@
 // and the figures it prints.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_TURN_TIMES } from '../waitlist/estimator.js';
 import type { HistoryParty } from '../waitlist/model.js';
 import { CONFIGURED, evaluate, LAST_WAITS, PER_PARTY, renderEvaluation, TABLES_READY, type Method } from './evaluate.js';
 import type { RestaurantHistory } from './history.js';
+import { DEFAULT_TURN_TIMES } from '../merchants/rules.js';
 
 // Mondays at 19:00 UTC, a week apart.
 const MON_19 = Date.UTC(2026, 0, 5, 19) / 1000;

@@ -1,10 +1,11 @@
 // The history file `estimates simulate` writes and `estimates evaluate --input` reads: JSON lines,
 // one restaurant line before its parties, times in epoch seconds, snake_case like the admin API.
-import type { TableSpec, TurnTime } from '../waitlist/estimator.js';
+import type { TableSpec } from '../waitlist/estimator.js';
 import type { HistoryParty } from '../waitlist/model.js';
 import { WAITLIST_STATES, type WaitlistState } from '../waitlist/state-machine.js';
 import type { RestaurantHistory } from './history.js';
 import type { SimRestaurant } from './simulate.js';
+import type { TurnTime } from '../merchants/rules.js';
 
 export class HistoryFormatError extends Error {}
 

@@ -2,9 +2,10 @@
 // server saw it at any moment of it: the seated parties not yet seen to leave and the queue, from
 // the data that existed then. Learning, calibration and the evaluation all replay through here.
 import { DateTime } from 'luxon';
-import type { Floor, TableSpec, TurnTime } from '../waitlist/estimator.js';
+import type { Floor, TableSpec } from '../waitlist/estimator.js';
 import type { LearnedModel } from '../waitlist/learned-model.js';
 import type { HistoryParty } from '../waitlist/model.js';
+import type { TurnTime } from '../merchants/rules.js';
 
 /** Seated parties older than this no longer hold a table in the server's model (as in the waitlist service). */
 export const SEATED_LOOKBACK_SECONDS = 6 * 3600;

@@ -2,12 +2,12 @@
 // ranges that hold what they promise.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_TURN_TIMES } from '../waitlist/estimator.js';
 import type { HistoryParty } from '../waitlist/model.js';
 import { evaluate, LEARNED } from './evaluate.js';
 import { splitNights, withParties, type RestaurantHistory } from './history.js';
 import { learnModel, PRIOR_WEIGHT } from './learn.js';
 import { simulate } from './simulate.js';
+import { DEFAULT_TURN_TIMES } from '../merchants/rules.js';
 
 // Monday 2026-01-05 19:00 UTC (the restaurant below is on UTC).
 const MON_19 = Date.UTC(2026, 0, 5, 19) / 1000;

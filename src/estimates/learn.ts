@@ -11,7 +11,6 @@
 // Walk-aways: no-shows per called party and cancellations per waiting hour, each with a weak prior.
 // Ranges: the learned estimator is replayed over the history at every join; the quantiles of its
 // error, scaled by the planned wait, per bucket of planned wait, give the calibrated range.
-import type { TurnTime } from '../waitlist/estimator.js';
 import { plannedNewParty } from '../waitlist/estimator.js';
 import {
   bandIndex,
@@ -25,6 +24,7 @@ import {
 } from '../waitlist/learned-model.js';
 import type { HistoryParty } from '../waitlist/model.js';
 import { floorBefore, nightOf, splitNights, utcOffsetAt, withParties, type RestaurantHistory } from './history.js';
+import type { TurnTime } from '../merchants/rules.js';
 
 /** Observations a level's mean is worth as the prior of the level below. */
 export const PRIOR_WEIGHT = 10;

@@ -11,10 +11,10 @@ import type { Logger } from 'pino';
 import { nowSeconds, type Clock } from '../clock.js';
 import type { EstimatesConfig } from '../config.js';
 import type { MerchantService } from '../merchants/service.js';
-import type { TurnTime } from '../waitlist/estimator.js';
 import type { WaitlistService } from '../waitlist/service.js';
 import { quoteAccuracy, type QuoteAccuracy } from './accuracy.js';
 import { learnModel, type Learned, type LearnStats } from './learn.js';
+import type { TurnTime } from '../merchants/rules.js';
 
 export interface EstimatesDeps {
   readonly merchants: MerchantService;

@@ -11,9 +11,10 @@
 // after the party leaves. The truth is not the estimator's model: turn times vary by restaurant,
 // band, weekend and hour in ways the learner must find, and waits depend on the host's policy.
 import { DateTime } from 'luxon';
-import { DEFAULT_TURN_TIMES, estimateNewParty, type SeatedParty, type TableSpec, type TurnTime } from '../waitlist/estimator.js';
+import { estimateNewParty, type SeatedParty, type TableSpec } from '../waitlist/estimator.js';
 import type { HistoryParty } from '../waitlist/model.js';
 import type { RestaurantHistory } from './history.js';
+import { DEFAULT_TURN_TIMES, type TurnTime } from '../merchants/rules.js';
 
 /** sfc32: small, fast, and the same sequence on every platform for a seed. */
 export function rng(seed: number): () => number {

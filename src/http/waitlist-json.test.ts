@@ -14,10 +14,10 @@ import {
   WaitlistStatus,
 } from '../gen/ext/maps/booking/partner/v3/waitlist/waitlist_pb.js';
 import type { Estimate } from '../waitlist/estimator.js';
-import type { ConfirmationMode } from '../waitlist/rules.js';
 import { WAITLIST_STATES } from '../waitlist/state-machine.js';
 import { renderMessage } from './proto-json.js';
 import { batchGetWaitEstimatesJson, getWaitlistEntryJson, waitEstimateJson, type EntryTimes } from './waitlist-json.js';
+import type { ConfirmationMode } from '../merchants/rules.js';
 
 const reference = (partySize: number, estimate: Estimate, mode: ConfirmationMode) =>
   create(WaitEstimateSchema, {

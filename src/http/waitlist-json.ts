@@ -6,8 +6,9 @@
 // out (proto3), parties_ahead_count printed even when 0 (it has explicit presence), int64 as
 // strings. waitlist-json.test.ts checks this against protobuf-es on random inputs.
 import type { Estimate } from '../waitlist/estimator.js';
-import type { ConfirmationMode, WaitlistStatus } from '../waitlist/rules.js';
+import type { WaitlistStatus } from '../waitlist/rules.js';
 import type { WaitlistState } from '../waitlist/state-machine.js';
+import type { ConfirmationMode } from '../merchants/rules.js';
 
 /** int64 as proto3 JSON prints it: a decimal string (BigInt refuses a non-integer, as create() would). */
 const int64 = (n: number): string => (Number.isSafeInteger(n) ? `"${n}"` : `"${BigInt(n)}"`);

@@ -13,7 +13,7 @@ import {
   PrepaymentStatus,
   type Availability,
 } from '../gen/mapsbooking/v1alpha/rtu_pb.js';
-import type { BookingField } from './outbox.js';
+import type { BookingField } from '../bookings/events.js';
 
 const ts = (sec: number) => timestampFromMs(sec * 1000);
 const dur = (sec: number) => durationFromMs(sec * 1000);

@@ -5,8 +5,6 @@ import type { BookingEvents, BookingField } from '../bookings/events.js';
 import type { Db, Store, Tx } from '../store/database.js';
 import * as queue from '../store/outbox-queue.js';
 
-export type { BookingField } from '../bookings/events.js';
-
 export type OutboxItem =
   | { readonly kind: 'booking'; readonly merchantId: string; readonly bookingId: string; readonly fields: readonly BookingField[] }
   | { readonly kind: 'availability'; readonly merchantId: string; readonly serviceId: string; readonly fromSec: number; readonly toSec: number };

@@ -14,7 +14,8 @@ import type { Store } from '../store/database.js';
 import type { CallResult, MapsBookingApi } from './google-client.js';
 import { availabilityReplace, bookingNotification, type ServiceWindow } from './messages.js';
 import * as outbox from './outbox.js';
-import type { BookingField, OutboxRow } from './outbox.js';
+import type { OutboxRow } from './outbox.js';
+import type { BookingField } from '../bookings/events.js';
 
 export interface DeliveryObserver {
   delivered(kind: string): void;

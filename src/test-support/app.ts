@@ -13,8 +13,8 @@ import { DEFAULT_WAITLIST_RULES } from '../merchants/service.js';
 import type { DiningTable } from '../merchants/model.js';
 import type { OpeningInterval } from '../merchants/opening-hours.js';
 import { openStore, type Store } from '../store/database.js';
-import type { WaitlistRules } from '../waitlist/rules.js';
 import { createPgDatabase, DIALECTS, type Dialect } from './postgres.js';
+import type { WaitlistRules } from '../merchants/rules.js';
 
 export { DIALECTS, type Dialect };
 

@@ -1,18 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  DEFAULT_TURN_TIMES,
-  estimateNewParty,
-  estimateQueuedParty,
-  largestServable,
-  seatTimeRange,
-  turnSeconds,
-  type Floor,
-  type QueuedParty,
-  type SeatedParty,
-  type TableSpec,
-} from './estimator.js';
+import { estimateNewParty, estimateQueuedParty, largestServable, seatTimeRange, turnSeconds, type Floor, type QueuedParty, type SeatedParty, type TableSpec } from './estimator.js';
+import { DEFAULT_TURN_TIMES } from '../merchants/rules.js';
 
 // A whole minute, so that the rounding in seatTimeRange is easy to follow by hand.
 const N = 1_800_000_000;

@@ -6,8 +6,6 @@
 import type { TurnTime } from '../merchants/rules.js';
 import { calibrated, learnedTurnSeconds, remainingSeconds, staysUntil, type LearnedModel } from './learned-model.js';
 
-export { DEFAULT_TURN_TIMES, type TurnTime } from '../merchants/rules.js';
-
 export interface TableSpec {
   readonly id: string;
   readonly minSeats: number;

@@ -1,7 +1,7 @@
 // The learned model as the estimator reads it: lookups, and the replay with a model.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_TURN_TIMES, estimateNewParty, estimateQueuedParty, plannedNewParty, type Floor, type TableSpec } from './estimator.js';
+import { estimateNewParty, estimateQueuedParty, plannedNewParty, type Floor, type TableSpec } from './estimator.js';
 import {
   calibrated,
   HOUR_BANDS,
@@ -13,6 +13,7 @@ import {
   staysUntil,
   type LearnedModel,
 } from './learned-model.js';
+import { DEFAULT_TURN_TIMES } from '../merchants/rules.js';
 
 // Monday 2026-01-05 19:00 UTC.
 const MON_19 = Date.UTC(2026, 0, 5, 19) / 1000;

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { Actor } from '../merchants/actor.js';
 import { DEFAULT_WAITLIST_RULES } from '../merchants/service.js';
 import type { Estimate } from './estimator.js';
-import { canServe, joinFailure, offer, phoneCountryAllowed, type Situation, type WaitlistRules } from './rules.js';
+import { canServe, joinFailure, offer, phoneCountryAllowed, type Situation } from './rules.js';
+import type { WaitlistRules } from '../merchants/rules.js';
 
 const NOW = 1_800_000_000;
 const US_PHONE = '+1 212-736-5000'; // New York

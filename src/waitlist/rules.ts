@@ -4,8 +4,6 @@ import type { Actor } from '../merchants/actor.js';
 import type { WaitlistRules } from '../merchants/rules.js';
 import type { Estimate } from './estimator.js';
 
-export type { ConfirmationMode, WaitlistRules } from '../merchants/rules.js';
-
 export type WaitlistStatus = 'OPEN' | 'CLOSED_NO_WAIT' | 'CLOSED_OTHER';
 
 export type JoinFailureCause =

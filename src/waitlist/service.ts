@@ -13,9 +13,10 @@ import { estimateNewParty, estimateQueuedParty, expectedLeaveAt, largestServable
 import { learnedModelJson, NO_LEARNED_MODELS, type LearnedModel, type LearnedModelCache } from './learned-model.js';
 import type { Guest, HistoryParty, WaitlistEntry } from './model.js';
 import * as entries from './repository.js';
-import { joinFailure, offer, type ConfirmationMode, type JoinFailure, type Situation, type WaitlistStatus } from './rules.js';
+import { joinFailure, offer, type JoinFailure, type Situation, type WaitlistStatus } from './rules.js';
 import { NO_LISTENER, type ChangeCause, type WaitlistListener } from './listener.js';
 import { ACTIVE_STATES, isActive, transition, type WaitlistAction } from './state-machine.js';
+import type { ConfirmationMode } from '../merchants/rules.js';
 
 /** Seated parties older than this no longer hold a table in the model, whatever their turn time. */
 const SEATED_LOOKBACK_SECONDS = 6 * 3600;
