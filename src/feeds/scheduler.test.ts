@@ -4,7 +4,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { DIALECTS, forDialect } from '../test-support/app.js';
-import { claimRun, findRun } from './repository.js';
+import { dailyRunHealth } from '../store/daily-runs.js';
+import type { TestApp } from '../test-support/app.js';
+import { claimRun } from './repository.js';
 import { FeedScheduler, nextRunAt, runDateOf, scheduledOn, STALE_CLAIM_SEC } from './scheduler.js';
 
 const at = { hour: 3, minute: 0 };
@@ -19,6 +21,11 @@ describe('nextRunAt', () => {
     assert.equal(runDateOf(utc('2026-03-08T03:00:00Z')), '2026-03-08');
   });
 });
+
+/** The day's row of feed_runs as stored: who claimed the run and how it ended. */
+async function recorded(t: TestApp, runDate: string) {
+  return t.store.db.selectFrom('feed_runs').select(['claimed_by', 'outcome']).where('run_date', '=', runDate).executeTakeFirst();
+}
 
 for (const dialect of DIALECTS) {
   describe(dialect, () => {
@@ -38,9 +45,9 @@ for (const dialect of DIALECTS) {
         const [a, b] = [replica('a'), replica('b')];
         assert.deepEqual(await Promise.all([a.runOnce('2026-03-08'), b.runOnce('2026-03-08')]).then((r) => r.sort()), ['claimed elsewhere', 'ran']);
         assert.equal(runs.length, 1);
-        const record = await findRun(t.store.db, '2026-03-08');
-        assert.equal(record?.claimedBy, runs[0]);
-        assert.equal(record?.outcome, `ok: ${runs[0]} did it`);
+        assert.deepEqual(await recorded(t, '2026-03-08'), { claimed_by: runs[0], outcome: `ok: ${runs[0]} did it` });
+        // What monitoring reads (/metrics): the run ended well, just now.
+        assert.deepEqual(await dailyRunHealth(t.store.db, 'feed_runs'), { lastSuccessAt: Math.floor(utc('2026-03-08T03:00:00Z') / 1000), lastFailed: false });
         assert.equal(await b.runOnce('2026-03-08'), 'claimed elsewhere', 'a finished run is not run again');
         assert.equal(await b.runOnce('2026-03-09'), 'ran', 'the next day is a new run');
       } finally {
@@ -58,13 +65,14 @@ for (const dialect of DIALECTS) {
           },
         });
         await assert.rejects(failing.runOnce('2026-03-08'), /SFTP down/);
-        assert.equal((await findRun(t.store.db, '2026-03-08'))?.outcome, 'failed: SFTP down');
+        assert.equal((await recorded(t, '2026-03-08'))?.outcome, 'failed: SFTP down');
+        assert.deepEqual(await dailyRunHealth(t.store.db, 'feed_runs'), { lastSuccessAt: null, lastFailed: true });
 
         const now = Math.floor(utc('2026-03-10T03:00:00Z') / 1000);
         assert.equal(await claimRun(t.store.db, '2026-03-10', 'dead', now, STALE_CLAIM_SEC), true);
         assert.equal(await claimRun(t.store.db, '2026-03-10', 'alive', now + 60, STALE_CLAIM_SEC), false, 'fresh claim');
         assert.equal(await claimRun(t.store.db, '2026-03-10', 'alive', now + STALE_CLAIM_SEC + 1, STALE_CLAIM_SEC), true, 'stale claim taken over');
-        assert.equal((await findRun(t.store.db, '2026-03-10'))?.claimedBy, 'alive');
+        assert.equal((await recorded(t, '2026-03-10'))?.claimed_by, 'alive');
       } finally {
         await t.close();
       }

@@ -5,7 +5,6 @@ import { DateTime } from 'luxon';
 import {
   isOpenAt,
   isValidTimeZone,
-  nextOpeningAt,
   utcOffsetMinutes,
   validateOpeningIntervals,
   type OpeningInterval,
@@ -23,7 +22,6 @@ const FRI_JAN9_1700_EST = 1767996000; // 2026-01-09T22:00Z
 const FRI_JAN9_1800_EST = 1767999600; // 2026-01-09T23:00Z
 const SAT_JAN10_0130_EST = 1768026600; // 2026-01-10T06:30Z
 const SAT_JAN10_0200_EST = 1768028400; // 2026-01-10T07:00Z
-const MON_JAN12_0900_EST = 1768226400; // 2026-01-12T14:00Z
 const NY_SPRING_0000_EST = 1772946000; // 2026-03-08T05:00Z, Sunday 00:00 EST
 const NY_SPRING_0300_EDT = 1772953200; // 2026-03-08T07:00Z, the instant 02:00 EST jumps to 03:00 EDT
 const NY_FALL_0030_EDT = 1793507400; // 2026-11-01T04:30Z, Sunday
@@ -83,7 +81,6 @@ test('00:00-24:00 every day is open around the clock, including both DST changes
   for (let s = START_2026; s < START_2027; s += HOUR - 7) assert.equal(isOpenAt(hours, NY, s), true);
   assert.equal(openMinutes(hours, NY, NY_SPRING_0000_EST, NY_SPRING_0000_EST + DAY), 24 * 60);
   assert.equal(openMinutes(hours, NY, NY_FALL_0030_EDT, NY_FALL_0030_EDT + DAY), 24 * 60);
-  assert.equal(nextOpeningAt(hours, NY, NY_SPRING_0300_EDT - 1), NY_SPRING_0300_EDT - 1);
 });
 
 test('closed days and empty schedules', () => {
@@ -93,7 +90,6 @@ test('closed days and empty schedules', () => {
   assert.equal(isOpenAt(hours, NY, satMidnight - 1), true);
   assert.equal(openMinutes(hours, NY, satMidnight, satMidnight + 2 * DAY), 0);
   assert.equal(isOpenAt([], NY, MON_JAN5_0900_EST), false);
-  assert.equal(nextOpeningAt([], NY, MON_JAN5_0900_EST), null);
 });
 
 test('New York spring forward: 01:00-04:00 lasts 2 real hours', () => {
@@ -110,7 +106,6 @@ test('New York spring forward: opening at the non-existent 02:30 opens at 03:00 
   const hours: OpeningInterval[] = [{ day: 7, open: '02:30', close: '05:00' }];
   assert.equal(isOpenAt(hours, NY, NY_SPRING_0300_EDT - 1), false); // 01:59:59 EST
   assert.equal(isOpenAt(hours, NY, NY_SPRING_0300_EDT), true);
-  assert.equal(nextOpeningAt(hours, NY, NY_SPRING_0000_EST), NY_SPRING_0300_EDT);
   assert.equal(openMinutes(hours, NY, NY_SPRING_0000_EST, NY_SPRING_0000_EST + DAY), 120);
 });
 
@@ -128,7 +123,8 @@ test('New York fall back: 01:00-02:00 covers both 01:xx hours', () => {
 test('New York fall back: a closed hour that replays reopens at the offset change', () => {
   const hours: OpeningInterval[] = [{ day: 7, open: '00:30', close: '01:15' }];
   assert.equal(isOpenAt(hours, NY, NY_FALL_0115_EDT), false);
-  assert.equal(nextOpeningAt(hours, NY, NY_FALL_0115_EDT), NY_FALL_0100_EST);
+  assert.equal(isOpenAt(hours, NY, NY_FALL_0100_EST - 1), false); // 01:59:59 EDT
+  assert.equal(isOpenAt(hours, NY, NY_FALL_0100_EST), true); // 01:00 EST: open again
   assert.equal(isOpenAt(hours, NY, NY_FALL_0115_EST - 1), true);
   assert.equal(isOpenAt(hours, NY, NY_FALL_0115_EST), false);
   assert.equal(openMinutes(hours, NY, NY_FALL_0030_EDT, NY_FALL_0030_EDT + DAY), 45 + 15);
@@ -149,15 +145,6 @@ test('London fall back (2026-10-25): 01:00-02:00 lasts 2 real hours', () => {
   assert.equal(isOpenAt(hours, LONDON, LON_FALL_0000_UTC + HOUR), true); // 01:00 GMT
   assert.equal(isOpenAt(hours, LONDON, LON_FALL_0000_UTC + 2 * HOUR), false); // 02:00 GMT
   assert.equal(openMinutes(hours, LONDON, LON_FALL_0000_UTC - HOUR, LON_FALL_0000_UTC + DAY), 120);
-});
-
-test('nextOpeningAt skips a closed weekend and respects the horizon', () => {
-  const hours = weekdays('09:00', '17:00');
-  assert.equal(nextOpeningAt(hours, NY, FRI_JAN9_1700_EST), MON_JAN12_0900_EST);
-  assert.equal(nextOpeningAt(hours, NY, FRI_JAN9_1700_EST, 3), MON_JAN12_0900_EST);
-  assert.equal(nextOpeningAt(hours, NY, FRI_JAN9_1700_EST, 2), null);
-  assert.equal(nextOpeningAt(hours, NY, MON_JAN5_0900_EST + 60), MON_JAN5_0900_EST + 60); // already open
-  assert.equal(nextOpeningAt(hours, NY, MON_JAN5_0900_EST - 0.5), MON_JAN5_0900_EST);
 });
 
 test('validateOpeningIntervals names the bad entry and field', () => {
@@ -239,21 +226,6 @@ test('property: isOpenAt matches a minute-grid reference', () => {
       assert.equal(isOpenAt(intervals, zone, t), reference(intervals, zone)(t));
     }),
     { numRuns: 200 },
-  );
-});
-
-test('property: nextOpeningAt is the first open minute found by scanning', () => {
-  fc.assert(
-    fc.property(fc.array(intervalArb, { maxLength: 3 }), fc.constantFrom(...ZONES), instantArb, (intervals, zone, t) => {
-      const end = t + 2 * DAY;
-      const openAt = reference(intervals, zone);
-      let expected: number | null = openAt(t) ? t : null;
-      for (let s = (Math.floor(t / 60) + 1) * 60; expected === null && s <= end; s += 60) {
-        if (openAt(s)) expected = s;
-      }
-      assert.equal(nextOpeningAt(intervals, zone, t, 2), expected);
-    }),
-    { numRuns: 100 },
   );
 });
 

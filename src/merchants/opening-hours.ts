@@ -1,4 +1,4 @@
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
 
 /** One weekly opening interval in the merchant's local wall-clock time. */
 export interface OpeningInterval {
@@ -19,8 +19,6 @@ interface Compiled {
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const DAY_SECONDS = 86_400;
-// Long enough that any non-empty weekly schedule is found even when the week contains a DST shift.
-const DEFAULT_HORIZON_DAYS = 8;
 
 function parseTime(value: unknown, allowEndOfDay: boolean): number | null {
   if (typeof value !== 'string') return null;
@@ -69,10 +67,6 @@ function compile(intervals: readonly OpeningInterval[], timeZone: string, epochS
 
 // Matching on wall-clock minutes (not on instants computed from the schedule) is what makes DST come out
 // right: skipped local times simply never occur, and repeated ones match twice.
-function openAtLocal(list: readonly Compiled[], local: DateTime): boolean {
-  return openAtWallClock(list, local.weekday, local.hour * 60 + local.minute);
-}
-
 function openAtWallClock(list: readonly Compiled[], today: number, minute: number): boolean {
   const yesterday = today === 1 ? 7 : today - 1;
   return list.some((iv) =>
@@ -96,7 +90,7 @@ export function utcOffsetMinutes(timeZone: string, epochSeconds: number): number
   let entry = hourOffsets.get(timeZone);
   if (entry === undefined || entry.hour !== hour) {
     const zone = IANAZone.create(timeZone);
-    // No zone changes its offset twice within an hour (as offsetChanges assumes): the same offset
+    // No zone changes its offset twice within an hour: the same offset
     // at both ends of the hour holds for all of it.
     const start = zone.offset(hour * 1000);
     entry = { hour, offset: start === zone.offset((hour + 3600) * 1000) ? start : null };
@@ -116,56 +110,4 @@ export function isOpenAt(intervals: readonly OpeningInterval[], timeZone: string
   // 1970-01-01 was a Thursday (ISO weekday 4).
   const weekday = ((((days + 3) % 7) + 7) % 7) + 1;
   return openAtWallClock(list, weekday, Math.floor((local - days * DAY_SECONDS) / 60));
-}
-
-/** Instants (seconds) where the zone's UTC offset changes within [from, to]. */
-function offsetChanges(zone: IANAZone, from: number, to: number): number[] {
-  const offsetAt = (s: number) => zone.offset(s * 1000);
-  const out: number[] = [];
-  // Hourly sampling is safe: no zone changes its offset twice within an hour.
-  for (let a = Math.floor(from); a < to; a += 3600) {
-    let lo = a;
-    let hi = a + 3600;
-    if (offsetAt(lo) === offsetAt(hi)) continue;
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (offsetAt(mid) === offsetAt(lo)) lo = mid;
-      else hi = mid;
-    }
-    out.push(hi);
-  }
-  return out;
-}
-
-/** Next instant (epoch seconds) >= `epochSeconds` at which the merchant is open, searching at most `horizonDays` ahead; null if none. */
-export function nextOpeningAt(
-  intervals: readonly OpeningInterval[],
-  timeZone: string,
-  epochSeconds: number,
-  horizonDays: number = DEFAULT_HORIZON_DAYS,
-): number | null {
-  const list = compile(intervals, timeZone, epochSeconds);
-  const zone = IANAZone.create(timeZone);
-  const end = epochSeconds + horizonDays * DAY_SECONDS;
-  // Closed -> open can only happen where the wall clock reaches an opening time or where the offset jumps
-  // (a skipped 02:30 opens at 03:00; a fall-back can replay an hour that is open), so test only those.
-  const candidates = [epochSeconds, ...offsetChanges(zone, epochSeconds, end)];
-  const start = DateTime.fromSeconds(epochSeconds, { zone });
-  const firstDay = Date.UTC(start.year, start.month - 1, start.day) / 1000 - DAY_SECONDS;
-  for (let d = 0; d <= horizonDays + 2; d++) {
-    const midnightWall = firstDay + d * DAY_SECONDS; // local wall time expressed as if it were UTC
-    const weekday = new Date(midnightWall * 1000).getUTCDay() || 7;
-    for (const iv of list) {
-      if (iv.day !== weekday) continue;
-      const wall = midnightWall + iv.open * 60;
-      // A wall time maps to 0 (gap), 1 or 2 (overlap) instants; try each offset in force around it.
-      for (const offsetMin of new Set([zone.offset((wall - DAY_SECONDS) * 1000), zone.offset((wall + DAY_SECONDS) * 1000)])) {
-        const instant = wall - offsetMin * 60;
-        if (zone.offset(instant * 1000) === offsetMin) candidates.push(instant);
-      }
-    }
-  }
-  candidates.sort((a, b) => a - b);
-  const found = candidates.find((c) => c >= epochSeconds && c <= end && openAtLocal(list, DateTime.fromSeconds(c, { zone })));
-  return found ?? null;
 }

@@ -57,8 +57,3 @@ export class ConsoleProvider implements SmsProvider {
     return { outcome: 'accepted', sid: `console-${process.pid}-${Date.now()}-${this.n}`, status: 'delivered' };
   }
 }
-
-/** +12125550142 -> +1212•••••42: enough for a developer to tell numbers apart. */
-export function maskPhone(phone: string): string {
-  return phone.length <= 6 ? '•••' : `${phone.slice(0, 5)}${'•'.repeat(phone.length - 7)}${phone.slice(-2)}`;
-}

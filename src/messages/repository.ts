@@ -189,11 +189,6 @@ export async function enqueueMessage(trx: Tx, m: NewMessage, now: number): Promi
     .execute();
 }
 
-export async function hasMessage(q: Q, entryId: string, dedupeKey: string): Promise<boolean> {
-  const row = await q.selectFrom('guest_messages').select('id').where('entry_id', '=', entryId).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
-  return row !== undefined;
-}
-
 export interface OutgoingMessage {
   readonly id: number;
   readonly entryId: string;

@@ -34,18 +34,6 @@ export async function finishDailyRun(db: Db, table: DailyRunTable, runDate: stri
     .execute();
 }
 
-export interface DailyRunRecord {
-  readonly runDate: string;
-  readonly claimedBy: string;
-  readonly finishedAt: number | null;
-  readonly outcome: string | null;
-}
-
-export async function findDailyRun(db: Db, table: DailyRunTable, runDate: string): Promise<DailyRunRecord | null> {
-  const row = await db.selectFrom(table).selectAll().where('run_date', '=', runDate).executeTakeFirst();
-  return row === undefined ? null : { runDate: row.run_date, claimedBy: row.claimed_by, finishedAt: row.finished_at === null ? null : Number(row.finished_at), outcome: row.outcome };
-}
-
 export interface DailyRunHealth {
   /** finished_at of the latest run that ended well; null: none yet. */
   readonly lastSuccessAt: number | null;
