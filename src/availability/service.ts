@@ -182,7 +182,9 @@ export class AvailabilityService {
     if (merchant === null) throw new DomainError('NOT_FOUND', `unknown merchant "${merchantId}"`);
     const error = validateWeeklySchedule(schedule, merchant.timeZone);
     if (error !== null) throw invalid(error);
-    if (scheduleSize(schedule) > MAX_SLOTS_PER_WRITE) throw tooManySlots();
+    // Counted before expanding (the slow part), and said, so that a caller can see how far over it is.
+    const size = scheduleSize(schedule);
+    if (size > MAX_SLOTS_PER_WRITE) throw invalid(`this schedule makes ${size} slots; one write may produce at most ${MAX_SLOTS_PER_WRITE} slots; split the window`);
     const window = scheduleWindow(schedule, merchant.timeZone);
     const expanded = expandWeeklySchedule(schedule, merchant.timeZone);
     if (expanded.length > MAX_SLOTS_PER_WRITE) throw tooManySlots();
