@@ -432,7 +432,7 @@ export async function insertHistory(trx: Tx, merchantId: string, serviceId: stri
     id: crypto.randomUUID(),
     merchant_id: merchantId,
     service_id: serviceId,
-    source: 'walk_in' as const,
+    source: sourceColumn('merchant'),
     state: p.state,
     party_size: p.partySize,
     given_name: '',
