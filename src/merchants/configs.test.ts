@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { seedDemo } from '../demo/seed.js';
 import { DEMO_M, DEMO_S, googleOk, ny } from '../test-support/bookings.js';
 import { DIALECTS, forDialect, seedMerchant, startApp as startAnyApp, type TestApp } from '../test-support/app.js';
+import { admin } from '../test-support/postgres.js';
 import { MerchantConfigs } from './configs.js';
 
 const TWO_TOP = [{ id: 'two', name: 'Two-top', minSeats: 1, seats: 2 }];
@@ -170,6 +171,31 @@ describe('postgres notifications', { skip: DIALECTS.includes('postgres') ? false
       await until(async () => (await offered(reader, 'notified')).join() === '2,4', 30_000, 'the notification to reach the reader');
       await writer.services.merchants.updateService('notified', 'waitlist', (s) => ({ ...s, waitlist: { ...s.waitlist, paused: true } }));
       await until(async () => (await offered(reader, 'notified')).length === 0, 30_000, 'the pause to reach the reader');
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+
+  test('the LISTEN connection killed: a change made meanwhile (its notification lost) is seen once the connection is back', async () => {
+    const writer = await startAnyApp({ dialect: 'postgres', env: NO_CHECK });
+    const url = writer.config.database.kind === 'postgres' ? writer.config.database.url : '';
+    const reader = await startAnyApp({ dialect: 'postgres', databaseUrl: url, env: NO_CHECK });
+    try {
+      await seedMerchant(writer.services, { id: 'lost', tables: TWO_TOP });
+      assert.deepEqual(await offered(reader, 'lost'), [2]);
+      await until(async () => reader.services.merchants.configs.notified, 30_000, 'the reader to listen');
+      const database = new URL(url).pathname.slice(1);
+      // Every listener on this database is the reader's (the writer has read nothing, so it does not listen).
+      const listeners = async (): Promise<number[]> =>
+        admin(async (c) => (await c.query<{ pid: number }>("select pid from pg_stat_activity where datname = $1 and query = 'listen read_models'", [database])).rows.map((r) => r.pid));
+      const [pid] = await listeners();
+      assert.ok(pid !== undefined, 'the reader has a LISTEN connection');
+      await admin((c) => c.query('select pg_terminate_backend($1)', [pid]));
+      // Changed while nobody listens: this notification is lost.
+      await writer.services.merchants.replaceTables('lost', TWO_AND_FOUR);
+      await until(async () => (await offered(reader, 'lost')).join() === '2,4', 30_000, 'the reader to listen again and check what it missed');
+      await until(async () => (await listeners()).some((p) => p !== pid), 30_000, 'a new LISTEN connection');
     } finally {
       await reader.close();
       await writer.close();
