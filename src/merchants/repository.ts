@@ -301,13 +301,16 @@ export async function setDeactivated(trx: Tx, merchantId: string, serviceId: str
  * PostgreSQL so that a deactivation committing meanwhile is seen (SQLite serialises writers).
  */
 export async function isActiveForUpdate(trx: Tx, dialect: 'sqlite' | 'postgres', merchantId: string, serviceId: string): Promise<boolean> {
-  let merchant = trx.selectFrom('merchants').select('deactivated_at').where('id', '=', merchantId);
-  if (dialect === 'postgres') merchant = merchant.forShare();
-  const m = await merchant.executeTakeFirst();
-  let service = trx.selectFrom('services').select('deactivated_at').where('merchant_id', '=', merchantId).where('id', '=', serviceId);
-  if (dialect === 'postgres') service = service.forShare();
-  const s = await service.executeTakeFirst();
-  return m !== undefined && s !== undefined && m.deactivated_at === null && s.deactivated_at === null;
+  // One round trip: on PostgreSQL, FOR SHARE locks the row of each table of the join.
+  let query = trx
+    .selectFrom('merchants as m')
+    .innerJoin('services as s', 's.merchant_id', 'm.id')
+    .select(['m.deactivated_at as merchant_deactivated_at', 's.deactivated_at as service_deactivated_at'])
+    .where('m.id', '=', merchantId)
+    .where('s.id', '=', serviceId);
+  if (dialect === 'postgres') query = query.forShare();
+  const row = await query.executeTakeFirst();
+  return row !== undefined && row.merchant_deactivated_at === null && row.service_deactivated_at === null;
 }
 
 /** The last stamp given to a change of any merchant's configuration (migration 0012). */

@@ -77,8 +77,9 @@ export interface NewEntry {
  * Returns false in that case. Only entries made through Google carry the email key (a host's
  * walk-in is no Google identity).
  */
-export async function insertEntry(trx: Tx, e: NewEntry): Promise<boolean> {
-  const result = await trx
+/** Inserts a new entry and returns it as stored (one round trip); null if the guest already has a live entry. */
+export async function insertEntry(trx: Tx, e: NewEntry): Promise<WaitlistEntry | null> {
+  const row = await trx
     .insertInto('waitlist_entries')
     .values({
       id: e.id,
@@ -112,8 +113,9 @@ export async function insertEntry(trx: Tx, e: NewEntry): Promise<boolean> {
     })
     // No conflict target: either index (the id is a fresh UUID) means "already has a live entry".
     .onConflict((oc) => oc.doNothing())
+    .returningAll()
     .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  return row === undefined ? null : toEntry(row);
 }
 
 /**

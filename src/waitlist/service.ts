@@ -217,7 +217,7 @@ export class WaitlistService {
       const failure = joinFailure(ctx.situation, command.partySize, command.guest.telephone, estimate, command.source);
       if (failure !== null) return { failure };
       const id = randomUUID();
-      const inserted = await entries.insertEntry(trx, {
+      const entry = await entries.insertEntry(trx, {
         id,
         merchantId: command.merchantId,
         serviceId: command.serviceId,
@@ -230,10 +230,9 @@ export class WaitlistService {
         now,
         quote: estimate === null ? null : { seatAt: estimate.seatAt, rangeStart: estimate.range.start, rangeEnd: estimate.range.end },
       });
-      if (!inserted) return { failure: { cause: 'EXISTING_WAITLIST_ENTRY', description: 'this user already has a live waitlist entry' } };
-      const entry = await entries.findEntry(trx, id);
+      if (entry === null) return { failure: { cause: 'EXISTING_WAITLIST_ENTRY', description: 'this user already has a live waitlist entry' } };
       await this.listener.joined(trx, {
-        entry: entry!,
+        entry,
         merchant: ctx.merchant,
         estimate,
         position: ctx.floor.queue.length + 1,

@@ -1,0 +1,56 @@
+// Statements per durable write, counted on SQLite and PostgreSQL (on PostgreSQL each one is a round
+// trip to the database): a waitlist join (CreateWaitlistEntry) and a booking (CreateBooking), both
+// with an idempotency token, after a first one of each has warmed the caches. Issue 17 removed
+// three avoidable ones: the entry read back after its insert (RETURNING instead), the merchant's and
+// the service's activity read in two queries (one join, FOR SHARE on both rows), and a slot's held
+// spots counted in two (one select of both counts). A change that adds a statement to these hot
+// writes has to change the numbers here, and say why.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { seedDemo } from './demo/seed.js';
+import { DIALECTS, forDialect, seedMerchant } from './test-support/app.js';
+import { bookingRequest, ny } from './test-support/bookings.js';
+
+/** Statements per write: SQLite counts the group commit's own (pragma, begin, savepoint, release, commit). */
+const EXPECTED = {
+  sqlite: { join: 17, booking: 24 },
+  postgres: { join: 13, booking: 22 },
+} as const;
+
+for (const dialect of DIALECTS) {
+  test(`${dialect}: statements per CreateWaitlistEntry and per CreateBooking`, async (context) => {
+    const queries: string[] = [];
+    const t = await forDialect(dialect)({ onQuery: (sql) => queries.push(sql) });
+    try {
+      await seedMerchant(t.services, { id: 'counted' });
+      await seedDemo(t.services, t.clock);
+      for (let i = 0; i < 2; i++) {
+        queries.length = 0;
+        const join = await t.google('CreateWaitlistEntry', {
+          merchant_id: 'counted',
+          service_id: 'waitlist',
+          party_size: 2,
+          idempotency_token: `round-trips-join-${i}`,
+          user_information: { user_id: `round-trips-user-${i}`, given_name: 'Ada', family_name: 'Lovelace', telephone: '+1 212-736-5000' },
+        });
+        assert.equal(join.statusCode, 200, join.body);
+        assert.ok(join.json().waitlist_entry_id, join.body);
+        const joinQueries = queries.splice(0);
+        const booking = await t.google(
+          'CreateBooking',
+          bookingRequest({ start: ny('2026-01-06 10:00') + i * 1800, token: `round-trips-booking-${i}`, userId: `round-trips-booker-${i}`, email: `round-trips-${i}@example.com` }),
+        );
+        assert.equal(booking.statusCode, 200, booking.body);
+        assert.ok(booking.json().booking, booking.body);
+        const bookingQueries = queries.splice(0);
+        if (i === 1) {
+          context.diagnostic(`${dialect}: CreateWaitlistEntry ${joinQueries.length} statements, CreateBooking ${bookingQueries.length}`);
+          assert.equal(joinQueries.length, EXPECTED[dialect].join, `CreateWaitlistEntry:\n${joinQueries.join('\n')}`);
+          assert.equal(bookingQueries.length, EXPECTED[dialect].booking, `CreateBooking:\n${bookingQueries.join('\n')}`);
+        }
+      }
+    } finally {
+      await t.close();
+    }
+  });
+}
