@@ -288,7 +288,7 @@ export function renderEvaluation(e: Evaluation): string {
     lines.push('');
     lines.push(`learned MAE / best heuristic MAE (${best.m.label}): ${fmt(ratio, 3)} (target <= 0.50)`);
     lines.push(
-      `learned in range: ${fmt((100 * ours.inside) / ours.parties)}% of seated parties (target ${Math.round(e.coverage * 100)}% +/- 5, over every seated party as issue 15 counts); ${fmt((100 * ours.quotedWaitInside) / ours.quotedWait)}% of those quoted a wait`,
+      `learned in range: ${fmt((100 * ours.inside) / ours.parties)}% of seated parties, ${fmt((100 * ours.quotedWaitInside) / ours.quotedWait)}% of those quoted a wait (target ${Math.round(e.coverage * 100)}% +/- 5)`,
     );
   }
   return lines.join('\n');

@@ -326,39 +326,31 @@ function calibrate(h: RestaurantHistory, model: LearnedModel, coverage: number):
     buckets[rangeBucket(wait)]!.push(sample);
     all.push(sample);
   }
-  return { range: fitRanges(buckets, all, coverage, model.rangePadSeconds), samples: all.length };
+  const pooled = all.length >= MIN_BUCKET_SAMPLES ? fitRange(all, coverage, model.rangePadSeconds) : PRIOR_RANGE;
+  const range = buckets.map((sample) => (sample.length < MIN_BUCKET_SAMPLES ? pooled : fitRange(sample, coverage, model.rangePadSeconds)));
+  return { range, samples: all.length };
 }
 
 /**
- * The range quantiles of every bucket, at one central level chosen so that the windows, as the guest
- * is shown them (whole minutes, never before the join), hold `coverage` of ALL the seated parties'
- * samples together (marginal coverage, split-conformal style: the level is the smallest that
- * reaches the target on out-of-sample errors). The estimate is moved by each bucket's median error.
- * A bucket with under MIN_BUCKET_SAMPLES uses all buckets pooled; under that in all, the prior.
- *
- * Parties quoted no wait and seated on arrival are always inside their window, which is at least a
- * minute wide; they count in the share as every party does, so the waiting parties' windows are
- * narrower than a per-bucket 80% would make them (docs/WAITLIST.md, "Calibrated ranges").
+ * The median error, and the narrowest central quantile pair whose window, as the guest is shown it
+ * (whole minutes, never before the join), holds at least `coverage` of the samples: rounding to
+ * minutes widens short windows, so the nominal quantiles alone would over-cover short waits.
  */
-function fitRanges(buckets: readonly ErrorSample[][], all: readonly ErrorSample[], coverage: number, padSeconds: number): RangeQuantiles[] {
-  if (all.length < MIN_BUCKET_SAMPLES) return buckets.map(() => PRIOR_RANGE);
-  const sortedZ = (samples: readonly ErrorSample[]): number[] => samples.map((s) => s.z).sort((a, b) => a - b);
-  const pooledZ = sortedZ(all);
-  const zs = buckets.map((samples) => (samples.length < MIN_BUCKET_SAMPLES ? pooledZ : sortedZ(samples)));
-  const at = (level: number): RangeQuantiles[] =>
-    zs.map((z) => ({ low: quantile(z, (1 - level) / 2), mid: quantile(z, 0.5), high: quantile(z, (1 + level) / 2) }));
-  const target = coverage * all.length;
-  for (let step = 0; step < 100; step++) {
-    const level = step / 100;
-    const q = at(level);
+function fitRange(samples: readonly ErrorSample[], coverage: number, padSeconds: number): RangeQuantiles {
+  const z = samples.map((s) => s.z).sort((a, b) => a - b);
+  const mid = quantile(z, 0.5);
+  let chosen: RangeQuantiles = { low: quantile(z, 0.005), mid, high: quantile(z, 0.995) };
+  for (let level = 0.2; level < 0.99; level += 0.01) {
+    const q = { low: quantile(z, (1 - level) / 2), mid, high: quantile(z, (1 + level) / 2) };
     let inside = 0;
-    for (const [b, samples] of buckets.entries()) {
-      for (const s of samples) {
-        const { range } = rangeAround(s.now, s.planned, q[b]!, padSeconds);
-        if (s.actual >= range.start && s.actual <= range.end) inside += 1;
-      }
+    for (const s of samples) {
+      const { range } = rangeAround(s.now, s.planned, q, padSeconds);
+      if (s.actual >= range.start && s.actual <= range.end) inside += 1;
     }
-    if (inside >= target) return q;
+    if (inside >= coverage * samples.length) {
+      chosen = q;
+      break;
+    }
   }
-  return at(0.99);
+  return chosen;
 }
