@@ -163,4 +163,13 @@ describe('ESTIMATES_*', () => {
       assert.throws(() => loadConfig({ [name]: value }, CWD), (error: Error) => error.message.startsWith(`${name}: `), `${name}=${value}`);
     }
   });
+
+});
+
+test('PUBLIC_BASE_URL is read once: the server and the texts see the same base, without its trailing slash', () => {
+  const config = loadConfig({ PUBLIC_BASE_URL: 'https://book.example.com/' }, CWD);
+  assert.equal(config.publicBaseUrl, 'https://book.example.com');
+  assert.equal(config.sms.publicBaseUrl, config.publicBaseUrl);
+  assert.equal(loadConfig({}, CWD).publicBaseUrl, null);
+  assert.throws(() => loadConfig({ PUBLIC_BASE_URL: 'https://book.example.com/?a=1' }, CWD), (error: Error) => error.message.startsWith('PUBLIC_BASE_URL: '));
 });

@@ -298,15 +298,18 @@ function httpUrl(env: Env, name: string): string | null {
   return value;
 }
 
-function parseSms(env: Env): SmsConfig {
+/** PUBLIC_BASE_URL, read once: an http(s) base URL without query or fragment, no trailing slash; null when unset. */
+function parsePublicBaseUrl(env: Env): string | null {
+  const value = httpUrl(env, 'PUBLIC_BASE_URL');
+  if (value === null) return null;
+  const url = new URL(value);
+  if (url.search !== '' || url.hash !== '') throw new ConfigError('PUBLIC_BASE_URL', 'must be a base URL without query or fragment, e.g. https://wait.example.com');
+  return value.replace(/\/+$/, '');
+}
+
+function parseSms(env: Env, publicBaseUrl: string | null): SmsConfig {
   const provider = (text(env, 'SMS_PROVIDER') ?? 'off') as SmsProviderName;
   if (!['twilio', 'console', 'off'].includes(provider)) throw new ConfigError('SMS_PROVIDER', `must be twilio, console or off, got "${provider}"`);
-  let publicBaseUrl = httpUrl(env, 'PUBLIC_BASE_URL');
-  if (publicBaseUrl !== null) {
-    const url = new URL(publicBaseUrl);
-    if (url.search !== '' || url.hash !== '') throw new ConfigError('PUBLIC_BASE_URL', 'must be a base URL without query or fragment, e.g. https://wait.example.com');
-    publicBaseUrl = publicBaseUrl.replace(/\/+$/, '');
-  }
   let twilio: SmsConfig['twilio'] = null;
   if (provider === 'twilio') {
     if (publicBaseUrl === null) throw new ConfigError('PUBLIC_BASE_URL', 'is required when SMS_PROVIDER=twilio (links in texts and webhook signatures use it)');
@@ -352,6 +355,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('ADMIN_TOKEN', 'must be at least 16 characters long');
   }
+  const publicBaseUrl = parsePublicBaseUrl(env);
   const config: Config = {
     host: text(env, 'HOST') ?? '127.0.0.1',
     port: integer(env, 'PORT', 8080, 0, 65535),
@@ -360,7 +364,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     tls: certFile !== undefined && keyFile !== undefined ? { certFile: resolve(cwd, certFile), keyFile: resolve(cwd, keyFile) } : null,
     adminTokenDigest: adminToken === undefined ? null : sha256(adminToken),
     pathPrefix: parsePrefix(env),
-    publicBaseUrl: httpUrl(env, 'PUBLIC_BASE_URL'),
+    publicBaseUrl,
     sessionTtlSeconds: integer(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30) * 3600,
     logLevel,
     logSummarySeconds: integer(env, 'LOG_SUMMARY_SECONDS', 60, 1, 3600),
@@ -387,7 +391,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       historyDays: integer(env, 'ESTIMATES_HISTORY_DAYS', 56, 7, 365),
       coverage: integer(env, 'ESTIMATES_RANGE_COVERAGE', 80, 50, 99) / 100,
     },
-    sms: parseSms(env),
+    sms: parseSms(env, publicBaseUrl),
   };
   return deepFreeze(config);
 }

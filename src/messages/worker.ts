@@ -35,32 +35,18 @@ export function statusLink(base: string, token: string): string {
 
 export class SmsWorker {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = true;
+  private readonly loop: queue.PollLoop;
 
-  constructor(private readonly o: SmsWorkerOptions) {}
-
-  start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    const loop = (): void => {
-      if (this.stopped) return;
-      this.running = this.drain()
-        .then(() => undefined)
-        .catch((error: unknown) => this.o.log.error({ err: error }, 'guest text worker failed; retrying'))
-        .finally(() => {
-          this.running = null;
-          if (!this.stopped) this.timer = setTimeout(loop, this.o.pollMs ?? 500);
-        });
-    };
-    loop();
+  constructor(private readonly o: SmsWorkerOptions) {
+    this.loop = new queue.PollLoop(() => this.drain(), o.pollMs ?? 500, (error) => o.log.error({ err: error }, 'guest text worker failed; retrying'));
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Sends everything due now; returns the number of entries handled. */
@@ -69,7 +55,7 @@ export class SmsWorker {
     for (;;) {
       const n = await this.tick();
       handled += n;
-      if (n === 0 || this.stopped) return handled;
+      if (n === 0 || this.loop.stopped) return handled;
     }
   }
 

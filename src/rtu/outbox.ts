@@ -125,6 +125,26 @@ export interface OutboxStats {
   readonly pendingByKind: Record<string, number>;
 }
 
+/** Pending and dead rows counted from (status, kind) groups: pending per kind, dead, the oldest pending. */
+function tally(rows: readonly { status: string; kind: string; n: number | string; oldest: number | string | null }[]): OutboxStats {
+  let pending = 0;
+  let dead = 0;
+  let oldest: number | null = null;
+  const pendingByKind: Record<string, number> = {};
+  for (const r of rows) {
+    const n = Number(r.n);
+    if (r.status === 'dead') {
+      dead += n;
+      continue;
+    }
+    pending += n;
+    pendingByKind[r.kind] = (pendingByKind[r.kind] ?? 0) + n;
+    const o = r.oldest === null ? null : Number(r.oldest);
+    if (o !== null && (oldest === null || o < oldest)) oldest = o;
+  }
+  return { pending, dead, oldestPendingCreatedAt: oldest, pendingByKind };
+}
+
 export async function stats(db: Db): Promise<OutboxStats> {
   const rows = await db
     .selectFrom('outbox')
@@ -132,22 +152,7 @@ export async function stats(db: Db): Promise<OutboxStats> {
     .where('status', 'in', ['pending', 'dead'])
     .groupBy(['status', 'kind'])
     .execute();
-  let pending = 0;
-  let dead = 0;
-  let oldest: number | null = null;
-  const pendingByKind: Record<string, number> = {};
-  for (const r of rows) {
-    const n = Number(r.n);
-    if (r.status === 'pending') {
-      pending += n;
-      pendingByKind[r.kind] = (pendingByKind[r.kind] ?? 0) + n;
-      const o = r.oldest === null ? null : Number(r.oldest);
-      if (o !== null && (oldest === null || o < oldest)) oldest = o;
-    } else {
-      dead += n;
-    }
-  }
-  return { pending, dead, oldestPendingCreatedAt: oldest, pendingByKind };
+  return tally(rows);
 }
 
 /** Deletes delivered rows older than `olderThan` (they are history, not state). */
@@ -205,27 +210,9 @@ export async function merchantStats(db: Db, merchantId: string, since: number): 
       .limit(1)
       .executeTakeFirst(),
   ]);
-  let pending = 0;
-  let dead = 0;
-  let oldest: number | null = null;
-  const pendingByKind: Record<string, number> = {};
-  for (const r of rows) {
-    const n = Number(r.n);
-    if (r.status === 'dead') {
-      dead += n;
-      continue;
-    }
-    pending += n;
-    pendingByKind[r.kind] = (pendingByKind[r.kind] ?? 0) + n;
-    const o = r.oldest === null ? null : Number(r.oldest);
-    if (o !== null && (oldest === null || o < oldest)) oldest = o;
-  }
   return {
-    pending,
-    pendingByKind,
+    ...tally(rows),
     deliveredSince: Number(delivered.n),
-    dead,
-    oldestPendingCreatedAt: oldest,
     lastFailure:
       failure === undefined
         ? null

@@ -11,6 +11,7 @@ import type { AvailabilityService } from '../availability/service.js';
 import * as bookings from '../bookings/read-model.js';
 import * as merchants from '../merchants/read-model.js';
 import type { Store } from '../store/database.js';
+import { PollLoop } from '../store/outbox-queue.js';
 import type { CallResult, MapsBookingApi } from './google-client.js';
 import { availabilityReplace, bookingNotification, type ServiceWindow } from './messages.js';
 import * as outbox from './outbox.js';
@@ -99,37 +100,22 @@ export function unapplied(sent: readonly ServiceWindow[], reply: unknown): Servi
 export class RtuWorker {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly limiter: RateLimiter;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = true;
+  private readonly loop: PollLoop;
   private lastPrune = 0;
   private lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: WorkerOptions) {
     this.limiter = new RateLimiter(o.ratePerMinute ?? 1200);
+    this.loop = new PollLoop(() => this.drain(), o.pollMs ?? 500, (error) => o.log.error({ err: error }, 'real-time update worker failed; retrying'));
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    const loop = (): void => {
-      if (this.stopped) return;
-      this.running = this.drain()
-        .then(() => undefined)
-        .catch((error: unknown) => this.o.log.error({ err: error }, 'real-time update worker failed; retrying'))
-        .finally(() => {
-          this.running = null;
-          if (!this.stopped) this.timer = setTimeout(loop, this.o.pollMs ?? 500);
-        });
-    };
-    loop();
+    this.loop.start();
   }
 
   /** Stops polling and waits for the delivery in progress (its rows are marked as usual). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Delivers everything due now; returns the number of entities handled. */
@@ -139,7 +125,7 @@ export class RtuWorker {
     for (;;) {
       const n = await this.tick();
       handled += n;
-      if (n === 0 || this.stopped) break;
+      if (n === 0 || this.loop.stopped) break;
     }
     await this.prune();
     return handled;

@@ -147,3 +147,47 @@ export async function replayDead(db: Db, table: OutboxTableName, now: number, id
 export function backoffSeconds(attempts: number, capSec: number): number {
   return Math.max(1, Math.ceil(Math.random() * Math.min(capSec, 2 ** Math.min(attempts, 20))));
 }
+
+/**
+ * The polling loop of an outbox's worker: `drain` runs at `start`, then again `pollMs` after each
+ * pass ends (never two passes at once); a failed pass is reported to `onError` and the loop goes
+ * on. `stop` ends the loop and waits for the pass in progress, whose rows are marked as usual.
+ */
+export class PollLoop {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  #stopped = true;
+
+  constructor(
+    private readonly drain: () => Promise<unknown>,
+    private readonly pollMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** True until `start` and after `stop`: a pass in progress ends early then. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    const loop = (): void => {
+      if (this.#stopped) return;
+      this.running = this.drain()
+        .then(() => undefined)
+        .catch(this.onError)
+        .finally(() => {
+          this.running = null;
+          if (!this.#stopped) this.timer = setTimeout(loop, this.pollMs);
+        });
+    };
+    loop();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+}
