@@ -28,10 +28,8 @@ const LAYERS = [
 
 // Imports that break a rule today: "from -> to" (paths relative to the repository), with the step that removes them.
 const KNOWN = {
-  layers: [
-  ],
-  repositories: [
-  ],
+  layers: [],
+  repositories: [],
 };
 
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -93,8 +91,7 @@ module.exports = {
     {
       name: 'no-foreign-repository',
       severity: 'error',
-      comment:
-        "A capability's repository is private to its folder: others use its service or a read model it exports (read-model.ts).",
+      comment: "A capability's repository is private to its folder: others use its service or a read model it exports (read-model.ts).",
       from: { path: '^src/([^/]+)/', pathNot: ['^src/test-support/', ...KNOWN.repositories.map((e) => `^${escapeRegExp(e.split(' -> ')[0])}$`)].join('|') },
       to: { path: '^src/[^/]+/repository\\.ts$', pathNot: '^src/$1/' },
     },

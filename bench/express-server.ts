@@ -3,7 +3,10 @@
 // than a server that does nothing at all behind a common framework.
 import express from 'express';
 
-const ANSWER = { waitlist_entry_id: 'bench', wait_estimate: { party_size: 2, wait_length: { estimated_seat_time_range: { start_seconds: '1700000000', end_seconds: '1700000600' } } } };
+const ANSWER = {
+  waitlist_entry_id: 'bench',
+  wait_estimate: { party_size: 2, wait_length: { estimated_seat_time_range: { start_seconds: '1700000000', end_seconds: '1700000600' } } },
+};
 
 const app = express();
 app.disable('x-powered-by');

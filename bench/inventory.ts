@@ -77,7 +77,9 @@ export async function createInventory(access: Access, runId: string): Promise<In
   if (demoSlots.slots.length < 10) throw new Error(`the demo service has only ${demoSlots.slots.length} slots in the next days`);
   const lookupBody = JSON.stringify({
     merchant_id: '1001',
-    slot_time: demoSlots.slots.slice(0, 10).map((s) => ({ service_id: '12310', start_sec: String(s.start_sec), duration_sec: String(s.duration_sec), resource_ids: { party_size: 2 } })),
+    slot_time: demoSlots.slots
+      .slice(0, 10)
+      .map((s) => ({ service_id: '12310', start_sec: String(s.start_sec), duration_sec: String(s.duration_sec), resource_ids: { party_size: 2 } })),
   });
 
   // Writes: waitlist merchants with no queue limit and enough tables for any party.

@@ -18,7 +18,13 @@ process.once('exit', () => {
 });
 
 /** Spawns `node <args>` and resolves with the first stdout match of `ready`. */
-function spawnUntil(args: readonly string[], env: NodeJS.ProcessEnv, ready: RegExp, what: string, timeoutMs = 60_000): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+function spawnUntil(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.once('close', () => children.delete(child));
@@ -86,13 +92,23 @@ export async function startBookingServer(env: Env, profileDir: string | null): P
 
 /** The node:http JSON echo server (bench/echo-server.ts), in its own process. */
 export async function startEchoServer(): Promise<RunningServer> {
-  const { child, match } = await spawnUntil(['--import', 'tsx', join(ROOT, 'bench', 'echo-server.ts')], minimalEnv({}), /echo listening on (http:\/\/127\.0\.0\.1:\d+)/, 'echo server');
+  const { child, match } = await spawnUntil(
+    ['--import', 'tsx', join(ROOT, 'bench', 'echo-server.ts')],
+    minimalEnv({}),
+    /echo listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    'echo server',
+  );
   return { baseUrl: match[1]!, stop: () => stopChild(child) };
 }
 
 /** The Express fixed-answer server (bench/express-server.ts), in its own process. */
 export async function startExpressServer(): Promise<RunningServer> {
-  const { child, match } = await spawnUntil(['--import', 'tsx', join(ROOT, 'bench', 'express-server.ts')], minimalEnv({}), /express listening on (http:\/\/127\.0\.0\.1:\d+)/, 'Express server');
+  const { child, match } = await spawnUntil(
+    ['--import', 'tsx', join(ROOT, 'bench', 'express-server.ts')],
+    minimalEnv({}),
+    /express listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    'Express server',
+  );
   return { baseUrl: match[1]!, stop: () => stopChild(child) };
 }
 

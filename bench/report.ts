@@ -56,7 +56,9 @@ export function machine(): string {
 function target(name: string, r: LoadResult, baselines: Baselines, commitRate: number): string {
   if (WRITES.has(name)) {
     const ratio = r.rps / commitRate;
-    return ratio >= WRITE_TARGET.commitRatio ? `met (≥ ${WRITE_TARGET.commitRatio}× commits)` : `**not met** (${fmt(ratio, 2)} < ${WRITE_TARGET.commitRatio}× commits)`;
+    return ratio >= WRITE_TARGET.commitRatio
+      ? `met (≥ ${WRITE_TARGET.commitRatio}× commits)`
+      : `**not met** (${fmt(ratio, 2)} < ${WRITE_TARGET.commitRatio}× commits)`;
   }
   const missed: string[] = [];
   const ratio = r.rps / baselines.echo.rps;
@@ -113,7 +115,9 @@ export function renderAll(reports: readonly StoreReport[], baselines: Baselines,
     `- echo, prepared request, 1 generator: ${http(echoOneGenerator)}`,
     ...(settings.generators > 1 ? [`- echo, prepared request, ${settings.generators} generators: ${http(echoSeveral)}`] : []),
     `- **echo baseline** (the faster prepared-request line): ${fmt(echo.rps)} req/s. The per-request builder reaches ${fmt(echoPerRequestBody.rps / echo.rps, 2)}× of it: it is used for writes only, which need a unique token per request and run far below it. Reads are driven with prepared requests from ${settings.generators} generator(s).`,
-    express === null ? '- Express: not measured' : `- Express 5 returning a fixed answer (after \`express.json()\`): ${http(express)}, ${fmt(express.rps / echo.rps, 2)}× the echo`,
+    express === null
+      ? '- Express: not measured'
+      : `- Express 5 returning a fixed answer (after \`express.json()\`): ${http(express)}, ${fmt(express.rps / echo.rps, 2)}× the echo`,
   ];
   for (const report of reports) parts.push('', renderStore(report, baselines, settings));
   for (const line of skipped) parts.push('', line);

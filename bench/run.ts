@@ -72,7 +72,10 @@ const log = (line: string): void => void process.stdout.write(`${line}\n`);
 function extraServerEnv(): Record<string, string> {
   const raw = process.env.BENCH_SERVER_ENV ?? '';
   const env: Record<string, string> = {};
-  for (const pair of raw.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const pair of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const eq = pair.indexOf('=');
     if (eq < 1) {
       process.stderr.write(`BENCH_SERVER_ENV: expected NAME=value, got "${pair}"\n`);
@@ -149,8 +152,19 @@ interface MeasureOptions {
 }
 
 /** Warm-up (results dropped), then the measured run. Write plans get a fresh run id for each. */
-async function measure(url: string, authorization: string | undefined, plan: (runId: string) => RequestPlan, runId: string, options: MeasureOptions = {}): Promise<LoadResult> {
-  const base = { url, connections: settings.connections, ...(authorization ? { authorization } : {}), ...(options.perRequestBody ? { perRequestBody: true } : {}) };
+async function measure(
+  url: string,
+  authorization: string | undefined,
+  plan: (runId: string) => RequestPlan,
+  runId: string,
+  options: MeasureOptions = {},
+): Promise<LoadResult> {
+  const base = {
+    url,
+    connections: settings.connections,
+    ...(authorization ? { authorization } : {}),
+    ...(options.perRequestBody ? { perRequestBody: true } : {}),
+  };
   if (settings.warmupSec > 0) await load({ ...base, durationSec: settings.warmupSec, plan: plan(`${runId}-warm`) }, options.generators);
   return load({ ...base, durationSec: settings.durationSec, plan: plan(runId) }, options.generators);
 }
@@ -175,12 +189,14 @@ async function commitRate(spec: CommitSpec): Promise<CommitResult> {
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
   child.stdin.end(JSON.stringify(spec));
-  const code = await withTimeout(new Promise<number | null>((resolve) => child.once('close', resolve)), (spec.durationSec + 120) * 1000, 'the commit-rate baseline').catch(
-    (error: unknown) => {
-      child.kill('SIGKILL');
-      throw error;
-    },
-  );
+  const code = await withTimeout(
+    new Promise<number | null>((resolve) => child.once('close', resolve)),
+    (spec.durationSec + 120) * 1000,
+    'the commit-rate baseline',
+  ).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
   if (code !== 0) throw new Error(`the commit-rate baseline failed (exit ${code}):\n${err}`);
   return JSON.parse(out.trim().split('\n').pop()!) as CommitResult;
 }
@@ -286,7 +302,13 @@ try {
   const several = settings.generators === 1 ? oneGenerator : await measure(echo.baseUrl, undefined, echoPlan, runId);
   if (settings.generators > 1) log(`  echo, prepared request, ${settings.generators} generators: ${describe(several)}`);
   // The faster of the two: a ratio to a baseline the generators held back would flatter the server.
-  baselines = { echo: several.rps >= oneGenerator.rps ? several : oneGenerator, echoOneGenerator: oneGenerator, echoSeveral: several, echoPerRequestBody: perRequestBody, express: null };
+  baselines = {
+    echo: several.rps >= oneGenerator.rps ? several : oneGenerator,
+    echoOneGenerator: oneGenerator,
+    echoSeveral: several,
+    echoPerRequestBody: perRequestBody,
+    express: null,
+  };
 } finally {
   await echo.stop();
 }

@@ -38,7 +38,14 @@ try {
   const tables = await services.merchants.listTables(DEMO_WAITLIST_MERCHANT);
   const join = async (partySize: number): Promise<string> => {
     const result = await services.waitlist.join(
-      { merchantId: DEMO_WAITLIST_MERCHANT, serviceId: DEMO_WAITLIST_SERVICE, partySize, guest: { givenName: 'Bench', familyName: '', telephone: null, email: null, googleUserId: null }, additionalRequest: null, source: 'merchant' },
+      {
+        merchantId: DEMO_WAITLIST_MERCHANT,
+        serviceId: DEMO_WAITLIST_SERVICE,
+        partySize,
+        guest: { givenName: 'Bench', familyName: '', telephone: null, email: null, googleUserId: null },
+        additionalRequest: null,
+        source: 'merchant',
+      },
       null,
     );
     if (!('entryId' in result)) throw new Error(`join failed: ${JSON.stringify(result)}`);

@@ -70,7 +70,9 @@ async function seed(path: string, merchants: number): Promise<SeedResult> {
   const service = db.prepare(
     "insert into services (merchant_id, id, name, waitlist_enabled, waitlist_paused, min_party_size, max_party_size, max_queue_length, allowed_phone_countries, supports_additional_request, confirmation_mode, walk_in_when_no_wait, max_quoted_wait_minutes, created_at, updated_at, booking_enabled, availability_format) values (?, ?, ?, 0, 0, 1, 10, null, '[]', 1, 'SYNCHRONOUS', 0, null, ?, ?, 1, ?)",
   );
-  const slot = db.prepare("insert into availability_slots (merchant_id, service_id, start_sec, duration_sec, staff_id, room_id, party_size, spots_total, availability_tag) values (?, ?, ?, 1800, '', '', 0, ?, '')");
+  const slot = db.prepare(
+    "insert into availability_slots (merchant_id, service_id, start_sec, duration_sec, staff_id, room_id, party_size, spots_total, availability_tag) values (?, ?, ?, 1800, '', '', 0, ?, '')",
+  );
   const booking = db.prepare(
     "insert into bookings (id, merchant_id, service_id, start_sec, duration_sec, staff_id, room_id, slot_party_size, party_size, availability_tag, status, confirmation_mode, source, given_name, family_name, prepayment_status, created_at, updated_at) values (?, ?, 'studio', ?, 1800, '', '', 0, 2, '', 'CONFIRMED', 'SYNCHRONOUS', 'merchant', 'A', 'B', 'PREPAYMENT_NOT_PROVIDED', ?, ?)",
   );
@@ -126,7 +128,11 @@ async function generate(path: string, out: string): Promise<GenerateResult> {
 }
 
 function child<T>(phase: string, extra: string[]): T {
-  const output = execFileSync(process.execPath, ['--import', 'tsx', SELF, '--phase', phase, ...extra], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  const output = execFileSync(process.execPath, ['--import', 'tsx', SELF, '--phase', phase, ...extra], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(output.trim().split('\n').pop()!) as T;
 }
 
@@ -163,7 +169,9 @@ async function main(): Promise<void> {
     try {
       const db = join(dir, 'bench.sqlite');
       const seeded = child<SeedResult>('seed', ['--db', db, '--merchants', String(size)]);
-      say(`inventory: ${fmt(size)} merchants x ${SERVICES} services x ${DAYS} days x ${SLOTS_PER_DAY} slots/day = ${fmt(seeded.slots)} slots (${fmt(seeded.bookings)} bookings); seeded in ${seeded.seconds.toFixed(1)} s (${fmt(seeded.slots / seeded.seconds)} slots/s)`);
+      say(
+        `inventory: ${fmt(size)} merchants x ${SERVICES} services x ${DAYS} days x ${SLOTS_PER_DAY} slots/day = ${fmt(seeded.slots)} slots (${fmt(seeded.bookings)} bookings); seeded in ${seeded.seconds.toFixed(1)} s (${fmt(seeded.slots / seeded.seconds)} slots/s)`,
+      );
       const generated = child<GenerateResult>('generate', ['--db', db, '--out', join(dir, 'out')]);
       say(
         `  generated ${fmt(generated.slots)} slots as ${fmt(generated.entries)} availability entries (${generated.shards} shard${generated.shards === 1 ? '' : 's'}, ${(generated.bytes / 1e6).toFixed(1)} MB gzip, all feeds) in ${generated.seconds.toFixed(1)} s: ` +
@@ -175,7 +183,9 @@ async function main(): Promise<void> {
     }
   }
   const [small, large] = results;
-  say(`peak RSS at ${fmt(small!.generated.slots)} slots: ${small!.generated.maxRssMb.toFixed(0)} MB; at ${fmt(large!.generated.slots)} slots: ${large!.generated.maxRssMb.toFixed(0)} MB`);
+  say(
+    `peak RSS at ${fmt(small!.generated.slots)} slots: ${small!.generated.maxRssMb.toFixed(0)} MB; at ${fmt(large!.generated.slots)} slots: ${large!.generated.maxRssMb.toFixed(0)} MB`,
+  );
   if (flag('--write-docs')) writeDocs(lines);
 }
 
@@ -199,10 +209,13 @@ function writeDocs(lines: readonly string[]): void {
     '```',
     END,
   ].join('\n');
-  const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Performance\n\nFigures printed by the benchmarks (`npm run bench*`), never typed by hand.\n';
-  const next = current.includes(START) && current.includes(END)
-    ? current.slice(0, current.indexOf(START)) + section + current.slice(current.indexOf(END) + END.length)
-    : `${current.trimEnd()}\n\n${section}\n`;
+  const current = existsSync(path)
+    ? readFileSync(path, 'utf8')
+    : '# Performance\n\nFigures printed by the benchmarks (`npm run bench*`), never typed by hand.\n';
+  const next =
+    current.includes(START) && current.includes(END)
+      ? current.slice(0, current.indexOf(START)) + section + current.slice(current.indexOf(END) + END.length)
+      : `${current.trimEnd()}\n\n${section}\n`;
   writeFileSync(path, next);
   process.stdout.write(`wrote the feeds section of ${path}\n`);
 }

@@ -88,7 +88,9 @@ export function buildServices(
   const configs = new MerchantConfigs(store, config.readModelCheckMs);
   // Bookings and availability report their changes to the real-time update outbox, in their transactions.
   const availability = new AvailabilityService(store, clock, outboxListener, configs);
-  const merchants = new MerchantService(store, clock, [availability.checkServiceChange, availability.announceServiceChange], configs, [availability.announceMerchantChange]);
+  const merchants = new MerchantService(store, clock, [availability.checkServiceChange, availability.announceServiceChange], configs, [
+    availability.announceMerchantChange,
+  ]);
   // The waitlist tells guest messages about its changes in the change's transaction (the texts
   // go in the outbox with it); it does not import them: the listener is wired in here.
   const guestListener = new GuestMessageListener(clock, config.sms.provider !== 'off');
@@ -235,7 +237,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
   await app.register(webPlugin());
   // The guest's status page (/w/<token>) and, with Twilio, its webhooks (docs/GUEST-MESSAGES.md).
-  await app.register(statusPageRoutes(services.guestMessages, { clock, publicBaseUrl: config.sms.publicBaseUrl, secureCookies: config.tls !== null || (config.sms.publicBaseUrl?.startsWith('https:') ?? false) }));
+  await app.register(
+    statusPageRoutes(services.guestMessages, {
+      clock,
+      publicBaseUrl: config.sms.publicBaseUrl,
+      secureCookies: config.tls !== null || (config.sms.publicBaseUrl?.startsWith('https:') ?? false),
+    }),
+  );
   if (config.sms.provider === 'twilio') {
     await app.register(smsRoutes(services.guestMessages, { authToken: config.sms.twilio!.authToken, publicBaseUrl: config.sms.publicBaseUrl! }));
   }

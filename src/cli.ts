@@ -152,7 +152,9 @@ async function serve(options: { demo?: boolean }): Promise<void> {
   ];
   if (options.demo) {
     lines.push(`  Demo waitlist: merchant_id "${DEMO_WAITLIST_MERCHANT}", service_id "${DEMO_WAITLIST_SERVICE}"`);
-    lines.push(`  Demo reservations: merchant_id "${DEMO_BOOKING_MERCHANT}", service_id "${DEMO_BOOKING_SERVICE}" (30-minute slots 09:00-16:30 America/New_York, next 30 days)`);
+    lines.push(
+      `  Demo reservations: merchant_id "${DEMO_BOOKING_MERCHANT}", service_id "${DEMO_BOOKING_SERVICE}" (30-minute slots 09:00-16:30 America/New_York, next 30 days)`,
+    );
     // Only a generated pair is shown: credentials the operator configured are never printed.
     lines.push(
       `  Try: curl -u '${generatedCredentials ?? 'user:password'}' -d '{"merchant_id":"${DEMO_WAITLIST_MERCHANT}","service_id":"${DEMO_WAITLIST_SERVICE}","party_size":[2,4]}' ${base}${config.pathPrefix}/v3/BatchGetWaitEstimates`,
@@ -175,7 +177,14 @@ async function serve(options: { demo?: boolean }): Promise<void> {
 function startRtuWorker(config: Config, store: Store, services: Services, logger: Logger, metrics: Metrics): RtuWorker | null {
   let setup: WorkerSetup;
   try {
-    setup = createRtuWorker(config, { store, clock: systemClock, availability: services.availability, leases: services.bookings, log: logger, observer: metrics.observer() });
+    setup = createRtuWorker(config, {
+      store,
+      clock: systemClock,
+      availability: services.availability,
+      leases: services.bookings,
+      log: logger,
+      observer: metrics.observer(),
+    });
   } catch (error) {
     fail(`configuration error: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -217,7 +226,9 @@ async function rtuStatus(): Promise<void> {
   try {
     const rtu = buildServices(config, store, systemClock).rtu;
     const s = await rtu.status();
-    const kinds = Object.entries(s.pendingByKind).map(([k, n]) => `${k} ${n}`).join(', ');
+    const kinds = Object.entries(s.pendingByKind)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
     process.stdout.write(
       [
         `pending: ${s.pending}${kinds ? ` (${kinds})` : ''}`,
@@ -258,7 +269,9 @@ async function migrate(): Promise<void> {
 
 function sqlitePathOrFail(config: Config, command: string): string {
   if (config.database.kind === 'sqlite') return config.database.path;
-  fail(`${command} is for the embedded SQLite database; for PostgreSQL use pg_dump / pg_restore or base backups with WAL archiving (docs/DEPLOYMENT.md#backups)`);
+  fail(
+    `${command} is for the embedded SQLite database; for PostgreSQL use pg_dump / pg_restore or base backups with WAL archiving (docs/DEPLOYMENT.md#backups)`,
+  );
 }
 
 /** `backup <file>`: an online, consistent copy of the SQLite database while the server runs. */
@@ -267,7 +280,9 @@ async function backup(file: string): Promise<void> {
   const source = sqlitePathOrFail(config, 'backup');
   try {
     const result = await backupSqlite(source, resolve(file));
-    process.stdout.write(`backup written: ${result.file} (${result.pages} pages, ${result.bytes} bytes; integrity ok; migrations ${result.migrations.join(', ')})\n`);
+    process.stdout.write(
+      `backup written: ${result.file} (${result.pages} pages, ${result.bytes} bytes; integrity ok; migrations ${result.migrations.join(', ')})\n`,
+    );
   } catch (error) {
     if (error instanceof BackupError) fail(error.message, 1);
     throw error;
@@ -322,7 +337,8 @@ function configCheck(): void {
   const errors = [...check.errors];
   const config = check.config;
   if (config !== null) {
-    if (config.credentials.length === 0) errors.push('BOOKING_SERVER_CREDENTIALS: is required by serve (user:password, comma-separated for rotation); serve --demo generates one');
+    if (config.credentials.length === 0)
+      errors.push('BOOKING_SERVER_CREDENTIALS: is required by serve (user:password, comma-separated for rotation); serve --demo generates one');
     if (config.tls) {
       try {
         loadTls(config.tls);
@@ -344,9 +360,17 @@ function configCheck(): void {
 }
 
 const program = new Command('booking-server').description("Partner booking server for Google's Actions Center").showHelpAfterError();
-program.command('serve').description('serve the booking server API and the admin API').option('--demo', 'seed the demo inventory into an empty database; generate credentials if none are set').action(serve);
+program
+  .command('serve')
+  .description('serve the booking server API and the admin API')
+  .option('--demo', 'seed the demo inventory into an empty database; generate credentials if none are set')
+  .action(serve);
 program.command('migrate').description('apply pending database migrations and exit').action(migrate);
-program.command('backup').argument('<file>', 'where to write the copy (must not exist)').description('copy the SQLite database while the server runs (online, consistent), then check the copy').action(backup);
+program
+  .command('backup')
+  .argument('<file>', 'where to write the copy (must not exist)')
+  .description('copy the SQLite database while the server runs (online, consistent), then check the copy')
+  .action(backup);
 program
   .command('restore')
   .argument('<file>', 'a backup written by booking-server backup')
@@ -358,7 +382,12 @@ program
   .command('run')
   .description('anonymise it now (serve does it daily, one replica per day); prints how many rows')
   .action(retentionRun);
-program.command('config').description('the configuration (environment variables, .env.example)').command('check').description('validate the environment and print the effective configuration (secrets masked); exit 2 on errors').action(configCheck);
+program
+  .command('config')
+  .description('the configuration (environment variables, .env.example)')
+  .command('check')
+  .description('validate the environment and print the effective configuration (secrets masked); exit 2 on errors')
+  .action(configCheck);
 const rtu = program.command('rtu').description('real-time updates to Google (Maps Booking API)');
 rtu.command('work').description('deliver real-time updates from the outbox (a worker without the HTTP server)').action(rtuWork);
 rtu.command('status').description('show the outbox backlog, the oldest undelivered update and dead letters').action(rtuStatus);

@@ -67,12 +67,54 @@ describe('.env.example', () => {
       GOOGLE_TOKEN_URL: { GOOGLE_TOKEN_URL: 'http://127.0.0.1:1/token' },
       FEEDS_SFTP_HOST_KEY_SHA256: { FEEDS_SFTP_HOST_KEY_SHA256: `SHA256:${'A'.repeat(43)}` },
       // Twilio's variables are read only with SMS_PROVIDER=twilio, which needs them together.
-      TWILIO_ACCOUNT_SID: { SMS_PROVIDER: 'twilio', PUBLIC_BASE_URL: 'https://w.example', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM: '+12125550100' },
-      TWILIO_AUTH_TOKEN: { SMS_PROVIDER: 'twilio', PUBLIC_BASE_URL: 'https://w.example', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM: '+12125550100' },
-      TWILIO_FROM: { SMS_PROVIDER: 'twilio', PUBLIC_BASE_URL: 'https://w.example', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM: '+12125550100' },
-      TWILIO_MESSAGING_SERVICE_SID: { ...{ SMS_PROVIDER: 'twilio', PUBLIC_BASE_URL: 'https://w.example', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM: '+12125550100' }, TWILIO_MESSAGING_SERVICE_SID: `MG${'0'.repeat(32)}` },
-      TWILIO_API_URL: { ...{ SMS_PROVIDER: 'twilio', PUBLIC_BASE_URL: 'https://w.example', TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM: '+12125550100' }, TWILIO_API_URL: 'http://127.0.0.1:1' },
-      FEEDS_DAILY_AT: { FEEDS_DAILY_AT: '03:00', FEEDS_SFTP_PRIVATE_KEY_FILE: 'k', FEEDS_SFTP_USER_MERCHANTS: 'm', FEEDS_SFTP_USER_SERVICES: 's', FEEDS_SFTP_USER_AVAILABILITY: 'a' },
+      TWILIO_ACCOUNT_SID: {
+        SMS_PROVIDER: 'twilio',
+        PUBLIC_BASE_URL: 'https://w.example',
+        TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+        TWILIO_AUTH_TOKEN: 'tok',
+        TWILIO_FROM: '+12125550100',
+      },
+      TWILIO_AUTH_TOKEN: {
+        SMS_PROVIDER: 'twilio',
+        PUBLIC_BASE_URL: 'https://w.example',
+        TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+        TWILIO_AUTH_TOKEN: 'tok',
+        TWILIO_FROM: '+12125550100',
+      },
+      TWILIO_FROM: {
+        SMS_PROVIDER: 'twilio',
+        PUBLIC_BASE_URL: 'https://w.example',
+        TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+        TWILIO_AUTH_TOKEN: 'tok',
+        TWILIO_FROM: '+12125550100',
+      },
+      TWILIO_MESSAGING_SERVICE_SID: {
+        ...{
+          SMS_PROVIDER: 'twilio',
+          PUBLIC_BASE_URL: 'https://w.example',
+          TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+          TWILIO_AUTH_TOKEN: 'tok',
+          TWILIO_FROM: '+12125550100',
+        },
+        TWILIO_MESSAGING_SERVICE_SID: `MG${'0'.repeat(32)}`,
+      },
+      TWILIO_API_URL: {
+        ...{
+          SMS_PROVIDER: 'twilio',
+          PUBLIC_BASE_URL: 'https://w.example',
+          TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+          TWILIO_AUTH_TOKEN: 'tok',
+          TWILIO_FROM: '+12125550100',
+        },
+        TWILIO_API_URL: 'http://127.0.0.1:1',
+      },
+      FEEDS_DAILY_AT: {
+        FEEDS_DAILY_AT: '03:00',
+        FEEDS_SFTP_PRIVATE_KEY_FILE: 'k',
+        FEEDS_SFTP_USER_MERCHANTS: 'm',
+        FEEDS_SFTP_USER_SERVICES: 's',
+        FEEDS_SFTP_USER_AVAILABILITY: 'a',
+      },
     };
     for (const [name, shown] of unset) {
       // The example value shown, where it works alone; some variables only come in pairs.
@@ -102,7 +144,12 @@ describe('describeConfig', () => {
   test('prints every setting and masks secrets: credentials, the admin token, a database password', () => {
     const secrets = ['google:pass-word-1', 'super-secret-admin-token', 's3cr3t-db-pw'];
     const config = loadConfig(
-      { BOOKING_SERVER_CREDENTIALS: `${secrets[0]},other:pw2`, ADMIN_TOKEN: secrets[1]!, DATABASE_URL: `postgres://app:${secrets[2]}@db.internal:5432/booking`, PORT: '9000' },
+      {
+        BOOKING_SERVER_CREDENTIALS: `${secrets[0]},other:pw2`,
+        ADMIN_TOKEN: secrets[1]!,
+        DATABASE_URL: `postgres://app:${secrets[2]}@db.internal:5432/booking`,
+        PORT: '9000',
+      },
       CWD,
     );
     const lines = describeConfig(config);
@@ -138,7 +185,11 @@ describe('TRUST_PROXY', () => {
       ['10.0.0.1,', /"" is not an IP address/],
       ['256.1.1.1', /"256\.1\.1\.1"/],
     ] as const) {
-      assert.throws(() => trust(value), (error: Error) => error.message.startsWith('TRUST_PROXY: ') && message.test(error.message), value);
+      assert.throws(
+        () => trust(value),
+        (error: Error) => error.message.startsWith('TRUST_PROXY: ') && message.test(error.message),
+        value,
+      );
     }
   });
 });
@@ -160,10 +211,13 @@ describe('ESTIMATES_*', () => {
       ['ESTIMATES_HISTORY_DAYS', '3'],
       ['ESTIMATES_REFRESH_SECONDS', '-1'],
     ] as const) {
-      assert.throws(() => loadConfig({ [name]: value }, CWD), (error: Error) => error.message.startsWith(`${name}: `), `${name}=${value}`);
+      assert.throws(
+        () => loadConfig({ [name]: value }, CWD),
+        (error: Error) => error.message.startsWith(`${name}: `),
+        `${name}=${value}`,
+      );
     }
   });
-
 });
 
 test('PUBLIC_BASE_URL is read once: the server and the texts see the same base, without its trailing slash', () => {
@@ -171,5 +225,8 @@ test('PUBLIC_BASE_URL is read once: the server and the texts see the same base, 
   assert.equal(config.publicBaseUrl, 'https://book.example.com');
   assert.equal(config.sms.publicBaseUrl, config.publicBaseUrl);
   assert.equal(loadConfig({}, CWD).publicBaseUrl, null);
-  assert.throws(() => loadConfig({ PUBLIC_BASE_URL: 'https://book.example.com/?a=1' }, CWD), (error: Error) => error.message.startsWith('PUBLIC_BASE_URL: '));
+  assert.throws(
+    () => loadConfig({ PUBLIC_BASE_URL: 'https://book.example.com/?a=1' }, CWD),
+    (error: Error) => error.message.startsWith('PUBLIC_BASE_URL: '),
+  );
 });

@@ -6,9 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export type DatabaseConfig =
-  | { readonly kind: 'sqlite'; readonly path: string }
-  | { readonly kind: 'postgres'; readonly url: string; readonly poolMax: number };
+export type DatabaseConfig = { readonly kind: 'sqlite'; readonly path: string } | { readonly kind: 'postgres'; readonly url: string; readonly poolMax: number };
 
 /** SHA-256 of `user:password`; compared in constant time by the Basic-auth check. */
 export type CredentialDigest = Buffer;
@@ -303,7 +301,8 @@ function parsePublicBaseUrl(env: Env): string | null {
   const value = httpUrl(env, 'PUBLIC_BASE_URL');
   if (value === null) return null;
   const url = new URL(value);
-  if (url.search !== '' || url.hash !== '') throw new ConfigError('PUBLIC_BASE_URL', 'must be a base URL without query or fragment, e.g. https://wait.example.com');
+  if (url.search !== '' || url.hash !== '')
+    throw new ConfigError('PUBLIC_BASE_URL', 'must be a base URL without query or fragment, e.g. https://wait.example.com');
   return value.replace(/\/+$/, '');
 }
 
@@ -314,14 +313,18 @@ function parseSms(env: Env, publicBaseUrl: string | null): SmsConfig {
   if (provider === 'twilio') {
     if (publicBaseUrl === null) throw new ConfigError('PUBLIC_BASE_URL', 'is required when SMS_PROVIDER=twilio (links in texts and webhook signatures use it)');
     const accountSid = text(env, 'TWILIO_ACCOUNT_SID');
-    if (accountSid === undefined || !/^AC[0-9a-fA-F]{32}$/.test(accountSid)) throw new ConfigError('TWILIO_ACCOUNT_SID', 'is required when SMS_PROVIDER=twilio: AC followed by 32 hex digits');
+    if (accountSid === undefined || !/^AC[0-9a-fA-F]{32}$/.test(accountSid))
+      throw new ConfigError('TWILIO_ACCOUNT_SID', 'is required when SMS_PROVIDER=twilio: AC followed by 32 hex digits');
     const authToken = text(env, 'TWILIO_AUTH_TOKEN');
     if (authToken === undefined) throw new ConfigError('TWILIO_AUTH_TOKEN', 'is required when SMS_PROVIDER=twilio');
     const from = text(env, 'TWILIO_FROM') ?? null;
     const messagingServiceSid = text(env, 'TWILIO_MESSAGING_SERVICE_SID') ?? null;
-    if (from === null && messagingServiceSid === null) throw new ConfigError('TWILIO_FROM', 'TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when SMS_PROVIDER=twilio');
-    if (from !== null && !/^\+[1-9]\d{6,14}$/.test(from) && !/^[A-Za-z0-9 ]{1,11}$/.test(from)) throw new ConfigError('TWILIO_FROM', 'must be an E.164 number (+12125550100) or an alphanumeric sender id');
-    if (messagingServiceSid !== null && !/^MG[0-9a-fA-F]{32}$/.test(messagingServiceSid)) throw new ConfigError('TWILIO_MESSAGING_SERVICE_SID', 'must be MG followed by 32 hex digits');
+    if (from === null && messagingServiceSid === null)
+      throw new ConfigError('TWILIO_FROM', 'TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when SMS_PROVIDER=twilio');
+    if (from !== null && !/^\+[1-9]\d{6,14}$/.test(from) && !/^[A-Za-z0-9 ]{1,11}$/.test(from))
+      throw new ConfigError('TWILIO_FROM', 'must be an E.164 number (+12125550100) or an alphanumeric sender id');
+    if (messagingServiceSid !== null && !/^MG[0-9a-fA-F]{32}$/.test(messagingServiceSid))
+      throw new ConfigError('TWILIO_MESSAGING_SERVICE_SID', 'must be MG followed by 32 hex digits');
     twilio = { accountSid, authToken, from, messagingServiceSid, apiUrl: (httpUrl(env, 'TWILIO_API_URL') ?? 'https://api.twilio.com').replace(/\/+$/, '') };
   }
   return {
@@ -414,7 +417,8 @@ export interface EnvironmentCheck {
 }
 
 /** Prefixes of the variables this server reads; others in the environment are none of its business. */
-const OUR_PREFIXES = /^(BOOKING_SERVER_|DATABASE_|TLS_|GOOGLE_|MAPS_BOOKING_|RTU_|FEEDS_|AUTH_FAILURE_|ADMIN_|SHUTDOWN_|RETENTION_|ESTIMATES_|SESSION_|SMS_|TWILIO_|PUBLIC_BASE_|TRUST_PROXY|PATH_PREFIX|BODY_LIMIT|LOG_|READ_MODEL_)/;
+const OUR_PREFIXES =
+  /^(BOOKING_SERVER_|DATABASE_|TLS_|GOOGLE_|MAPS_BOOKING_|RTU_|FEEDS_|AUTH_FAILURE_|ADMIN_|SHUTDOWN_|RETENTION_|ESTIMATES_|SESSION_|SMS_|TWILIO_|PUBLIC_BASE_|TRUST_PROXY|PATH_PREFIX|BODY_LIMIT|LOG_|READ_MODEL_)/;
 
 /**
  * Validates an environment the way `serve` would, collecting every error: a variable that fails
@@ -433,7 +437,9 @@ export function checkEnvironment(env: Env, cwd: string = process.cwd()): Environ
   for (let attempt = 0; attempt < 100; attempt++) {
     try {
       const config = loadConfig(recording, cwd);
-      const unread = Object.keys(env).filter((name) => OUR_PREFIXES.test(name) && !read.has(name) && text(env, name) !== undefined).sort();
+      const unread = Object.keys(env)
+        .filter((name) => OUR_PREFIXES.test(name) && !read.has(name) && text(env, name) !== undefined)
+        .sort();
       return { errors, unread, config: errors.length === 0 ? config : null };
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

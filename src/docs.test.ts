@@ -16,7 +16,12 @@ test('the Apache-2.0 licence package.json declares is in LICENSE, as the standar
 });
 
 test('docs cite nothing outside the repository: no machine paths, no spec files that are not here', () => {
-  const files = ['README.md', ...readdirSync(new URL('docs/', root)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const files = [
+    'README.md',
+    ...readdirSync(new URL('docs/', root))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
   for (const file of files) {
     const text = read(file);
     for (const match of text.matchAll(/(?<![\w.:/-])(\/(?:work|home|Users|tmp|root)\/[^\s`)]+)/g)) {

@@ -38,7 +38,12 @@ for (const dialect of DIALECTS) {
         const joinQueries = queries.splice(0);
         const booking = await t.google(
           'CreateBooking',
-          bookingRequest({ start: ny('2026-01-06 10:00') + i * 1800, token: `round-trips-booking-${i}`, userId: `round-trips-booker-${i}`, email: `round-trips-${i}@example.com` }),
+          bookingRequest({
+            start: ny('2026-01-06 10:00') + i * 1800,
+            token: `round-trips-booking-${i}`,
+            userId: `round-trips-booker-${i}`,
+            email: `round-trips-${i}@example.com`,
+          }),
         );
         assert.equal(booking.statusCode, 200, booking.body);
         assert.ok(booking.json().booking, booking.body);

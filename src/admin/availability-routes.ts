@@ -6,7 +6,11 @@ import type { AvailabilityService } from '../availability/service.js';
 
 const ServiceParams = Type.Object({ merchantId: Type.String(), serviceId: Type.String() });
 const Seconds = Type.Integer({ minimum: 0 });
-const Resources = Type.Object({ staff_id: Type.Optional(Type.String()), room_id: Type.Optional(Type.String()), party_size: Type.Optional(Type.Integer({ minimum: 0 })) });
+const Resources = Type.Object({
+  staff_id: Type.Optional(Type.String()),
+  room_id: Type.Optional(Type.String()),
+  party_size: Type.Optional(Type.Integer({ minimum: 0 })),
+});
 const Range = Type.Object({ begin_sec: Seconds, end_sec: Seconds });
 
 const ReplaceBody = Type.Object({
@@ -70,23 +74,27 @@ export const availabilityAdminRoutes =
       return { slots_written: written };
     });
 
-    app.put('/merchants/:merchantId/services/:serviceId/availability/weekly-schedule', { schema: { params: ServiceParams, body: ScheduleBody } }, async (request) => {
-      const b = request.body;
-      const { window, slots } = await availability.applySchedule(request.params.merchantId, request.params.serviceId, {
-        fromDate: b.from_date,
-        toDate: b.to_date,
-        days: b.days,
-        firstStart: b.first_start,
-        lastStart: b.last_start,
-        repeatEveryMinutes: b.repeat_every_minutes,
-        durationSec: b.duration_sec,
-        spotsTotal: b.spots_total,
-        resources: { staffId: b.resources?.staff_id ?? '', roomId: b.resources?.room_id ?? '', partySize: b.resources?.party_size ?? 0 },
-        availabilityTag: b.availability_tag ?? '',
-        exceptions: (b.exceptions ?? []).map((e) => ({ beginSec: e.begin_sec, endSec: e.end_sec })),
-      });
-      return { start_time_restrict: window.beginSec, end_time_restrict: window.endSec, slots_written: slots };
-    });
+    app.put(
+      '/merchants/:merchantId/services/:serviceId/availability/weekly-schedule',
+      { schema: { params: ServiceParams, body: ScheduleBody } },
+      async (request) => {
+        const b = request.body;
+        const { window, slots } = await availability.applySchedule(request.params.merchantId, request.params.serviceId, {
+          fromDate: b.from_date,
+          toDate: b.to_date,
+          days: b.days,
+          firstStart: b.first_start,
+          lastStart: b.last_start,
+          repeatEveryMinutes: b.repeat_every_minutes,
+          durationSec: b.duration_sec,
+          spotsTotal: b.spots_total,
+          resources: { staffId: b.resources?.staff_id ?? '', roomId: b.resources?.room_id ?? '', partySize: b.resources?.party_size ?? 0 },
+          availabilityTag: b.availability_tag ?? '',
+          exceptions: (b.exceptions ?? []).map((e) => ({ beginSec: e.begin_sec, endSec: e.end_sec })),
+        });
+        return { start_time_restrict: window.beginSec, end_time_restrict: window.endSec, slots_written: slots };
+      },
+    );
 
     app.get(
       '/merchants/:merchantId/services/:serviceId/availability',

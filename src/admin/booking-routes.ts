@@ -125,16 +125,32 @@ export const bookingAdminRoutes =
         const result = await bookings.create(
           {
             merchantId: request.params.merchantId,
-            slot: { serviceId: b.service_id, startSec: b.start_sec, durationSec: b.duration_sec ?? null, staffId: b.staff_id ?? '', roomId: b.room_id ?? '', partySize: b.party_size },
+            slot: {
+              serviceId: b.service_id,
+              startSec: b.start_sec,
+              durationSec: b.duration_sec ?? null,
+              staffId: b.staff_id ?? '',
+              roomId: b.room_id ?? '',
+              partySize: b.party_size,
+            },
             partySize: b.party_size,
-            user: { userId: null, givenName: b.given_name, familyName: b.family_name ?? '', telephone: b.telephone ?? null, email: b.email ?? null, languageCode: null },
+            user: {
+              userId: null,
+              givenName: b.given_name,
+              familyName: b.family_name ?? '',
+              telephone: b.telephone ?? null,
+              email: b.email ?? null,
+              languageCode: null,
+            },
             additionalRequest: b.additional_request ?? null,
             offerId: null,
             leaseId: null,
             payment: null,
             source: 'merchant',
           },
-          typeof key === 'string' && key !== '' ? { scope: `admin-booking:${request.params.merchantId}`, token: key, requestHash: requestHash(JSON.stringify(b)) } : null,
+          typeof key === 'string' && key !== ''
+            ? { scope: `admin-booking:${request.params.merchantId}`, token: key, requestHash: requestHash(JSON.stringify(b)) }
+            : null,
         );
         return reply(res, result, true);
       },
@@ -146,17 +162,31 @@ export const bookingAdminRoutes =
 
     app.post(
       '/merchants/:merchantId/bookings/:bookingId/reschedule',
-      { schema: { params: BookingParams, body: Type.Object({ start_sec: Type.Integer({ minimum: 1 }), duration_sec: Type.Optional(Type.Integer({ minimum: 1 })) }) } },
+      {
+        schema: {
+          params: BookingParams,
+          body: Type.Object({ start_sec: Type.Integer({ minimum: 1 }), duration_sec: Type.Optional(Type.Integer({ minimum: 1 })) }),
+        },
+      },
       async (request, res) => {
         const { start_sec, duration_sec } = request.body;
-        return reply(res, await bookings.update(request.params.bookingId, { startSec: start_sec, ...(duration_sec !== undefined ? { durationSec: duration_sec } : {}) }, 'merchant', request.params.merchantId));
+        return reply(
+          res,
+          await bookings.update(
+            request.params.bookingId,
+            { startSec: start_sec, ...(duration_sec !== undefined ? { durationSec: duration_sec } : {}) },
+            'merchant',
+            request.params.merchantId,
+          ),
+        );
       },
     );
 
     app.post(
       '/merchants/:merchantId/bookings/:bookingId/party-size',
       { schema: { params: BookingParams, body: Type.Object({ party_size: Type.Integer({ minimum: 1, maximum: 1000 }) }) } },
-      async (request, res) => reply(res, await bookings.update(request.params.bookingId, { partySize: request.body.party_size }, 'merchant', request.params.merchantId)),
+      async (request, res) =>
+        reply(res, await bookings.update(request.params.bookingId, { partySize: request.body.party_size }, 'merchant', request.params.merchantId)),
     );
 
     for (const [path, decision] of [

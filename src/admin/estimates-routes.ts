@@ -35,7 +35,9 @@ export function estimatesJson(o: EstimatesOverview) {
             from_table_cleared: learned.stats.clearedObservations,
             range_samples: learned.stats.rangeSamples,
           },
-    turn_times: (learned?.stats.bands ?? o.configured.map((t) => ({ maxPartySize: t.maxPartySize, configuredMinutes: t.minutes, minutes: null, observations: 0 }))).map((b) => ({
+    turn_times: (
+      learned?.stats.bands ?? o.configured.map((t) => ({ maxPartySize: t.maxPartySize, configuredMinutes: t.minutes, minutes: null, observations: 0 }))
+    ).map((b) => ({
       max_party_size: b.maxPartySize,
       configured_minutes: configuredFor(b.maxPartySize) ?? b.configuredMinutes,
       learned_minutes: b.minutes === null ? null : round1(b.minutes),

@@ -138,7 +138,11 @@ for (const dialect of DIALECTS) {
       const stream = await EventReader.open(`${base}/admin/v1/merchants/${A}/events`, { authorization: bearer(alphaToken) });
       try {
         await stream.next('ready');
-        const walkIn = await t.admin('POST', `/merchants/${A}/services/waitlist/walk-ins`, { party_size: 2, given_name: 'Texter', telephone: '+1 212 555 0177' });
+        const walkIn = await t.admin('POST', `/merchants/${A}/services/waitlist/walk-ins`, {
+          party_size: 2,
+          given_name: 'Texter',
+          telephone: '+1 212 555 0177',
+        });
         assert.equal(walkIn.statusCode, 201, walkIn.body);
         await stream.next('changed', 30_000);
         stream.clear();

@@ -4,7 +4,14 @@ import { nullableInteger, nullableString } from '../http/nullable.js';
 import { assertRoot, merchantScope } from './principal.js';
 import { principalOf } from './request.js';
 import { DEFAULT_BOOKING_RULES, waitlistWarnings, type BookingRules, type WaitlistRules } from '../merchants/rules.js';
-import { DEFAULT_GUEST_MESSAGE_SETTINGS, type DiningTable, type GuestLanguage, type GuestMessageSettings, type Merchant, type Service } from '../merchants/model.js';
+import {
+  DEFAULT_GUEST_MESSAGE_SETTINGS,
+  type DiningTable,
+  type GuestLanguage,
+  type GuestMessageSettings,
+  type Merchant,
+  type Service,
+} from '../merchants/model.js';
 import type { OpeningInterval } from '../merchants/opening-hours.js';
 import { DEFAULT_WAITLIST_RULES, type MerchantInput, type MerchantService } from '../merchants/service.js';
 
@@ -245,10 +252,16 @@ export const merchantAdminRoutes =
       return merchantJson(updated);
     });
 
-    app.put('/merchants/:merchantId/opening-hours', { schema: { params: MerchantParams, body: Type.Object({ opening_hours: HoursBody }) } }, async (request) => {
-      const updated = await merchants.update(request.params.merchantId, (current) => mergeMerchant(current.id, { opening_hours: request.body.opening_hours }, current));
-      return { opening_hours: updated.openingHours };
-    });
+    app.put(
+      '/merchants/:merchantId/opening-hours',
+      { schema: { params: MerchantParams, body: Type.Object({ opening_hours: HoursBody }) } },
+      async (request) => {
+        const updated = await merchants.update(request.params.merchantId, (current) =>
+          mergeMerchant(current.id, { opening_hours: request.body.opening_hours }, current),
+        );
+        return { opening_hours: updated.openingHours };
+      },
+    );
 
     app.get('/merchants/:merchantId/services', { schema: { params: MerchantParams } }, async (request) => ({
       services: await (async () => {

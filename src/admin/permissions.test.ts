@@ -58,7 +58,10 @@ for (const dialect of DIALECTS) {
     // checks, so a host route may answer 404 or 400 here, but never the role's 403.
     const concrete = (key: string) => {
       const [method, pattern] = key.split(' ') as [string, string];
-      const path = pattern.replace(':merchantId', A).replace(':action', 'notify').replace(/:[A-Za-z]+/g, 'no-such-id');
+      const path = pattern
+        .replace(':merchantId', A)
+        .replace(':action', 'notify')
+        .replace(/:[A-Za-z]+/g, 'no-such-id');
       // A deactivation is asked as a dry run: the walk changes nothing.
       const payload = method === 'GET' || method === 'DELETE' ? undefined : pattern.endsWith('/deactivate') ? { dry_run: true } : {};
       return { method, path, payload };
@@ -105,12 +108,21 @@ for (const dialect of DIALECTS) {
       const merchant = (await t.admin('GET', `/merchants/${A}`)).json();
       assert.notEqual(merchant.name, 'Renamed by a host');
       assert.equal(merchant.opening_hours.length, 7);
-      assert.deepEqual((await t.admin('GET', `/merchants/${A}/tables`)).json().tables.map((x: { id: string }) => x.id).sort(), ['four', 'two']);
+      assert.deepEqual(
+        (await t.admin('GET', `/merchants/${A}/tables`))
+          .json()
+          .tables.map((x: { id: string }) => x.id)
+          .sort(),
+        ['four', 'two'],
+      );
       assert.notEqual((await t.admin('GET', `/merchants/${A}/services/waitlist`)).json().waitlist.max_party_size, 2);
 
       const put = await asSession(manager, 'PUT', `/merchants/${A}/tables`, { tables });
       assert.equal(put.statusCode, 200, put.body);
-      assert.deepEqual((await t.admin('GET', `/merchants/${A}/tables`)).json().tables.map((x: { id: string }) => x.id), ['bar']);
+      assert.deepEqual(
+        (await t.admin('GET', `/merchants/${A}/tables`)).json().tables.map((x: { id: string }) => x.id),
+        ['bar'],
+      );
     });
 
     test("pausing and resuming Google's joins is the host's (running the queue), as are walk-ins and seating", async () => {

@@ -99,7 +99,12 @@ export function servicePatchPermission(body: unknown): Permission {
   const keys = Object.keys(body);
   const waitlist = (body as { waitlist?: unknown }).waitlist;
   const onlyPause =
-    keys.length === 1 && keys[0] === 'waitlist' && typeof waitlist === 'object' && waitlist !== null && Object.keys(waitlist).length === 1 && 'paused' in waitlist;
+    keys.length === 1 &&
+    keys[0] === 'waitlist' &&
+    typeof waitlist === 'object' &&
+    waitlist !== null &&
+    Object.keys(waitlist).length === 1 &&
+    'paused' in waitlist;
   return onlyPause ? 'host' : 'manager';
 }
 

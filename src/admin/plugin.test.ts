@@ -27,7 +27,9 @@ for (const dialect of DIALECTS) {
       assert.equal(issued.statusCode, 201, issued.body);
       ({ token: alphaToken, id: alphaTokenId } = issued.json());
       betaTokenId = (await t.admin('POST', '/tokens', { merchant_id: B, label: 'beta host stand' })).json().id;
-      betaEntry = (await t.admin('POST', `/merchants/${B}/services/beta-svc/walk-ins`, { party_size: 2, given_name: 'Bea', telephone: '+1 212-555-0199' })).json().id;
+      betaEntry = (
+        await t.admin('POST', `/merchants/${B}/services/beta-svc/walk-ins`, { party_size: 2, given_name: 'Bea', telephone: '+1 212-555-0199' })
+      ).json().id;
       alphaEntry = (await t.admin('POST', `/merchants/${A}/services/waitlist/walk-ins`, { party_size: 2, given_name: 'Al' })).json().id;
     });
     after(() => t.close());
@@ -83,7 +85,7 @@ for (const dialect of DIALECTS) {
       });
     });
 
-    describe("a merchant-scoped token manages its own merchant", () => {
+    describe('a merchant-scoped token manages its own merchant', () => {
       test('reads and writes on every route family of its merchant', async () => {
         const as = (method: 'GET' | 'POST' | 'PATCH' | 'PUT', path: string, body?: unknown) => t.admin(method, path, body, alphaToken);
         const ok: [number, Awaited<ReturnType<typeof as>>][] = [
@@ -93,7 +95,15 @@ for (const dialect of DIALECTS) {
           [201, await as('POST', `/merchants/${A}/services`, { id: 'patio', name: 'Patio' })],
           [200, await as('GET', `/merchants/${A}/services`)],
           [200, await as('PATCH', `/merchants/${A}/services/patio`, { waitlist: { max_party_size: 6 } })],
-          [200, await as('PUT', `/merchants/${A}/tables`, { tables: [{ id: 'p1', seats: 4 }, { id: 'two', min_seats: 1, seats: 2 }] })],
+          [
+            200,
+            await as('PUT', `/merchants/${A}/tables`, {
+              tables: [
+                { id: 'p1', seats: 4 },
+                { id: 'two', min_seats: 1, seats: 2 },
+              ],
+            }),
+          ],
           [200, await as('GET', `/merchants/${A}/tables`)],
           [200, await as('GET', `/merchants/${A}/services/waitlist/queue`)],
           [200, await as('GET', `/merchants/${A}/waitlist-entries`)],
@@ -162,7 +172,9 @@ for (const dialect of DIALECTS) {
         assert.equal(merchant.opening_hours.length, 7);
         assert.equal((await t.admin('GET', `/merchants/${B}/tables`)).json().tables.length, 2);
         assert.deepEqual(
-          (await t.admin('GET', `/merchants/${B}/services`)).json().services.map((s: { id: string; waitlist: { paused: boolean } }) => [s.id, s.waitlist.paused]),
+          (await t.admin('GET', `/merchants/${B}/services`))
+            .json()
+            .services.map((s: { id: string; waitlist: { paused: boolean } }) => [s.id, s.waitlist.paused]),
           [['beta-svc', false]],
         );
         const entries = (await t.admin('GET', `/merchants/${B}/waitlist-entries`)).json().entries;

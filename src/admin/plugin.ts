@@ -151,7 +151,8 @@ export function adminPlugin(deps: AdminDeps) {
       const params = request.params as { merchantId?: string } | undefined;
       if (params?.merchantId !== undefined) assertMerchantAccess(principalOf(request), params.merchantId);
       // The role each route needs (src/admin/permissions.ts): hosts run the night, managers the settings.
-      if (request.routeOptions.config.public !== true) assertPermission(principalOf(request), routePermission(request.method, request.routeOptions.url ?? '', request.body));
+      if (request.routeOptions.config.public !== true)
+        assertPermission(principalOf(request), routePermission(request.method, request.routeOptions.url ?? '', request.body));
       const unknown = unknownFieldIn(request.routeOptions.schema?.body, request.body);
       if (unknown !== null) throw invalid(unknown);
       // Stored text must come back as sent; text with lone surrogates could not (see http/well-formed.ts).

@@ -13,7 +13,10 @@ const DeactivateBody = Type.Object(
     future_bookings: Type.Optional(
       Type.Union(
         FUTURE_BOOKINGS_CHOICES.map((c) => Type.Literal(c)),
-        { description: 'bookings still ahead: refuse (default: the deactivation is refused while any is held), cancel (each cancelled, Google told), keep (honoured)' },
+        {
+          description:
+            'bookings still ahead: refuse (default: the deactivation is refused while any is held), cancel (each cancelled, Google told), keep (honoured)',
+        },
       ),
     ),
   },
@@ -47,7 +50,10 @@ function planJson(plan: RemovalPlan, dryRun: boolean) {
     refused: plan.refusal,
     feeds: 'leaves the next merchant, service and availability feeds',
     new_bookings_and_joins: 'refused',
-    waitlist_entries: { action: 'cancel', entries: plan.waitlistEntries.map((e) => ({ id: e.id, service_id: e.serviceId, state: e.state, party_size: e.partySize })) },
+    waitlist_entries: {
+      action: 'cancel',
+      entries: plan.waitlistEntries.map((e) => ({ id: e.id, service_id: e.serviceId, state: e.state, party_size: e.partySize })),
+    },
     future_bookings: {
       action: plan.futureBookingsChoice,
       bookings: plan.futureBookings.map((b) => ({ id: b.id, service_id: b.serviceId, start_sec: b.startSec, party_size: b.partySize, status: b.status })),
@@ -73,8 +79,10 @@ export const removalAdminRoutes =
     app.post('/merchants/:merchantId/deactivate', { preValidation: emptyBody, schema: { params: MerchantParams, body: DeactivateBody } }, async (request) =>
       deactivate({ merchantId: request.params.merchantId, serviceId: null }, request.body),
     );
-    app.post('/merchants/:merchantId/services/:serviceId/deactivate', { preValidation: emptyBody, schema: { params: ServiceParams, body: DeactivateBody } }, async (request) =>
-      deactivate({ merchantId: request.params.merchantId, serviceId: request.params.serviceId }, request.body),
+    app.post(
+      '/merchants/:merchantId/services/:serviceId/deactivate',
+      { preValidation: emptyBody, schema: { params: ServiceParams, body: DeactivateBody } },
+      async (request) => deactivate({ merchantId: request.params.merchantId, serviceId: request.params.serviceId }, request.body),
     );
     // Deleting for good (the bootstrap token): a dry run lists the rows per table first.
     const deleteForGood = async (target: RemovalTarget, body: { dry_run?: boolean }) => {

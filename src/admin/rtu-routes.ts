@@ -35,16 +35,20 @@ export const rtuAdminRoutes =
       return { pending: s.pending, pending_by_kind: s.pendingByKind, dead: s.dead, oldest_pending_age_sec: s.oldestPendingAgeSec };
     });
 
-    app.get('/rtu/dead-letters', { preValidation: rootOnly, schema: { querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }) } }, async (request) => ({
-      dead_letters: (await rtu.deadLetters(request.query.limit)).map((d) => ({
-        id: d.id,
-        kind: d.kind,
-        entity: d.entityKey,
-        attempts: d.attempts,
-        last_error: d.lastError,
-        created_at: d.createdAt,
-      })),
-    }));
+    app.get(
+      '/rtu/dead-letters',
+      { preValidation: rootOnly, schema: { querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }) } },
+      async (request) => ({
+        dead_letters: (await rtu.deadLetters(request.query.limit)).map((d) => ({
+          id: d.id,
+          kind: d.kind,
+          entity: d.entityKey,
+          attempts: d.attempts,
+          last_error: d.lastError,
+          created_at: d.createdAt,
+        })),
+      }),
+    );
 
     app.post(
       '/rtu/dead-letters/replay',

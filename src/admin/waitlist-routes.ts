@@ -45,11 +45,13 @@ export function entryJson(view: EntryView | { entry: WaitlistEntry; estimate?: n
     estimate:
       view.estimate == null
         ? null
-        : { parties_ahead: view.estimate.partiesAhead, seat_at: view.estimate.seatAt, range_start: view.estimate.range.start, range_end: view.estimate.range.end },
-    allowed_actions: [
-      ...allowedActions(entry.state).map((a) => a.replace('_', '-')),
-      ...(entry.state === 'SEATED' && t.leftAt === null ? ['leave'] : []),
-    ],
+        : {
+            parties_ahead: view.estimate.partiesAhead,
+            seat_at: view.estimate.seatAt,
+            range_start: view.estimate.range.start,
+            range_end: view.estimate.range.end,
+          },
+    allowed_actions: [...allowedActions(entry.state).map((a) => a.replace('_', '-')), ...(entry.state === 'SEATED' && t.leftAt === null ? ['leave'] : [])],
   };
 }
 
@@ -113,9 +115,7 @@ export const waitlistAdminRoutes =
           additionalRequest: b.additional_request ?? null,
           source: 'merchant',
         },
-        typeof key === 'string' && key !== ''
-          ? { scope: `walk-in:${merchantId}`, token: key, requestHash: requestHash(JSON.stringify([serviceId, b])) }
-          : null,
+        typeof key === 'string' && key !== '' ? { scope: `walk-in:${merchantId}`, token: key, requestHash: requestHash(JSON.stringify([serviceId, b])) } : null,
       );
       if ('failure' in result) {
         return reply.status(422).send({ error: { status: 422, code: result.failure.cause, message: result.failure.description } });
@@ -149,4 +149,3 @@ export const waitlistAdminRoutes =
       },
     );
   };
-

@@ -45,12 +45,18 @@ for (const dialect of DIALECTS) {
 
     describe('PUT availability (replace a window)', () => {
       test('slots in the window are replaced, slots outside it kept, and bookings keep their spots', async () => {
-        assert.deepEqual(await putSlots(t, M, S, TUE, [{ start: ny('2026-01-06 09:00') }, { start: ny('2026-01-06 10:00') }, { start: ny('2026-01-06 11:00') }]), { slots_written: 3 });
+        assert.deepEqual(
+          await putSlots(t, M, S, TUE, [{ start: ny('2026-01-06 09:00') }, { start: ny('2026-01-06 10:00') }, { start: ny('2026-01-06 11:00') }]),
+          { slots_written: 3 },
+        );
         await putSlots(t, M, S, WED, [{ start: ny('2026-01-07 09:00') }]);
         const booking = await book(t, { merchantId: M, serviceId: S, start: ny('2026-01-06 10:00') });
         assert.deepEqual(await summary(TUE), ['09:00 2/2', '10:00 1/2', '11:00 2/2']);
 
-        await putSlots(t, M, S, TUE, [{ start: ny('2026-01-06 10:00'), spots: 3 }, { start: ny('2026-01-06 13:00'), spots: 1 }]);
+        await putSlots(t, M, S, TUE, [
+          { start: ny('2026-01-06 10:00'), spots: 3 },
+          { start: ny('2026-01-06 13:00'), spots: 1 },
+        ]);
         assert.deepEqual(await summary(TUE), ['10:00 2/3', '13:00 1/1'], 'the booking still holds a spot on the replaced slot');
         assert.deepEqual(await summary(WED), ['09:00 2/2'], 'outside the window: untouched');
         const listed = (await adminBookings(t, M)).find((b) => b.id === booking.booking_id);
@@ -76,12 +82,23 @@ for (const dialect of DIALECTS) {
           start_time_restrict: window[0],
           end_time_restrict: window[1],
           availability: [
-            { start_sec: nine, duration_sec: 1800, spots_total: 1, recurrence: { repeat_every_sec: 1800, repeat_until_sec: nine + 4 * 1800 }, schedule_exception: [{ time_range: { begin_sec: nine + 3600, end_sec: nine + 5400 } }] },
+            {
+              start_sec: nine,
+              duration_sec: 1800,
+              spots_total: 1,
+              recurrence: { repeat_every_sec: 1800, repeat_until_sec: nine + 4 * 1800 },
+              schedule_exception: [{ time_range: { begin_sec: nine + 3600, end_sec: nine + 5400 } }],
+            },
             { start_sec: nine, duration_sec: 3600, spots_total: 1 },
           ],
         });
         assert.deepEqual(await summary(window), ['09:00 1/1', '09:00 1/1', '09:30 1/1', '10:30 1/1', '11:00 1/1']);
-        await adminOk(t, 'PUT', `/merchants/${M}/services/${S}/availability`, { start_time_restrict: window[0], end_time_restrict: window[1], duration_restrict: 3600, availability: [] });
+        await adminOk(t, 'PUT', `/merchants/${M}/services/${S}/availability`, {
+          start_time_restrict: window[0],
+          end_time_restrict: window[1],
+          duration_restrict: 3600,
+          availability: [],
+        });
         const left = await listSlots(...window);
         assert.deepEqual(new Set(left.map((s) => s.duration_sec)), new Set([1800]));
         assert.equal(left.length, 4);
@@ -95,9 +112,17 @@ for (const dialect of DIALECTS) {
         });
         assert.equal(outside.statusCode, 400);
         assert.match(outside.json().error.message, /outside the window/);
-        const empty = await t.admin('PUT', `/merchants/${M}/services/${S}/availability`, { start_time_restrict: TUE[0], end_time_restrict: TUE[0], availability: [] });
+        const empty = await t.admin('PUT', `/merchants/${M}/services/${S}/availability`, {
+          start_time_restrict: TUE[0],
+          end_time_restrict: TUE[0],
+          availability: [],
+        });
         assert.equal(empty.statusCode, 400);
-        const unknown = await t.admin('PUT', `/merchants/${M}/services/nothing/availability`, { start_time_restrict: TUE[0], end_time_restrict: TUE[1], availability: [] });
+        const unknown = await t.admin('PUT', `/merchants/${M}/services/nothing/availability`, {
+          start_time_restrict: TUE[0],
+          end_time_restrict: TUE[1],
+          availability: [],
+        });
         assert.equal(unknown.statusCode, 404);
         assert.deepEqual(await summary(WED), ['09:00 2/2'], 'nothing was written');
       });
@@ -121,7 +146,11 @@ for (const dialect of DIALECTS) {
           slots_written: 5 * 16,
         });
         const slots = await listSlots(res.start_time_restrict, res.end_time_restrict);
-        const expected = Array.from({ length: 16 }, (_, k) => DateTime.fromObject({ hour: 9 }).plus({ minutes: 30 * k }).toFormat('HH:mm'));
+        const expected = Array.from({ length: 16 }, (_, k) =>
+          DateTime.fromObject({ hour: 9 })
+            .plus({ minutes: 30 * k })
+            .toFormat('HH:mm'),
+        );
         const byDate = new Map<string, string[]>();
         for (const s of slots) {
           const local = DateTime.fromSeconds(s.start_sec, { zone: NY });
@@ -158,7 +187,14 @@ for (const dialect of DIALECTS) {
         await putSlots(t, M, S, window, [{ start, spots: 3, tag: 'chair-1', partySize: 2 }]);
         await book(t, { merchantId: M, serviceId: S, start });
         assert.deepEqual(await listSlots(...window), [
-          { start_sec: start, duration_sec: 1800, spots_total: 3, spots_open: 2, availability_tag: 'chair-1', resources: { staff_id: '', room_id: '', party_size: 2 } },
+          {
+            start_sec: start,
+            duration_sec: 1800,
+            spots_total: 3,
+            spots_open: 2,
+            availability_tag: 'chair-1',
+            resources: { staff_id: '', room_id: '', party_size: 2 },
+          },
         ]);
       });
 
@@ -171,7 +207,12 @@ for (const dialect of DIALECTS) {
         await addMerchant(t, 'elsewhere');
         const { token } = await adminOk(t, 'POST', '/tokens', { merchant_id: 'elsewhere', label: 'front desk' }, 201);
         assert.equal((await t.admin('GET', `/merchants/${M}/services/${S}/availability?from=${TUE[0]}&to=${TUE[1]}`, undefined, token)).statusCode, 403);
-        const put = await t.admin('PUT', `/merchants/${M}/services/${S}/availability`, { start_time_restrict: TUE[0], end_time_restrict: TUE[1], availability: [] }, token);
+        const put = await t.admin(
+          'PUT',
+          `/merchants/${M}/services/${S}/availability`,
+          { start_time_restrict: TUE[0], end_time_restrict: TUE[1], availability: [] },
+          token,
+        );
         assert.equal(put.statusCode, 403);
         assert.equal((await listSlots(...TUE)).length, 2);
       });

@@ -67,7 +67,10 @@ const intersects = (start: number, duration: number, exceptions: readonly TimeRa
 test('a recurrence of 16 half-hour slots 09:00-16:30 on a normal day', () => {
   const slots = expandEntry(entry({ recurrence: { repeatEverySec: 1800, repeatUntilSec: MON_JAN5_0900_EST + 15 * 1800 } }));
   assert.equal(slots.length, 16);
-  assert.deepEqual(starts(slots), Array.from({ length: 16 }, (_, k) => MON_JAN5_0900_EST + k * 1800));
+  assert.deepEqual(
+    starts(slots),
+    Array.from({ length: 16 }, (_, k) => MON_JAN5_0900_EST + k * 1800),
+  );
   assert.equal(localHHMM(slots[15]!.startSec, NY), '16:30');
   assert.deepEqual(slots[0], { startSec: MON_JAN5_0900_EST, durationSec: 1800, spotsTotal: 1, resources, availabilityTag: 'tag' });
 });
@@ -116,7 +119,11 @@ test('validateEntry names the bad field and expandEntry refuses invalid entries'
 test('demo-like weekly schedule over the New York spring-forward week keeps 09:00-16:30 local', () => {
   const slots = expandWeeklySchedule(schedule({ fromDate: '2026-03-05', toDate: '2026-03-11' }), NY);
   assert.equal(slots.length, 7 * 16);
-  const expected = Array.from({ length: 16 }, (_, k) => DateTime.fromObject({ hour: 9 }).plus({ minutes: 30 * k }).toFormat('HH:mm'));
+  const expected = Array.from({ length: 16 }, (_, k) =>
+    DateTime.fromObject({ hour: 9 })
+      .plus({ minutes: 30 * k })
+      .toFormat('HH:mm'),
+  );
   const byDate = new Map<string, string[]>();
   for (const slot of slots) {
     const local = DateTime.fromSeconds(slot.startSec, { zone: NY });
@@ -133,7 +140,10 @@ test('a spring-forward day skips the missing local times without shifting or dup
   const slots = expandWeeklySchedule(schedule({ fromDate: '2026-03-08', toDate: '2026-03-08', firstStart: '00:00', lastStart: '03:30' }), NY);
   const e = NY_SPRING_0000_EST;
   assert.deepEqual(starts(slots), [e, e + 1800, e + 3600, e + 5400, NY_SPRING_0300_EDT, NY_SPRING_0300_EDT + 1800]);
-  assert.deepEqual(slots.map((s) => localHHMM(s.startSec, NY)), ['00:00', '00:30', '01:00', '01:30', '03:00', '03:30']);
+  assert.deepEqual(
+    slots.map((s) => localHHMM(s.startSec, NY)),
+    ['00:00', '00:30', '01:00', '01:30', '03:00', '03:30'],
+  );
 });
 
 test('a fall-back day offers each repeated local time once, at its first occurrence', () => {
@@ -299,7 +309,10 @@ test('property: every existing configured local time is produced (first occurren
           if (t !== null && !intersects(t, sched.durationSec, sched.exceptions)) expected.push(t);
         }
       }
-      assert.deepEqual(starts(expandWeeklySchedule(sched, zone)), expected.sort((a, b) => a - b));
+      assert.deepEqual(
+        starts(expandWeeklySchedule(sched, zone)),
+        expected.sort((a, b) => a - b),
+      );
     }),
     { numRuns: 150 },
   );
@@ -349,7 +362,10 @@ test('property: entry slots avoid exceptions and every grid start not excluded i
       }
       const grid: number[] = [e.startSec];
       if (e.recurrence) for (let t = e.startSec + e.recurrence.repeatEverySec; t <= e.recurrence.repeatUntilSec; t += e.recurrence.repeatEverySec) grid.push(t);
-      assert.deepEqual(starts(slots), grid.filter((t) => !intersects(t, e.durationSec, e.scheduleExceptions)));
+      assert.deepEqual(
+        starts(slots),
+        grid.filter((t) => !intersects(t, e.durationSec, e.scheduleExceptions)),
+      );
     }),
     { numRuns: 300 },
   );

@@ -51,8 +51,7 @@ const YMD = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** What an entry or a schedule shares with each slot it expands to. */
 type SlotTemplate = Omit<SlotSpec, 'startSec'>;
 
-const isInt = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): v is number =>
-  Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+const isInt = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): v is number => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
 
 /** Local midnight of a 'YYYY-MM-DD' date as "wall seconds" (the wall time read as if it were UTC), or null if not a real date. */
 function parseDate(value: unknown): number | null {

@@ -105,7 +105,10 @@ describe('recurrence format', () => {
       ],
       confirmationMode: 'SYNCHRONOUS',
     });
-    assert.deepEqual(offered([entry!]), slots.filter((s) => s.spotsOpen > 0).map((s) => s.startSec));
+    assert.deepEqual(
+      offered([entry!]),
+      slots.filter((s) => s.spotsOpen > 0).map((s) => s.startSec),
+    );
   });
 
   test("the merchant's own exceptions to a schedule stay schedule exceptions of one recurrence, merged with booked instances, not split recurrences", () => {
@@ -141,7 +144,10 @@ describe('recurrence format', () => {
         },
       ],
     );
-    assert.deepEqual(offered(entries), starts.filter((t) => t !== at('2026-01-06 13:00')));
+    assert.deepEqual(
+      offered(entries),
+      starts.filter((t) => t !== at('2026-01-06 13:00')),
+    );
   });
 
   test('two sittings of a day (a gap of whole steps) are one recurrence; a slot off the grid starts another', () => {
@@ -218,7 +224,10 @@ describe('recurrence format', () => {
         },
       ],
     );
-    assert.deepEqual(offered(entries), starts.filter((_, i) => i !== 1 && i !== 6));
+    assert.deepEqual(
+      offered(entries),
+      starts.filter((_, i) => i !== 1 && i !== 6),
+    );
   });
 
   test('a run stays whole across the spring-forward gap when the UTC step is regular', () => {
@@ -228,7 +237,10 @@ describe('recurrence format', () => {
     const entries = toGoogleAvailability(slots, 'recurrence', SYNC);
     assert.equal(entries.length, 1);
     assert.equal(DateTime.fromSeconds(entries[0]!.recurrence!.repeatUntilSec, { zone: NY }).toFormat('HH:mm'), '05:00');
-    assert.deepEqual(described(entries), slots.map((s) => s.startSec));
+    assert.deepEqual(
+      described(entries),
+      slots.map((s) => s.startSec),
+    );
   });
 
   test('runs end at local midnight (same entries for a day as for the whole horizon) and span at most 24 hours', () => {
@@ -241,7 +253,10 @@ describe('recurrence format', () => {
     // Without a time zone, the 24-hour limit still splits a continuous series.
     const noZone = toGoogleAvailability(twoDays, 'recurrence', { confirmationMode: 'SYNCHRONOUS' });
     for (const e of noZone) assert.ok(e.recurrence!.repeatUntilSec - e.startSec <= 86_400);
-    assert.deepEqual(described(noZone), twoDays.map((s) => s.startSec));
+    assert.deepEqual(
+      described(noZone),
+      twoDays.map((s) => s.startSec),
+    );
   });
 
   test('different durations, resources or tags never share a recurrence; an isolated slot is a one-instance recurrence', () => {
@@ -257,7 +272,10 @@ describe('recurrence format', () => {
     const lone = entries.find((e) => e.durationSec === 3600)!;
     assert.deepEqual(lone.recurrence, { repeatEverySec: 3600, repeatUntilSec: base + 7200 });
     assert.deepEqual(lone.scheduleExceptions, [{ beginSec: base + 7200, endSec: base + 10_800 }]);
-    assert.ok(entries.every((e) => e.recurrence !== null), 'never a plain slot next to recurrences');
+    assert.ok(
+      entries.every((e) => e.recurrence !== null),
+      'never a plain slot next to recurrences',
+    );
   });
 
   test('overlapping slots (longer than the step) become one-instance recurrences', () => {
@@ -293,7 +311,13 @@ describe('recurrence format', () => {
         for (const party of [0, 2]) {
           const mine = entries.filter((e) => e.resources.partySize === party);
           const all = slots.filter((s) => s.partySize === party);
-          assert.deepEqual(offered(mine), all.filter((s) => s.spotsOpen > 0).map((s) => s.startSec).sort((a, b) => a - b));
+          assert.deepEqual(
+            offered(mine),
+            all
+              .filter((s) => s.spotsOpen > 0)
+              .map((s) => s.startSec)
+              .sort((a, b) => a - b),
+          );
           // Every slot is described; instants on a recurrence's grid with no slot are exceptions (not offered, above).
           const describedSet = new Set(described(mine));
           assert.ok(all.every((s) => describedSet.has(s.startSec)));

@@ -19,10 +19,16 @@ for (const dialect of DIALECTS) {
       t = await startApp();
       await seedDemo(t.services, t.clock);
       await addService(t, DEMO_M, OTHER_S, { max_party_size: 4 });
-      await putSlots(t, DEMO_M, OTHER_S, [ny('2026-01-06 00:00'), ny('2026-01-07 00:00')], [
-        { start: ny('2026-01-06 10:00'), duration: 3600, spots: 1, tag: 'window-seat' },
-        { start: ny('2026-01-06 11:00'), duration: 3600, spots: 1 },
-      ]);
+      await putSlots(
+        t,
+        DEMO_M,
+        OTHER_S,
+        [ny('2026-01-06 00:00'), ny('2026-01-07 00:00')],
+        [
+          { start: ny('2026-01-06 10:00'), duration: 3600, spots: 1, tag: 'window-seat' },
+          { start: ny('2026-01-06 11:00'), duration: 3600, spots: 1 },
+        ],
+      );
     });
     after(() => t.close());
 
@@ -43,7 +49,10 @@ for (const dialect of DIALECTS) {
     async function available(slotTimes: Record<string, unknown>[]): Promise<boolean[]> {
       const body = await lookup(slotTimes);
       assert.deepEqual(Object.keys(body), ['slot_time_availability']);
-      assert.deepEqual(body.slot_time_availability.map((a: { slot_time: unknown }) => a.slot_time), slotTimes);
+      assert.deepEqual(
+        body.slot_time_availability.map((a: { slot_time: unknown }) => a.slot_time),
+        slotTimes,
+      );
       return body.slot_time_availability.map((a: { available?: boolean }) => a.available ?? false);
     }
 
@@ -123,7 +132,10 @@ for (const dialect of DIALECTS) {
           'malformed BatchAvailabilityLookupRequest: SlotTime.start_sec must be an integer (int64: a JSON number or a string of digits), got "2026-12-01T14:00:00Z"',
         );
         assert.match(await message(1.5), /SlotTime\.start_sec must be an integer .*, got "1\.5"$/);
-        assert.equal(await message('99999999999999999999999'), 'malformed BatchAvailabilityLookupRequest: SlotTime.start_sec 99999999999999999999999 is out of range for int64');
+        assert.equal(
+          await message('99999999999999999999999'),
+          'malformed BatchAvailabilityLookupRequest: SlotTime.start_sec 99999999999999999999999 is out of range for int64',
+        );
         assert.equal(await message('-5'), 'start_sec -5 must not be negative');
         assert.equal(await message('9007199254740992'), 'start_sec 9007199254740992 is too large (at most 9007199254740991)');
       });

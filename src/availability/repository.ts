@@ -82,7 +82,12 @@ export async function replaceWindow(
 
 /** Slots of one merchant starting in [fromSec, toSec), optionally of some services only. */
 export async function slotsInRange(q: Q, merchantId: string, serviceIds: readonly string[] | null, fromSec: number, toSec: number): Promise<StoredSlot[]> {
-  let query = q.selectFrom('availability_slots').selectAll().where('merchant_id', '=', merchantId).where('start_sec', '>=', fromSec).where('start_sec', '<', toSec);
+  let query = q
+    .selectFrom('availability_slots')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('start_sec', '>=', fromSec)
+    .where('start_sec', '<', toSec);
   if (serviceIds !== null) query = query.where('service_id', 'in', serviceIds.length > 0 ? [...serviceIds] : ['']);
   const rows = await query.orderBy('service_id').orderBy('start_sec').execute();
   return rows.map(toSlot);
@@ -307,7 +312,16 @@ export async function heldForMerchants(q: Q, merchantIds: readonly string[], fro
 }
 
 const heldColumns = ['merchant_id', 'service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id', 'slot_party_size'] as const;
-type HeldRow = { merchant_id: string; service_id: string; start_sec: number | string; duration_sec: number | string; staff_id: string; room_id: string; slot_party_size: number; n: number | string };
+type HeldRow = {
+  merchant_id: string;
+  service_id: string;
+  start_sec: number | string;
+  duration_sec: number | string;
+  staff_id: string;
+  room_id: string;
+  slot_party_size: number;
+  n: number | string;
+};
 const heldOnServiceQuery = prepared<[merchantId: string, serviceId: string, fromSec: number, toSec: number, now: number], HeldRow>((q) =>
   q
     .selectFrom('bookings')

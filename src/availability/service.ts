@@ -69,7 +69,9 @@ export class AvailabilityService {
       // Recurrences carry one spot per instance: upcoming slots with other capacities cannot be described.
       const blocking = await slots.countNonSingleSlots(trx, current.merchantId, current.id, now);
       if (blocking > 0) {
-        throw invalid(`booking.availability_format "recurrence" needs spots_total 1 on every slot; ${blocking} upcoming slot(s) of this service have another capacity`);
+        throw invalid(
+          `booking.availability_format "recurrence" needs spots_total 1 on every slot; ${blocking} upcoming slot(s) of this service have another capacity`,
+        );
       }
     }
   };
@@ -141,7 +143,10 @@ export class AvailabilityService {
     const db = this.store.db;
     const [candidates, held] =
       serviceIds.length === 1
-        ? await Promise.all([slots.serviceSlotsInRange(db, merchantId, serviceIds[0]!, from, to), slots.heldOnService(db, merchantId, serviceIds[0]!, from, to, now)])
+        ? await Promise.all([
+            slots.serviceSlotsInRange(db, merchantId, serviceIds[0]!, from, to),
+            slots.heldOnService(db, merchantId, serviceIds[0]!, from, to, now),
+          ])
         : await Promise.all([slots.slotsInRange(db, merchantId, serviceIds, from, to), slots.heldForMerchants(db, [merchantId], from, to, now)]);
     return queries.map((q) => {
       const service = bookable(q.serviceId);
@@ -156,7 +161,13 @@ export class AvailabilityService {
   }
 
   /** Replaces the service's slots starting inside `window` with the expansion of `entries`. */
-  async replace(merchantId: string, serviceId: string, window: TimeRange, entries: readonly AvailabilityEntry[], restricts: slots.ReplaceRestricts = {}): Promise<number> {
+  async replace(
+    merchantId: string,
+    serviceId: string,
+    window: TimeRange,
+    entries: readonly AvailabilityEntry[],
+    restricts: slots.ReplaceRestricts = {},
+  ): Promise<number> {
     if (!(window.endSec > window.beginSec) || window.endSec - window.beginSec > MAX_WINDOW_SEC) {
       throw invalid('the window must have end > start and cover at most 400 days');
     }
@@ -184,7 +195,8 @@ export class AvailabilityService {
     if (error !== null) throw invalid(error);
     // Counted before expanding (the slow part), and said, so that a caller can see how far over it is.
     const size = scheduleSize(schedule);
-    if (size > MAX_SLOTS_PER_WRITE) throw invalid(`this schedule makes ${size} slots; one write may produce at most ${MAX_SLOTS_PER_WRITE} slots; split the window`);
+    if (size > MAX_SLOTS_PER_WRITE)
+      throw invalid(`this schedule makes ${size} slots; one write may produce at most ${MAX_SLOTS_PER_WRITE} slots; split the window`);
     const window = scheduleWindow(schedule, merchant.timeZone);
     const expanded = expandWeeklySchedule(schedule, merchant.timeZone);
     if (expanded.length > MAX_SLOTS_PER_WRITE) throw tooManySlots();
@@ -192,7 +204,13 @@ export class AvailabilityService {
     return { window, slots: expanded.length };
   }
 
-  private async write(merchantId: string, serviceId: string, window: TimeRange, expanded: readonly SlotSpec[], restricts: slots.ReplaceRestricts = {}): Promise<void> {
+  private async write(
+    merchantId: string,
+    serviceId: string,
+    window: TimeRange,
+    expanded: readonly SlotSpec[],
+    restricts: slots.ReplaceRestricts = {},
+  ): Promise<void> {
     await this.store.transaction(async (trx) => {
       const service = await merchants.lockService(trx, this.store.dialect, merchantId, serviceId);
       if (service === null) throw new DomainError('NOT_FOUND', `unknown service "${serviceId}" of merchant "${merchantId}"`);

@@ -51,7 +51,13 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(await adminOk(t, 'GET', path(created.id)), created);
 
         const body = { service_id: DEMO_S, start_sec: start, party_size: 4, ...guest };
-        const keyed = () => t.app.inject({ method: 'POST', url: `/admin/v1${path()}`, payload: body, headers: { authorization: bearer(ADMIN_TOKEN), 'idempotency-key': 'front-desk-1' } });
+        const keyed = () =>
+          t.app.inject({
+            method: 'POST',
+            url: `/admin/v1${path()}`,
+            payload: body,
+            headers: { authorization: bearer(ADMIN_TOKEN), 'idempotency-key': 'front-desk-1' },
+          });
         const first = await keyed();
         assert.equal(first.statusCode, 201, first.body);
         const again = await keyed();
@@ -125,10 +131,17 @@ for (const dialect of DIALECTS) {
       test('a cancelled booking cannot be rescheduled or resized: 400 ILLEGAL_TRANSITION, not SLOT_UNAVAILABLE', async () => {
         const booking = await adminBook(ny('2026-01-06 15:00'));
         // An empty body sent as JSON is no body: actions take none.
-        const cancel = await t.app.inject({ method: 'POST', url: `/admin/v1${path(booking.id, 'cancel')}`, headers: { authorization: bearer(ADMIN_TOKEN), 'content-type': 'application/json' } });
+        const cancel = await t.app.inject({
+          method: 'POST',
+          url: `/admin/v1${path(booking.id, 'cancel')}`,
+          headers: { authorization: bearer(ADMIN_TOKEN), 'content-type': 'application/json' },
+        });
         assert.equal(cancel.statusCode, 200, cancel.body);
         assert.equal(cancel.json().status, 'CANCELED');
-        for (const [action, body] of [['reschedule', { start_sec: ny('2026-01-06 15:30') }], ['party-size', { party_size: 3 }]] as const) {
+        for (const [action, body] of [
+          ['reschedule', { start_sec: ny('2026-01-06 15:30') }],
+          ['party-size', { party_size: 3 }],
+        ] as const) {
           const res = await t.admin('POST', path(booking.id, action), body);
           assert.equal(res.statusCode, 400, res.body);
           assert.equal(res.json().error.code, 'ILLEGAL_TRANSITION');
@@ -172,7 +185,10 @@ for (const dialect of DIALECTS) {
         await adminOk(t, 'POST', path(dropped.id, 'cancel'));
         const window = `from=${start}&to=${start + 1}`;
         assert.deepEqual((await adminBookings(t, DEMO_M, `?${window}`)).map((b) => b.id).sort(), [kept.id, dropped.id].sort());
-        assert.deepEqual((await adminBookings(t, DEMO_M, `?${window}&status=canceled`)).map((b) => b.id), [dropped.id]);
+        assert.deepEqual(
+          (await adminBookings(t, DEMO_M, `?${window}&status=canceled`)).map((b) => b.id),
+          [dropped.id],
+        );
         assert.deepEqual(await adminBookings(t, DEMO_M, `?${window}&service_id=other`), []);
         assert.equal((await t.admin('GET', `${path()}?status=LOST`)).statusCode, 400);
         assert.equal((await t.admin('GET', path('no-such-booking'))).statusCode, 404);

@@ -18,7 +18,9 @@ export interface BookingContext {
 }
 
 /** `differentRequest`: a replay for a token first used with another request (the booking it made is returned). */
-export type BookingResult = { readonly booking: Booking; readonly replayed: boolean; readonly differentRequest?: boolean } | { readonly failure: BookingFailure };
+export type BookingResult =
+  | { readonly booking: Booking; readonly replayed: boolean; readonly differentRequest?: boolean }
+  | { readonly failure: BookingFailure };
 
 /** The open spots of this slot changed. */
 export function changedAvailability(ctx: BookingContext, trx: Tx, slot: Booking['slot'], now: number): Promise<void> {
@@ -28,7 +30,8 @@ export function changedAvailability(ctx: BookingContext, trx: Tx, slot: Booking[
 /** The booking, locked for the rest of the transaction; NOT_FOUND if unknown or (with `merchantId`) another merchant's. */
 export async function lockBooking(ctx: BookingContext, trx: Tx, bookingId: string, merchantId: string | undefined): Promise<Booking> {
   const booking = await repo.findBookingForUpdate(trx, ctx.store.dialect, bookingId);
-  if (booking === null || (merchantId !== undefined && booking.slot.merchantId !== merchantId)) throw new DomainError('NOT_FOUND', `unknown booking_id "${bookingId}"`);
+  if (booking === null || (merchantId !== undefined && booking.slot.merchantId !== merchantId))
+    throw new DomainError('NOT_FOUND', `unknown booking_id "${bookingId}"`);
   return booking;
 }
 

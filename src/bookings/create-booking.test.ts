@@ -114,13 +114,26 @@ for (const dialect of DIALECTS) {
           t,
           'POST',
           `/merchants/${DEMO_M}/bookings`,
-          { service_id: DEMO_S, start_sec: start, duration_sec: 1800, party_size: 3, given_name: 'Grace', family_name: 'Hopper', telephone: '+12125550123', email: google.user_information.email, additional_request: 'high chair' },
+          {
+            service_id: DEMO_S,
+            start_sec: start,
+            duration_sec: 1800,
+            party_size: 3,
+            given_name: 'Grace',
+            family_name: 'Hopper',
+            telephone: '+12125550123',
+            email: google.user_information.email,
+            additional_request: 'high chair',
+          },
           201,
         );
         const listed = await adminBookings(t, DEMO_M, `?from=${start}&to=${start + 1}`);
         const fromGoogle = listed.find((b) => b.id === google.booking_id);
         assert.ok(fromGoogle, 'the Google booking is listed');
-        assert.deepEqual(listed.find((b) => b.id === staff.id), staff);
+        assert.deepEqual(
+          listed.find((b) => b.id === staff.id),
+          staff,
+        );
         const comparable = (b: Record<string, unknown>) => ({ ...b, id: 'x', source: 'x', guest: { ...(b.guest as object), google_user_id: 'x' } });
         assert.deepEqual(comparable(fromGoogle), comparable(staff));
         assert.equal(fromGoogle.source, 'google');
@@ -145,8 +158,14 @@ for (const dialect of DIALECTS) {
       test('a party the service does not take is refused saying the party size, not "no such slot"', async () => {
         const start = ny('2026-01-06 12:00');
         const described = async (o: BookingOptions) => failureOf(await googleOk(t, 'CreateBooking', bookingRequest(o)));
-        assert.deepEqual(await described({ start, partySize: 9 }), { cause: 'SLOT_UNAVAILABLE', description: "a party of 9 is above this service's largest party size, 8" });
-        assert.deepEqual(await described({ start: ny('2026-01-06 12:10'), partySize: 9 }), { cause: 'SLOT_UNAVAILABLE', description: 'no such slot is offered' });
+        assert.deepEqual(await described({ start, partySize: 9 }), {
+          cause: 'SLOT_UNAVAILABLE',
+          description: "a party of 9 is above this service's largest party size, 8",
+        });
+        assert.deepEqual(await described({ start: ny('2026-01-06 12:10'), partySize: 9 }), {
+          cause: 'SLOT_UNAVAILABLE',
+          description: 'no such slot is offered',
+        });
         const lease = await googleOk(t, 'CreateLease', { lease: { slot: bookingRequest({ start, partySize: 9 }).slot, user_reference: 'lease-of-nine' } });
         assert.equal(failureOf(lease).description, "a party of 9 is above this service's largest party size, 8");
       });
@@ -217,7 +236,9 @@ for (const dialect of DIALECTS) {
 
       test('LEASE_EXPIRED: booking with a lease after the lease has run out', async () => {
         const slot = bookingRequest({ start: ny('2026-01-06 13:00') }).slot;
-        const leased = await googleOk(t, 'CreateLease', { lease: { slot, user_reference: 'lease-expire-1', lease_expiration_time_sec: String(ny('2026-01-05 12:05')) } });
+        const leased = await googleOk(t, 'CreateLease', {
+          lease: { slot, user_reference: 'lease-expire-1', lease_expiration_time_sec: String(ny('2026-01-05 12:05')) },
+        });
         assert.equal(leased.lease.lease_expiration_time_sec, String(ny('2026-01-05 12:05')));
         t.clock.advanceSeconds(5 * 60);
         try {
@@ -246,7 +267,11 @@ for (const dialect of DIALECTS) {
         start,
         ...o,
         extra: {
-          payment_information: { prepayment_status: 'PREPAYMENT_NOT_PROVIDED', payment_processed_by: 'PROCESSED_BY_PARTNER', price: { price_micros: '25000000', currency_code: 'USD' } },
+          payment_information: {
+            prepayment_status: 'PREPAYMENT_NOT_PROVIDED',
+            payment_processed_by: 'PROCESSED_BY_PARTNER',
+            price: { price_micros: '25000000', currency_code: 'USD' },
+          },
           payment_processing_parameters: { unparsed_payment_method_token: token },
         },
       });
@@ -264,7 +289,9 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(booking.payment_information, payment);
         const stat = await googleOk(t, 'GetBookingStatus', { booking_id: booking.booking_id });
         assert.equal(stat.prepayment_status, 'PREPAYMENT_PROVIDED');
-        const listed = (await adminBookings(t, DEMO_M, `?from=${ny('2026-01-06 15:00')}&to=${ny('2026-01-06 15:01')}`)).find((b) => b.id === booking.booking_id);
+        const listed = (await adminBookings(t, DEMO_M, `?from=${ny('2026-01-06 15:00')}&to=${ny('2026-01-06 15:01')}`)).find(
+          (b) => b.id === booking.booking_id,
+        );
         assert.equal(listed?.payment_transaction_id, 'google-txn-42');
         assert.equal(listed?.prepayment_status, 'PREPAYMENT_PROVIDED');
       });

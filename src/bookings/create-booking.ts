@@ -46,7 +46,8 @@ export async function createBooking(ctx: BookingContext, gate: SlotGate, command
   return gate.run(lane, async (turn) => {
     // A token that already has a result is answered with it, whatever the slot is like now.
     // A duplicate of the guest's own booking is told so, not that the slot (which it fills) is full.
-    if (turn.seenFull && !(key !== null && (await isRecorded(ctx.store.db, key))) && !(await mayBeDuplicate(ctx, command))) return slotUnavailable(FULLY_BOOKED);
+    if (turn.seenFull && !(key !== null && (await isRecorded(ctx.store.db, key))) && !(await mayBeDuplicate(ctx, command)))
+      return slotUnavailable(FULLY_BOOKED);
     return attempt(ctx, command, key, turn);
   });
 }
@@ -66,7 +67,10 @@ async function attempt(ctx: BookingContext, command: CreateBookingCommand, key: 
     throw error;
   }
   const kept = 'booking' in result && !result.replayed ? result.booking.payment.transactionId : null;
-  await refundAll(ctx.payments, charges.filter((c) => c !== kept));
+  await refundAll(
+    ctx.payments,
+    charges.filter((c) => c !== kept),
+  );
   if ('failure' in result && result.failure.cause === 'SLOT_UNAVAILABLE' && result.failure.description === FULLY_BOOKED) turn?.markFull();
   return result;
 }
@@ -91,7 +95,9 @@ async function visiblyFull(ctx: BookingContext, command: CreateBookingCommand, k
   const service = await merchants.findService(db, command.merchantId, command.slot.serviceId);
   if (service === null || !service.booking.enabled) return false;
   const start = command.slot.startSec;
-  const candidates = (await slots.slotsInRange(db, command.merchantId, [command.slot.serviceId], start, start + 1)).filter((c) => slotMatches(c, command.slot, service.booking));
+  const candidates = (await slots.slotsInRange(db, command.merchantId, [command.slot.serviceId], start, start + 1)).filter((c) =>
+    slotMatches(c, command.slot, service.booking),
+  );
   if (candidates.length === 0) return false;
   const held = await slots.heldForMerchants(db, [command.merchantId], start, start + 1, nowSeconds(ctx.clock));
   return candidates.every((c) => openSpots(c, held) === 0);
@@ -106,13 +112,20 @@ async function createOnce(ctx: BookingContext, command: CreateBookingCommand, ke
   return { booking: result.ok, replayed: result.replayed, ...(result.differentRequest ? { differentRequest: true } : {}) };
 }
 
-async function createIn(ctx: BookingContext, trx: Tx, command: CreateBookingCommand, now: number, charges: string[]): Promise<Outcome<Booking, BookingFailure>> {
+async function createIn(
+  ctx: BookingContext,
+  trx: Tx,
+  command: CreateBookingCommand,
+  now: number,
+  charges: string[],
+): Promise<Outcome<Booking, BookingFailure>> {
   const { store } = ctx;
   const { merchantId, slot: query } = command;
   const service = await bookableService(trx, merchantId, query.serviceId);
   if (!service.booking.enabled) return slotUnavailable('this service takes no bookings');
   // Read under a share lock: a deactivation of the merchant or service cannot commit beside this booking.
-  if (!(await merchants.isActiveForUpdate(trx, store.dialect, merchantId, query.serviceId))) return slotUnavailable('the merchant or service no longer takes bookings');
+  if (!(await merchants.isActiveForUpdate(trx, store.dialect, merchantId, query.serviceId)))
+    return slotUnavailable('the merchant or service no longer takes bookings');
   if (query.startSec <= now) return slotUnavailable('the slot has already started');
   // Per-user rules and duplicate detection are decided under the guest's locks (user id and
   // email), always taken in the same order so that two requests never wait on each other in a cycle.
@@ -125,12 +138,17 @@ async function createIn(ctx: BookingContext, trx: Tx, command: CreateBookingComm
     lease = await repo.findLeaseForUpdate(trx, store.dialect, command.leaseId);
     if (lease === null || lease.slot.merchantId !== merchantId) throw invalid(`unknown lease_ref "${command.leaseId}"`);
     if (lease.bookingId !== null || lease.expiresAt <= now) return { failure: { cause: 'LEASE_EXPIRED', description: 'the lease has expired' } };
-    if (lease.slot.serviceId !== query.serviceId || lease.slot.startSec !== query.startSec || (query.durationSec !== null && lease.slot.durationSec !== query.durationSec)) {
+    if (
+      lease.slot.serviceId !== query.serviceId ||
+      lease.slot.startSec !== query.startSec ||
+      (query.durationSec !== null && lease.slot.durationSec !== query.durationSec)
+    ) {
       throw invalid('slot does not match the leased slot');
     }
   }
 
-  const candidates = lease !== null ? [{ ...lease.slot, spotsTotal: 0, availabilityTag: lease.availabilityTag }] : await slotCandidates(trx, merchantId, query, service);
+  const candidates =
+    lease !== null ? [{ ...lease.slot, spotsTotal: 0, availabilityTag: lease.availabilityTag }] : await slotCandidates(trx, merchantId, query, service);
   const first = candidates[0];
   if (first === undefined) return slotUnavailable(await noSlotReason(trx, merchantId, query, service));
   if (!partyFits(first, command.partySize, service.booking)) return slotUnavailable(`party size ${command.partySize} cannot take this slot`);
@@ -138,8 +156,13 @@ async function createIn(ctx: BookingContext, trx: Tx, command: CreateBookingComm
   const partySize = command.partySize || first.partySize || service.booking.minPartySize;
   // Google: a booking with the same party size, time and email (or user) is a duplicate. Only
   // Google's requests are checked (staff may book two tables for one guest on purpose).
-  if (command.source === 'google' && (await repo.duplicatesOf(trx, merchantId, first.startSec, partySize, command.user.userId, command.user.email)).length > 0) {
-    return { failure: { cause: 'OVERLAPPING_RESERVATION', description: 'this guest already has a booking at this time for this party size (a duplicate request)' } };
+  if (
+    command.source === 'google' &&
+    (await repo.duplicatesOf(trx, merchantId, first.startSec, partySize, command.user.userId, command.user.email)).length > 0
+  ) {
+    return {
+      failure: { cause: 'OVERLAPPING_RESERVATION', description: 'this guest already has a booking at this time for this party size (a duplicate request)' },
+    };
   }
   const existing = command.user.userId === null ? [] : await repo.holdingBookingsOfUser(trx, command.user.userId, merchantId, now);
   const conflict = userConflict(first, existing, service.booking);

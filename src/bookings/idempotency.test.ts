@@ -94,7 +94,14 @@ for (const dialect of DIALECTS) {
       test('a reused token with a different body logs a warning with the booking id and none of the request', async () => {
         const lines: string[] = [];
         const stream = new PassThrough();
-        stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== '')));
+        stream.on('data', (chunk: Buffer) =>
+          lines.push(
+            ...chunk
+              .toString('utf8')
+              .split('\n')
+              .filter((l) => l !== ''),
+          ),
+        );
         const logged = await buildApp(t.config, { store: t.store, clock: t.clock, services: t.services, logger: createLogger('warn', stream) });
         try {
           const request = bookingRequest({ start: ny('2026-01-06 11:30'), token: 'logged-token' });
@@ -102,12 +109,19 @@ for (const dialect of DIALECTS) {
             logged.inject({
               method: 'POST',
               url: `${t.config.pathPrefix}/v3/CreateBooking`,
-              headers: { authorization: `Basic ${Buffer.from(`${NEW_PAIR.user}:${NEW_PAIR.password}`).toString('base64')}`, 'content-type': 'application/json' },
+              headers: {
+                authorization: `Basic ${Buffer.from(`${NEW_PAIR.user}:${NEW_PAIR.password}`).toString('base64')}`,
+                'content-type': 'application/json',
+              },
               payload: JSON.stringify(body),
             });
           const first = await post(request);
           assert.equal(lines.length, 0, 'an ordinary booking logs no warning');
-          const again = await post({ ...request, additional_request: 'allergic to peanuts', user_information: { ...request.user_information, given_name: 'Ada' } });
+          const again = await post({
+            ...request,
+            additional_request: 'allergic to peanuts',
+            user_information: { ...request.user_information, given_name: 'Ada' },
+          });
           assert.equal(again.body, first.body);
           await new Promise((resolve) => setImmediate(resolve));
           const warnings = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 40);

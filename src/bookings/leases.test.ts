@@ -6,7 +6,20 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seedDemo } from '../demo/seed.js';
 import { type TestApp, DIALECTS, forDialect } from '../test-support/app.js';
-import { DEMO_M, DEMO_S, book, bookingCause, bookingRequest, createLease, failureOf, holdingBookings, isAvailable, ny, spotsOpen, wireSlot } from '../test-support/bookings.js';
+import {
+  DEMO_M,
+  DEMO_S,
+  book,
+  bookingCause,
+  bookingRequest,
+  createLease,
+  failureOf,
+  holdingBookings,
+  isAvailable,
+  ny,
+  spotsOpen,
+  wireSlot,
+} from '../test-support/bookings.js';
 
 // Every test below runs once on SQLite and once on PostgreSQL (when the suite started one).
 for (const dialect of DIALECTS) {
@@ -84,7 +97,10 @@ for (const dialect of DIALECTS) {
         assert.equal(unknown.statusCode, 400);
         assert.match(unknown.json().error.message, /no-such-lease/);
         const held = await createLease(t, start, 'lease-mismatch');
-        const mismatch = await t.google('CreateBooking', bookingRequest({ start: ny('2026-01-07 11:30'), extra: { lease_ref: { lease_id: held.lease.lease_id } } }));
+        const mismatch = await t.google(
+          'CreateBooking',
+          bookingRequest({ start: ny('2026-01-07 11:30'), extra: { lease_ref: { lease_id: held.lease.lease_id } } }),
+        );
         assert.equal(mismatch.statusCode, 400);
         assert.match(mismatch.json().error.message, /lease/);
       });

@@ -40,7 +40,14 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(
           [...first.offers].sort((a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id)),
           [
-            { id: 'spring', service_id: DEMO_S, active: true, valid_from_sec: ny('2026-03-01 00:00'), valid_until_sec: ny('2026-06-01 00:00'), description: 'Spring menu' },
+            {
+              id: 'spring',
+              service_id: DEMO_S,
+              active: true,
+              valid_from_sec: ny('2026-03-01 00:00'),
+              valid_until_sec: ny('2026-06-01 00:00'),
+              description: 'Spring menu',
+            },
             { id: 'welcome10', service_id: null, active: true, valid_from_sec: null, valid_until_sec: null, description: '' },
           ],
         );
@@ -59,7 +66,12 @@ for (const dialect of DIALECTS) {
         await refused([{ id: '' }], 400, 'INVALID_ARGUMENT', /offers\[0\]\.id must be 1-100 characters/);
         await refused([{ id: 'x'.repeat(101) }], 400, 'INVALID_ARGUMENT', /offers\[0\]\.id must be 1-100 characters/);
         await refused([{ id: 'twice' }, { id: 'twice' }], 400, 'INVALID_ARGUMENT', /offers\[1\]\.id "twice" appears twice/);
-        await refused([{ id: 'backwards', valid_from_sec: 2_000, valid_until_sec: 2_000 }], 400, 'INVALID_ARGUMENT', /offers\[0\]: valid_until_sec must be after valid_from_sec/);
+        await refused(
+          [{ id: 'backwards', valid_from_sec: 2_000, valid_until_sec: 2_000 }],
+          400,
+          'INVALID_ARGUMENT',
+          /offers\[0\]: valid_until_sec must be after valid_from_sec/,
+        );
         assert.deepEqual(
           (await adminOk(t, 'GET', path)).offers.map((o: { id: string }) => o.id),
           ['kept'],

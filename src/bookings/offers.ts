@@ -18,7 +18,8 @@ export async function replaceOffers(store: Store, merchantId: string, offers: re
     if (!/^[A-Za-z0-9._~:-]{1,100}$/.test(o.id)) throw invalid(`offers[${i}].id must be 1-100 characters of letters, digits and . _ ~ : -`);
     if (seen.has(o.id)) throw invalid(`offers[${i}].id "${o.id}" appears twice`);
     seen.add(o.id);
-    if (o.validFromSec !== null && o.validUntilSec !== null && o.validUntilSec <= o.validFromSec) throw invalid(`offers[${i}]: valid_until_sec must be after valid_from_sec`);
+    if (o.validFromSec !== null && o.validUntilSec !== null && o.validUntilSec <= o.validFromSec)
+      throw invalid(`offers[${i}]: valid_until_sec must be after valid_from_sec`);
   }
   await store.transaction(async (trx) => {
     if ((await merchants.findMerchant(trx, merchantId)) === null) throw new DomainError('NOT_FOUND', `unknown merchant "${merchantId}"`);

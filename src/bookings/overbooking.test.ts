@@ -50,7 +50,10 @@ for (const dialect of DIALECTS) {
         const start = ny('2026-01-06 16:30');
         const keep = [bookingRequest({ start }), bookingRequest({ start })];
         const originals = await Promise.all(keep.map((request) => googleOk(t, 'CreateBooking', request)));
-        assert.deepEqual(originals.map((b) => b.booking.status), ['CONFIRMED', 'CONFIRMED']);
+        assert.deepEqual(
+          originals.map((b) => b.booking.status),
+          ['CONFIRMED', 'CONFIRMED'],
+        );
         // The retries queue behind losers, so at least one loser has read the slot as full first.
         const losers = Array.from({ length: 40 }, () => bookingRequest({ start }));
         const responses = await Promise.all([...losers, ...keep].map((request) => t.google('CreateBooking', request)));
@@ -104,7 +107,9 @@ for (const dialect of DIALECTS) {
         const target = ny('2026-01-06 10:30');
         const sources = ['11:00', '11:30', '12:00', '12:30', '13:00', '13:30'].map((h) => ny(`2026-01-06 ${h}`));
         const booked = await Promise.all(sources.map((start) => book(t, { start })));
-        const results = await Promise.all(booked.map((b) => updateBooking(t, { booking_id: b.booking_id, slot: { start_sec: String(target), duration_sec: '1800' } })));
+        const results = await Promise.all(
+          booked.map((b) => updateBooking(t, { booking_id: b.booking_id, slot: { start_sec: String(target), duration_sec: '1800' } })),
+        );
         const moved = results.filter((r) => r.booking !== undefined);
         assert.equal(moved.length, 2);
         for (const r of results) if (r.booking_failure) assert.equal(failureOf(r).cause, 'SLOT_UNAVAILABLE');

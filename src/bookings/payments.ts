@@ -55,7 +55,12 @@ export class TestPaymentProcessor implements PaymentProcessor {
         failure: {
           cause: 'PAYMENT_REQUIRES_3DS1',
           description: '3-D Secure authentication is required',
-          threeDs1: { acsUrl: 'https://acs.test.invalid/3ds1', paReq: `pareq-${request.bookingId}`, transactionId: `3ds-${request.bookingId}`, mdMerchantData: request.bookingId },
+          threeDs1: {
+            acsUrl: 'https://acs.test.invalid/3ds1',
+            paReq: `pareq-${request.bookingId}`,
+            transactionId: `3ds-${request.bookingId}`,
+            mdMerchantData: request.bookingId,
+          },
         },
       };
     }
@@ -94,7 +99,8 @@ export async function settle(
   charges: string[],
 ): Promise<Outcome<BookingPayment, BookingFailure>> {
   if (input === null) return { ok: { prepaymentStatus: 'PREPAYMENT_NOT_PROVIDED', transactionId: null, received: null } };
-  if (input.processedBy !== 'PARTNER') return { ok: { prepaymentStatus: input.prepaymentStatus, transactionId: input.transactionId, received: input.received } };
+  if (input.processedBy !== 'PARTNER')
+    return { ok: { prepaymentStatus: input.prepaymentStatus, transactionId: input.transactionId, received: input.received } };
   const price = input.price ?? service.booking.price;
   if (price === null) return { failure: { cause: 'PAYMENT_OPTION_NOT_VALID', description: 'this service has no price to charge' } };
   if (input.token === null) return { failure: { cause: 'PAYMENT_ERROR', description: 'payment_processing_parameters carries no payment token' } };

@@ -127,7 +127,14 @@ export async function holdingBookingsOfUser(q: Q, userId: string, merchantId: st
  * Bookings that hold a spot at `merchantId` starting at `startSec` for `partySize` (null: any),
  * made by this user id or by this email address (normalised): what Google calls a duplicate.
  */
-export async function duplicatesOf(q: Q, merchantId: string, startSec: number, partySize: number | null, userId: string | null, email: string | null): Promise<Booking[]> {
+export async function duplicatesOf(
+  q: Q,
+  merchantId: string,
+  startSec: number,
+  partySize: number | null,
+  userId: string | null,
+  email: string | null,
+): Promise<Booking[]> {
   const key = emailKey(email);
   if (userId === null && key === null) return [];
   let query = q
@@ -230,7 +237,11 @@ export async function claimExpiredLeases(trx: Tx, now: number): Promise<Lease[]>
   const rows = await trx
     .selectFrom('leases')
     .selectAll()
-    .where('id', 'in', claimed.map((c) => c.token))
+    .where(
+      'id',
+      'in',
+      claimed.map((c) => c.token),
+    )
     .orderBy('id')
     .execute();
   return rows.map(toLease);

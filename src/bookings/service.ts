@@ -54,7 +54,14 @@ export class BookingService {
   }
 
   /** Holds a spot for a while (CreateLease); `userReference` is Google's idempotency key (leases.ts). */
-  lease(merchantId: string, query: SlotQuery, partySize: number, userReference: string, requestedExpiry: number | null, requestHash: string): Promise<{ lease: Lease } | { failure: BookingFailure }> {
+  lease(
+    merchantId: string,
+    query: SlotQuery,
+    partySize: number,
+    userReference: string,
+    requestedExpiry: number | null,
+    requestHash: string,
+  ): Promise<{ lease: Lease } | { failure: BookingFailure }> {
     return createLease(this.ctx, merchantId, query, partySize, userReference, requestedExpiry, requestHash);
   }
 
@@ -73,7 +80,8 @@ export class BookingService {
 
   async get(bookingId: string, merchantId?: string): Promise<Booking> {
     const booking = await repo.findBooking(this.ctx.store.db, bookingId);
-    if (booking === null || (merchantId !== undefined && booking.slot.merchantId !== merchantId)) throw new DomainError('NOT_FOUND', `unknown booking_id "${bookingId}"`);
+    if (booking === null || (merchantId !== undefined && booking.slot.merchantId !== merchantId))
+      throw new DomainError('NOT_FOUND', `unknown booking_id "${bookingId}"`);
     return booking;
   }
 

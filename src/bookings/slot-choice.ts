@@ -60,5 +60,13 @@ export async function takeSpot(
 
 /** The slot a booking or lease keeps: its key, without the stored slot's capacity and tag. */
 export function stripSlotKey(s: StoredSlot): Booking['slot'] {
-  return { merchantId: s.merchantId, serviceId: s.serviceId, startSec: s.startSec, durationSec: s.durationSec, staffId: s.staffId, roomId: s.roomId, partySize: s.partySize };
+  return {
+    merchantId: s.merchantId,
+    serviceId: s.serviceId,
+    startSec: s.startSec,
+    durationSec: s.durationSec,
+    staffId: s.staffId,
+    roomId: s.roomId,
+    partySize: s.partySize,
+  };
 }

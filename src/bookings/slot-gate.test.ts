@@ -74,7 +74,10 @@ describe('SlotGate', () => {
 
   test('a failed attempt releases the lane', async () => {
     const gate = new SlotGate();
-    await assert.rejects(gate.run('slot', async () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      gate.run('slot', async () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     assert.equal(await gate.run('slot', async (turn) => turn.seenFull), false);
     assert.equal(gate.size, 0);
   });

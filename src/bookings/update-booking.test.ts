@@ -34,7 +34,13 @@ for (const dialect of DIALECTS) {
       t = await startApp();
       await seedDemo(t.services, t.clock);
       await addService(t, DEMO_M, STRICT_S, { cancel_before_start_sec: 86_400 });
-      await putSlots(t, DEMO_M, STRICT_S, [ny('2026-01-06 00:00'), ny('2026-01-09 00:00')], [{ start: ny('2026-01-06 09:00') }, { start: ny('2026-01-08 09:00') }]);
+      await putSlots(
+        t,
+        DEMO_M,
+        STRICT_S,
+        [ny('2026-01-06 00:00'), ny('2026-01-09 00:00')],
+        [{ start: ny('2026-01-06 09:00') }, { start: ny('2026-01-08 09:00') }],
+      );
       await addMerchant(t, OTHER_M);
       await addService(t, OTHER_M, 'cut');
       await putSlots(t, OTHER_M, 'cut', [ny('2026-01-06 00:00'), ny('2026-01-07 00:00')], [{ start: ny('2026-01-06 15:00') }]);
@@ -49,7 +55,8 @@ for (const dialect of DIALECTS) {
     }
 
     const cancel = (bookingId: string) => updateBooking(t, { booking_id: bookingId, status: 'CANCELED' });
-    const reschedule = (bookingId: string, start: number) => updateBooking(t, { booking_id: bookingId, slot: { start_sec: String(start), duration_sec: '1800' } });
+    const reschedule = (bookingId: string, start: number) =>
+      updateBooking(t, { booking_id: bookingId, slot: { start_sec: String(start), duration_sec: '1800' } });
     const bookingStatus = async (bookingId: string) => (await googleOk(t, 'GetBookingStatus', { booking_id: bookingId })).booking_status;
 
     /** Runs `work` with the clock at `seconds`, then puts it back to the harness's "now". */
@@ -125,7 +132,14 @@ for (const dialect of DIALECTS) {
         const first = await updateRaw({ booking_id: booking.booking_id, slot: { start_sec: String(to), duration_sec: '1800' } });
         const moved = JSON.parse(first).booking;
         assert.deepEqual(moved, { ...booking, slot: { ...booking.slot, start_sec: String(to) } });
-        assert.deepEqual(moved.slot, { merchant_id: DEMO_M, service_id: DEMO_S, start_sec: String(to), duration_sec: '1800', resources: { party_size: 3 }, confirmation_mode: 'CONFIRMATION_MODE_SYNCHRONOUS' });
+        assert.deepEqual(moved.slot, {
+          merchant_id: DEMO_M,
+          service_id: DEMO_S,
+          start_sec: String(to),
+          duration_sec: '1800',
+          resources: { party_size: 3 },
+          confirmation_mode: 'CONFIRMATION_MODE_SYNCHRONOUS',
+        });
         assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, from), 2);
         assert.equal(await spotsOpen(t, DEMO_M, DEMO_S, to), 1);
         assert.equal(await updateRaw({ booking_id: booking.booking_id, slot: { start_sec: String(to), duration_sec: '1800' } }), first);
@@ -234,7 +248,9 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(await ids(), [past.booking_id, elsewhere.booking_id, tomorrow.booking_id]);
         const later = await at(ny('2026-01-05 17:00'), ids);
         assert.deepEqual(later, [elsewhere.booking_id, tomorrow.booking_id]);
-        const listed = (await googleOk(t, 'ListBookings', { user_id: user })).bookings.find((b: { booking_id: string }) => b.booking_id === tomorrow.booking_id);
+        const listed = (await googleOk(t, 'ListBookings', { user_id: user })).bookings.find(
+          (b: { booking_id: string }) => b.booking_id === tomorrow.booking_id,
+        );
         assert.deepEqual(listed, tomorrow, 'the whole booking, as CreateBooking returned it');
       });
 

@@ -56,7 +56,8 @@ export function decideBooking(ctx: BookingContext, bookingId: string, merchantId
     const from = decision === 'no_show' ? 'CONFIRMED' : 'PENDING_MERCHANT_CONFIRMATION';
     const to = decision === 'confirm' ? 'CONFIRMED' : decision === 'decline' ? 'DECLINED_BY_MERCHANT' : 'NO_SHOW';
     if (booking.status === to) return { ok: booking };
-    if (booking.status !== from) throw new DomainError('ILLEGAL_TRANSITION', `cannot ${decision.replace('_', '-')} a ${booking.status} booking; allowed from ${from}`);
+    if (booking.status !== from)
+      throw new DomainError('ILLEGAL_TRANSITION', `cannot ${decision.replace('_', '-')} a ${booking.status} booking; allowed from ${from}`);
     if (decision === 'no_show' && now < booking.slot.startSec) {
       const minutes = Math.ceil((booking.slot.startSec - now) / 60);
       const until = minutes >= 120 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
@@ -106,7 +107,8 @@ async function cancelIn(ctx: BookingContext, trx: Tx, booking: Booking, service:
   const canceled: Booking = { ...booking, status: 'CANCELED', canceledBy: by, canceledAt: now, updatedAt: now, payment: payment.ok };
   await repo.saveBooking(trx, canceled);
   await changedAvailability(ctx, trx, canceled.slot, now);
-  const fields: BookingField[] = payment.ok.prepaymentStatus !== booking.payment.prepaymentStatus ? ['status', 'paymentInformation.prepaymentStatus'] : ['status'];
+  const fields: BookingField[] =
+    payment.ok.prepaymentStatus !== booking.payment.prepaymentStatus ? ['status', 'paymentInformation.prepaymentStatus'] : ['status'];
   await ctx.events.bookingChanged(trx, canceled, fields, by, now);
   return { ok: canceled };
 }
@@ -131,7 +133,10 @@ async function moveIn(
   if (booking.status !== 'CONFIRMED' && booking.status !== 'PENDING_MERCHANT_CONFIRMATION') {
     // Not a slot problem: no slot would do, the booking's state forbids the move. The routes say so
     // in their protocol (Google's contract: a business failure; the admin API: ILLEGAL_TRANSITION).
-    throw new BookingStateError(booking.status, `a ${booking.status} booking cannot be rescheduled or change its party size; only CONFIRMED and PENDING_MERCHANT_CONFIRMATION bookings can`);
+    throw new BookingStateError(
+      booking.status,
+      `a ${booking.status} booking cannot be rescheduled or change its party size; only CONFIRMED and PENDING_MERCHANT_CONFIRMATION bookings can`,
+    );
   }
   if (target.startSec <= now) return slotUnavailable('the new time has already started');
   const query: SlotQuery = {
@@ -148,7 +153,10 @@ async function moveIn(
   let slot: StoredSlot | null = same ?? null;
   if (slot === null) {
     if (candidates.length === 0) return slotUnavailable(await noSlotReason(trx, booking.slot.merchantId, query, service));
-    const existing = booking.user.userId === null ? [] : (await repo.holdingBookingsOfUser(trx, booking.user.userId, booking.slot.merchantId, now)).filter((b) => b.id !== booking.id);
+    const existing =
+      booking.user.userId === null
+        ? []
+        : (await repo.holdingBookingsOfUser(trx, booking.user.userId, booking.slot.merchantId, now)).filter((b) => b.id !== booking.id);
     const conflict = userConflict(candidates[0]!, existing, service.booking);
     if (conflict !== null) return { failure: conflict };
     slot = await takeSpot(ctx.store, trx, candidates, now, { bookingId: booking.id });

@@ -69,7 +69,10 @@ describe('availability feed', () => {
     writeFileSync(join(dir, 'merchants.json'), JSON.stringify({ merchant: [] }));
     writeFileSync(join(dir, 'broken.json'), '{"service_availability": [');
     const merchants = await readFeedFile(join(dir, 'merchants.json'));
-    assert.throws(() => slotsFromFeed(merchants, 0, 1), (e: unknown) => e instanceof FeedError && /no service_availability/.test(e.message));
+    assert.throws(
+      () => slotsFromFeed(merchants, 0, 1),
+      (e: unknown) => e instanceof FeedError && /no service_availability/.test(e.message),
+    );
     await assert.rejects(readFeedFile(join(dir, 'broken.json')), (e: unknown) => e instanceof FeedError && /not a JSON availability feed/.test(e.message));
     await assert.rejects(readFeedFile(join(dir, 'missing.json')), (e: unknown) => e instanceof FeedError && /ENOENT/.test(e.message));
     assert.throws(

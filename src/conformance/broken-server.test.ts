@@ -40,7 +40,8 @@ function fakeServer(faults: Faults): Server {
   const entries = new Map<string, { id: string; user: string; partySize: number; created: number; canceled: number }>();
   const entryTokens = new Map<string, string>();
   let seq = 0;
-  const slotExists = (start: number, duration: number) => start % STEP === 0 && start > now() && start < now() + 3 * 86_400 && (duration === 0 || duration === STEP);
+  const slotExists = (start: number, duration: number) =>
+    start % STEP === 0 && start > now() && start < now() + 3 * 86_400 && (duration === 0 || duration === STEP);
   const open = (start: number) => SPOTS - (booked.get(start) ?? 0);
   const wireBooking = (b: { id: string; start: number; partySize: number; user: Json; status: string; slot: Json }) => ({
     booking_id: b.id,
@@ -61,7 +62,10 @@ function fakeServer(faults: Faults): Server {
           waitlist_status: 'OPEN',
           wait_estimate: (body.party_size as number[]).map((p) => ({
             party_size: p,
-            wait_length: { parties_ahead_count: waiting, estimated_seat_time_range: { start_seconds: String(now() + 600 * waiting), end_seconds: String(now() + 600 * waiting + 900) } },
+            wait_length: {
+              parties_ahead_count: waiting,
+              estimated_seat_time_range: { start_seconds: String(now() + 600 * waiting), end_seconds: String(now() + 600 * waiting + 900) },
+            },
           })),
         },
       ];
@@ -71,7 +75,8 @@ function fakeServer(faults: Faults): Server {
       const known = entryTokens.get(body.idempotency_token);
       if (known !== undefined && !faults.noIdempotency) return [200, { waitlist_entry_id: known }];
       const user = body.user_information.user_id as string;
-      if ([...entries.values()].some((e) => e.user === user && e.canceled === 0)) return [200, { waitlist_business_logic_failure: { cause: 'EXISTING_WAITLIST_ENTRY' } }];
+      if ([...entries.values()].some((e) => e.user === user && e.canceled === 0))
+        return [200, { waitlist_business_logic_failure: { cause: 'EXISTING_WAITLIST_ENTRY' } }];
       const id = `e${++seq}`;
       entries.set(id, { id, user, partySize: int(body.party_size)!, created: now(), canceled: 0 });
       entryTokens.set(body.idempotency_token, id);
@@ -82,7 +87,16 @@ function fakeServer(faults: Faults): Server {
       if (e === undefined) return faults.wrongStatus ? [500, {}] : [404, {}];
       const times: Json = faults.missingFields ? {} : { created_time_seconds: String(e.created) };
       if (e.canceled) times.canceled_time_seconds = String(e.canceled);
-      return [200, { waitlist_entry: { waitlist_entry_state: e.canceled ? 'CANCELED' : 'WAITING', waitlist_entry_state_times: times, wait_estimate: { party_size: e.partySize, wait_length: { parties_ahead_count: 0 } } } }];
+      return [
+        200,
+        {
+          waitlist_entry: {
+            waitlist_entry_state: e.canceled ? 'CANCELED' : 'WAITING',
+            waitlist_entry_state_times: times,
+            wait_estimate: { party_size: e.partySize, wait_length: { parties_ahead_count: 0 } },
+          },
+        },
+      ];
     },
     DeleteWaitlistEntry: (body) => {
       const e = entries.get(body.waitlist_entry_id);
@@ -99,7 +113,10 @@ function fakeServer(faults: Faults): Server {
         })),
       },
     ],
-    CheckAvailability: (body) => [200, { slot: body.slot, count_available: slotExists(Number(body.slot.start_sec), Number(body.slot.duration_sec)) ? open(Number(body.slot.start_sec)) : 0 }],
+    CheckAvailability: (body) => [
+      200,
+      { slot: body.slot, count_available: slotExists(Number(body.slot.start_sec), Number(body.slot.duration_sec)) ? open(Number(body.slot.start_sec)) : 0 },
+    ],
     CreateBooking: (body) => {
       const start = int(body.slot?.start_sec);
       if (start === null || typeof body.idempotency_token !== 'string') return [400, { error: 'bad request' }];
@@ -212,16 +229,34 @@ async function check(faults: Faults): Promise<ConformanceReport> {
   }
 }
 
-const failedRequired = (r: ConformanceReport) => r.results.filter((c) => c.outcome === 'fail' && c.required && c.group !== 'latency').map((c) => c.id).sort();
+const failedRequired = (r: ConformanceReport) =>
+  r.results
+    .filter((c) => c.outcome === 'fail' && c.required && c.group !== 'latency')
+    .map((c) => c.id)
+    .sort();
 
 describe('conformance client against a fake server', { timeout: 120_000 }, () => {
   it('passes a server that keeps the contract, and cleans up after itself', async () => {
     const report = await check({});
-    assert.deepEqual(failedRequired(report), [], JSON.stringify(report.results.filter((c) => c.outcome === 'fail'), null, 1));
+    assert.deepEqual(
+      failedRequired(report),
+      [],
+      JSON.stringify(
+        report.results.filter((c) => c.outcome === 'fail'),
+        null,
+        1,
+      ),
+    );
     assert.equal(report.passed, true);
     // Recommended and optional cases too: the fake does what Google documents.
-    assert.deepEqual(report.results.filter((c) => c.outcome === 'fail').map((c) => c.id), []);
-    assert.deepEqual(report.results.filter((c) => c.outcome === 'skip').map((c) => c.id), ['lease.create']);
+    assert.deepEqual(
+      report.results.filter((c) => c.outcome === 'fail').map((c) => c.id),
+      [],
+    );
+    assert.deepEqual(
+      report.results.filter((c) => c.outcome === 'skip').map((c) => c.id),
+      ['lease.create'],
+    );
     assert.deepEqual(report.leftovers, []);
   });
 
@@ -229,7 +264,10 @@ describe('conformance client against a fake server', { timeout: 120_000 }, () =>
     const report = await check({ wrongStatus: true });
     assert.equal(report.passed, false);
     assert.deepEqual(failedRequired(report), ['auth.none', 'auth.wrong', 'cb.malformed', 'gbs.unknown', 'ub.unknown', 'wl.delete.unknown', 'wl.malformed']);
-    const warned = report.results.filter((c) => c.outcome === 'fail' && !c.required).map((c) => c.id).sort();
+    const warned = report.results
+      .filter((c) => c.outcome === 'fail' && !c.required)
+      .map((c) => c.id)
+      .sort();
     assert.deepEqual(warned, ['auth.health', 'lb.unknown', 'wl.get.unknown']);
     // A failure shows the request and the answer.
     const ub = report.results.find((c) => c.id === 'ub.unknown')!;

@@ -65,7 +65,12 @@ export class ConformanceClient {
     let status = 0;
     let text = '';
     try {
-      const response = await fetch(`${this.base}${path}`, { method: verb, headers, ...(body === null ? {} : { body }), signal: AbortSignal.timeout(this.timeoutMs) });
+      const response = await fetch(`${this.base}${path}`, {
+        method: verb,
+        headers,
+        ...(body === null ? {} : { body }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
       status = response.status;
       text = await response.text();
     } catch (error) {

@@ -94,12 +94,15 @@ async function conformance(raw: RawOptions): Promise<number> {
   for (const file of raw.report) if (!/\.(xml|json)$/i.test(file)) usage(`--report ${file}: the name must end in .xml (JUnit) or .json`);
   const waitlistMerchant = raw.waitlistMerchant ?? raw.merchant ?? null;
   const waitlistService = raw.waitlistService ?? raw.service ?? null;
-  if (raw.only === 'waitlist' && (waitlistMerchant === null || waitlistService === null)) usage('--only waitlist needs --waitlist-merchant and --waitlist-service (or --merchant and --service)');
+  if (raw.only === 'waitlist' && (waitlistMerchant === null || waitlistService === null))
+    usage('--only waitlist needs --waitlist-merchant and --waitlist-service (or --merchant and --service)');
   if (raw.only === 'bookings' && raw.availabilityFeed.length === 0 && (raw.merchant === undefined || raw.service === undefined)) {
     usage('the booking cases need --merchant and --service, or --availability-feed');
   }
-  if (raw.only === undefined && waitlistMerchant === null && raw.availabilityFeed.length === 0) usage('give --merchant and --service (or --availability-feed, or --waitlist-merchant and --waitlist-service)');
-  if (waitlistMerchant !== null && waitlistService === null && raw.only !== 'bookings') usage('the waitlist cases need a service: --waitlist-service or --service');
+  if (raw.only === undefined && waitlistMerchant === null && raw.availabilityFeed.length === 0)
+    usage('give --merchant and --service (or --availability-feed, or --waitlist-merchant and --waitlist-service)');
+  if (waitlistMerchant !== null && waitlistService === null && raw.only !== 'bookings')
+    usage('the waitlist cases need a service: --waitlist-service or --service');
 
   const feeds: unknown[] = [];
   for (const file of raw.availabilityFeed) {

@@ -90,6 +90,12 @@ export function obj(v: unknown): Json {
 /** JSON with object keys sorted: two answers are "identical" when these are equal. */
 export function canonical(v: unknown): string {
   return JSON.stringify(v, (_key, value: unknown) =>
-    isObject(value) ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k]])) : value,
+    isObject(value)
+      ? Object.fromEntries(
+          Object.keys(value)
+            .sort()
+            .map((k) => [k, value[k]]),
+        )
+      : value,
   );
 }

@@ -9,7 +9,17 @@ import type { ConformanceReport } from './run.js';
 const hostile = 'bad <tag> & "quotes" \'apos\' \u0001\u0008 end';
 
 const results: CaseResult[] = [
-  { id: 'health.ok', title: 'HealthCheck answers 200', group: 'common', doc: 'healthcheck-method', required: true, outcome: 'pass', ms: 12.4, message: '', exchanges: [] },
+  {
+    id: 'health.ok',
+    title: 'HealthCheck answers 200',
+    group: 'common',
+    doc: 'healthcheck-method',
+    required: true,
+    outcome: 'pass',
+    ms: 12.4,
+    message: '',
+    exchanges: [],
+  },
   {
     id: 'gbs.unknown',
     title: 'GetBookingStatus of an unknown booking: 404',
@@ -19,10 +29,39 @@ const results: CaseResult[] = [
     outcome: 'fail',
     ms: 8,
     message: `expected HTTP 404, got 500 ${hostile}`,
-    exchanges: [{ method: 'POST', path: '/v3/GetBookingStatus', request: '{"booking_id":"x"}', status: 500, response: `{"error":"${hostile}"}\n${'y'.repeat(700)}`, ms: 7.6 }],
+    exchanges: [
+      {
+        method: 'POST',
+        path: '/v3/GetBookingStatus',
+        request: '{"booking_id":"x"}',
+        status: 500,
+        response: `{"error":"${hostile}"}\n${'y'.repeat(700)}`,
+        ms: 7.6,
+      },
+    ],
   },
-  { id: 'lb.unknown', title: 'ListBookings of an unknown user: 404', group: 'bookings', doc: 'listbookings-grpc', required: false, outcome: 'fail', ms: 3, message: 'HTTP 200 with no bookings', exchanges: [] },
-  { id: 'lease.create', title: 'CreateLease', group: 'bookings', doc: 'createlease-method', required: false, outcome: 'skip', ms: 1, message: 'not offered (HTTP 404)', exchanges: [] },
+  {
+    id: 'lb.unknown',
+    title: 'ListBookings of an unknown user: 404',
+    group: 'bookings',
+    doc: 'listbookings-grpc',
+    required: false,
+    outcome: 'fail',
+    ms: 3,
+    message: 'HTTP 200 with no bookings',
+    exchanges: [],
+  },
+  {
+    id: 'lease.create',
+    title: 'CreateLease',
+    group: 'bookings',
+    doc: 'createlease-method',
+    required: false,
+    outcome: 'skip',
+    ms: 1,
+    message: 'not offered (HTTP 404)',
+    exchanges: [],
+  },
 ];
 
 const report: ConformanceReport = {
@@ -80,12 +119,23 @@ describe('conformance report', () => {
   });
 
   it('writes JSON with the Google page of every case and the exchanges of failures', () => {
-    const json = JSON.parse(jsonReport(report)) as { passed: boolean; cases: { id: string; google_doc: string; exchanges: unknown[] }[]; latency: { p99_ms: number }[]; leftovers: string[] };
+    const json = JSON.parse(jsonReport(report)) as {
+      passed: boolean;
+      cases: { id: string; google_doc: string; exchanges: unknown[] }[];
+      latency: { p99_ms: number }[];
+      leftovers: string[];
+    };
     assert.equal(json.passed, false);
-    assert.deepEqual(json.cases.map((c) => c.id), ['health.ok', 'gbs.unknown', 'lb.unknown', 'lease.create']);
+    assert.deepEqual(
+      json.cases.map((c) => c.id),
+      ['health.ok', 'gbs.unknown', 'lb.unknown', 'lease.create'],
+    );
     for (const c of json.cases) assert.match(c.google_doc, /^https:\/\/developers\.google\.com\//);
     assert.equal(json.cases[1]!.exchanges.length, 1);
-    assert.deepEqual(json.latency.map((f) => f.p99_ms), [2000, 12]);
+    assert.deepEqual(
+      json.latency.map((f) => f.p99_ms),
+      [2000, 12],
+    );
     assert.deepEqual(json.leftovers, ['booking b1 could not be cancelled']);
   });
 });

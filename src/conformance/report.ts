@@ -14,7 +14,10 @@ function clip(text: string): string {
 }
 
 function exchangeLines(e: Exchange): string[] {
-  return [`      > ${e.method} ${e.path}${e.request === null ? '' : ` ${clip(e.request)}`}`, `      < ${e.status === 0 ? 'no answer' : e.status} ${clip(e.response)} (${e.ms.toFixed(0)} ms)`];
+  return [
+    `      > ${e.method} ${e.path}${e.request === null ? '' : ` ${clip(e.request)}`}`,
+    `      < ${e.status === 0 ? 'no answer' : e.status} ${clip(e.response)} (${e.ms.toFixed(0)} ms)`,
+  ];
 }
 
 /** The report line(s) of one case: `PASS  id  title  (12 ms)  message  [doc]`, plus the last exchange on failure. */
@@ -35,7 +38,9 @@ export function summaryLines(report: ConformanceReport): string[] {
   const warned = count((r) => r.outcome === 'fail' && !r.required);
   const lines = ['', 'latency (ms)      calls    p50    p99  threshold'];
   for (const f of report.latency) {
-    lines.push(`${f.method.padEnd(24)}${String(f.calls).padStart(5)}${f.p50.toFixed(0).padStart(7)}${f.p99.toFixed(0).padStart(7)}${String(f.thresholdMs).padStart(11)}${f.p99 < f.thresholdMs ? '' : '  OVER'}`);
+    lines.push(
+      `${f.method.padEnd(24)}${String(f.calls).padStart(5)}${f.p50.toFixed(0).padStart(7)}${f.p99.toFixed(0).padStart(7)}${String(f.thresholdMs).padStart(11)}${f.p99 < f.thresholdMs ? '' : '  OVER'}`,
+    );
   }
   const docs = [...new Set(report.results.map((r) => r.doc))];
   lines.push('', "Google's documents cited:", ...docs.map((d) => `  [${d}] ${DOCS[d]}`));
@@ -65,9 +70,22 @@ export function jsonReport(report: ConformanceReport): string {
         ms: Math.round(r.ms),
         message: r.message,
         google_doc: DOCS[r.doc],
-        exchanges: r.exchanges.map((e) => ({ method: e.method, path: e.path, request: e.request, status: e.status, response: e.response, ms: Math.round(e.ms) })),
+        exchanges: r.exchanges.map((e) => ({
+          method: e.method,
+          path: e.path,
+          request: e.request,
+          status: e.status,
+          response: e.response,
+          ms: Math.round(e.ms),
+        })),
       })),
-      latency: report.latency.map((f) => ({ method: f.method, calls: f.calls, p50_ms: Math.round(f.p50), p99_ms: Math.round(f.p99), threshold_ms: f.thresholdMs })),
+      latency: report.latency.map((f) => ({
+        method: f.method,
+        calls: f.calls,
+        p50_ms: Math.round(f.p50),
+        p99_ms: Math.round(f.p99),
+        threshold_ms: f.thresholdMs,
+      })),
       leftovers: report.leftovers,
     },
     null,
@@ -77,7 +95,9 @@ export function jsonReport(report: ConformanceReport): string {
 
 function xml(text: string): string {
   // Characters XML 1.0 cannot carry at all are dropped; the rest escaped.
-  return text.replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '').replace(/[<>&"']/g, (c) => `&${{ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot', "'": 'apos' }[c]};`);
+  return text
+    .replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
+    .replace(/[<>&"']/g, (c) => `&${{ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot', "'": 'apos' }[c]};`);
 }
 
 /** JUnit XML: one testcase per case; a failed recommended case is a passing testcase with its warning in system-out. */

@@ -148,7 +148,8 @@ class Run {
       ms: performance.now() - started,
       message,
       // On failure the last exchanges, the one the failed check was about last of all.
-      exchanges: outcome !== 'fail' ? [] : culprit ? [...this.caseExchanges.filter((e) => !sameExchange(e, culprit)).slice(-3), culprit] : this.caseExchanges.slice(-4),
+      exchanges:
+        outcome !== 'fail' ? [] : culprit ? [...this.caseExchanges.filter((e) => !sameExchange(e, culprit)).slice(-3), culprit] : this.caseExchanges.slice(-4),
     };
     this.results.push(result);
     this.onResult(result);
@@ -182,7 +183,10 @@ class Run {
     await this.step('common', { id: 'health.ok', title: 'HealthCheck answers 200', doc: 'healthcheck-method', required: true }, async () => {
       expectStatus(await c.get('HealthCheck'), 200);
     });
-    const probe = this.o.only === 'waitlist' || (this.o.only === null && this.o.merchant === null && this.o.availabilityFeeds.length === 0) ? 'BatchGetWaitEstimates' : 'BatchAvailabilityLookup';
+    const probe =
+      this.o.only === 'waitlist' || (this.o.only === null && this.o.merchant === null && this.o.availabilityFeeds.length === 0)
+        ? 'BatchGetWaitEstimates'
+        : 'BatchAvailabilityLookup';
     const probeBody =
       probe === 'BatchGetWaitEstimates'
         ? { merchant_id: this.o.waitlistMerchant ?? '', service_id: this.o.waitlistService ?? '', party_size: [this.o.partySize] }
@@ -190,20 +194,41 @@ class Run {
     await this.step('common', { id: 'auth.none', title: `no credentials: 401 on ${probe}`, doc: 'config-booking-server', required: true }, async () => {
       expectStatus(await c.post(probe, probeBody, { auth: 'none', timed: false }), 401);
     });
-    await this.step('common', { id: 'auth.wrong', title: `wrong password, then unknown user: 401 on ${probe}`, doc: 'config-booking-server', required: true }, async () => {
-      expectStatus(await c.post(probe, probeBody, { auth: { user: this.o.user, password: `${this.o.password}-wrong` }, timed: false }), 401, 'wrong password');
-      expectStatus(await c.post(probe, probeBody, { auth: { user: `${this.o.user}-unknown`, password: this.o.password }, timed: false }), 401, 'unknown user');
-    });
+    await this.step(
+      'common',
+      { id: 'auth.wrong', title: `wrong password, then unknown user: 401 on ${probe}`, doc: 'config-booking-server', required: true },
+      async () => {
+        expectStatus(
+          await c.post(probe, probeBody, { auth: { user: this.o.user, password: `${this.o.password}-wrong` }, timed: false }),
+          401,
+          'wrong password',
+        );
+        expectStatus(
+          await c.post(probe, probeBody, { auth: { user: `${this.o.user}-unknown`, password: this.o.password }, timed: false }),
+          401,
+          'unknown user',
+        );
+      },
+    );
     // Google authenticates every request it makes, HealthCheck included; a server may still choose
     // to answer health to anyone, so this one is recommended.
     await this.step('common', { id: 'auth.health', title: 'no credentials: 401 on HealthCheck', doc: 'config-booking-server', required: false }, async () => {
       expectStatus(await c.get('HealthCheck', { auth: 'none', timed: false }), 401);
     });
     // Google's method tables list every path with a trailing slash (/v3/HealthCheck/).
-    await this.step('common', { id: 'route.trailing-slash', title: `paths as Google's tables list them: /v3/HealthCheck/ and /v3/${probe}/`, doc: 'implement-booking-server', required: true }, async () => {
-      expectStatus(await c.get('HealthCheck/', { timed: false }), 200, 'GET /v3/HealthCheck/');
-      expectStatus(await c.post(`${probe}/`, probeBody, { timed: false }), [200, 400], `POST /v3/${probe}/`);
-    });
+    await this.step(
+      'common',
+      {
+        id: 'route.trailing-slash',
+        title: `paths as Google's tables list them: /v3/HealthCheck/ and /v3/${probe}/`,
+        doc: 'implement-booking-server',
+        required: true,
+      },
+      async () => {
+        expectStatus(await c.get('HealthCheck/', { timed: false }), 200, 'GET /v3/HealthCheck/');
+        expectStatus(await c.post(`${probe}/`, probeBody, { timed: false }), [200, 400], `POST /v3/${probe}/`);
+      },
+    );
     await this.step('common', { id: 'route.unknown', title: 'an unknown method answers 404', doc: 'status-codes', required: true }, async () => {
       expectStatus(await c.post('NoSuchMethod', {}, { timed: false }), 404);
     });
@@ -228,46 +253,67 @@ class Run {
 
     let status = '';
     let estimates: unknown[] = [];
-    await W({ id: 'wl.estimates', title: 'BatchGetWaitEstimates: a status, at most one estimate per requested party size', doc: 'batchgetwaitestimates-method', required: true }, async () => {
-      const sizes = [size, size + 1];
-      const a = await c.post('BatchGetWaitEstimates', { merchant_id: merchant, service_id: service, party_size: sizes });
-      const body = ok(a);
-      status = String(body.waitlist_status ?? '');
-      check((WAITLIST_STATUSES as readonly string[]).includes(status), `waitlist_status must be OPEN, CLOSED_NO_WAIT or CLOSED_OTHER, got ${JSON.stringify(body.waitlist_status)}`, a);
-      const list = body.wait_estimate ?? [];
-      check(Array.isArray(list), 'wait_estimate must be a list', a);
-      estimates = list;
-      if (status !== 'OPEN') check(estimates.length === 0, `with ${status} every other field must be unset, got ${estimates.length} estimate(s)`, a);
-      const seen = new Set<number>();
-      for (const e of estimates as unknown[]) {
-        const ps = int32(obj(e).party_size);
-        check(ps !== null && sizes.includes(ps), `an estimate for party size ${JSON.stringify(obj(e).party_size)}, which was not requested`, a);
-        check(!seen.has(ps), `two estimates for party size ${ps}`, a);
-        seen.add(ps);
-        const wl = obj(e).wait_length;
-        check(isObject(wl), `the estimate for party size ${ps} has no wait_length`, a);
-        if (wl.parties_ahead_count !== undefined) {
-          const ahead = int32(wl.parties_ahead_count);
-          check(ahead !== null && ahead >= 0, 'parties_ahead_count must be a non-negative int32', a);
+    await W(
+      {
+        id: 'wl.estimates',
+        title: 'BatchGetWaitEstimates: a status, at most one estimate per requested party size',
+        doc: 'batchgetwaitestimates-method',
+        required: true,
+      },
+      async () => {
+        const sizes = [size, size + 1];
+        const a = await c.post('BatchGetWaitEstimates', { merchant_id: merchant, service_id: service, party_size: sizes });
+        const body = ok(a);
+        status = String(body.waitlist_status ?? '');
+        check(
+          (WAITLIST_STATUSES as readonly string[]).includes(status),
+          `waitlist_status must be OPEN, CLOSED_NO_WAIT or CLOSED_OTHER, got ${JSON.stringify(body.waitlist_status)}`,
+          a,
+        );
+        const list = body.wait_estimate ?? [];
+        check(Array.isArray(list), 'wait_estimate must be a list', a);
+        estimates = list;
+        if (status !== 'OPEN') check(estimates.length === 0, `with ${status} every other field must be unset, got ${estimates.length} estimate(s)`, a);
+        const seen = new Set<number>();
+        for (const e of estimates as unknown[]) {
+          const ps = int32(obj(e).party_size);
+          check(ps !== null && sizes.includes(ps), `an estimate for party size ${JSON.stringify(obj(e).party_size)}, which was not requested`, a);
+          check(!seen.has(ps), `two estimates for party size ${ps}`, a);
+          seen.add(ps);
+          const wl = obj(e).wait_length;
+          check(isObject(wl), `the estimate for party size ${ps} has no wait_length`, a);
+          if (wl.parties_ahead_count !== undefined) {
+            const ahead = int32(wl.parties_ahead_count);
+            check(ahead !== null && ahead >= 0, 'parties_ahead_count must be a non-negative int32', a);
+          }
+          if (wl.estimated_seat_time_range !== undefined) {
+            const r = obj(wl.estimated_seat_time_range);
+            const start = int64(r.start_seconds);
+            const end = int64(r.end_seconds);
+            check(start !== null && end !== null, 'estimated_seat_time_range needs start_seconds and end_seconds (int64)', a);
+            check(BigInt(start) <= BigInt(end), 'estimated_seat_time_range starts after it ends', a);
+          }
         }
-        if (wl.estimated_seat_time_range !== undefined) {
-          const r = obj(wl.estimated_seat_time_range);
-          const start = int64(r.start_seconds);
-          const end = int64(r.end_seconds);
-          check(start !== null && end !== null, 'estimated_seat_time_range needs start_seconds and end_seconds (int64)', a);
-          check(BigInt(start) <= BigInt(end), 'estimated_seat_time_range starts after it ends', a);
+        return `waitlist ${status}, ${seen.size} estimate(s)`;
+      },
+    );
+    await W(
+      {
+        id: 'wl.wait-length',
+        title: 'BatchGetWaitEstimates: each wait_length has parties_ahead_count and estimated_seat_time_range',
+        doc: 'waitestimate-definition',
+        required: false,
+      },
+      async () => {
+        if (estimates.length === 0) skip(`no estimate to look at (waitlist ${status || 'not answering'})`);
+        for (const e of estimates) {
+          const wl = obj(obj(e).wait_length);
+          const missing = ['parties_ahead_count', 'estimated_seat_time_range'].filter((k) => wl[k] === undefined);
+          if (missing.length > 0)
+            fail(`the estimate for party size ${JSON.stringify(obj(e).party_size)} lacks ${missing.join(' and ')} (Google: "both should be populated")`);
         }
-      }
-      return `waitlist ${status}, ${seen.size} estimate(s)`;
-    });
-    await W({ id: 'wl.wait-length', title: 'BatchGetWaitEstimates: each wait_length has parties_ahead_count and estimated_seat_time_range', doc: 'waitestimate-definition', required: false }, async () => {
-      if (estimates.length === 0) skip(`no estimate to look at (waitlist ${status || 'not answering'})`);
-      for (const e of estimates) {
-        const wl = obj(obj(e).wait_length);
-        const missing = ['parties_ahead_count', 'estimated_seat_time_range'].filter((k) => wl[k] === undefined);
-        if (missing.length > 0) fail(`the estimate for party size ${JSON.stringify(obj(e).party_size)} lacks ${missing.join(' and ')} (Google: "both should be populated")`);
-      }
-    });
+      },
+    );
     const notOpen = status === 'OPEN' ? null : `the waitlist is ${status || 'not answering'}, not OPEN: nothing can join now`;
 
     // A malformed join must create nothing: the same user joins successfully right after.
@@ -279,7 +325,11 @@ class Run {
       const a = await c.post('CreateWaitlistEntry', join(user, this.token()));
       const body = ok(a, 'the same user joining properly afterwards');
       if (typeof body.waitlist_entry_id === 'string' && body.waitlist_entry_id !== '') this.liveEntries.add(body.waitlist_entry_id);
-      check(body.waitlist_business_logic_failure === undefined, `after the refused request the user could not join (${JSON.stringify(body.waitlist_business_logic_failure)}): the malformed request left an entry behind`, a);
+      check(
+        body.waitlist_business_logic_failure === undefined,
+        `after the refused request the user could not join (${JSON.stringify(body.waitlist_business_logic_failure)}): the malformed request left an entry behind`,
+        a,
+      );
       check(typeof body.waitlist_entry_id === 'string' && body.waitlist_entry_id !== '', 'the proper join has no waitlist_entry_id', a);
       await this.deleteEntry(body.waitlist_entry_id);
     });
@@ -287,8 +337,18 @@ class Run {
     const entrySpecs: Spec[] = [
       { id: 'wl.create', title: 'CreateWaitlistEntry: a new entry id', doc: 'createwaitlistentry-method', required: true },
       { id: 'wl.create.retry', title: 'CreateWaitlistEntry: an exact retry gives the identical answer', doc: 'waitlist-proto', required: true },
-      { id: 'wl.create.existing', title: 'CreateWaitlistEntry: the same user again (new token) gets EXISTING_WAITLIST_ENTRY', doc: 'waitlist-proto', required: false },
-      { id: 'wl.create.concurrent', title: `CreateWaitlistEntry: ${this.o.duplicates} identical requests at once make one entry`, doc: 'waitlist-proto', required: true },
+      {
+        id: 'wl.create.existing',
+        title: 'CreateWaitlistEntry: the same user again (new token) gets EXISTING_WAITLIST_ENTRY',
+        doc: 'waitlist-proto',
+        required: false,
+      },
+      {
+        id: 'wl.create.concurrent',
+        title: `CreateWaitlistEntry: ${this.o.duplicates} identical requests at once make one entry`,
+        doc: 'waitlist-proto',
+        required: true,
+      },
       { id: 'wl.get', title: 'GetWaitlistEntry: state, created time and the party size', doc: 'getwaitlistentry-method', required: true },
       { id: 'wl.delete', title: 'DeleteWaitlistEntry: 200 with {}', doc: 'deletewaitlistentry-method', required: true },
       { id: 'wl.delete.retry', title: 'DeleteWaitlistEntry again: still 200 (idempotent)', doc: 'deletewaitlistentry-method', required: true },
@@ -305,7 +365,11 @@ class Run {
       await W(create, async () => {
         const a = await c.post('CreateWaitlistEntry', request);
         const body = ok(a);
-        check(body.waitlist_business_logic_failure === undefined, `business failure for a new user on an OPEN waitlist: ${JSON.stringify(body.waitlist_business_logic_failure)}`, a);
+        check(
+          body.waitlist_business_logic_failure === undefined,
+          `business failure for a new user on an OPEN waitlist: ${JSON.stringify(body.waitlist_business_logic_failure)}`,
+          a,
+        );
         check(typeof body.waitlist_entry_id === 'string' && body.waitlist_entry_id !== '', 'no waitlist_entry_id', a);
         entryId = body.waitlist_entry_id;
         this.liveEntries.add(entryId);
@@ -327,7 +391,11 @@ class Run {
           this.liveEntries.add(body.waitlist_entry_id);
           fail(`a second entry (${body.waitlist_entry_id}) for a user who already waits`, a);
         }
-        check(obj(body.waitlist_business_logic_failure).cause === 'EXISTING_WAITLIST_ENTRY', `expected cause EXISTING_WAITLIST_ENTRY, got ${JSON.stringify(body.waitlist_business_logic_failure)}`, a);
+        check(
+          obj(body.waitlist_business_logic_failure).cause === 'EXISTING_WAITLIST_ENTRY',
+          `expected cause EXISTING_WAITLIST_ENTRY, got ${JSON.stringify(body.waitlist_business_logic_failure)}`,
+          a,
+        );
       });
       await W(concurrent, async () => {
         const again = join(this.user(), this.token());
@@ -340,9 +408,17 @@ class Run {
             this.liveEntries.add(body.waitlist_entry_id);
           }
         }
-        check(ids.size === 1, `expected one entry id across the ${answers.length} answers, got ${ids.size} (${[...ids].join(', ')})`, answers[answers.length - 1]);
+        check(
+          ids.size === 1,
+          `expected one entry id across the ${answers.length} answers, got ${ids.size} (${[...ids].join(', ')})`,
+          answers[answers.length - 1],
+        );
         const texts = new Set(answers.map((a) => canonical(a.json)));
-        check(texts.size === 1, `the ${answers.length} answers are not identical: the first was ${answers[0]?.response.slice(0, 200)}, this one differs`, answers.find((a) => canonical(a.json) !== canonical(answers[0]?.json)));
+        check(
+          texts.size === 1,
+          `the ${answers.length} answers are not identical: the first was ${answers[0]?.response.slice(0, 200)}, this one differs`,
+          answers.find((a) => canonical(a.json) !== canonical(answers[0]?.json)),
+        );
       });
       await W(get, async () => {
         needEntry();
@@ -350,11 +426,21 @@ class Run {
         const entry = obj(ok(a).waitlist_entry);
         check(isObject(ok(a).waitlist_entry), 'no waitlist_entry', a);
         const state = String(entry.waitlist_entry_state ?? '');
-        check(state === 'WAITING' || state === 'PENDING_MERCHANT_CONFIRMATION', `a fresh entry must be WAITING (or PENDING_MERCHANT_CONFIRMATION), got ${JSON.stringify(entry.waitlist_entry_state)}`, a);
+        check(
+          state === 'WAITING' || state === 'PENDING_MERCHANT_CONFIRMATION',
+          `a fresh entry must be WAITING (or PENDING_MERCHANT_CONFIRMATION), got ${JSON.stringify(entry.waitlist_entry_state)}`,
+          a,
+        );
         const created = int64(obj(entry.waitlist_entry_state_times).created_time_seconds);
         check(created !== null && created !== '0', 'waitlist_entry_state_times.created_time_seconds is required', a);
         check(Math.abs(Number(created) - this.now()) < DAY, `created_time_seconds ${created} is not the time of creation (epoch seconds)`, a);
-        for (const later of ['canceled_time_seconds', 'service_readied_time_seconds', 'checked_in_time_seconds', 'seated_time_seconds', 'marked_no_show_time_seconds']) {
+        for (const later of [
+          'canceled_time_seconds',
+          'service_readied_time_seconds',
+          'checked_in_time_seconds',
+          'seated_time_seconds',
+          'marked_no_show_time_seconds',
+        ]) {
           const v = int64(obj(entry.waitlist_entry_state_times)[later]);
           check(v === null || v === '0', `${later} is set on a WAITING entry (each time is set only once its state is reached)`, a);
         }
@@ -449,7 +535,11 @@ class Run {
       check(list.length === times.length, `expected exactly one slot_time_availability per requested slot_time (${times.length}), got ${list.length}`, a);
       list.forEach((item: unknown, k: number) => {
         const echoed = obj(obj(item).slot_time);
-        check(sameSlotTime(echoed, times[k] ?? {}), `slot_time_availability[${k}].slot_time is not the requested slot time echoed unchanged: sent ${JSON.stringify(times[k])}, got ${JSON.stringify(obj(item).slot_time)}`, a);
+        check(
+          sameSlotTime(echoed, times[k] ?? {}),
+          `slot_time_availability[${k}].slot_time is not the requested slot time echoed unchanged: sent ${JSON.stringify(times[k])}, got ${JSON.stringify(obj(item).slot_time)}`,
+          a,
+        );
         const available = obj(item).available;
         check(available === undefined || typeof available === 'boolean', `slot_time_availability[${k}].available must be a boolean`, a);
         out.push(available === true);
@@ -470,7 +560,9 @@ class Run {
     await B(
       {
         id: 'bal.discover',
-        title: fromFeed ? 'BatchAvailabilityLookup confirms open slots of the availability feed' : 'BatchAvailabilityLookup over the lookup window finds open slots',
+        title: fromFeed
+          ? 'BatchAvailabilityLookup confirms open slots of the availability feed'
+          : 'BatchAvailabilityLookup over the lookup window finds open slots',
         doc: 'batchavailabilitylookup-method',
         required: true,
       },
@@ -482,7 +574,8 @@ class Run {
           if (!merchant) merchant = candidates[0]?.merchantId ?? '';
           const service = this.o.service ?? candidates.find((s) => s.merchantId === merchant)?.serviceId ?? '';
           candidates = candidates.filter((s) => s.merchantId === merchant && s.serviceId === service).sort((x, y) => x.startSec - y.startSec);
-          if (candidates.length === 0) skip(`the feed has no open slot for merchant ${JSON.stringify(merchant)} service ${JSON.stringify(service)} between ${iso(from)} and ${iso(to)}`);
+          if (candidates.length === 0)
+            skip(`the feed has no open slot for merchant ${JSON.stringify(merchant)} service ${JSON.stringify(service)} between ${iso(from)} and ${iso(to)}`);
           candidates = candidates.slice(0, 40);
         } else {
           candidates = gridSlotTimes({
@@ -519,12 +612,20 @@ class Run {
     const leaseSlot = take();
     const none = 'no open slot to book (see bal.discover)';
 
-    await B({ id: 'bal.unknown-slot', title: 'BatchAvailabilityLookup of a slot that does not exist: 200, available false', doc: 'batchavailabilitylookup-method', required: true }, async () => {
-      if (!main) skip(none);
-      const ghost: OpenSlot = { ...main, startSec: main.startSec + 7 };
-      const [available] = await this.lookup(merchant, [ghost]);
-      check(available === false, `a slot starting 7 s after ${main.startSec} is reported available`);
-    });
+    await B(
+      {
+        id: 'bal.unknown-slot',
+        title: 'BatchAvailabilityLookup of a slot that does not exist: 200, available false',
+        doc: 'batchavailabilitylookup-method',
+        required: true,
+      },
+      async () => {
+        if (!main) skip(none);
+        const ghost: OpenSlot = { ...main, startSec: main.startSec + 7 };
+        const [available] = await this.lookup(merchant, [ghost]);
+        check(available === false, `a slot starting 7 s after ${main.startSec} is reported available`);
+      },
+    );
 
     let caOffered = true;
     let mainSpots: number | null = main?.spotsOpen ?? null;
@@ -535,25 +636,39 @@ class Run {
       if (a.status !== 200) return null;
       return int32(obj(a.json).count_available);
     };
-    await B({ id: 'ca.count', title: 'CheckAvailability of an open slot: count_available >= 1, slot echoed', doc: 'checkavailability-method', required: false }, async () => {
-      if (!main) skip(none);
-      const slot = this.wireSlot(main);
-      const a = await c.post('CheckAvailability', { slot });
-      if (a.status === 404 || a.status === 501) {
-        caOffered = false;
-        skip(`not offered (HTTP ${a.status}; CheckAvailability is legacy)`);
-      }
-      const body = ok(a);
-      const count = int32(body.count_available);
-      check(count !== null && count >= 1, `count_available must be at least 1 for a slot BatchAvailabilityLookup showed available, got ${JSON.stringify(body.count_available)}`, a);
-      check(sameSlot(obj(body.slot), slot), `the slot is not echoed: sent ${JSON.stringify(slot)}, got ${JSON.stringify(body.slot)}`, a);
-      mainSpots = count;
-      return `${count} spot(s) open`;
-    });
+    await B(
+      { id: 'ca.count', title: 'CheckAvailability of an open slot: count_available >= 1, slot echoed', doc: 'checkavailability-method', required: false },
+      async () => {
+        if (!main) skip(none);
+        const slot = this.wireSlot(main);
+        const a = await c.post('CheckAvailability', { slot });
+        if (a.status === 404 || a.status === 501) {
+          caOffered = false;
+          skip(`not offered (HTTP ${a.status}; CheckAvailability is legacy)`);
+        }
+        const body = ok(a);
+        const count = int32(body.count_available);
+        check(
+          count !== null && count >= 1,
+          `count_available must be at least 1 for a slot BatchAvailabilityLookup showed available, got ${JSON.stringify(body.count_available)}`,
+          a,
+        );
+        check(sameSlot(obj(body.slot), slot), `the slot is not echoed: sent ${JSON.stringify(slot)}, got ${JSON.stringify(body.slot)}`, a);
+        mainSpots = count;
+        return `${count} spot(s) open`;
+      },
+    );
 
     // The main flow: create, retry, status, list, change party size, reschedule, cancel.
     const u1 = this.user();
-    const request = main ? { slot: this.wireSlot(main), user_information: u1, idempotency_token: this.token(), payment_information: { prepayment_status: 'PREPAYMENT_NOT_PROVIDED' } } : null;
+    const request = main
+      ? {
+          slot: this.wireSlot(main),
+          user_information: u1,
+          idempotency_token: this.token(),
+          payment_information: { prepayment_status: 'PREPAYMENT_NOT_PROVIDED' },
+        }
+      : null;
     let bookingId = '';
     let created: Answer | undefined;
     let rescheduled = false;
@@ -572,45 +687,88 @@ class Run {
       ok(a);
       check(canonical(a.json) === canonical(created?.json), `the retry's answer differs from the first (${created?.response})`, a);
     });
-    await B({ id: 'cb.token-reused', title: 'CreateBooking: the same token with a changed body returns the booking already made', doc: 'createbooking-method', required: true }, async () => {
-      needBooking();
-      const a = await c.post('CreateBooking', { ...request, additional_request: 'changed on retry' });
-      const body = ok(a);
-      const again = obj(body.booking);
-      if (typeof again.booking_id === 'string' && again.booking_id !== bookingId) {
-        this.liveBookings.add(again.booking_id);
-        fail(`a second booking (${again.booking_id}) for a token that already made ${bookingId}`, a);
-      }
-      check(again.booking_id === bookingId, `expected the booking already created for this token (${bookingId}), got ${body.booking_failure ? `booking_failure ${JSON.stringify(body.booking_failure)}` : 'no booking'}`, a);
-    });
-    await B({ id: 'cb.concurrent', title: `CreateBooking: ${this.o.duplicates} identical requests at once make one booking`, doc: 'createbooking-ready', required: true }, async () => {
-      if (!dupSlot) skip('needs a second open slot');
-      const user = this.user();
-      const req = { slot: this.wireSlot(dupSlot), user_information: user, idempotency_token: this.token() };
-      const answers = await Promise.all(Array.from({ length: this.o.duplicates }, () => c.post('CreateBooking', req, { timed: false })));
-      const ids = new Set<string>();
-      for (const a of answers) {
-        const id = obj(ok(a).booking).booking_id;
-        if (typeof id === 'string' && id !== '') {
-          ids.add(id);
-          this.liveBookings.add(id);
+    await B(
+      {
+        id: 'cb.token-reused',
+        title: 'CreateBooking: the same token with a changed body returns the booking already made',
+        doc: 'createbooking-method',
+        required: true,
+      },
+      async () => {
+        needBooking();
+        const a = await c.post('CreateBooking', { ...request, additional_request: 'changed on retry' });
+        const body = ok(a);
+        const again = obj(body.booking);
+        if (typeof again.booking_id === 'string' && again.booking_id !== bookingId) {
+          this.liveBookings.add(again.booking_id);
+          fail(`a second booking (${again.booking_id}) for a token that already made ${bookingId}`, a);
         }
-      }
-      check(ids.size === 1, `expected one booking across the ${answers.length} answers, got ${ids.size} (${[...ids].join(', ') || 'none'})`, answers[answers.length - 1]);
-      const differing = answers.find((a) => canonical(a.json) !== canonical(answers[0]?.json));
-      check(differing === undefined, `the ${answers.length} answers are not identical: the first was ${answers[0]?.response.slice(0, 200)}, this one differs`, differing);
-      const listed = await c.post('ListBookings', { user_id: user.user_id });
-      const bookings = ok(listed, 'ListBookings').bookings;
-      check(Array.isArray(bookings) && bookings.length === 1, `ListBookings of the user must show one booking, got ${Array.isArray(bookings) ? bookings.length : 0}`, listed);
-    });
-    await B({ id: 'gbs.status', title: 'GetBookingStatus: booking_id, booking_status, prepayment_status', doc: 'getbookingstatus-method', required: true }, async () => {
-      needBooking();
-      const a = await c.post('GetBookingStatus', { booking_id: bookingId });
-      const body = ok(a);
-      check(body.booking_id === bookingId, `booking_id must be ${bookingId}, got ${JSON.stringify(body.booking_id)}`, a);
-      check(body.booking_status === 'CONFIRMED' || body.booking_status === 'PENDING_MERCHANT_CONFIRMATION', `booking_status must be CONFIRMED (or PENDING_MERCHANT_CONFIRMATION), got ${JSON.stringify(body.booking_status)}`, a);
-      check((PREPAYMENT_STATUSES as readonly string[]).includes(String(body.prepayment_status)), `prepayment_status is required, got ${JSON.stringify(body.prepayment_status)}`, a);
-    });
+        check(
+          again.booking_id === bookingId,
+          `expected the booking already created for this token (${bookingId}), got ${body.booking_failure ? `booking_failure ${JSON.stringify(body.booking_failure)}` : 'no booking'}`,
+          a,
+        );
+      },
+    );
+    await B(
+      {
+        id: 'cb.concurrent',
+        title: `CreateBooking: ${this.o.duplicates} identical requests at once make one booking`,
+        doc: 'createbooking-ready',
+        required: true,
+      },
+      async () => {
+        if (!dupSlot) skip('needs a second open slot');
+        const user = this.user();
+        const req = { slot: this.wireSlot(dupSlot), user_information: user, idempotency_token: this.token() };
+        const answers = await Promise.all(Array.from({ length: this.o.duplicates }, () => c.post('CreateBooking', req, { timed: false })));
+        const ids = new Set<string>();
+        for (const a of answers) {
+          const id = obj(ok(a).booking).booking_id;
+          if (typeof id === 'string' && id !== '') {
+            ids.add(id);
+            this.liveBookings.add(id);
+          }
+        }
+        check(
+          ids.size === 1,
+          `expected one booking across the ${answers.length} answers, got ${ids.size} (${[...ids].join(', ') || 'none'})`,
+          answers[answers.length - 1],
+        );
+        const differing = answers.find((a) => canonical(a.json) !== canonical(answers[0]?.json));
+        check(
+          differing === undefined,
+          `the ${answers.length} answers are not identical: the first was ${answers[0]?.response.slice(0, 200)}, this one differs`,
+          differing,
+        );
+        const listed = await c.post('ListBookings', { user_id: user.user_id });
+        const bookings = ok(listed, 'ListBookings').bookings;
+        check(
+          Array.isArray(bookings) && bookings.length === 1,
+          `ListBookings of the user must show one booking, got ${Array.isArray(bookings) ? bookings.length : 0}`,
+          listed,
+        );
+      },
+    );
+    await B(
+      { id: 'gbs.status', title: 'GetBookingStatus: booking_id, booking_status, prepayment_status', doc: 'getbookingstatus-method', required: true },
+      async () => {
+        needBooking();
+        const a = await c.post('GetBookingStatus', { booking_id: bookingId });
+        const body = ok(a);
+        check(body.booking_id === bookingId, `booking_id must be ${bookingId}, got ${JSON.stringify(body.booking_id)}`, a);
+        check(
+          body.booking_status === 'CONFIRMED' || body.booking_status === 'PENDING_MERCHANT_CONFIRMATION',
+          `booking_status must be CONFIRMED (or PENDING_MERCHANT_CONFIRMATION), got ${JSON.stringify(body.booking_status)}`,
+          a,
+        );
+        check(
+          (PREPAYMENT_STATUSES as readonly string[]).includes(String(body.prepayment_status)),
+          `prepayment_status is required, got ${JSON.stringify(body.prepayment_status)}`,
+          a,
+        );
+      },
+    );
     await B({ id: 'lb.list', title: "ListBookings: the user's upcoming booking", doc: 'listbookings-method', required: true }, async () => {
       needBooking();
       const a = await c.post('ListBookings', { user_id: u1.user_id });
@@ -618,25 +776,41 @@ class Run {
       check(Array.isArray(list), 'bookings must be a list', a);
       const found = (list as unknown[]).map(obj).find((b) => b.booking_id === bookingId);
       check(found !== undefined, `booking ${bookingId} is not listed`, a);
-      check((BOOKING_STATUSES as readonly string[]).includes(String(found.status)), `the listed booking has no valid status (${JSON.stringify(found.status)})`, a);
+      check(
+        (BOOKING_STATUSES as readonly string[]).includes(String(found.status)),
+        `the listed booking has no valid status (${JSON.stringify(found.status)})`,
+        a,
+      );
     });
-    await B({ id: 'cb.duplicate-user', title: 'CreateBooking: the same user again for the same slot (new token) is refused, not booked twice', doc: 'createbooking-method', required: false }, async () => {
-      needBooking();
-      if (!main || !request) skip(none);
-      // Only where a second spot is known to be open: otherwise SLOT_UNAVAILABLE would prove nothing.
-      if (mainSpots === null || mainSpots < 2) skip(`needs a slot with 2 or more open spots (known: ${mainSpots ?? 'unknown'})`);
-      const a = await c.post('CreateBooking', { ...request, idempotency_token: this.token() });
-      const body = ok(a);
-      const id = obj(body.booking).booking_id;
-      if (typeof id === 'string' && id !== '') {
-        this.liveBookings.add(id);
-        await this.cancelBooking(id);
-        fail(`a second booking (${id}) for the same user and slot`, a);
-      }
-      const cause = obj(body.booking_failure).cause;
-      check(cause === 'SLOT_ALREADY_BOOKED_BY_USER' || cause === 'OVERLAPPING_RESERVATION', `expected SLOT_ALREADY_BOOKED_BY_USER or OVERLAPPING_RESERVATION, got ${JSON.stringify(body.booking_failure)}`, a);
-      return String(cause);
-    });
+    await B(
+      {
+        id: 'cb.duplicate-user',
+        title: 'CreateBooking: the same user again for the same slot (new token) is refused, not booked twice',
+        doc: 'createbooking-method',
+        required: false,
+      },
+      async () => {
+        needBooking();
+        if (!main || !request) skip(none);
+        // Only where a second spot is known to be open: otherwise SLOT_UNAVAILABLE would prove nothing.
+        if (mainSpots === null || mainSpots < 2) skip(`needs a slot with 2 or more open spots (known: ${mainSpots ?? 'unknown'})`);
+        const a = await c.post('CreateBooking', { ...request, idempotency_token: this.token() });
+        const body = ok(a);
+        const id = obj(body.booking).booking_id;
+        if (typeof id === 'string' && id !== '') {
+          this.liveBookings.add(id);
+          await this.cancelBooking(id);
+          fail(`a second booking (${id}) for the same user and slot`, a);
+        }
+        const cause = obj(body.booking_failure).cause;
+        check(
+          cause === 'SLOT_ALREADY_BOOKED_BY_USER' || cause === 'OVERLAPPING_RESERVATION',
+          `expected SLOT_ALREADY_BOOKED_BY_USER or OVERLAPPING_RESERVATION, got ${JSON.stringify(body.booking_failure)}`,
+          a,
+        );
+        return String(cause);
+      },
+    );
     await B({ id: 'ub.party-size', title: 'UpdateBooking: change the party size', doc: 'updatebooking-method', required: false }, async () => {
       needBooking();
       if (!main) skip(none);
@@ -652,26 +826,46 @@ class Run {
     await B({ id: 'ub.reschedule', title: 'UpdateBooking: reschedule to another open slot', doc: 'updatebooking-method', required: true }, async () => {
       needBooking();
       if (!target) skip('needs a second open slot of the same duration');
-      const a = await c.post('UpdateBooking', { booking: { booking_id: bookingId, slot: { start_sec: String(target.startSec), duration_sec: String(target.durationSec) } } });
+      const a = await c.post('UpdateBooking', {
+        booking: { booking_id: bookingId, slot: { start_sec: String(target.startSec), duration_sec: String(target.durationSec) } },
+      });
       const body = ok(a);
       check(body.booking_failure === undefined, `booking_failure rescheduling to an open slot: ${JSON.stringify(body.booking_failure)}`, a);
       const booking = obj(body.booking);
       check(booking.booking_id === bookingId, 'the answer must carry the booking_id', a);
-      check(int64(obj(booking.slot).start_sec) === String(target.startSec), `the answer must show the new start_sec ${target.startSec}, got ${JSON.stringify(obj(booking.slot).start_sec)}`, a);
+      check(
+        int64(obj(booking.slot).start_sec) === String(target.startSec),
+        `the answer must show the new start_sec ${target.startSec}, got ${JSON.stringify(obj(booking.slot).start_sec)}`,
+        a,
+      );
       rescheduled = true;
       return `moved to ${iso(target.startSec)}`;
     });
     // Every state-changing method is idempotent (CreateBooking Ready, "Idempotency"): the same
     // reschedule again must not fail because the booking itself now holds a spot of that slot.
-    await B({ id: 'ub.reschedule.retry', title: 'UpdateBooking: the same reschedule again answers the booking at the new time', doc: 'createbooking-ready', required: true }, async () => {
-      needBooking();
-      if (!target) skip('needs a second open slot of the same duration');
-      if (!rescheduled) skip('needs the reschedule of ub.reschedule');
-      const a = await c.post('UpdateBooking', { booking: { booking_id: bookingId, slot: { start_sec: String(target.startSec), duration_sec: String(target.durationSec) } } });
-      const body = ok(a);
-      check(body.booking_failure === undefined, `booking_failure on a replayed reschedule: ${JSON.stringify(body.booking_failure)}`, a);
-      check(int64(obj(obj(body.booking).slot).start_sec) === String(target.startSec), `the answer must show start_sec ${target.startSec}, got ${JSON.stringify(obj(obj(body.booking).slot).start_sec)}`, a);
-    });
+    await B(
+      {
+        id: 'ub.reschedule.retry',
+        title: 'UpdateBooking: the same reschedule again answers the booking at the new time',
+        doc: 'createbooking-ready',
+        required: true,
+      },
+      async () => {
+        needBooking();
+        if (!target) skip('needs a second open slot of the same duration');
+        if (!rescheduled) skip('needs the reschedule of ub.reschedule');
+        const a = await c.post('UpdateBooking', {
+          booking: { booking_id: bookingId, slot: { start_sec: String(target.startSec), duration_sec: String(target.durationSec) } },
+        });
+        const body = ok(a);
+        check(body.booking_failure === undefined, `booking_failure on a replayed reschedule: ${JSON.stringify(body.booking_failure)}`, a);
+        check(
+          int64(obj(obj(body.booking).slot).start_sec) === String(target.startSec),
+          `the answer must show start_sec ${target.startSec}, got ${JSON.stringify(obj(obj(body.booking).slot).start_sec)}`,
+          a,
+        );
+      },
+    );
     await B({ id: 'ub.cancel', title: 'UpdateBooking: cancel', doc: 'updatebooking-method', required: true }, async () => {
       needBooking();
       const a = await c.post('UpdateBooking', { booking: { booking_id: bookingId, status: 'CANCELED' } });
@@ -680,48 +874,83 @@ class Run {
       check(obj(body.booking).status === 'CANCELED', `the answer must show status CANCELED, got ${JSON.stringify(obj(body.booking).status)}`, a);
       this.liveBookings.delete(bookingId);
     });
-    await B({ id: 'ub.cancel.retry', title: 'UpdateBooking: the cancel again answers 200 (canceled booking or BOOKING_ALREADY_CANCELLED)', doc: 'updatebooking-method', required: true }, async () => {
-      needBooking();
-      const a = await c.post('UpdateBooking', { booking: { booking_id: bookingId, status: 'CANCELED' } });
-      const body = ok(a);
-      const cause = obj(body.booking_failure).cause;
-      check(obj(body.booking).status === 'CANCELED' || cause === 'BOOKING_ALREADY_CANCELLED', `expected the canceled booking or BOOKING_ALREADY_CANCELLED, got ${a.response.slice(0, 200)}`, a);
-    });
+    await B(
+      {
+        id: 'ub.cancel.retry',
+        title: 'UpdateBooking: the cancel again answers 200 (canceled booking or BOOKING_ALREADY_CANCELLED)',
+        doc: 'updatebooking-method',
+        required: true,
+      },
+      async () => {
+        needBooking();
+        const a = await c.post('UpdateBooking', { booking: { booking_id: bookingId, status: 'CANCELED' } });
+        const body = ok(a);
+        const cause = obj(body.booking_failure).cause;
+        check(
+          obj(body.booking).status === 'CANCELED' || cause === 'BOOKING_ALREADY_CANCELLED',
+          `expected the canceled booking or BOOKING_ALREADY_CANCELLED, got ${a.response.slice(0, 200)}`,
+          a,
+        );
+      },
+    );
     await B({ id: 'gbs.canceled', title: 'GetBookingStatus after the cancel: CANCELED', doc: 'getbookingstatus-method', required: true }, async () => {
       needBooking();
       const a = await c.post('GetBookingStatus', { booking_id: bookingId });
       check(ok(a).booking_status === 'CANCELED', `expected CANCELED, got ${JSON.stringify(ok(a).booking_status)}`, a);
     });
-    await B({ id: 'lb.canceled', title: 'ListBookings after the cancel: the booking is no longer upcoming', doc: 'listbookings-method', required: false }, async () => {
-      needBooking();
-      const a = await c.post('ListBookings', { user_id: u1.user_id });
-      if (a.status === 404) return 'HTTP 404: no upcoming bookings';
-      const listed = ((ok(a).bookings ?? []) as unknown[]).map(obj).find((b) => b.booking_id === bookingId);
-      check(listed === undefined || listed.status === 'CANCELED', `the canceled booking is listed as ${JSON.stringify(listed?.status)}`, a);
-    });
+    await B(
+      { id: 'lb.canceled', title: 'ListBookings after the cancel: the booking is no longer upcoming', doc: 'listbookings-method', required: false },
+      async () => {
+        needBooking();
+        const a = await c.post('ListBookings', { user_id: u1.user_id });
+        if (a.status === 404) return 'HTTP 404: no upcoming bookings';
+        const listed = ((ok(a).bookings ?? []) as unknown[]).map(obj).find((b) => b.booking_id === bookingId);
+        check(listed === undefined || listed.status === 'CANCELED', `the canceled booking is listed as ${JSON.stringify(listed?.status)}`, a);
+      },
+    );
 
     await this.overfull(B, take, spotsOf);
     await this.lease(B, leaseSlot);
 
     // Business failures and bad input.
-    await B({ id: 'cb.no-such-slot', title: 'CreateBooking of a slot that does not exist: no booking (400 or SLOT_UNAVAILABLE)', doc: 'status-codes', required: true }, async () => {
-      if (!main) skip(none);
-      const a = await c.post('CreateBooking', { slot: this.wireSlot({ ...main, startSec: main.startSec + 7 }), user_information: this.user(), idempotency_token: this.token() });
-      if (a.status === 400) return 'HTTP 400';
-      const body = ok(a);
-      const id = obj(body.booking).booking_id;
-      if (typeof id === 'string') {
-        this.liveBookings.add(id);
-        fail(`booked a slot that does not exist (booking ${id})`, a);
-      }
-      check(obj(body.booking_failure).cause === 'SLOT_UNAVAILABLE', `expected HTTP 400 or booking_failure SLOT_UNAVAILABLE, got ${a.response.slice(0, 200)}`, a);
-      return 'SLOT_UNAVAILABLE';
-    });
+    await B(
+      {
+        id: 'cb.no-such-slot',
+        title: 'CreateBooking of a slot that does not exist: no booking (400 or SLOT_UNAVAILABLE)',
+        doc: 'status-codes',
+        required: true,
+      },
+      async () => {
+        if (!main) skip(none);
+        const a = await c.post('CreateBooking', {
+          slot: this.wireSlot({ ...main, startSec: main.startSec + 7 }),
+          user_information: this.user(),
+          idempotency_token: this.token(),
+        });
+        if (a.status === 400) return 'HTTP 400';
+        const body = ok(a);
+        const id = obj(body.booking).booking_id;
+        if (typeof id === 'string') {
+          this.liveBookings.add(id);
+          fail(`booked a slot that does not exist (booking ${id})`, a);
+        }
+        check(
+          obj(body.booking_failure).cause === 'SLOT_UNAVAILABLE',
+          `expected HTTP 400 or booking_failure SLOT_UNAVAILABLE, got ${a.response.slice(0, 200)}`,
+          a,
+        );
+        return 'SLOT_UNAVAILABLE';
+      },
+    );
     await B({ id: 'cb.malformed', title: 'CreateBooking with a malformed body: 400 and no booking', doc: 'status-codes', required: true }, async () => {
       expectStatus(await c.post('CreateBooking', '{"slot":{"merchant_id":', { timed: false }), 400, 'invalid JSON');
       if (!main) return 'invalid JSON refused (wrong-type check skipped: no slot)';
       const user = this.user();
-      const wrong = await c.post('CreateBooking', { slot: { ...this.wireSlot(main), start_sec: 'soon' }, user_information: user, idempotency_token: this.token() }, { timed: false });
+      const wrong = await c.post(
+        'CreateBooking',
+        { slot: { ...this.wireSlot(main), start_sec: 'soon' }, user_information: user, idempotency_token: this.token() },
+        { timed: false },
+      );
       const id = obj(obj(wrong.json).booking).booking_id;
       if (typeof id === 'string') this.liveBookings.add(id);
       expectStatus(wrong, 400, 'start_sec "soon"');
@@ -755,8 +984,16 @@ class Run {
     check(isObject(body.booking), 'no booking in the answer', a);
     if (typeof booking.booking_id === 'string' && booking.booking_id !== '') this.liveBookings.add(booking.booking_id);
     check(typeof booking.booking_id === 'string' && booking.booking_id !== '', 'the booking has no booking_id', a);
-    check(booking.status === 'CONFIRMED' || booking.status === 'PENDING_MERCHANT_CONFIRMATION', `status must be CONFIRMED or PENDING_MERCHANT_CONFIRMATION, got ${JSON.stringify(booking.status)}`, a);
-    check(sameSlot(obj(booking.slot), slot), `the slot is not the one requested (Google's "slot mismatch"): sent ${JSON.stringify(slot)}, got ${JSON.stringify(booking.slot)}`, a);
+    check(
+      booking.status === 'CONFIRMED' || booking.status === 'PENDING_MERCHANT_CONFIRMATION',
+      `status must be CONFIRMED or PENDING_MERCHANT_CONFIRMATION, got ${JSON.stringify(booking.status)}`,
+      a,
+    );
+    check(
+      sameSlot(obj(booking.slot), slot),
+      `the slot is not the one requested (Google's "slot mismatch"): sent ${JSON.stringify(slot)}, got ${JSON.stringify(booking.slot)}`,
+      a,
+    );
     check(obj(booking.user_information).user_id === user.user_id, 'user_information.user_id is not the one sent', a);
     return booking;
   }
@@ -768,85 +1005,123 @@ class Run {
   ): Promise<void> {
     const c = this.client;
     let refused: { slot: Json; user_information: Json; idempotency_token: string } | null = null;
-    await B({ id: 'cb.overfull', title: 'CreateBooking N+1 times at once on a slot with N open spots: N bookings, then SLOT_UNAVAILABLE', doc: 'test-booking-server', required: true }, async () => {
-      let slot: OpenSlot | null = null;
-      let spots: number | null = null;
-      const seen: string[] = [];
-      for (let tries = 0; tries < 8; tries++) {
-        const candidate = take();
-        if (candidate === null) break;
-        const n = await spotsOf(candidate);
-        seen.push(n === null ? '?' : String(n));
-        if (n !== null && n >= 1 && n <= this.o.overfullMaxSpots) {
-          slot = candidate;
-          spots = n;
-          break;
+    await B(
+      {
+        id: 'cb.overfull',
+        title: 'CreateBooking N+1 times at once on a slot with N open spots: N bookings, then SLOT_UNAVAILABLE',
+        doc: 'test-booking-server',
+        required: true,
+      },
+      async () => {
+        let slot: OpenSlot | null = null;
+        let spots: number | null = null;
+        const seen: string[] = [];
+        for (let tries = 0; tries < 8; tries++) {
+          const candidate = take();
+          if (candidate === null) break;
+          const n = await spotsOf(candidate);
+          seen.push(n === null ? '?' : String(n));
+          if (n !== null && n >= 1 && n <= this.o.overfullMaxSpots) {
+            slot = candidate;
+            spots = n;
+            break;
+          }
         }
-      }
-      if (slot === null || spots === null) {
-        skip(
-          seen.length === 0
-            ? 'no open slot left for it'
-            : `no slot with 1..${this.o.overfullMaxSpots} open spots known among ${seen.length} (open spots: ${seen.join(', ')}; raise --overfull-max-spots, or give a feed with spots_open or offer CheckAvailability)`,
+        if (slot === null || spots === null) {
+          skip(
+            seen.length === 0
+              ? 'no open slot left for it'
+              : `no slot with 1..${this.o.overfullMaxSpots} open spots known among ${seen.length} (open spots: ${seen.join(', ')}; raise --overfull-max-spots, or give a feed with spots_open or offer CheckAvailability)`,
+          );
+        }
+        const s = slot;
+        const requests = Array.from({ length: spots + 1 }, () => ({ slot: this.wireSlot(s), user_information: this.user(), idempotency_token: this.token() }));
+        const answers = await Promise.all(requests.map((request) => c.post('CreateBooking', request, { timed: false })));
+        let booked = 0;
+        let unavailable = 0;
+        for (const a of answers) {
+          const body = ok(a);
+          const id = obj(body.booking).booking_id;
+          if (typeof id === 'string' && id !== '') {
+            booked++;
+            this.liveBookings.add(id);
+          } else if (obj(body.booking_failure).cause === 'SLOT_UNAVAILABLE') unavailable++;
+          else fail(`expected a booking or booking_failure SLOT_UNAVAILABLE, got ${a.response.slice(0, 200)}`, a);
+        }
+        // Give the spots back at once, whatever happened.
+        for (const id of [...this.liveBookings]) {
+          if (answers.some((a) => obj(obj(a.json).booking).booking_id === id)) await this.cancelBooking(id);
+        }
+        check(
+          booked === spots,
+          `the slot had ${spots} open spot(s): ${booked} booking(s) confirmed, ${unavailable} SLOT_UNAVAILABLE`,
+          answers[answers.length - 1],
         );
-      }
-      const s = slot;
-      const requests = Array.from({ length: spots + 1 }, () => ({ slot: this.wireSlot(s), user_information: this.user(), idempotency_token: this.token() }));
-      const answers = await Promise.all(requests.map((request) => c.post('CreateBooking', request, { timed: false })));
-      let booked = 0;
-      let unavailable = 0;
-      for (const a of answers) {
-        const body = ok(a);
-        const id = obj(body.booking).booking_id;
-        if (typeof id === 'string' && id !== '') {
-          booked++;
-          this.liveBookings.add(id);
-        } else if (obj(body.booking_failure).cause === 'SLOT_UNAVAILABLE') unavailable++;
-        else fail(`expected a booking or booking_failure SLOT_UNAVAILABLE, got ${a.response.slice(0, 200)}`, a);
-      }
-      // Give the spots back at once, whatever happened.
-      for (const id of [...this.liveBookings]) {
-        if (answers.some((a) => obj(obj(a.json).booking).booking_id === id)) await this.cancelBooking(id);
-      }
-      check(booked === spots, `the slot had ${spots} open spot(s): ${booked} booking(s) confirmed, ${unavailable} SLOT_UNAVAILABLE`, answers[answers.length - 1]);
-      refused = requests.find((_r, i) => obj(obj(answers[i]?.json).booking_failure).cause === 'SLOT_UNAVAILABLE') ?? null;
-      return `${spots} spot(s): ${booked} booked, ${unavailable} SLOT_UNAVAILABLE`;
-    });
+        refused = requests.find((_r, i) => obj(obj(answers[i]?.json).booking_failure).cause === 'SLOT_UNAVAILABLE') ?? null;
+        return `${spots} spot(s): ${booked} booked, ${unavailable} SLOT_UNAVAILABLE`;
+      },
+    );
     // Google's test cases: a failed attempt is attempted again when the same request comes back
     // (only a success is answered from the token's record).
-    await B({ id: 'cb.failure-retried', title: 'CreateBooking: a request refused SLOT_UNAVAILABLE, sent again once a spot is free, books', doc: 'test-booking-server', required: true }, async () => {
-      if (refused === null) skip('needs the refused request of cb.overfull');
-      const a = await c.post('CreateBooking', refused);
-      const booking = this.expectBooking(a, refused.slot, refused.user_information);
-      await this.cancelBooking(String(booking.booking_id));
-    });
+    await B(
+      {
+        id: 'cb.failure-retried',
+        title: 'CreateBooking: a request refused SLOT_UNAVAILABLE, sent again once a spot is free, books',
+        doc: 'test-booking-server',
+        required: true,
+      },
+      async () => {
+        if (refused === null) skip('needs the refused request of cb.overfull');
+        const a = await c.post('CreateBooking', refused);
+        const booking = this.expectBooking(a, refused.slot, refused.user_information);
+        await this.cancelBooking(String(booking.booking_id));
+      },
+    );
   }
 
   private async lease(B: (spec: Spec, body: () => Promise<string | undefined>) => Promise<boolean>, slot: OpenSlot | null): Promise<void> {
     const c = this.client;
-    await B({ id: 'lease.create', title: 'CreateLease (where offered): a lease, the same lease on retry, and a booking from it', doc: 'createlease-method', required: false }, async () => {
-      if (!slot) skip('needs an open slot of its own');
-      const request = { lease: { slot: this.wireSlot(slot), user_reference: this.token(), lease_expiration_time_sec: String(this.now() + 600) } };
-      const a = await c.post('CreateLease', request);
-      if (a.status === 404 || a.status === 501) skip(`not offered (HTTP ${a.status}; leases are optional)`);
-      const body = ok(a);
-      check(body.booking_failure === undefined, `booking_failure for an open slot: ${JSON.stringify(body.booking_failure)}`, a);
-      const lease = obj(body.lease);
-      check(typeof lease.lease_id === 'string' && lease.lease_id !== '', 'no lease.lease_id', a);
-      check(int64(lease.lease_expiration_time_sec) !== null, 'no lease.lease_expiration_time_sec', a);
-      const again = await c.post('CreateLease', request);
-      check(obj(ok(again).lease).lease_id === lease.lease_id, `a retry with the same user_reference gave another lease (${JSON.stringify(obj(ok(again).lease).lease_id)})`, again);
-      const user = this.user();
-      const booked = await c.post('CreateBooking', { slot: this.wireSlot(slot), lease_ref: { lease_id: lease.lease_id }, user_information: user, idempotency_token: this.token() });
-      const booking = this.expectBooking(booked, this.wireSlot(slot), user);
-      await this.cancelBooking(String(booking.booking_id));
-      return `lease ${String(lease.lease_id)}`;
-    });
+    await B(
+      {
+        id: 'lease.create',
+        title: 'CreateLease (where offered): a lease, the same lease on retry, and a booking from it',
+        doc: 'createlease-method',
+        required: false,
+      },
+      async () => {
+        if (!slot) skip('needs an open slot of its own');
+        const request = { lease: { slot: this.wireSlot(slot), user_reference: this.token(), lease_expiration_time_sec: String(this.now() + 600) } };
+        const a = await c.post('CreateLease', request);
+        if (a.status === 404 || a.status === 501) skip(`not offered (HTTP ${a.status}; leases are optional)`);
+        const body = ok(a);
+        check(body.booking_failure === undefined, `booking_failure for an open slot: ${JSON.stringify(body.booking_failure)}`, a);
+        const lease = obj(body.lease);
+        check(typeof lease.lease_id === 'string' && lease.lease_id !== '', 'no lease.lease_id', a);
+        check(int64(lease.lease_expiration_time_sec) !== null, 'no lease.lease_expiration_time_sec', a);
+        const again = await c.post('CreateLease', request);
+        check(
+          obj(ok(again).lease).lease_id === lease.lease_id,
+          `a retry with the same user_reference gave another lease (${JSON.stringify(obj(ok(again).lease).lease_id)})`,
+          again,
+        );
+        const user = this.user();
+        const booked = await c.post('CreateBooking', {
+          slot: this.wireSlot(slot),
+          lease_ref: { lease_id: lease.lease_id },
+          user_information: user,
+          idempotency_token: this.token(),
+        });
+        const booking = this.expectBooking(booked, this.wireSlot(slot), user);
+        await this.cancelBooking(String(booking.booking_id));
+        return `lease ${String(lease.lease_id)}`;
+      },
+    );
   }
 
   private async cancelBooking(id: string): Promise<void> {
     const a = await this.client.post('UpdateBooking', { booking: { booking_id: id, status: 'CANCELED' } }, { timed: false });
-    if (a.status === 200 && (obj(obj(a.json).booking).status === 'CANCELED' || obj(obj(a.json).booking_failure).cause === 'BOOKING_ALREADY_CANCELLED')) this.liveBookings.delete(id);
+    if (a.status === 200 && (obj(obj(a.json).booking).status === 'CANCELED' || obj(obj(a.json).booking_failure).cause === 'BOOKING_ALREADY_CANCELLED'))
+      this.liveBookings.delete(id);
   }
 
   private async cleanup(): Promise<void> {

@@ -63,7 +63,9 @@ const DEMO_HISTORY_NIGHTS = 28;
  * as any history is (`estimates import`) and learned at once.
  */
 async function importDemoHistory(services: Services, clock: Clock): Promise<void> {
-  const first = DateTime.fromSeconds(nowSeconds(clock), { zone: DEMO_ZONE }).startOf('day').minus({ days: DEMO_HISTORY_NIGHTS + 1 });
+  const first = DateTime.fromSeconds(nowSeconds(clock), { zone: DEMO_ZONE })
+    .startOf('day')
+    .minus({ days: DEMO_HISTORY_NIGHTS + 1 });
   const history = simulateTables({
     seed: 15,
     id: DEMO_WAITLIST_MERCHANT,

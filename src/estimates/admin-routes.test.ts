@@ -116,8 +116,20 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(body.turn_times[1], { max_party_size: 4, configured_minutes: 60, learned_minutes: 60, observations: 0 });
       // Monday-Friday at 19:00 (18-20), two each: (10 * 33.75 + 60) / 12 where 33.75 is the 18-20 mean of the band.
       assert.equal(body.turn_times_by_day_and_hour.length, 5);
-      assert.deepEqual(body.turn_times_by_day_and_hour[0], { max_party_size: 2, day: 'monday', hours: '18-20', configured_minutes: 45, learned_minutes: 33.1, observations: 2 });
-      assert.deepEqual(body.walk_aways, { no_shows: 0, cancellations: 5, no_show_rate: 0.032, cancellations_per_waiting_hour: round3(5.5 / (5 * (26 + 10) / 60 + 5)) });
+      assert.deepEqual(body.turn_times_by_day_and_hour[0], {
+        max_party_size: 2,
+        day: 'monday',
+        hours: '18-20',
+        configured_minutes: 45,
+        learned_minutes: 33.1,
+        observations: 2,
+      });
+      assert.deepEqual(body.walk_aways, {
+        no_shows: 0,
+        cancellations: 5,
+        no_show_rate: 0.032,
+        cancellations_per_waiting_hour: round3(5.5 / ((5 * (26 + 10)) / 60 + 5)),
+      });
       assert.equal(body.range.length, 5);
       assert.deepEqual(Object.keys(body.range[0]), ['planned_wait_from_minutes', 'low', 'median', 'high']);
 

@@ -43,7 +43,10 @@ describe('booking-server estimates', () => {
     const b = join(work, 'b.jsonl');
     const first = await cli('simulate', '--seed', '3', '--restaurants', '2', '--nights', '10', '--out', a);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stderr, /^simulate: restaurant 1\/2\nsimulate: restaurant 2\/2\nsimulate: wrote 2 restaurant\(s\), 10 night\(s\) each, \d+ parties to .*a\.jsonl \(seed 3\)\n$/);
+    assert.match(
+      first.stderr,
+      /^simulate: restaurant 1\/2\nsimulate: restaurant 2\/2\nsimulate: wrote 2 restaurant\(s\), 10 night\(s\) each, \d+ parties to .*a\.jsonl \(seed 3\)\n$/,
+    );
     await cli('simulate', '--seed', '3', '--restaurants', '2', '--nights', '10', '--out', b);
     assert.equal(await readFile(a, 'utf8'), await readFile(b, 'utf8'));
     const stdout = await cli('simulate', '--seed', '3', '--restaurants', '2', '--nights', '10');
@@ -53,7 +56,10 @@ describe('booking-server estimates', () => {
     assert.equal(evaluated.code, 0, evaluated.stderr);
     assert.match(evaluated.stderr, /evaluate: restaurant 2\/2 \(sim-2\)/);
     const lines = evaluated.stdout.split('\n');
-    assert.match(lines[0]!, /^2 restaurant\(s\): learned on 14 night\(s\), measured on 6 later night\(s\); \d+ joins, \d+ seated \(measured\), \d+ walked away; range target 80%$/);
+    assert.match(
+      lines[0]!,
+      /^2 restaurant\(s\): learned on 14 night\(s\), measured on 6 later night\(s\); \d+ joins, \d+ seated \(measured\), \d+ walked away; range target 80%$/,
+    );
     assert.match(evaluated.stdout, /^learned replay \(ours\)\s+\d+\s+[\d.]+\s+[\d.]+%\s+[+-][\d.]+\s+\d+, [\d.]+%$/m);
     assert.match(evaluated.stdout, /^fixed minutes per party ahead\s+\d+/m);
   });
@@ -94,7 +100,14 @@ describe('booking-server estimates', () => {
       for (let i = 0; i < 3; i++) {
         clock.set((start + d * 86_400 + i * 60) * 1000);
         const joined = await services.waitlist.join(
-          { merchantId: 'rec', serviceId: 'waitlist', partySize: 2, guest: { givenName: 'G', familyName: '', telephone: null, email: null, googleUserId: null }, additionalRequest: null, source: 'merchant' },
+          {
+            merchantId: 'rec',
+            serviceId: 'waitlist',
+            partySize: 2,
+            guest: { givenName: 'G', familyName: '', telephone: null, email: null, googleUserId: null },
+            additionalRequest: null,
+            source: 'merchant',
+          },
           null,
         );
         assert.ok('entryId' in joined);
@@ -124,11 +137,19 @@ describe('booking-server estimates', () => {
     const good = join(work, 'history.csv');
     await writeFile(
       good,
-      ['party_size,state,table_id,joined_at,seated_at,left_at,canceled_at,no_show_at', `2,SEATED,a2,${t},${t + 60},${t + 2460},,`, `2,SEATED,a2,${t + 30},${t + 2460},${t + 4860},,`, `3,CANCELED,,${t + 90},,,${t + 600},`].join('\n'),
+      [
+        'party_size,state,table_id,joined_at,seated_at,left_at,canceled_at,no_show_at',
+        `2,SEATED,a2,${t},${t + 60},${t + 2460},,`,
+        `2,SEATED,a2,${t + 30},${t + 2460},${t + 4860},,`,
+        `3,CANCELED,,${t + 90},,,${t + 600},`,
+      ].join('\n'),
     );
     const imported = await cli('import', '--merchant', 'csvimp', '--input', good);
     assert.equal(imported.code, 0, imported.stderr);
-    assert.match(imported.stderr, /^import: 3 parties imported into csvimp\/waitlist\nimport: learned from 3 parties \(2 turn times\) of the last 56 days; the model is stored for every replica\n$/);
+    assert.match(
+      imported.stderr,
+      /^import: 3 parties imported into csvimp\/waitlist\nimport: learned from 3 parties \(2 turn times\) of the last 56 days; the model is stored for every replica\n$/,
+    );
     const again = await cli('import', '--merchant', 'csvimp', '--input', good);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /merchant "csvimp" already has 3 entries that joined between .*: importing would count them twice/);

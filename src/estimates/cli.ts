@@ -84,13 +84,16 @@ async function runEvaluate(
   support: EstimatesCliSupport,
   options: { input?: string; merchant?: string; testNights: string; coverage: string; days: string },
 ): Promise<void> {
-  if ((options.input === undefined) === (options.merchant === undefined)) support.fail('estimates evaluate: give exactly one of --input <file> and --merchant <id>', 2);
+  if ((options.input === undefined) === (options.merchant === undefined))
+    support.fail('estimates evaluate: give exactly one of --input <file> and --merchant <id>', 2);
   const testNights = wholeNumber(support, 'test-nights', options.testNights, 1, 365);
   const coverage = wholeNumber(support, 'coverage', options.coverage, 50, 99) / 100;
   const days = wholeNumber(support, 'days', options.days, 2, 730);
   let restaurants: RestaurantHistory[];
   if (options.input !== undefined) {
-    const text = await readFile(options.input, 'utf8').catch((error: NodeJS.ErrnoException) => support.fail(`estimates evaluate: cannot read ${options.input}: ${error.message}`, 2));
+    const text = await readFile(options.input, 'utf8').catch((error: NodeJS.ErrnoException) =>
+      support.fail(`estimates evaluate: cannot read ${options.input}: ${error.message}`, 2),
+    );
     try {
       restaurants = parseHistory(text);
     } catch (error) {
@@ -113,7 +116,9 @@ async function runEvaluate(
 async function runImport(support: EstimatesCliSupport, options: { merchant: string; input: string; service?: string; format?: string }): Promise<void> {
   const format = options.format ?? (/\.csv$/i.test(options.input) ? 'csv' : 'json');
   if (format !== 'csv' && format !== 'json') support.fail(`estimates import: --format must be csv or json, got "${format}"`, 2);
-  const text = await readFile(options.input, 'utf8').catch((error: NodeJS.ErrnoException) => support.fail(`estimates import: cannot read ${options.input}: ${error.message}`, 2));
+  const text = await readFile(options.input, 'utf8').catch((error: NodeJS.ErrnoException) =>
+    support.fail(`estimates import: cannot read ${options.input}: ${error.message}`, 2),
+  );
   const now = Math.floor(support.clock.nowMs() / 1000);
   let parties: ReturnType<typeof parseImport>;
   try {
@@ -131,7 +136,11 @@ async function runImport(support: EstimatesCliSupport, options: { merchant: stri
     const services = await merchants.listServices(options.merchant).catch(() => support.fail(`estimates import: unknown merchant "${options.merchant}"`, 2));
     let serviceId = options.service;
     if (serviceId === undefined) {
-      if (services.length !== 1) support.fail(`estimates import: merchant "${options.merchant}" has ${services.length} services (${services.map((s) => s.id).join(', ')}): give --service <id>`, 2);
+      if (services.length !== 1)
+        support.fail(
+          `estimates import: merchant "${options.merchant}" has ${services.length} services (${services.map((s) => s.id).join(', ')}): give --service <id>`,
+          2,
+        );
       serviceId = services[0]!.id;
     }
     try {
@@ -142,7 +151,9 @@ async function runImport(support: EstimatesCliSupport, options: { merchant: stri
       throw error;
     }
     const learned = await estimates.refreshMerchant(options.merchant);
-    progress(`import: learned from ${learned.stats.parties} parties (${learned.stats.turnObservations} turn times) of the last ${config.estimates.historyDays} days; the model is stored for every replica`);
+    progress(
+      `import: learned from ${learned.stats.parties} parties (${learned.stats.turnObservations} turn times) of the last ${config.estimates.historyDays} days; the model is stored for every replica`,
+    );
   } finally {
     await store.close();
   }
@@ -169,7 +180,9 @@ export function registerEstimateCommands(program: Command, support: EstimatesCli
     .action((options) => runEvaluate(support, options));
   estimates
     .command('import')
-    .description("import a merchant's history of finished parties (CSV or JSON, checked line by line; nothing is written if a line is wrong), then learn its model")
+    .description(
+      "import a merchant's history of finished parties (CSV or JSON, checked line by line; nothing is written if a line is wrong), then learn its model",
+    )
     .requiredOption('--merchant <id>', 'the merchant (DATABASE_URL)')
     .requiredOption('--input <file>', 'CSV with a header line, JSON (an array of parties) or JSON lines (as `estimates simulate` writes)')
     .option('--service <id>', "the merchant's waitlist service (needed when it has several)")

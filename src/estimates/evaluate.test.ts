@@ -15,11 +15,29 @@ const MIN = 60;
 let ids = 0;
 function party(p: Partial<HistoryParty> & { joinedAt: number }): HistoryParty {
   ids += 1;
-  return { id: `p${ids}`, serviceId: 'waitlist', partySize: 2, state: 'SEATED', tableId: null, seatedAt: null, leftAt: null, canceledAt: null, noShowAt: null, quote: null, ...p };
+  return {
+    id: `p${ids}`,
+    serviceId: 'waitlist',
+    partySize: 2,
+    state: 'SEATED',
+    tableId: null,
+    seatedAt: null,
+    leftAt: null,
+    canceledAt: null,
+    noShowAt: null,
+    quote: null,
+    ...p,
+  };
 }
 
 function restaurant(parties: HistoryParty[]): RestaurantHistory {
-  return { id: 'r', timeZone: 'UTC', tables: [{ id: 'a2', minSeats: 1, seats: 2 }], turnTimes: DEFAULT_TURN_TIMES, parties: parties.sort((a, b) => a.joinedAt - b.joinedAt) };
+  return {
+    id: 'r',
+    timeZone: 'UTC',
+    tables: [{ id: 'a2', minSeats: 1, seats: 2 }],
+    turnTimes: DEFAULT_TURN_TIMES,
+    parties: parties.sort((a, b) => a.joinedAt - b.joinedAt),
+  };
 }
 
 /**
@@ -46,7 +64,10 @@ describe('evaluate', () => {
     const e = evaluate([h], { testNights: 1, coverage: 0.8, methods: [spy, CONFIGURED] });
     assert.equal(e.trainingNights, 2);
     assert.equal(e.testNights, 1);
-    assert.ok(seen.every((t) => t < MON_19 + 2 * WEEK), 'nothing of the test night is learned from');
+    assert.ok(
+      seen.every((t) => t < MON_19 + 2 * WEEK),
+      'nothing of the test night is learned from',
+    );
     assert.equal(seen.length, 6);
     const exact = e.tallies.get('spy')!.get(0)!;
     assert.deepEqual(exact, { parties: 3, absError: 0, error: 0, inside: 0, quotedWait: 2, quotedWaitInside: 0 });
@@ -90,7 +111,13 @@ describe('evaluate', () => {
   test('the report has one row per method, a row per party size, and the ratio to the best heuristic', () => {
     const h = restaurant(Array.from({ length: 4 }, (_, w) => night(w)).flat());
     const text = renderEvaluation(evaluate([h], { testNights: 1, coverage: 0.8 }));
-    for (const label of ['learned replay (ours)', 'configured replay (before)', 'parties ahead x seating interval', 'mean of last 30 actual waits (4 h)', 'fixed minutes per party ahead']) {
+    for (const label of [
+      'learned replay (ours)',
+      'configured replay (before)',
+      'parties ahead x seating interval',
+      'mean of last 30 actual waits (4 h)',
+      'fixed minutes per party ahead',
+    ]) {
       assert.match(text, new RegExp(`^${label.replace(/[()]/g, '\\$&')}\\s+3\\s`, 'm'));
     }
     assert.match(text, /^2\s+3\s/m);

@@ -206,7 +206,10 @@ export function evaluate(restaurants: readonly RestaurantHistory[], options: Eva
     if (split < 1) throw new RangeError(`restaurant ${h.id} has ${nights.length} nights: need more than --test-nights (${options.testNights})`);
     trainingNights += split;
     testNights += nights.length - split;
-    const training = withParties(h, nights.slice(0, split).flatMap((n) => n.parties));
+    const training = withParties(
+      h,
+      nights.slice(0, split).flatMap((n) => n.parties),
+    );
     const predictors = methods.map((m) => ({ key: m.key, predict: m.train(training, options.coverage) }));
     const firstTest = training.parties.length;
     // Predictions see the whole history up to each join (the training nights and the test nights so far).
@@ -257,7 +260,9 @@ export function renderEvaluation(e: Evaluation): string {
   );
   lines.push('');
   const width = Math.max(...e.methods.map((m) => m.label.length), 6);
-  lines.push(`${pad('method', width)}  ${lpad('parties', 7)}  ${lpad('MAE min', 7)}  ${lpad('in range', 8)}  ${lpad('bias min', 8)}  ${lpad('quoted a wait: n, in range', 26)}`);
+  lines.push(
+    `${pad('method', width)}  ${lpad('parties', 7)}  ${lpad('MAE min', 7)}  ${lpad('in range', 8)}  ${lpad('bias min', 8)}  ${lpad('quoted a wait: n, in range', 26)}`,
+  );
   for (const m of e.methods) {
     const t = e.tallies.get(m.key)!.get(0) ?? emptyTally();
     lines.push(

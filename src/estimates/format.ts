@@ -46,7 +46,8 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 function int(o: Json, key: string, where: string, nullable = false): number | null {
   const v = o[key];
   if (v === null && nullable) return null;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new HistoryFormatError(`${where}: "${key}" must be ${nullable ? 'a whole number or null' : 'a whole number'}`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new HistoryFormatError(`${where}: "${key}" must be ${nullable ? 'a whole number or null' : 'a whole number'}`);
   return v;
 }
 
@@ -76,10 +77,13 @@ export function parseHistory(text: string): RestaurantHistory[] {
       const id = str(o, 'id', where)!;
       const tables = o.tables;
       const turnTimes = o.turn_times;
-      if (!Array.isArray(tables) || tables.length === 0 || !tables.every(isObject)) throw new HistoryFormatError(`${where}: "tables" must be a non-empty array of objects`);
-      if (!Array.isArray(turnTimes) || turnTimes.length === 0 || !turnTimes.every(isObject)) throw new HistoryFormatError(`${where}: "turn_times" must be a non-empty array of objects`);
+      if (!Array.isArray(tables) || tables.length === 0 || !tables.every(isObject))
+        throw new HistoryFormatError(`${where}: "tables" must be a non-empty array of objects`);
+      if (!Array.isArray(turnTimes) || turnTimes.length === 0 || !turnTimes.every(isObject))
+        throw new HistoryFormatError(`${where}: "turn_times" must be a non-empty array of objects`);
       const timeZone = str(o, 'time_zone', where)!;
-      if (!Intl.supportedValuesOf('timeZone').includes(timeZone) && timeZone !== 'UTC') throw new HistoryFormatError(`${where}: unknown time_zone "${timeZone}"`);
+      if (!Intl.supportedValuesOf('timeZone').includes(timeZone) && timeZone !== 'UTC')
+        throw new HistoryFormatError(`${where}: unknown time_zone "${timeZone}"`);
       restaurants.set(id, {
         id,
         timeZone,
@@ -89,7 +93,8 @@ export function parseHistory(text: string): RestaurantHistory[] {
       });
     } else if (o.type === 'party') {
       const restaurant = restaurants.get(str(o, 'restaurant', where)!);
-      if (restaurant === undefined) throw new HistoryFormatError(`${where}: party of restaurant "${String(o.restaurant)}" before (or without) its restaurant line`);
+      if (restaurant === undefined)
+        throw new HistoryFormatError(`${where}: party of restaurant "${String(o.restaurant)}" before (or without) its restaurant line`);
       const state = str(o, 'state', where)!;
       if (!(WAITLIST_STATES as readonly string[]).includes(state)) throw new HistoryFormatError(`${where}: unknown state "${state}"`);
       const q = o.quote;

@@ -40,7 +40,17 @@ describe('parseImport', () => {
   });
 
   test('JSON: an array of parties, or JSON lines as `estimates simulate` writes them (restaurant lines skipped)', () => {
-    const p = { party_size: 2, state: 'SEATED', table_id: 'a2', joined_at: T, seated_at: T + 60, left_at: null, canceled_at: null, no_show_at: null, quote: null };
+    const p = {
+      party_size: 2,
+      state: 'SEATED',
+      table_id: 'a2',
+      joined_at: T,
+      seated_at: T + 60,
+      left_at: null,
+      canceled_at: null,
+      no_show_at: null,
+      quote: null,
+    };
     assert.equal(parseImport(JSON.stringify([p, p]), 'json', NOW).length, 2);
     const lines = [JSON.stringify({ type: 'restaurant', id: 'r' }), JSON.stringify({ type: 'party', restaurant: 'r', ...p }), ''].join('\n');
     assert.equal(parseImport(lines, 'json', NOW)[0]!.seatedAt, T + 60);
@@ -113,9 +123,15 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(history[0]!.quote, { seatAt: T + 900, rangeStart: T + 600, rangeEnd: T + 1200 });
       // Nobody is waiting: imported parties are finished.
       assert.deepEqual(await t.services.waitlist.queue('imp', 'waitlist'), []);
-      await assert.rejects(t.services.waitlist.importHistory('imp', 'waitlist', parties), /merchant "imp" already has 4 entries that joined between 2026-01-10T00:00:00.000Z and 2026-01-10T00:05:00.000Z: importing would count them twice/);
+      await assert.rejects(
+        t.services.waitlist.importHistory('imp', 'waitlist', parties),
+        /merchant "imp" already has 4 entries that joined between 2026-01-10T00:00:00.000Z and 2026-01-10T00:05:00.000Z: importing would count them twice/,
+      );
       const later = parties.map((p) => ({ ...p, joinedAt: p.joinedAt + 86_400, seatedAt: p.seatedAt && p.seatedAt + 86_400 }));
-      await assert.rejects(t.services.waitlist.importHistory('imp', 'waitlist', [...later, { ...later[0]!, id: 'line 9', tableId: 'patio' }]), /party line 9: table_id "patio" is not a table of merchant "imp" \(a2\)/);
+      await assert.rejects(
+        t.services.waitlist.importHistory('imp', 'waitlist', [...later, { ...later[0]!, id: 'line 9', tableId: 'patio' }]),
+        /party line 9: table_id "patio" is not a table of merchant "imp" \(a2\)/,
+      );
       assert.equal((await t.services.waitlist.history('imp', 0, NOW)).length, 4, 'nothing of the refused imports was written');
       await assert.rejects(t.services.waitlist.importHistory('nobody', 'waitlist', later), /unknown merchant_id "nobody"/);
       const learned = await t.services.estimates.refreshMerchant('imp');
@@ -131,7 +147,10 @@ for (const dialect of DIALECTS) {
       assert.ok(overview.learned.stats.turnObservations > 200, `turns: ${overview.learned.stats.turnObservations}`);
       assert.ok(overview.learned.stats.rangeSamples > 200, 'the range is calibrated on the history');
       const history = await t.services.waitlist.history(DEMO_WAITLIST_MERCHANT, 0, NOW + 1);
-      assert.ok(history.every((p) => Math.max(p.seatedAt ?? 0, p.leftAt ?? 0, p.canceledAt ?? 0, p.noShowAt ?? 0) < NOW), 'every party is over');
+      assert.ok(
+        history.every((p) => Math.max(p.seatedAt ?? 0, p.leftAt ?? 0, p.canceledAt ?? 0, p.noShowAt ?? 0) < NOW),
+        'every party is over',
+      );
       assert.deepEqual(await t.services.waitlist.queue(DEMO_WAITLIST_MERCHANT, 'reservation'), []);
     });
   });

@@ -54,7 +54,8 @@ function time(v: unknown, key: string): number | null {
   if (v === null || v === undefined || v === '') return null;
   if (typeof v === 'number' || /^\d+$/.test(String(v))) {
     const n = Number(v);
-    if (!Number.isSafeInteger(n) || n < 946_684_800 || n > 4_102_444_800) throw new Error(`"${key}" must be epoch seconds between 2000 and 2100, got ${String(v)}`);
+    if (!Number.isSafeInteger(n) || n < 946_684_800 || n > 4_102_444_800)
+      throw new Error(`"${key}" must be epoch seconds between 2000 and 2100, got ${String(v)}`);
     return n;
   }
   if (typeof v === 'string') {
@@ -92,7 +93,8 @@ function party(f: Fields, id: string, now: number): HistoryParty {
   if (state !== 'SEATED' && (leftAt !== null || tableId !== null)) throw new Error(`only a SEATED party has "left_at" or "table_id"`);
   if (leftAt !== null && seatedAt !== null && leftAt < seatedAt) throw new Error(`"left_at" is before "seated_at"`);
   if (Math.max(joinedAt, end, leftAt ?? 0) > now) throw new Error('the party is in the future: only past parties can be imported');
-  if (q.some((v) => v === null) && q.some((v) => v !== null)) throw new Error('a quote needs all of "quoted_seat_at", "quoted_range_start", "quoted_range_end" (or none)');
+  if (q.some((v) => v === null) && q.some((v) => v !== null))
+    throw new Error('a quote needs all of "quoted_seat_at", "quoted_range_start", "quoted_range_end" (or none)');
   if (q[0] !== null && q[1]! > q[2]!) throw new Error('"quoted_range_start" is after "quoted_range_end"');
   return {
     id,
@@ -121,7 +123,8 @@ export function parseImport(text: string, format: 'csv' | 'json', now: number): 
     const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
     const header = csvFields(lines[0] ?? '').map((h) => h.toLowerCase());
     const unknown = header.filter((h) => !(IMPORT_COLUMNS as readonly string[]).includes(h));
-    if (unknown.length > 0) throw new HistoryFormatError(`line 1: unknown column(s) ${unknown.map((u) => `"${u}"`).join(', ')}; the columns are ${IMPORT_COLUMNS.join(', ')}`);
+    if (unknown.length > 0)
+      throw new HistoryFormatError(`line 1: unknown column(s) ${unknown.map((u) => `"${u}"`).join(', ')}; the columns are ${IMPORT_COLUMNS.join(', ')}`);
     const missing = REQUIRED.filter((r) => !header.includes(r));
     if (missing.length > 0) throw new HistoryFormatError(`line 1: the header needs ${missing.map((m) => `"${m}"`).join(', ')}`);
     for (const [i, line] of lines.entries()) {
@@ -170,7 +173,10 @@ export function parseImport(text: string, format: 'csv' | 'json', now: number): 
       errors.push(`${where}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  if (errors.length > 0) throw new HistoryFormatError(`${errors.length >= MAX_ERRORS ? `${MAX_ERRORS} or more` : errors.length} bad line(s), nothing imported:\n  ${errors.slice(0, MAX_ERRORS).join('\n  ')}`);
+  if (errors.length > 0)
+    throw new HistoryFormatError(
+      `${errors.length >= MAX_ERRORS ? `${MAX_ERRORS} or more` : errors.length} bad line(s), nothing imported:\n  ${errors.slice(0, MAX_ERRORS).join('\n  ')}`,
+    );
   if (parties.length === 0) throw new HistoryFormatError('no party in the file');
   return parties;
 }

@@ -76,7 +76,13 @@ describe('turn times', () => {
 
   test('many observations: the cell converges to its own mean', () => {
     const parties = Array.from({ length: 400 }, (_, i) =>
-      party({ joinedAt: MON_19 + (i % 20) * 300 + Math.floor(i / 20) * 7 * 86_400, seatedAt: MON_19 + (i % 20) * 300 + Math.floor(i / 20) * 7 * 86_400, leftAt: MON_19 + (i % 20) * 300 + Math.floor(i / 20) * 7 * 86_400 + 70 * MIN, tableId: `t${i % 20}`, partySize: 4 }),
+      party({
+        joinedAt: MON_19 + (i % 20) * 300 + Math.floor(i / 20) * 7 * 86_400,
+        seatedAt: MON_19 + (i % 20) * 300 + Math.floor(i / 20) * 7 * 86_400,
+        leftAt: MON_19 + (i % 20) * 300 + Math.floor(i / 20) * 7 * 86_400 + 70 * MIN,
+        tableId: `t${i % 20}`,
+        partySize: 4,
+      }),
     );
     const { model } = learn(parties);
     assert.ok(Math.abs(model.turnMinutes[1]![0]![3]! - 70) < 0.5, String(model.turnMinutes[1]![0]![3]));
@@ -136,7 +142,10 @@ describe('calibrated ranges', () => {
   test('the range is fitted on the history (not the prior) once there are enough seated parties', () => {
     const [sim] = simulate({ seed: 3, restaurants: 1, nights: 14 });
     const nights = splitNights(sim!.history);
-    const h = withParties(sim!.history, nights.flatMap((n) => n.parties));
+    const h = withParties(
+      sim!.history,
+      nights.flatMap((n) => n.parties),
+    );
     const { model, stats } = learnModel(h, { coverage: 0.8, now: MON_19 });
     assert.ok(stats.rangeSamples > 200);
     assert.notDeepEqual(model.range[3], { low: -0.3, mid: 0, high: 0.4 });

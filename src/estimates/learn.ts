@@ -141,7 +141,9 @@ function normalQuantile(p: number): number {
   if (p > 1 - lowP) return -normalQuantile(1 - p);
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+  return (
+    ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
+  );
 }
 
 /**
@@ -301,8 +303,16 @@ function calibrate(h: RestaurantHistory, model: LearnedModel, coverage: number):
   const foldOfNight = new Map(nights.map((night, k) => [night, k % FOLDS]));
   const foldModels: LearnedModel[] =
     nights.length >= FOLDS
-      ? Array.from({ length: FOLDS }, (_, f) =>
-          learnModel(withParties(h, h.parties.filter((p) => foldOfNight.get(nightOf(h.timeZone, p.joinedAt)) !== f)), { coverage, now: model.computedAt, calibrate: false }).model,
+      ? Array.from(
+          { length: FOLDS },
+          (_, f) =>
+            learnModel(
+              withParties(
+                h,
+                h.parties.filter((p) => foldOfNight.get(nightOf(h.timeZone, p.joinedAt)) !== f),
+              ),
+              { coverage, now: model.computedAt, calibrate: false },
+            ).model,
         )
       : [];
   const buckets: ErrorSample[][] = RANGE_BUCKETS_MINUTES.map(() => []);

@@ -34,7 +34,14 @@ for (const dialect of DIALECTS) {
     const at = (seconds: number): void => t.clock.set(seconds * 1000);
     async function join(s: Services, name: string): Promise<string> {
       const result = await s.waitlist.join(
-        { merchantId: M, serviceId: 'waitlist', partySize: 2, guest: { givenName: name, familyName: '', telephone: null, email: null, googleUserId: null }, additionalRequest: null, source: 'merchant' },
+        {
+          merchantId: M,
+          serviceId: 'waitlist',
+          partySize: 2,
+          guest: { givenName: name, familyName: '', telephone: null, email: null, googleUserId: null },
+          additionalRequest: null,
+          source: 'merchant',
+        },
         null,
       );
       assert.ok('entryId' in result, JSON.stringify(result));
@@ -90,7 +97,11 @@ for (const dialect of DIALECTS) {
       await b.estimates.refreshMerchant(M);
       const [laterA, laterB] = await both();
       assert.deepEqual(laterA, laterB, 'A uses the model B stored');
-      assert.equal((await t.services.estimates.overview(M)).learned?.stats.turnObservations, 25, 'twelve more turns, and the first party of night 6 (10 minutes)');
+      assert.equal(
+        (await t.services.estimates.overview(M)).learned?.stats.turnObservations,
+        25,
+        'twelve more turns, and the first party of night 6 (10 minutes)',
+      );
       assert.equal((await t.services.waitlist.learnedModel(M))?.version, 2);
 
       // A model computed earlier (a slow replica's refresh) never replaces a newer one.

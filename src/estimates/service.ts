@@ -45,7 +45,10 @@ export class EstimatesService {
       merchants.listTables(merchantId),
       waitlist.history(merchantId, now - config.historyDays * 86_400, now + 1),
     ]);
-    const learned = learnModel({ id: merchant.id, timeZone: merchant.timeZone, tables, turnTimes: merchant.turnTimes, parties }, { coverage: config.coverage, now });
+    const learned = learnModel(
+      { id: merchant.id, timeZone: merchant.timeZone, tables, turnTimes: merchant.turnTimes, parties },
+      { coverage: config.coverage, now },
+    );
     await waitlist.saveLearnedModel(merchantId, learned.model, learned.stats);
     return learned;
   }

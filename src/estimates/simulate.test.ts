@@ -11,7 +11,10 @@ describe('simulate', () => {
     const b = simulate({ seed: 5, restaurants: 2, nights: 3 });
     assert.deepEqual(a, b);
     const c = simulate({ seed: 6, restaurants: 2, nights: 3 });
-    assert.notDeepEqual(a.map((r) => r.history.parties.length), c.map((r) => r.history.parties.length));
+    assert.notDeepEqual(
+      a.map((r) => r.history.parties.length),
+      c.map((r) => r.history.parties.length),
+    );
     const one = simulate({ seed: 5, restaurants: 1, nights: 3 });
     assert.deepEqual(one[0], a[0]);
   });
@@ -64,11 +67,15 @@ describe('the history file', () => {
   test('what simulate writes, evaluate reads back as it was', () => {
     const sims = simulate({ seed: 4, restaurants: 2, nights: 2 });
     const text = sims.flatMap((s) => [restaurantLine(s), ...s.history.parties.map((p) => partyLine(s.history.id, p))]).join('\n');
-    assert.deepEqual(parseHistory(text), sims.map((s) => s.history));
+    assert.deepEqual(
+      parseHistory(text),
+      sims.map((s) => s.history),
+    );
   });
 
   test('a bad file is refused with the line and the reason', () => {
-    const restaurant = '{"type":"restaurant","id":"r","time_zone":"UTC","tables":[{"id":"a","min_seats":1,"seats":2}],"turn_times":[{"max_party_size":2,"minutes":45}]}';
+    const restaurant =
+      '{"type":"restaurant","id":"r","time_zone":"UTC","tables":[{"id":"a","min_seats":1,"seats":2}],"turn_times":[{"max_party_size":2,"minutes":45}]}';
     const partyOf = (extra: string) =>
       `{"type":"party","restaurant":"r","id":"p","party_size":2,"state":"SEATED","table_id":"a","joined_at":1,"seated_at":2,"left_at":null,"canceled_at":null,"no_show_at":null,"quote":null${extra}}`;
     const cases: [string, RegExp][] = [
@@ -81,6 +88,11 @@ describe('the history file', () => {
       [restaurant.replace('"UTC"', '"Mars/Base"'), /unknown time_zone/],
       [restaurant.replace(/"tables":\[[^\]]*\]/, '"tables":[]'), /"tables" must be a non-empty array/],
     ];
-    for (const [text, message] of cases) assert.throws(() => parseHistory(text), (e: unknown) => e instanceof HistoryFormatError && message.test(e.message), text);
+    for (const [text, message] of cases)
+      assert.throws(
+        () => parseHistory(text),
+        (e: unknown) => e instanceof HistoryFormatError && message.test(e.message),
+        text,
+      );
   });
 });

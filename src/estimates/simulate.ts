@@ -190,7 +190,19 @@ function simulateNight(
       }
       queue.splice(i, 1);
       if (w.noShow) {
-        done.push({ id: w.id, serviceId: 'waitlist', partySize: w.partySize, state: 'NO_SHOW', tableId: null, joinedAt: w.joinedAt, seatedAt: null, leftAt: null, canceledAt: null, noShowAt: now, quote: w.quote });
+        done.push({
+          id: w.id,
+          serviceId: 'waitlist',
+          partySize: w.partySize,
+          state: 'NO_SHOW',
+          tableId: null,
+          joinedAt: w.joinedAt,
+          seatedAt: null,
+          leftAt: null,
+          canceledAt: null,
+          noShowAt: now,
+          quote: w.quote,
+        });
         continue;
       }
       const localHour = DateTime.fromSeconds(now, { zone: start.zone }).hour;
@@ -231,7 +243,19 @@ function simulateNight(
       const w = queue[i]!;
       if (w.givesUpAt <= now) {
         queue.splice(i, 1);
-        done.push({ id: w.id, serviceId: 'waitlist', partySize: w.partySize, state: 'CANCELED', tableId: null, joinedAt: w.joinedAt, seatedAt: null, leftAt: null, canceledAt: w.givesUpAt, noShowAt: null, quote: w.quote });
+        done.push({
+          id: w.id,
+          serviceId: 'waitlist',
+          partySize: w.partySize,
+          state: 'CANCELED',
+          tableId: null,
+          joinedAt: w.joinedAt,
+          seatedAt: null,
+          leftAt: null,
+          canceledAt: w.givesUpAt,
+          noShowAt: null,
+          quote: w.quote,
+        });
       }
     }
     if (arrival === now) {
@@ -239,7 +263,13 @@ function simulateNight(
       // The quote the guest is shown: today's estimator, configured turn times, what the server knows.
       const known = seatedNow.filter((s) => s.seatedAt >= now - 6 * 3600 && !(s.recorded && s.leavesAt <= now));
       const estimate = estimateNewParty(
-        { now, tables: rest.tables, turnTimes: rest.turnTimes, seated: known, queue: queue.map((w) => ({ id: w.id, partySize: w.partySize, joinedAt: w.joinedAt })) },
+        {
+          now,
+          tables: rest.tables,
+          turnTimes: rest.turnTimes,
+          seated: known,
+          queue: queue.map((w) => ({ id: w.id, partySize: w.partySize, joinedAt: w.joinedAt })),
+        },
         a.size,
       );
       queue.push({

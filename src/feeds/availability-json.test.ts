@@ -35,7 +35,12 @@ function reference(e: GoogleAvailability): string {
 const seconds = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 ** 40 }), fc.constant(Number.MAX_SAFE_INTEGER));
 const small = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 500 }), fc.constant(2 ** 31 - 1));
 // Quotes, backslashes, control characters, non-ASCII and astral characters: the JSON escapes.
-const id = fc.oneof(fc.constant(''), fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 6 }), fc.constantFrom('a"b', 'c\\d', 'e\nf\u0001', '</script>', 'é𝄞'));
+const id = fc.oneof(
+  fc.constant(''),
+  fc.string({ maxLength: 12 }),
+  fc.string({ unit: 'grapheme', maxLength: 6 }),
+  fc.constantFrom('a"b', 'c\\d', 'e\nf\u0001', '</script>', 'é𝄞'),
+);
 const availability: fc.Arbitrary<GoogleAvailability> = fc.record({
   merchantId: id,
   serviceId: id,
@@ -76,7 +81,10 @@ test('availabilityJson: a plain slot, and a recurrence with every optional part'
     scheduleExceptions: [],
     confirmationMode: 'SYNCHRONOUS',
   };
-  assert.equal(availabilityJson(plain), '{"merchant_id":"m1","service_id":"s1","start_sec":"1772492400","duration_sec":"1800","spots_total":"2","confirmation_mode":"CONFIRMATION_MODE_SYNCHRONOUS"}');
+  assert.equal(
+    availabilityJson(plain),
+    '{"merchant_id":"m1","service_id":"s1","start_sec":"1772492400","duration_sec":"1800","spots_total":"2","confirmation_mode":"CONFIRMATION_MODE_SYNCHRONOUS"}',
+  );
   const full: GoogleAvailability = {
     ...plain,
     spotsTotal: 1,

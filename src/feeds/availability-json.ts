@@ -22,7 +22,12 @@ const object = (fields: string): string => `{${fields.slice(1)}}`;
 
 function resources(r: GoogleAvailability['resources']): string {
   // Google wants a name with every ID; we keep no names, so the ID is the name.
-  const fields = text('staff_id', r.staffId) + text('staff_name', r.staffId) + text('room_id', r.roomId) + text('room_name', r.roomId) + (r.partySize === 0 ? '' : `,"party_size":${r.partySize}`);
+  const fields =
+    text('staff_id', r.staffId) +
+    text('staff_name', r.staffId) +
+    text('room_id', r.roomId) +
+    text('room_name', r.roomId) +
+    (r.partySize === 0 ? '' : `,"party_size":${r.partySize}`);
   return `,"resources":${object(fields)}`;
 }
 
@@ -33,7 +38,8 @@ export function availabilityJson(e: GoogleAvailability): string {
   // Always set, a recurrence's too (1 of 1 per instance, as Google's recurrence examples carry them); printed unless 0.
   out += int64('spots_total', e.spotsTotal) + int64('spots_open', e.spotsOpen) + text('availability_tag', e.availabilityTag);
   if (r.staffId !== '' || r.roomId !== '' || r.partySize !== 0) out += resources(r);
-  if (e.recurrence !== null) out += `,"recurrence":${object(int64('repeat_until_sec', e.recurrence.repeatUntilSec) + int64('repeat_every_sec', e.recurrence.repeatEverySec))}`;
+  if (e.recurrence !== null)
+    out += `,"recurrence":${object(int64('repeat_until_sec', e.recurrence.repeatUntilSec) + int64('repeat_every_sec', e.recurrence.repeatEverySec))}`;
   if (e.scheduleExceptions.length > 0) {
     const ranges = e.scheduleExceptions.map((x) => `{"time_range":${object(int64('begin_sec', x.beginSec) + int64('end_sec', x.endSec))}}`);
     out += `,"schedule_exception":[${ranges.join(',')}]`;

@@ -57,9 +57,15 @@ describe('booking-server feeds', () => {
     assert.equal(generated.stderr, '', 'no progress bar when stderr is not a terminal');
     const lines = generated.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
-    assert.match(lines[0]!, /^feeds generated in [\d.]+ s: 2 merchants in 1 shard \([\d.]+ MB\); 2 services in 1 shard \([\d.]+ MB\); \d+ slots as \d+ entries in 1 shard \([\d.]+ MB\) -> /);
+    assert.match(
+      lines[0]!,
+      /^feeds generated in [\d.]+ s: 2 merchants in 1 shard \([\d.]+ MB\); 2 services in 1 shard \([\d.]+ MB\); \d+ slots as \d+ entries in 1 shard \([\d.]+ MB\) -> /,
+    );
     const files = (await readdir(out)).sort();
-    assert.deepEqual(files.map((f) => f.replace(/_\d+_/, '_T_')), ['availability_feed_T_001_of_001.json.gz', 'merchant_feed_T_001_of_001.json.gz', 'service_feed_T_001_of_001.json.gz']);
+    assert.deepEqual(
+      files.map((f) => f.replace(/_\d+_/, '_T_')),
+      ['availability_feed_T_001_of_001.json.gz', 'merchant_feed_T_001_of_001.json.gz', 'service_feed_T_001_of_001.json.gz'],
+    );
 
     const uploaded = await run(process.execPath, [BIN, 'feeds', 'upload', '--dir', out], { env });
     assert.match(uploaded.stdout, /^feeds uploaded: 3 files \([\d.]+ MB\)\n$/);

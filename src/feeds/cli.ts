@@ -57,13 +57,27 @@ export async function generateAndUpload(config: Config, store: Store, clock: Clo
     summary.feeds.map((f) => {
       const mine = new Set(f.files.map((file) => file.fileName));
       const sent = uploaded.filter((u) => u.kind === f.kind && mine.has(u.fileName)).length;
-      return kindRun(f.kind, startedAt, finishedAt, f, sent, sent === f.files.length ? null : `${f.files.length - sent} of ${f.files.length} files not uploaded`);
+      return kindRun(
+        f.kind,
+        startedAt,
+        finishedAt,
+        f,
+        sent,
+        sent === f.files.length ? null : `${f.files.length - sent} of ${f.files.length} files not uploaded`,
+      );
     }),
   );
   return `${summaryLine(summary)}; ${uploadLine(uploaded)}`;
 }
 
-function kindRun(kind: FeedKind, startedAt: number, finishedAt: number, feed: FeedResult | null, uploadedFiles: number | null, error: string | null): FeedKindRun {
+function kindRun(
+  kind: FeedKind,
+  startedAt: number,
+  finishedAt: number,
+  feed: FeedResult | null,
+  uploadedFiles: number | null,
+  error: string | null,
+): FeedKindRun {
   return {
     kind,
     startedAt,

@@ -6,7 +6,7 @@ import { ConfigError, GOOGLE_SHARD_LIMIT_BYTES, loadConfig } from '../config.js'
 const load = (env: Record<string, string>) => loadConfig(env, '/srv/app').feeds;
 
 describe('feeds configuration', () => {
-  test('defaults: 30 days, Google\'s 200 MB shard limit, Google\'s SFTP host and port, no daily run', () => {
+  test("defaults: 30 days, Google's 200 MB shard limit, Google's SFTP host and port, no daily run", () => {
     const feeds = load({});
     assert.equal(feeds.horizonDays, 30);
     assert.equal(feeds.shardMaxBytes, GOOGLE_SHARD_LIMIT_BYTES);
@@ -41,10 +41,17 @@ describe('feeds configuration', () => {
       [{ FEEDS_SHARD_MAX_BYTES: '300000000' }, /^FEEDS_SHARD_MAX_BYTES: /],
       [{ FEEDS_SFTP_HOST_KEY_SHA256: 'abc' }, /^FEEDS_SFTP_HOST_KEY_SHA256: /],
       [{ FEEDS_DAILY_AT: '03:00' }, /^FEEDS_SFTP_PRIVATE_KEY_FILE: is required when FEEDS_DAILY_AT is set/],
-      [{ FEEDS_DAILY_AT: '03:00', FEEDS_SFTP_PRIVATE_KEY_FILE: 'k', FEEDS_SFTP_USER_MERCHANTS: 'm', FEEDS_SFTP_USER_SERVICES: 's' }, /^FEEDS_SFTP_USER_AVAILABILITY: /],
+      [
+        { FEEDS_DAILY_AT: '03:00', FEEDS_SFTP_PRIVATE_KEY_FILE: 'k', FEEDS_SFTP_USER_MERCHANTS: 'm', FEEDS_SFTP_USER_SERVICES: 's' },
+        /^FEEDS_SFTP_USER_AVAILABILITY: /,
+      ],
     ];
     for (const [env, message] of cases) {
-      assert.throws(() => load(env), (error: Error) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+      assert.throws(
+        () => load(env),
+        (error: Error) => error instanceof ConfigError && message.test(error.message),
+        JSON.stringify(env),
+      );
     }
   });
 });

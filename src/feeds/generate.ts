@@ -257,10 +257,12 @@ async function serviceFeed(o: GenerateOptions): Promise<FeedResult> {
   return runFeed('services', o, async ({ writer }) => {
     o.progress?.begin('services', null);
     for await (const page of merchantPages(o)) {
-      const services = (await servicesOfMerchants(
-        o.store.db,
-        page.map((m) => m.id),
-      )).filter(inServiceFeed);
+      const services = (
+        await servicesOfMerchants(
+          o.store.db,
+          page.map((m) => m.id),
+        )
+      ).filter(inServiceFeed);
       for (const s of services) await writer.add(serviceJson(s));
       o.progress?.advance(services.length);
     }
@@ -333,10 +335,12 @@ async function availabilityFeed(o: GenerateOptions): Promise<FeedResult> {
       }
     };
     for await (const { page, first, last } of merchantPageRanges(o)) {
-      const services = (await servicesOfMerchants(
-        o.store.db,
-        page.map((m) => m.id),
-      )).filter((s) => s.booking.enabled && s.deactivatedAt === null);
+      const services = (
+        await servicesOfMerchants(
+          o.store.db,
+          page.map((m) => m.id),
+        )
+      ).filter((s) => s.booking.enabled && s.deactivatedAt === null);
       if (services.length === 0) continue;
       const merchants = new Map(page.map((m) => [m.id, m]));
       const bookable = new Map(services.map((s) => [`${s.merchantId}\u0000${s.id}`, s]));

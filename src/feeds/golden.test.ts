@@ -37,25 +37,43 @@ async function seed(t: TestApp): Promise<void> {
   // ma: a restaurant with an address in part, a telephone, an advisement needing JSON escapes; a
   // waitlist service and a spots_open reservation service (price, cancellation rule, asynchronous
   // confirmation) with tags, resources, bookings and a lease.
-  await adminOk(t, 'POST', '/merchants', {
-    id: 'ma',
-    name: 'Café "Ünø" \\ Bar',
-    time_zone: NY,
-    telephone: '+1 212-555-0101',
-    address: { locality: 'New York', country: 'US' },
-    waitlist_advisement: 'We hold tables 10′ — "please" be on time.\nThanks ☕ 𝄞 </script>',
-  }, 201);
-  await adminOk(t, 'POST', '/merchants/ma/services', {
-    id: 'queue',
-    name: 'Walk-in queue',
-    waitlist: { min_party_size: 1, max_party_size: 8, supports_additional_request: true, call_merchant_above_max_party_size: false },
-  }, 201);
-  await adminOk(t, 'POST', '/merchants/ma/services', {
-    id: 'dinner',
-    name: 'Dîner "spécial"',
-    waitlist: { enabled: false },
-    booking: { enabled: true, price: { price_micros: 12_500_000, currency_code: 'EUR' }, cancel_before_start_sec: 7200, confirmation_mode: 'ASYNCHRONOUS' },
-  }, 201);
+  await adminOk(
+    t,
+    'POST',
+    '/merchants',
+    {
+      id: 'ma',
+      name: 'Café "Ünø" \\ Bar',
+      time_zone: NY,
+      telephone: '+1 212-555-0101',
+      address: { locality: 'New York', country: 'US' },
+      waitlist_advisement: 'We hold tables 10′ — "please" be on time.\nThanks ☕ 𝄞 </script>',
+    },
+    201,
+  );
+  await adminOk(
+    t,
+    'POST',
+    '/merchants/ma/services',
+    {
+      id: 'queue',
+      name: 'Walk-in queue',
+      waitlist: { min_party_size: 1, max_party_size: 8, supports_additional_request: true, call_merchant_above_max_party_size: false },
+    },
+    201,
+  );
+  await adminOk(
+    t,
+    'POST',
+    '/merchants/ma/services',
+    {
+      id: 'dinner',
+      name: 'Dîner "spécial"',
+      waitlist: { enabled: false },
+      booking: { enabled: true, price: { price_micros: 12_500_000, currency_code: 'EUR' }, cancel_before_start_sec: 7200, confirmation_mode: 'ASYNCHRONOUS' },
+    },
+    201,
+  );
   await adminOk(t, 'PUT', '/merchants/ma/services/dinner/availability', {
     start_time_restrict: local('2026-03-01 00:00'),
     end_time_restrict: local('2026-05-01 00:00'),
@@ -73,15 +91,31 @@ async function seed(t: TestApp): Promise<void> {
   await book(t, { merchantId: 'ma', serviceId: 'dinner', start: local('2026-03-02 18:30'), partySize: 4 });
   await book(t, { merchantId: 'ma', serviceId: 'dinner', start: local('2026-03-03 19:00'), duration: 5400 });
   await googleOk(t, 'CreateLease', {
-    lease: { slot: { merchant_id: 'ma', service_id: 'dinner', start_sec: String(local('2026-03-03 19:00')), duration_sec: '5400' }, user_reference: 'golden-lease', lease_expiration_time_sec: String(local('2026-03-01 12:05')) },
+    lease: {
+      slot: { merchant_id: 'ma', service_id: 'dinner', start_sec: String(local('2026-03-03 19:00')), duration_sec: '5400' },
+      user_reference: 'golden-lease',
+      lease_expiration_time_sec: String(local('2026-03-01 12:05')),
+    },
   });
 
   // mb: recurrence in New York across the spring-forward change, two bookings as exceptions.
   await adminOk(t, 'POST', '/merchants', { id: 'mb', name: 'Salon', time_zone: NY }, 201);
-  await adminOk(t, 'POST', '/merchants/mb/services', { id: 'cut', name: 'Haircut', waitlist: { enabled: false }, booking: { enabled: true, availability_format: 'recurrence' } }, 201);
+  await adminOk(
+    t,
+    'POST',
+    '/merchants/mb/services',
+    { id: 'cut', name: 'Haircut', waitlist: { enabled: false }, booking: { enabled: true, availability_format: 'recurrence' } },
+    201,
+  );
   await adminOk(t, 'PUT', '/merchants/mb/services/cut/availability/weekly-schedule', {
-    from_date: '2026-03-06', to_date: '2026-03-10', days: [1, 2, 3, 4, 5, 6, 7], first_start: '09:00', last_start: '11:30',
-    repeat_every_minutes: 30, duration_sec: 1800, spots_total: 1,
+    from_date: '2026-03-06',
+    to_date: '2026-03-10',
+    days: [1, 2, 3, 4, 5, 6, 7],
+    first_start: '09:00',
+    last_start: '11:30',
+    repeat_every_minutes: 30,
+    duration_sec: 1800,
+    spots_total: 1,
   });
   await book(t, { merchantId: 'mb', serviceId: 'cut', start: local('2026-03-08 10:00'), partySize: 0 });
   await book(t, { merchantId: 'mb', serviceId: 'cut', start: local('2026-03-09 09:00'), partySize: 0 });
@@ -95,10 +129,22 @@ async function seed(t: TestApp): Promise<void> {
   // md: Sydney, recurrence over the fall-back night; a deactivated service and one without
   // bookings, both with slots that stay out of the availability feed.
   await adminOk(t, 'POST', '/merchants', { id: 'md', name: 'Night Studio', time_zone: SYD, telephone: '+61 2 5550 1234' }, 201);
-  await adminOk(t, 'POST', '/merchants/md/services', { id: 'session', name: 'Session', waitlist: { enabled: false }, booking: { enabled: true, availability_format: 'recurrence' } }, 201);
+  await adminOk(
+    t,
+    'POST',
+    '/merchants/md/services',
+    { id: 'session', name: 'Session', waitlist: { enabled: false }, booking: { enabled: true, availability_format: 'recurrence' } },
+    201,
+  );
   await adminOk(t, 'PUT', '/merchants/md/services/session/availability/weekly-schedule', {
-    from_date: '2026-04-05', to_date: '2026-04-05', days: [7], first_start: '01:00', last_start: '04:00',
-    repeat_every_minutes: 30, duration_sec: 1800, spots_total: 1,
+    from_date: '2026-04-05',
+    to_date: '2026-04-05',
+    days: [7],
+    first_start: '01:00',
+    last_start: '04:00',
+    repeat_every_minutes: 30,
+    duration_sec: 1800,
+    spots_total: 1,
   });
   await book(t, { merchantId: 'md', serviceId: 'session', start: local('2026-04-05 03:30', SYD), partySize: 0 });
   await adminOk(t, 'POST', '/merchants/md/services', { id: 'gone', name: 'Gone', waitlist: { enabled: false }, booking: { enabled: true } }, 201);
@@ -112,15 +158,28 @@ async function seed(t: TestApp): Promise<void> {
   await adminOk(t, 'POST', '/merchants', { id: 'me', name: 'Bar', time_zone: NY }, 201);
   await adminOk(t, 'POST', '/merchants/me/services', { id: 'bar', name: 'Bar seat', waitlist: { enabled: false }, booking: { enabled: true } }, 201);
   await adminOk(t, 'PUT', '/merchants/me/services/bar/availability/weekly-schedule', {
-    from_date: '2026-03-02', to_date: '2026-03-04', days: [1, 2, 3, 4, 5, 6, 7], first_start: '00:00', last_start: '23:45',
-    repeat_every_minutes: 15, duration_sec: 900, spots_total: 3, availability_tag: 'bar-seat',
+    from_date: '2026-03-02',
+    to_date: '2026-03-04',
+    days: [1, 2, 3, 4, 5, 6, 7],
+    first_start: '00:00',
+    last_start: '23:45',
+    repeat_every_minutes: 15,
+    duration_sec: 900,
+    spots_total: 3,
+    availability_tag: 'bar-seat',
   });
   await book(t, { merchantId: 'me', serviceId: 'bar', start: local('2026-03-03 20:00'), duration: 900 });
   await adminOk(t, 'POST', '/merchants/me/services', { id: 'booth', name: 'Booth', waitlist: { enabled: false }, booking: { enabled: true } }, 201);
-  await putSlots(t, 'me', 'booth', [local('2026-03-02 00:00'), local('2026-03-04 00:00')], [
-    { start: local('2026-03-02 20:00'), spots: 1 },
-    { start: local('2026-03-03 20:00'), spots: 2, tag: 'booth' },
-  ]);
+  await putSlots(
+    t,
+    'me',
+    'booth',
+    [local('2026-03-02 00:00'), local('2026-03-04 00:00')],
+    [
+      { start: local('2026-03-02 20:00'), spots: 1 },
+      { start: local('2026-03-03 20:00'), spots: 2, tag: 'booth' },
+    ],
+  );
 }
 
 for (const dialect of DIALECTS) {

@@ -69,13 +69,50 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(
         feed_runs.map((r: Record<string, unknown>) => ({ ...r, bytes: typeof r.bytes })),
         [
-          { kind: 'merchants', started_at: started, finished_at: started, outcome: 'ok', error: null, records: 1, slots: null, shards: 1, bytes: 'number', uploaded_files: 1 },
-          { kind: 'services', started_at: started, finished_at: started, outcome: 'ok', error: null, records: 1, slots: null, shards: 1, bytes: 'number', uploaded_files: 1 },
-          { kind: 'availability', started_at: started, finished_at: started, outcome: 'ok', error: null, records: 0, slots: 0, shards: 1, bytes: 'number', uploaded_files: 1 },
+          {
+            kind: 'merchants',
+            started_at: started,
+            finished_at: started,
+            outcome: 'ok',
+            error: null,
+            records: 1,
+            slots: null,
+            shards: 1,
+            bytes: 'number',
+            uploaded_files: 1,
+          },
+          {
+            kind: 'services',
+            started_at: started,
+            finished_at: started,
+            outcome: 'ok',
+            error: null,
+            records: 1,
+            slots: null,
+            shards: 1,
+            bytes: 'number',
+            uploaded_files: 1,
+          },
+          {
+            kind: 'availability',
+            started_at: started,
+            finished_at: started,
+            outcome: 'ok',
+            error: null,
+            records: 0,
+            slots: 0,
+            shards: 1,
+            bytes: 'number',
+            uploaded_files: 1,
+          },
         ],
       );
       const mine = await adminOk(t, 'GET', `/merchants/${M}/feed-runs`, undefined, 200, managerToken);
-      assert.deepEqual(mine.feed_runs[0], { kind: 'merchants', started_at: started, finished_at: started, outcome: 'ok', error: null }, "the counts span every merchant: the operator's only");
+      assert.deepEqual(
+        mine.feed_runs[0],
+        { kind: 'merchants', started_at: started, finished_at: started, outcome: 'ok', error: null },
+        "the counts span every merchant: the operator's only",
+      );
       assert.equal((await t.admin('GET', '/feed-runs', undefined, managerToken)).statusCode, 403);
     });
 
@@ -84,7 +121,12 @@ for (const dialect of DIALECTS) {
       await assert.rejects(run({ FEEDS_SFTP_USER_SERVICES: '' }), /FEEDS_SFTP_USER_SERVICES/);
       const { feed_runs } = await adminOk(t, 'GET', '/feed-runs');
       assert.deepEqual(
-        feed_runs.map((r: { kind: string; outcome: string; records: number; uploaded_files: number | null }) => [r.kind, r.outcome, r.records, r.uploaded_files]),
+        feed_runs.map((r: { kind: string; outcome: string; records: number; uploaded_files: number | null }) => [
+          r.kind,
+          r.outcome,
+          r.records,
+          r.uploaded_files,
+        ]),
         [
           ['merchants', 'failed', 1, null],
           ['services', 'failed', 1, null],

@@ -59,7 +59,11 @@ for (const dialect of DIALECTS) {
       const t = await startApp({ nowMs: utc('2026-03-08T03:00:00Z') });
       try {
         const failing = new FeedScheduler({
-          store: t.store, clock: t.clock, at, logger: pino({ level: 'silent' }), replicaId: 'x',
+          store: t.store,
+          clock: t.clock,
+          at,
+          logger: pino({ level: 'silent' }),
+          replicaId: 'x',
           run: async () => {
             throw new Error('SFTP down');
           },

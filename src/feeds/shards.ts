@@ -186,7 +186,12 @@ export class ShardedFeedWriter {
   add(record: string): Promise<void> | undefined {
     const shard = this.shards[this.shards.length - 1];
     const bytes = Buffer.byteLength(record) + 1;
-    if (shard === undefined || shard.records === 0 || shard.bound(bytes + this.tailBytes) > this.options.maxBytes || shard.sinceFlush + bytes >= this.flushEvery) {
+    if (
+      shard === undefined ||
+      shard.records === 0 ||
+      shard.bound(bytes + this.tailBytes) > this.options.maxBytes ||
+      shard.sinceFlush + bytes >= this.flushEvery
+    ) {
       return this.addSlowly(record, bytes);
     }
     shard.records += 1;

@@ -75,7 +75,12 @@ describe('feeds upload over SFTP', () => {
     const uploaded = await uploadFeeds({ dir, sftp: sftpConfig() });
     assert.deepEqual(
       uploaded.map((u) => [u.kind, u.attempts]),
-      [['merchants', 1], ['services', 1], ['availability', 1], ['availability', 1]],
+      [
+        ['merchants', 1],
+        ['services', 1],
+        ['availability', 1],
+        ['availability', 1],
+      ],
       'merchants first, then services, then availability',
     );
     for (const [name, data] of written) {
@@ -94,7 +99,10 @@ describe('feeds upload over SFTP', () => {
       );
     }
     assert.deepEqual((await readdir(join(dir, UPLOADED_DIR))).sort(), [...written.keys()].sort(), 'uploaded files move to uploaded/');
-    assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.json.gz')), []);
+    assert.deepEqual(
+      (await readdir(dir)).filter((n) => n.endsWith('.json.gz')),
+      [],
+    );
     assert.deepEqual(await uploadFeeds({ dir, sftp: sftpConfig() }), [], 'a second run sends nothing again');
   });
 
@@ -108,7 +116,11 @@ describe('feeds upload over SFTP', () => {
     const ops = server.ops.slice(opsBefore).map((o) => `${o.op} ${o.path}${o.to ? ` -> ${o.to}` : ''}`);
     const dropAt = ops.indexOf(`drop ${name}.tmp`);
     assert.ok(dropAt >= 0, 'the server dropped the connection');
-    assert.equal(ops.slice(0, dropAt).some((o) => o.startsWith('rename')), false, 'no rename before the drop');
+    assert.equal(
+      ops.slice(0, dropAt).some((o) => o.startsWith('rename')),
+      false,
+      'no rename before the drop',
+    );
     assert.equal(ops.filter((o) => o === `open ${name}.tmp`).length, 2, 'the file was sent again from the start');
     assert.equal(ops.at(-1), `rename ${name}.tmp -> ${name}`);
     assert.deepEqual(server.files.get(USERS.availability)!.get(name!), written.get(name!));
@@ -121,7 +133,10 @@ describe('feeds upload over SFTP', () => {
     const opsBefore = server.ops.length;
     const uploaded = await uploadFeeds({ dir, sftp: sftpConfig() });
     assert.equal(uploaded.length, 1);
-    assert.equal(server.ops.slice(opsBefore).some((o) => o.op === 'open'), false);
+    assert.equal(
+      server.ops.slice(opsBefore).some((o) => o.op === 'open'),
+      false,
+    );
   });
 
   test('a host key that is not the configured one is refused, and the file stays for the next run', async () => {
@@ -129,7 +144,10 @@ describe('feeds upload over SFTP', () => {
     const wrong = `SHA256:${Buffer.alloc(32, 7).toString('base64').replace(/=+$/, '')}`;
     await assert.rejects(uploadFeeds({ dir, sftp: sftpConfig({ FEEDS_SFTP_HOST_KEY_SHA256: wrong, FEEDS_SFTP_ATTEMPTS: '2' }) }), /failed after 2 tries/);
     assert.equal(server.files.get(USERS.services)!.has([...written.keys()][0]!), false);
-    assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.json.gz')), [...written.keys()]);
+    assert.deepEqual(
+      (await readdir(dir)).filter((n) => n.endsWith('.json.gz')),
+      [...written.keys()],
+    );
   });
 
   test('a feed type without a configured user, or no key file, is a configuration error before anything is sent', async () => {

@@ -211,7 +211,8 @@ export async function uploadFeeds(o: UploadOptions): Promise<UploadedFile[]> {
         } catch (error) {
           session?.close();
           session = null;
-          if (attempt >= config.attempts) throw new Error(`uploading ${file.fileName} failed after ${attempt} tries: ${(error as Error).message}`, { cause: error });
+          if (attempt >= config.attempts)
+            throw new Error(`uploading ${file.fileName} failed after ${attempt} tries: ${(error as Error).message}`, { cause: error });
           const delay = backoff(attempt, config.retryBaseMs);
           o.logger?.warn({ file: file.fileName, attempt, retryInMs: delay, err: error }, 'feed upload failed; retrying');
           await sleep(delay, undefined, o.signal ? { signal: o.signal } : {});

@@ -58,11 +58,7 @@ export class FailureThrottle {
  * behind the same proxy, see TRUST_PROXY) cannot lock Google out. Success does not reset the
  * count, or a client could interleave guesses with anyone's good requests.
  */
-export async function registerBasicAuth(
-  app: FastifyInstance,
-  digests: readonly CredentialDigest[],
-  throttle: FailureThrottle,
-): Promise<void> {
+export async function registerBasicAuth(app: FastifyInstance, digests: readonly CredentialDigest[], throttle: FailureThrottle): Promise<void> {
   await app.register(basicAuth, {
     authenticate: { realm: 'booking-server' },
     validate: async (username: string, password: string, request: FastifyRequest, reply: FastifyReply) => {

@@ -109,10 +109,18 @@ function paymentInput(pi: PaymentInformation | undefined, token: string): Paymen
   const by = pi.paymentProcessedBy;
   const status = PrepaymentStatus[pi.prepaymentStatus] as DomainPrepayment | 'PREPAYMENT_STATUS_UNSPECIFIED';
   return {
-    processedBy: by === PaymentInformation_PaymentProcessedBy.PROCESSED_BY_PARTNER ? 'PARTNER' : by === PaymentInformation_PaymentProcessedBy.PROCESSED_BY_GOOGLE ? 'GOOGLE' : null,
+    processedBy:
+      by === PaymentInformation_PaymentProcessedBy.PROCESSED_BY_PARTNER
+        ? 'PARTNER'
+        : by === PaymentInformation_PaymentProcessedBy.PROCESSED_BY_GOOGLE
+          ? 'GOOGLE'
+          : null,
     prepaymentStatus: status === 'PREPAYMENT_STATUS_UNSPECIFIED' ? 'PREPAYMENT_NOT_PROVIDED' : status,
     transactionId: pi.paymentTransactionId === '' ? null : pi.paymentTransactionId,
-    price: pi.price === undefined || pi.price.currencyCode === '' ? null : { micros: seconds(pi.price.priceMicros, 'price_micros'), currency: pi.price.currencyCode },
+    price:
+      pi.price === undefined || pi.price.currencyCode === ''
+        ? null
+        : { micros: seconds(pi.price.priceMicros, 'price_micros'), currency: pi.price.currencyCode },
     token: token === '' ? null : token,
     received: toJson(PaymentInformationSchema, pi, { useProtoFieldName: true }),
   };
@@ -130,15 +138,21 @@ export function bookingRoutes(bookings: BookingService, availability: Availabili
       const merchantId = requireText(req.merchantId, 'merchant_id');
       const queries = req.slotTime.map((t) => slotQuery(t.serviceId, t.startSec, t.durationSec, t.resourceIds));
       const open = await availability.lookup(merchantId, queries);
-      return send(reply, BatchAvailabilityLookupResponseSchema, create(BatchAvailabilityLookupResponseSchema, {
-        slotTimeAvailability: req.slotTime.map((slotTime, i) => ({ slotTime, available: (open[i] ?? 0) > 0 })),
-      }));
+      return send(
+        reply,
+        BatchAvailabilityLookupResponseSchema,
+        create(BatchAvailabilityLookupResponseSchema, {
+          slotTimeAvailability: req.slotTime.map((slotTime, i) => ({ slotTime, available: (open[i] ?? 0) > 0 })),
+        }),
+      );
     });
 
     app.post('/CheckAvailability', async (request, reply) => {
       const req = parseMessage(CheckAvailabilityRequestSchema, request.body);
       const slot = requireSlot(req.slot);
-      const [count] = await availability.lookup(requireText(slot.merchantId, 'slot.merchant_id'), [slotQuery(slot.serviceId, slot.startSec, slot.durationSec, slot.resources)]);
+      const [count] = await availability.lookup(requireText(slot.merchantId, 'slot.merchant_id'), [
+        slotQuery(slot.serviceId, slot.startSec, slot.durationSec, slot.resources),
+      ]);
       return send(reply, CheckAvailabilityResponseSchema, create(CheckAvailabilityResponseSchema, { slot, countAvailable: Math.max(0, count ?? 0) }));
     });
 
@@ -178,7 +192,10 @@ export function bookingRoutes(bookings: BookingService, availability: Availabili
       );
       if ('booking' in result && result.differentRequest) {
         // No request content here: it carries the guest's personal data.
-        request.log.warn({ bookingId: result.booking.id }, 'CreateBooking: an idempotency token was reused with a different request; the booking it made is returned');
+        request.log.warn(
+          { bookingId: result.booking.id },
+          'CreateBooking: an idempotency token was reused with a different request; the booking it made is returned',
+        );
       }
       return send(
         reply,
@@ -225,11 +242,15 @@ export function bookingRoutes(bookings: BookingService, availability: Availabili
     app.post('/GetBookingStatus', async (request, reply) => {
       const req = parseMessage(GetBookingStatusRequestSchema, request.body);
       const booking = await bookings.get(requireText(req.bookingId, 'booking_id'));
-      return send(reply, GetBookingStatusResponseSchema, create(GetBookingStatusResponseSchema, {
-        bookingId: booking.id,
-        bookingStatus: BookingStatus[booking.status],
-        prepaymentStatus: PrepaymentStatus[booking.payment.prepaymentStatus],
-      }));
+      return send(
+        reply,
+        GetBookingStatusResponseSchema,
+        create(GetBookingStatusResponseSchema, {
+          bookingId: booking.id,
+          bookingStatus: BookingStatus[booking.status],
+          prepaymentStatus: PrepaymentStatus[booking.payment.prepaymentStatus],
+        }),
+      );
     });
 
     app.post('/ListBookings', async (request, reply) => {

@@ -16,7 +16,12 @@ test('closedSchema closes every object with properties, leaves explicit choices 
       either: { anyOf: [{ type: 'object', properties: { d: { type: 'string' } } }, { type: 'null' }] },
       open: { type: 'object', properties: { e: { type: 'string' } }, additionalProperties: true },
       map: { type: 'object', patternProperties: { '^x': { type: 'string' } } },
-      both: { allOf: [{ type: 'object', properties: { f: { type: 'string' } } }, { type: 'object', properties: { g: { type: 'string' } } }] },
+      both: {
+        allOf: [
+          { type: 'object', properties: { f: { type: 'string' } } },
+          { type: 'object', properties: { g: { type: 'string' } } },
+        ],
+      },
     },
   };
   const before = JSON.stringify(schema);
@@ -28,7 +33,10 @@ test('closedSchema closes every object with properties, leaves explicit choices 
   assert.equal(closed.properties.either.anyOf[0].additionalProperties, false);
   assert.equal(closed.properties.open.additionalProperties, true);
   assert.equal(closed.properties.map.additionalProperties, undefined);
-  assert.deepEqual(closed.properties.both.allOf.map((m: any) => m.additionalProperties), [undefined, undefined]);
+  assert.deepEqual(
+    closed.properties.both.allOf.map((m: any) => m.additionalProperties),
+    [undefined, undefined],
+  );
 
   assert.equal(unknownFieldIn(closed, { a: { b: 'x' }, list: [{ c: 1 }], either: null, open: { zz: 1 }, map: { x1: 'y' } }), null);
   assert.equal(unknownFieldIn(closed, { list: [{ c: 1 }, { c: 2, cc: 3 }] }), 'body/list/1 has an unknown field "cc" (known: c)');
@@ -62,15 +70,35 @@ for (const dialect of DIALECTS) {
         /^body has an unknown field "timezone" \(known: id, name, time_zone, telephone, address, [a-z_, ]+\)$/,
       );
       assert.equal((await t.admin('GET', '/merchants/tz')).statusCode, 404);
-      await refused('POST', '/merchants/m1/services/waitlist/walk-ins', { party_size: 2, given_name: 'Ann', phone: '+1 212-555-0100' }, /^body has an unknown field "phone" \(known: party_size, given_name, family_name, telephone, /);
+      await refused(
+        'POST',
+        '/merchants/m1/services/waitlist/walk-ins',
+        { party_size: 2, given_name: 'Ann', phone: '+1 212-555-0100' },
+        /^body has an unknown field "phone" \(known: party_size, given_name, family_name, telephone, /,
+      );
       assert.deepEqual((await t.admin('GET', '/merchants/m1/services/waitlist/queue')).json().entries, []);
     });
 
     test('at any depth: a nested object, an array item', async () => {
-      await refused('PATCH', '/merchants/m1', { address: { country: 'US', phone: '1' } }, 'body/address has an unknown field "phone" (known: street_address, locality, region, postal_code, country)');
-      await refused('PUT', '/merchants/m1/tables', { tables: [{ id: 't', seats: 2, chairs: 2 }] }, /^body\/tables\/0 has an unknown field "chairs" \(known: id, name, min_seats, seats\)$/);
+      await refused(
+        'PATCH',
+        '/merchants/m1',
+        { address: { country: 'US', phone: '1' } },
+        'body/address has an unknown field "phone" (known: street_address, locality, region, postal_code, country)',
+      );
+      await refused(
+        'PUT',
+        '/merchants/m1/tables',
+        { tables: [{ id: 't', seats: 2, chairs: 2 }] },
+        /^body\/tables\/0 has an unknown field "chairs" \(known: id, name, min_seats, seats\)$/,
+      );
       const service = (await t.admin('GET', '/merchants/m1/services/waitlist')).json();
-      await refused('PATCH', '/merchants/m1/services/waitlist', { name: 'Renamed', waitlist: { max_party_size: 4, max_party: 6 } }, /^body\/waitlist has an unknown field "max_party"/);
+      await refused(
+        'PATCH',
+        '/merchants/m1/services/waitlist',
+        { name: 'Renamed', waitlist: { max_party_size: 4, max_party: 6 } },
+        /^body\/waitlist has an unknown field "max_party"/,
+      );
       assert.deepEqual((await t.admin('GET', '/merchants/m1/services/waitlist')).json(), service, 'nothing changed');
     });
 
@@ -85,7 +113,11 @@ for (const dialect of DIALECTS) {
       const routes = routesOf(t.app).filter((r) => r.path.startsWith('/admin/v1/') && ['POST', 'PUT', 'PATCH'].includes(r.method));
       assert.ok(routes.length >= 15, JSON.stringify(routes));
       for (const route of routes) {
-        const path = route.path.replace('/admin/v1', '').replace(/:merchantId/g, 'm1').replace(/:serviceId/g, 'waitlist').replace(/:\w+/g, 'x');
+        const path = route.path
+          .replace('/admin/v1', '')
+          .replace(/:merchantId/g, 'm1')
+          .replace(/:serviceId/g, 'waitlist')
+          .replace(/:\w+/g, 'x');
         const res = await t.admin(route.method as 'POST', path, { zz_unknown_field: 1 });
         assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${route.method} ${route.path} accepted an unknown field: ${res.statusCode} ${res.body}`);
       }

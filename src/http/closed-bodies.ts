@@ -110,7 +110,10 @@ export function schemaErrorFormatter(bodySchema: unknown) {
       const at = `${dataVar}${e.instancePath ?? ''}`;
       const field = (e.params as { additionalProperty?: unknown } | undefined)?.additionalProperty;
       if (e.keyword !== 'additionalProperties' || typeof field !== 'string') return `${at} ${e.message ?? 'is invalid'}`;
-      const path = (e.instancePath ?? '').split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+      const path = (e.instancePath ?? '')
+        .split('/')
+        .slice(1)
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
       const known = dataVar === 'body' ? knownFields(bodySchema, path) : null;
       return known === null ? `${at} has an unknown field ${JSON.stringify(field)}` : unknownFieldMessage(at, field, known);
     });

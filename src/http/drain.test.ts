@@ -45,7 +45,9 @@ test('a request that arrives while the server drains gets our 503 body with Retr
     const received = readAll(socket, 30_000);
     // A sign-in whose body has not all arrived: in flight, so closing waits for it.
     const body = JSON.stringify({ token: 'not-a-valid-token' });
-    socket.write(`POST /admin/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+    socket.write(
+      `POST /admin/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+    );
     let requestSeen = false;
     t.app.server.once('request', () => {
       requestSeen = true;

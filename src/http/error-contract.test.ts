@@ -28,7 +28,8 @@ describe('the error contract', () => {
   });
   async function check(options: InjectOptions, what: string): Promise<LightMyRequestResponse> {
     const response = await t.app.inject(options);
-    const breach = response.statusCode >= 500 ? `a ${response.statusCode}: ${response.body.slice(0, 200)}` : errorContractBreach(response.statusCode, response.body);
+    const breach =
+      response.statusCode >= 500 ? `a ${response.statusCode}: ${response.body.slice(0, 200)}` : errorContractBreach(response.statusCode, response.body);
     if (breach !== null) breaches.push(`${what}: ${options.method} ${options.url} -> ${response.statusCode} ${breach}`);
     return response;
   }
@@ -112,7 +113,17 @@ describe('the error contract', () => {
 
   test('unknown routes, methods a route does not serve, undecodable URLs, hostile query strings', async () => {
     // HEAD is left out: its answer has no body by definition (RFC 9110); its GET twin is checked.
-    const paths = ['/v3/NoSuchMethod', '/v3/', '/admin/v1/nothing', '/admin/v1', '/nothing', '/', '/v3/%', '/admin/v1/merchants/%E0%A4%A', `/admin/v1/${'x'.repeat(5000)}`];
+    const paths = [
+      '/v3/NoSuchMethod',
+      '/v3/',
+      '/admin/v1/nothing',
+      '/admin/v1',
+      '/nothing',
+      '/',
+      '/v3/%',
+      '/admin/v1/merchants/%E0%A4%A',
+      `/admin/v1/${'x'.repeat(5000)}`,
+    ];
     for (const url of paths) {
       for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const) {
         for (const headers of [{}, google, admin]) await check({ method, url, headers }, 'unknown route');
@@ -125,7 +136,10 @@ describe('the error contract', () => {
         await check({ method, url, headers: authOf(route) }, 'a method the route does not serve');
       }
       if (STREAMS.has(`${route.method} ${route.path}`)) continue;
-      await check({ method: route.method as InjectOptions['method'], url: `${url}?limit=x&from=-1&since=1e400&to=Infinity&state=%FF`, headers: authOf(route) }, 'a hostile query string');
+      await check(
+        { method: route.method as InjectOptions['method'], url: `${url}?limit=x&from=-1&since=1e400&to=Infinity&state=%FF`, headers: authOf(route) },
+        'a hostile query string',
+      );
     }
     assert.deepEqual(breaches, []);
   });

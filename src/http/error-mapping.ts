@@ -20,7 +20,11 @@ export function errorBody(status: number, code: string, message: string): ErrorB
  */
 export function isStoreUnavailable(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && /^(SQLITE_(FULL|READONLY|BUSY|IOERR|CANTOPEN|LOCKED).*|53\d\d\d|57P0[1-3]|08\d\d\d|25006|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code)) return true;
+  if (
+    typeof code === 'string' &&
+    /^(SQLITE_(FULL|READONLY|BUSY|IOERR|CANTOPEN|LOCKED).*|53\d\d\d|57P0[1-3]|08\d\d\d|25006|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code)
+  )
+    return true;
   // node-postgres reports a connection lost in the middle of a transaction without a code.
   return typeof message === 'string' && /^(Connection terminated|Client has encountered a connection error)/.test(message);
 }
@@ -128,7 +132,9 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
         : [400, 'INVALID_ARGUMENT', 'malformed HTTP request'];
   const body = JSON.stringify(errorBody(status, code, message));
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy(error);
 }

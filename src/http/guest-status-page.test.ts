@@ -15,7 +15,9 @@ import { forDialect } from '../test-support/app.js';
 import { seedSmsMerchant, startSms, tokenOf, type SmsHarness } from '../test-support/sms.js';
 
 const SHOTS =
-  process.env.WRITE_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url) : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'status-page-shots-'))}/`);
+  process.env.WRITE_SCREENSHOTS === '1'
+    ? new URL('../../docs/screenshots/', import.meta.url)
+    : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'status-page-shots-'))}/`);
 
 describe('guest status page in chromium', { skip: haveChromium() ? false : 'no chromium at CHROMIUM_PATH' }, () => {
   let h: SmsHarness;
@@ -64,7 +66,7 @@ describe('guest status page in chromium', { skip: haveChromium() ? false : 'no c
     await position.waitFor();
     const box = await position.boundingBox();
     assert.ok(box !== null && box.y + box.height <= viewports.phone.height, 'the place in line is above the fold');
-    assert.ok((Number(await page.evaluate('document.documentElement.scrollWidth'))) <= viewports.phone.width, 'no sideways scrolling at 360 px');
+    assert.ok(Number(await page.evaluate('document.documentElement.scrollWidth')) <= viewports.phone.width, 'no sideways scrolling at 360 px');
     assert.deepEqual(await seriousA11yViolations(page), []);
     await page.screenshot({ path: new URL('status-en.png', SHOTS).pathname, fullPage: true });
 

@@ -36,7 +36,8 @@ export function healthRoutes(deps: { readonly store: Store; readonly lifecycle: 
       await Promise.race([ping(deps.store.db), timeout]);
       if (!schemaCurrent) {
         const pending = await Promise.race([pendingMigrations(deps.store.db), timeout]);
-        if (pending.length > 0) return { database: { ok: true }, schema: { ok: false, detail: `pending migrations: ${pending.join(', ')} (run booking-server migrate)` } };
+        if (pending.length > 0)
+          return { database: { ok: true }, schema: { ok: false, detail: `pending migrations: ${pending.join(', ')} (run booking-server migrate)` } };
         schemaCurrent = true;
       }
       return { database: { ok: true }, schema: { ok: true } };

@@ -68,7 +68,14 @@ describe('deploy/prometheus/booking-server-alerts.yml', () => {
         for (const name of names) assert.ok(exported.has(name), `${rule.alert} reads ${name}, which /metrics does not export`);
       }
       // Google's thresholds are all there: latency and errors per method, RTU backlog, age and dead letters, feed failures.
-      for (const needed of ['BookingServerWaitEstimatesSlow', 'BookingServerAvailabilityLookupSlow', 'BookingServerBookingErrorRate', 'BookingServerRtuBacklogOld', 'BookingServerRtuDeadLetters', 'BookingServerFeedRunFailed']) {
+      for (const needed of [
+        'BookingServerWaitEstimatesSlow',
+        'BookingServerAvailabilityLookupSlow',
+        'BookingServerBookingErrorRate',
+        'BookingServerRtuBacklogOld',
+        'BookingServerRtuDeadLetters',
+        'BookingServerFeedRunFailed',
+      ]) {
         assert.ok(alerts.has(needed), needed);
       }
     } finally {

@@ -4,8 +4,7 @@
 // already matches one of its types.
 import { Type } from '@fastify/type-provider-typebox';
 
-export const nullableInteger = (options: { minimum?: number; maximum?: number } = {}) =>
-  Type.Unsafe<number | null>({ type: ['integer', 'null'], ...options });
+export const nullableInteger = (options: { minimum?: number; maximum?: number } = {}) => Type.Unsafe<number | null>({ type: ['integer', 'null'], ...options });
 
 export const nullableString = (options: { minLength?: number; maxLength?: number } = {}) =>
   Type.Unsafe<string | null>({ type: ['string', 'null'], ...options });

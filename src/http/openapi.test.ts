@@ -64,7 +64,10 @@ describe('admin OpenAPI', () => {
         ids.add(op.operationId);
         assert.ok(op.tags?.length === 1, `${method} ${path} has a tag`);
         for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!)) {
-          assert.ok(op.parameters?.some((p) => p.in === 'path' && p.name === name && p.required), `${method} ${path}: path parameter ${name}`);
+          assert.ok(
+            op.parameters?.some((p) => p.in === 'path' && p.name === name && p.required),
+            `${method} ${path}: path parameter ${name}`,
+          );
         }
         if (path !== ADMIN_OPENAPI_PATH) {
           assert.ok(op.responses['4XX'], `${method} ${path}: the error shape`);

@@ -65,7 +65,7 @@ export async function registerAdminOpenApi(app: FastifyInstance, version: string
         title: 'booking-server admin API',
         version,
         description:
-          "The merchant-side JSON API of the Actions Center booking server: merchants, services, tables, availability, the waitlist, bookings and real-time update status. Bearer tokens: the bootstrap ADMIN_TOKEN sees every merchant, tokens made with POST /admin/v1/tokens one merchant. Errors are JSON {error:{status,code,message}}. Guide: docs/ADMIN-API.md.",
+          'The merchant-side JSON API of the Actions Center booking server: merchants, services, tables, availability, the waitlist, bookings and real-time update status. Bearer tokens: the bootstrap ADMIN_TOKEN sees every merchant, tokens made with POST /admin/v1/tokens one merchant. Errors are JSON {error:{status,code,message}}. Guide: docs/ADMIN-API.md.',
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN, or a token from POST /admin/v1/tokens' } } },
@@ -88,7 +88,8 @@ export async function registerAdminOpenApi(app: FastifyInstance, version: string
           '5XX': { description: 'The store cannot take the request now (503, Retry-After) or an internal fault', ...ERROR_BODY_SCHEMA },
         },
       };
-      if (url === ADMIN_OPENAPI_PATH) Object.assign(documented, { security: [], response: { 200: { description: 'This document (OpenAPI 3.1)', type: 'object' } } });
+      if (url === ADMIN_OPENAPI_PATH)
+        Object.assign(documented, { security: [], response: { 200: { description: 'This document (OpenAPI 3.1)', type: 'object' } } });
       return { schema: documented, url };
     },
   });

@@ -72,7 +72,11 @@ describe('request logs of the app', () => {
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk, _encoding, done) {
-        lines.push(...String(chunk).split('\n').filter((l) => l !== ''));
+        lines.push(
+          ...String(chunk)
+            .split('\n')
+            .filter((l) => l !== ''),
+        );
         done();
       },
     });
@@ -105,7 +109,10 @@ describe('request logs of the app', () => {
 
   test('at info: no line per request, one summary line when the interval ends (here: at close)', async () => {
     const logs = await run('info');
-    assert.deepEqual(logs.filter((l) => l.msg === 'request'), []);
+    assert.deepEqual(
+      logs.filter((l) => l.msg === 'request'),
+      [],
+    );
     const summaries = logs.filter((l) => l.msg === 'requests');
     assert.equal(summaries.length, 1, JSON.stringify(logs));
     const s = summaries[0]!;

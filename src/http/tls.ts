@@ -40,7 +40,10 @@ export function loadTls(files: TlsFiles): { cert: Buffer; key: Buffer } {
   try {
     createSecureContext(material);
   } catch (error) {
-    throw new TlsFilesError('TLS_CERT_FILE/TLS_KEY_FILE', `not a usable PEM certificate and matching key: ${error instanceof Error ? error.message : String(error)}`);
+    throw new TlsFilesError(
+      'TLS_CERT_FILE/TLS_KEY_FILE',
+      `not a usable PEM certificate and matching key: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return material;
 }

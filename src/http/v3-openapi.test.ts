@@ -53,13 +53,25 @@ describe('Google v3 OpenAPI', () => {
       const schema = part === 'request' ? op.requestBody.content['application/json']!.schema : op.responses['200']!.content['application/json']!.schema;
       return schema.$ref?.replace('#/components/schemas/', '') ?? null;
     };
-    const slot = { merchant_id: BK.merchantId, service_id: BK.serviceId, start_sec: String(f.slotStart + 1800), duration_sec: '1800', resources: { party_size: 2 } };
+    const slot = {
+      merchant_id: BK.merchantId,
+      service_id: BK.serviceId,
+      start_sec: String(f.slotStart + 1800),
+      duration_sec: '1800',
+      resources: { party_size: 2 },
+    };
     const user = { user_id: 'oa-user', given_name: 'Ann', family_name: 'Lee', telephone: '+1 212-555-0100', email: 'ann@example.com' };
     const calls: [string, object][] = [
       ['BatchGetWaitEstimates', { merchant_id: WL.merchantId, service_id: WL.serviceId, party_size: [1, 2, 4] }],
       ['CreateWaitlistEntry', { merchant_id: WL.merchantId, service_id: WL.serviceId, party_size: 2, idempotency_token: 'oa-entry', user_information: user }],
       ['GetWaitlistEntry', { waitlist_entry_id: f.entryId }],
-      ['BatchAvailabilityLookup', { merchant_id: BK.merchantId, slot_time: [{ service_id: BK.serviceId, start_sec: String(f.slotStart), duration_sec: '1800', resource_ids: { party_size: 2 } }] }],
+      [
+        'BatchAvailabilityLookup',
+        {
+          merchant_id: BK.merchantId,
+          slot_time: [{ service_id: BK.serviceId, start_sec: String(f.slotStart), duration_sec: '1800', resource_ids: { party_size: 2 } }],
+        },
+      ],
       ['CheckAvailability', { slot }],
       ['CreateBooking', { slot, user_information: user, idempotency_token: 'oa-booking' }],
       ['GetBookingStatus', { booking_id: f.bookingId }],

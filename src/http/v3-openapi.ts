@@ -9,7 +9,11 @@ import { file_ext_maps_booking_partner_v3_common } from '../gen/ext/maps/booking
 import { file_ext_maps_booking_partner_v3_waitlist_waitlist } from '../gen/ext/maps/booking/partner/v3/waitlist/waitlist_pb.js';
 import { ERROR_BODY_SCHEMA } from './openapi.js';
 
-const FILES: readonly DescFile[] = [file_ext_maps_booking_partner_v3_common, file_ext_maps_booking_partner_v3_booking, file_ext_maps_booking_partner_v3_waitlist_waitlist];
+const FILES: readonly DescFile[] = [
+  file_ext_maps_booking_partner_v3_common,
+  file_ext_maps_booking_partner_v3_booking,
+  file_ext_maps_booking_partner_v3_waitlist_waitlist,
+];
 
 type JsonSchema = Record<string, unknown>;
 
@@ -66,11 +70,13 @@ function valueSchema(field: DescField): JsonSchema {
     case 'message':
       return ref(field.message.typeName);
     case 'list': {
-      const items = field.listKind === 'scalar' ? scalarSchema(field.scalar) : field.listKind === 'enum' ? ref(field.enum.typeName) : ref(field.message.typeName);
+      const items =
+        field.listKind === 'scalar' ? scalarSchema(field.scalar) : field.listKind === 'enum' ? ref(field.enum.typeName) : ref(field.message.typeName);
       return { type: 'array', items };
     }
     case 'map': {
-      const values = field.mapKind === 'scalar' ? scalarSchema(field.scalar) : field.mapKind === 'enum' ? ref(field.enum.typeName) : ref(field.message.typeName);
+      const values =
+        field.mapKind === 'scalar' ? scalarSchema(field.scalar) : field.mapKind === 'enum' ? ref(field.enum.typeName) : ref(field.message.typeName);
       return { type: 'object', additionalProperties: values };
     }
   }
@@ -80,7 +86,10 @@ function messageSchema(message: DescMessage): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
   for (const field of message.fields) {
     const schema = valueSchema(field);
-    const notes = [field.jsonName !== field.name ? `also accepted as "${field.jsonName}"` : '', field.oneof ? `one of "${field.oneof.name}": set at most one of ${field.oneof.fields.map((f) => f.name).join(', ')}` : '']
+    const notes = [
+      field.jsonName !== field.name ? `also accepted as "${field.jsonName}"` : '',
+      field.oneof ? `one of "${field.oneof.name}": set at most one of ${field.oneof.fields.map((f) => f.name).join(', ')}` : '',
+    ]
       .filter(Boolean)
       .join('; ');
     // $ref with siblings is allowed in OpenAPI 3.1 (JSON Schema 2020-12).
@@ -93,7 +102,10 @@ function enumSchema(e: DescEnum): JsonSchema {
   return {
     title: e.name,
     description: `proto enum ${e.typeName}: the value name (as we send it) or its number`,
-    oneOf: [{ type: 'string', enum: e.values.map((v) => v.name) }, { type: 'integer', enum: e.values.map((v) => v.number) }],
+    oneOf: [
+      { type: 'string', enum: e.values.map((v) => v.name) },
+      { type: 'integer', enum: e.values.map((v) => v.number) },
+    ],
   };
 }
 
@@ -114,13 +126,24 @@ export function googleV3OpenApi(options: V3OpenApiOptions): Record<string, unkno
     if (used.has(message.typeName)) return;
     used.set(message.typeName, message);
     for (const field of message.fields) {
-      const target = field.fieldKind === 'message' ? field.message : (field.fieldKind === 'list' && field.listKind === 'message') || (field.fieldKind === 'map' && field.mapKind === 'message') ? field.message : undefined;
+      const target =
+        field.fieldKind === 'message'
+          ? field.message
+          : (field.fieldKind === 'list' && field.listKind === 'message') || (field.fieldKind === 'map' && field.mapKind === 'message')
+            ? field.message
+            : undefined;
       if (target) use(target);
     }
   };
   const errors = {
-    '4XX': { description: 'Malformed request or unknown merchant/service/booking (400), wrong credentials (401, WWW-Authenticate), too many failed attempts (429)', content: { 'application/json': { schema: ref('Error') } } },
-    '5XX': { description: 'The store cannot take the request now (503 with Retry-After; Google retries) or an internal fault', content: { 'application/json': { schema: ref('Error') } } },
+    '4XX': {
+      description: 'Malformed request or unknown merchant/service/booking (400), wrong credentials (401, WWW-Authenticate), too many failed attempts (429)',
+      content: { 'application/json': { schema: ref('Error') } },
+    },
+    '5XX': {
+      description: 'The store cannot take the request now (503 with Retry-After; Google retries) or an internal fault',
+      content: { 'application/json': { schema: ref('Error') } },
+    },
   };
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of options.routes) {
@@ -131,7 +154,13 @@ export function googleV3OpenApi(options: V3OpenApiOptions): Record<string, unkno
         get: {
           operationId: name,
           summary: `${name}: the server answers and its database is reachable`,
-          responses: { 200: { description: 'Serving', content: { 'application/json': { schema: { type: 'object', properties: { status: { const: 'SERVING' } }, required: ['status'] } } } }, ...errors },
+          responses: {
+            200: {
+              description: 'Serving',
+              content: { 'application/json': { schema: { type: 'object', properties: { status: { const: 'SERVING' } }, required: ['status'] } } },
+            },
+            ...errors,
+          },
         },
       };
       continue;
@@ -148,7 +177,9 @@ export function googleV3OpenApi(options: V3OpenApiOptions): Record<string, unkno
         requestBody: { required: true, content: { 'application/json': { schema: ref(request.typeName) } } },
         responses: {
           200: {
-            description: response ? `${response.name}; business failures (e.g. a slot no longer available) are 200 answers with their failure field set` : 'Done: an empty object (google.protobuf.Empty)',
+            description: response
+              ? `${response.name}; business failures (e.g. a slot no longer available) are 200 answers with their failure field set`
+              : 'Done: an empty object (google.protobuf.Empty)',
             content: { 'application/json': { schema: response ? ref(response.typeName) : { type: 'object', maxProperties: 0 } } },
           },
           ...errors,
@@ -161,20 +192,26 @@ export function googleV3OpenApi(options: V3OpenApiOptions): Record<string, unkno
   // Enums referenced by the messages in use.
   for (const message of used.values()) {
     for (const field of message.fields) {
-      const e = field.fieldKind === 'enum' || (field.fieldKind === 'list' && field.listKind === 'enum') || (field.fieldKind === 'map' && field.mapKind === 'enum') ? field.enum : undefined;
+      const e =
+        field.fieldKind === 'enum' || (field.fieldKind === 'list' && field.listKind === 'enum') || (field.fieldKind === 'map' && field.mapKind === 'enum')
+          ? field.enum
+          : undefined;
       if (e && enums.has(e.typeName)) schemas[e.typeName] = enumSchema(e);
     }
   }
   return {
     openapi: '3.1.0',
     info: {
-      title: "Google Actions Center booking server API (v3), as this server serves it",
+      title: 'Google Actions Center booking server API (v3), as this server serves it',
       version: options.version,
       description:
         "Generated from the protos in proto/ext/maps/booking/partner/v3 (Google's booking server and waitlist API) and the routes this server has. Bodies are proto3 JSON. The protos stay the contract Google tests against; this document is for QA tools. Google's reference: https://developers.google.com/actions-center/verticals/reservations/e2e/reference/booking-server-api-rest",
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
-    components: { schemas, securitySchemes: { basicAuth: { type: 'http', scheme: 'basic', description: 'BOOKING_SERVER_CREDENTIALS (the pair set in the Partner Portal)' } } },
+    components: {
+      schemas,
+      securitySchemes: { basicAuth: { type: 'http', scheme: 'basic', description: 'BOOKING_SERVER_CREDENTIALS (the pair set in the Partner Portal)' } },
+    },
     security: [{ basicAuth: [] }],
     paths,
   };

@@ -118,7 +118,11 @@ for (const dialect of DIALECTS) {
       });
 
       test('a service takes the default waitlist rules where the body says nothing', async () => {
-        const body = await created('/merchants/svc/services', { id: 'dinner', name: 'Dinner', waitlist: { max_party_size: 8, allowed_phone_countries: ['US', 'CA'] } });
+        const body = await created('/merchants/svc/services', {
+          id: 'dinner',
+          name: 'Dinner',
+          waitlist: { max_party_size: 8, allowed_phone_countries: ['US', 'CA'] },
+        });
         assert.deepEqual([body.merchant_id, body.id, body.name], ['svc', 'dinner', 'Dinner']);
         assert.deepEqual(body.waitlist, {
           enabled: true,
@@ -142,7 +146,10 @@ for (const dialect of DIALECTS) {
         const res = await t.admin('PATCH', '/merchants/svc/services/lunch', { waitlist: { confirmation_mode: 'ASYNCHRONOUS', paused: true } });
         assert.equal(res.statusCode, 200, res.body);
         const w = res.json().waitlist;
-        assert.deepEqual([res.json().name, w.max_queue_length, w.max_quoted_wait_minutes, w.confirmation_mode, w.paused], ['Lunch', 5, 30, 'ASYNCHRONOUS', true]);
+        assert.deepEqual(
+          [res.json().name, w.max_queue_length, w.max_quoted_wait_minutes, w.confirmation_mode, w.paused],
+          ['Lunch', 5, 30, 'ASYNCHRONOUS', true],
+        );
         // null must not be coerced to 0: a max_queue_length of 0 would close the waitlist for good.
         const cleared = await t.admin('PATCH', '/merchants/svc/services/lunch', { waitlist: { max_queue_length: null, max_quoted_wait_minutes: null } });
         assert.equal(cleared.statusCode, 200, cleared.body);
@@ -214,15 +221,32 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(res.json(), { tables: expected });
         assert.deepEqual((await t.admin('GET', '/merchants/tbl/tables')).json(), { tables: expected });
         const replaced = await t.admin('PUT', '/merchants/tbl/tables', { tables: [{ id: 'only', seats: 4 }] });
-        assert.deepEqual(replaced.json().tables.map((x: { id: string }) => x.id), ['only']);
+        assert.deepEqual(
+          replaced.json().tables.map((x: { id: string }) => x.id),
+          ['only'],
+        );
       });
 
       test('invalid tables are refused with a message', async () => {
         await badRequest('PUT', '/merchants/tbl/tables', { tables: [{ id: 'a', min_seats: 5, seats: 4 }] }, /min_seats <= seats/);
         await badRequest('PUT', '/merchants/tbl/tables', { tables: [{ id: 'a', seats: 0 }] }, /seats/);
-        await badRequest('PUT', '/merchants/tbl/tables', { tables: [{ id: 'a', seats: 2 }, { id: 'a', seats: 4 }] }, /appears twice/);
+        await badRequest(
+          'PUT',
+          '/merchants/tbl/tables',
+          {
+            tables: [
+              { id: 'a', seats: 2 },
+              { id: 'a', seats: 4 },
+            ],
+          },
+          /appears twice/,
+        );
         await badRequest('PUT', '/merchants/tbl/tables', { tables: [{ seats: 2 }] }, /id/);
-        assert.deepEqual((await t.admin('GET', '/merchants/tbl/tables')).json().tables.map((x: { id: string }) => x.id), ['only'], 'unchanged');
+        assert.deepEqual(
+          (await t.admin('GET', '/merchants/tbl/tables')).json().tables.map((x: { id: string }) => x.id),
+          ['only'],
+          'unchanged',
+        );
         assert.equal((await t.admin('PUT', '/merchants/nobody/tables', { tables: [] })).statusCode, 404);
       });
     });

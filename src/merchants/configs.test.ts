@@ -58,8 +58,14 @@ for (const dialect of DIALECTS) {
       const b = (await configs.get('twos-and-fours'))!;
       assert.equal(a.merchant.id, 'only-twos');
       assert.equal(b.merchant.id, 'twos-and-fours');
-      assert.deepEqual(a.tables.map((x) => x.id), ['two']);
-      assert.deepEqual(b.tables.map((x) => x.id), ['two', 'four']);
+      assert.deepEqual(
+        a.tables.map((x) => x.id),
+        ['two'],
+      );
+      assert.deepEqual(
+        b.tables.map((x) => x.id),
+        ['two', 'four'],
+      );
       assert.equal(a.services.get('waitlist')!.merchantId, 'only-twos');
       assert.equal(a.services.get('waitlist')!.waitlist.maxPartySize, 10);
       assert.equal(b.services.get('waitlist')!.waitlist.maxPartySize, 8);
@@ -69,7 +75,7 @@ for (const dialect of DIALECTS) {
       assert.equal(res.json().error.code, 'UNKNOWN_MERCHANT', res.body);
     });
 
-    test("a change made through this process is seen by the very next read, and only that merchant is loaded again", async () => {
+    test('a change made through this process is seen by the very next read, and only that merchant is loaded again', async () => {
       const t = await start({ env: NO_CHECK });
       await seedMerchant(t.services, { id: 'changing', tables: TWO_TOP });
       await seedMerchant(t.services, { id: 'bystander', tables: TWO_TOP });
@@ -81,7 +87,9 @@ for (const dialect of DIALECTS) {
       assert.equal(configs.loads, loads, 'a second read is served from memory');
 
       // Tables (admin API), then the service's rules, then the hours: each seen by the next read.
-      const tables = await t.admin('PUT', '/merchants/changing/tables', { tables: TWO_AND_FOUR.map((x) => ({ id: x.id, name: x.name, min_seats: x.minSeats, seats: x.seats })) });
+      const tables = await t.admin('PUT', '/merchants/changing/tables', {
+        tables: TWO_AND_FOUR.map((x) => ({ id: x.id, name: x.name, min_seats: x.minSeats, seats: x.seats })),
+      });
       assert.equal(tables.statusCode, 200, tables.body);
       assert.deepEqual(await offered(t, 'changing'), [2, 4]);
       await t.services.merchants.updateService('changing', 'waitlist', (s) => ({ ...s, waitlist: { ...s.waitlist, paused: true } }));
@@ -102,19 +110,38 @@ for (const dialect of DIALECTS) {
     test('another replica on the same database: its change is seen after one version check', async () => {
       const writer = await start();
       await seedMerchant(writer.services, { id: 'shared', tables: TWO_TOP });
-      const reader = await start({ databaseUrl: writer.config.database.kind === 'postgres' ? writer.config.database.url : `sqlite:${writer.config.database.path}` });
+      const reader = await start({
+        databaseUrl: writer.config.database.kind === 'postgres' ? writer.config.database.url : `sqlite:${writer.config.database.path}`,
+      });
       // Without notifications: a model that checks at every read, and one that never checks.
       const checking = new MerchantConfigs({ ...reader.store, listen: undefined }, 0);
       const neverChecking = new MerchantConfigs({ ...reader.store, listen: undefined }, 3_600_000);
-      assert.deepEqual((await checking.get('shared'))!.tables.map((x) => x.id), ['two']);
-      assert.deepEqual((await neverChecking.get('shared'))!.tables.map((x) => x.id), ['two']);
-      assert.deepEqual((await checking.get('shared'))!.tables.map((x) => x.id), ['two']);
+      assert.deepEqual(
+        (await checking.get('shared'))!.tables.map((x) => x.id),
+        ['two'],
+      );
+      assert.deepEqual(
+        (await neverChecking.get('shared'))!.tables.map((x) => x.id),
+        ['two'],
+      );
+      assert.deepEqual(
+        (await checking.get('shared'))!.tables.map((x) => x.id),
+        ['two'],
+      );
       assert.equal(checking.loads, 1, 'unchanged: served from memory after the check');
 
       await writer.services.merchants.replaceTables('shared', TWO_AND_FOUR);
-      assert.deepEqual((await checking.get('shared'))!.tables.map((x) => x.id), ['two', 'four'], 'the next read checks and reloads');
+      assert.deepEqual(
+        (await checking.get('shared'))!.tables.map((x) => x.id),
+        ['two', 'four'],
+        'the next read checks and reloads',
+      );
       assert.equal(checking.loads, 2);
-      assert.deepEqual((await neverChecking.get('shared'))!.tables.map((x) => x.id), ['two'], 'without a check or a notification the model keeps what it had');
+      assert.deepEqual(
+        (await neverChecking.get('shared'))!.tables.map((x) => x.id),
+        ['two'],
+        'without a check or a notification the model keeps what it had',
+      );
 
       // The reader's app itself (default check interval, and notifications on PostgreSQL), over HTTP.
       assert.deepEqual(await offered(reader, 'shared'), [2, 4]);
@@ -140,7 +167,10 @@ for (const dialect of DIALECTS) {
       const reads: [string, () => Promise<unknown>][] = [
         ['BatchGetWaitEstimates', () => offered(t, 'counted')],
         ['GetWaitlistEntry', () => googleOk(t, 'GetWaitlistEntry', { waitlist_entry_id: entryId })],
-        ['BatchAvailabilityLookup', () => googleOk(t, 'BatchAvailabilityLookup', { merchant_id: DEMO_M, slot_time: [slot, { ...slot, start_sec: String(ny('2026-01-06 09:30')) }] })],
+        [
+          'BatchAvailabilityLookup',
+          () => googleOk(t, 'BatchAvailabilityLookup', { merchant_id: DEMO_M, slot_time: [slot, { ...slot, start_sec: String(ny('2026-01-06 09:30')) }] }),
+        ],
         ['CheckAvailability', () => googleOk(t, 'CheckAvailability', { slot: { merchant_id: DEMO_M, ...slot } })],
       ];
       const expected: Record<string, number> = { BatchGetWaitEstimates: 1, GetWaitlistEntry: 2, BatchAvailabilityLookup: 2, CheckAvailability: 2 };
@@ -188,7 +218,11 @@ describe('postgres notifications', { skip: DIALECTS.includes('postgres') ? false
       const database = new URL(url).pathname.slice(1);
       // Every listener on this database is the reader's (the writer has read nothing, so it does not listen).
       const listeners = async (): Promise<number[]> =>
-        admin(async (c) => (await c.query<{ pid: number }>("select pid from pg_stat_activity where datname = $1 and query = 'listen read_models'", [database])).rows.map((r) => r.pid));
+        admin(async (c) =>
+          (await c.query<{ pid: number }>("select pid from pg_stat_activity where datname = $1 and query = 'listen read_models'", [database])).rows.map(
+            (r) => r.pid,
+          ),
+        );
       const [pid] = await listeners();
       assert.ok(pid !== undefined, 'the reader has a LISTEN connection');
       await admin((c) => c.query('select pg_terminate_backend($1)', [pid]));

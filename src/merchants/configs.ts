@@ -100,7 +100,11 @@ export class MerchantConfigs {
   async #load(merchantId: string): Promise<MerchantConfig | null> {
     this.loads += 1;
     const db = this.store.db;
-    const [merchant, services, tables] = await Promise.all([repo.findMerchant(db, merchantId), repo.listServices(db, merchantId), repo.listTables(db, merchantId)]);
+    const [merchant, services, tables] = await Promise.all([
+      repo.findMerchant(db, merchantId),
+      repo.listServices(db, merchantId),
+      repo.listTables(db, merchantId),
+    ]);
     if (merchant === null) return null;
     return { merchant, services: new Map(services.map((s) => [s.id, s])), tables };
   }

@@ -2,13 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
-import {
-  isOpenAt,
-  isValidTimeZone,
-  utcOffsetMinutes,
-  validateOpeningIntervals,
-  type OpeningInterval,
-} from './opening-hours.js';
+import { isOpenAt, isValidTimeZone, utcOffsetMinutes, validateOpeningIntervals, type OpeningInterval } from './opening-hours.js';
 
 const NY = 'America/New_York';
 const LONDON = 'Europe/London';
@@ -33,10 +27,8 @@ const LON_FALL_0000_UTC = 1792886400; // 2026-10-25T00:00Z = 01:00 BST, Sunday; 
 const START_2026 = 1767225600;
 const START_2027 = 1798761600;
 
-const weekdays = (open: string, close: string): OpeningInterval[] =>
-  [1, 2, 3, 4, 5].map((day) => ({ day, open, close }));
-const allWeek = (open: string, close: string): OpeningInterval[] =>
-  [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, open, close }));
+const weekdays = (open: string, close: string): OpeningInterval[] => [1, 2, 3, 4, 5].map((day) => ({ day, open, close }));
+const allWeek = (open: string, close: string): OpeningInterval[] => [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, open, close }));
 
 /** Real minutes open in [from, to), sampled at each minute start (open state is constant within a minute). */
 function openMinutes(intervals: OpeningInterval[], zone: string, from: number, to: number): number {
@@ -155,7 +147,10 @@ test('validateOpeningIntervals names the bad entry and field', () => {
     'opening interval 0: open "25:00" must be "HH:MM" between 00:00 and 23:59',
   );
   assert.equal(
-    validateOpeningIntervals([{ day: 1, open: '09:00', close: '17:00' }, { day: 8, open: '09:00', close: '17:00' }]),
+    validateOpeningIntervals([
+      { day: 1, open: '09:00', close: '17:00' },
+      { day: 8, open: '09:00', close: '17:00' },
+    ]),
     'opening interval 1: day 8 must be an ISO weekday 1 (Monday) to 7 (Sunday)',
   );
   assert.equal(
@@ -229,7 +224,7 @@ test('property: isOpenAt matches a minute-grid reference', () => {
   );
 });
 
-test('property: the hourly cached UTC offset equals luxon\'s, also inside hours where the offset changes', () => {
+test("property: the hourly cached UTC offset equals luxon's, also inside hours where the offset changes", () => {
   // Instants in runs through the same hour, so that most answers come from the cache.
   fc.assert(
     fc.property(fc.constantFrom(...ZONES), instantArb, fc.array(fc.integer({ min: 0, max: 3599 }), { minLength: 1, maxLength: 20 }), (zone, t, steps) => {

@@ -72,12 +72,7 @@ function toService(row: Selectable<ServiceTable>): Service {
 export async function findMerchant(q: Q, id: string): Promise<Merchant | null> {
   const row = await q.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return null;
-  const hours = await q
-    .selectFrom('opening_hours')
-    .select(['day', 'open', 'close'])
-    .where('merchant_id', '=', id)
-    .orderBy('position')
-    .execute();
+  const hours = await q.selectFrom('opening_hours').select(['day', 'open', 'close']).where('merchant_id', '=', id).orderBy('position').execute();
   return toMerchant(row, hours);
 }
 
@@ -170,7 +165,11 @@ export async function insertMerchant(q: Q, m: MerchantWrite, now: number): Promi
 }
 
 export async function updateMerchant(q: Q, m: MerchantWrite, now: number): Promise<void> {
-  await q.updateTable('merchants').set({ ...merchantColumns(m), updated_at: now }).where('id', '=', m.id).execute();
+  await q
+    .updateTable('merchants')
+    .set({ ...merchantColumns(m), updated_at: now })
+    .where('id', '=', m.id)
+    .execute();
 }
 
 export async function replaceOpeningHours(q: Q, merchantId: string, hours: readonly OpeningInterval[]): Promise<void> {
@@ -183,12 +182,7 @@ export async function replaceOpeningHours(q: Q, merchantId: string, hours: reado
 }
 
 export async function findService(q: Q, merchantId: string, serviceId: string): Promise<Service | null> {
-  const row = await q
-    .selectFrom('services')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('id', '=', serviceId)
-    .executeTakeFirst();
+  const row = await q.selectFrom('services').selectAll().where('merchant_id', '=', merchantId).where('id', '=', serviceId).executeTakeFirst();
   return row ? toService(row) : null;
 }
 

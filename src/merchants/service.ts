@@ -203,16 +203,18 @@ export class MerchantService {
   }
 
   async updateService(merchantId: string, serviceId: string, change: (current: Service) => repo.ServiceWrite): Promise<Service> {
-    await this.changing(merchantId, () => this.store.transaction(async (trx) => {
-      const current = await repo.lockService(trx, this.store.dialect, merchantId, serviceId);
-      if (current === null) throw new DomainError('NOT_FOUND', `unknown service "${serviceId}" of merchant "${merchantId}"`);
-      const next = { ...change(current), merchantId, id: serviceId };
-      if (next.name.trim() === '') throw invalid('name is required');
-      checkRules(next.waitlist);
-      if (next.booking) checkBookingRules(next.booking);
-      for (const check of this.serviceChangeChecks) await check(trx, current, next, nowSeconds(this.clock));
-      await repo.updateService(trx, next, nowSeconds(this.clock));
-    }));
+    await this.changing(merchantId, () =>
+      this.store.transaction(async (trx) => {
+        const current = await repo.lockService(trx, this.store.dialect, merchantId, serviceId);
+        if (current === null) throw new DomainError('NOT_FOUND', `unknown service "${serviceId}" of merchant "${merchantId}"`);
+        const next = { ...change(current), merchantId, id: serviceId };
+        if (next.name.trim() === '') throw invalid('name is required');
+        checkRules(next.waitlist);
+        if (next.booking) checkBookingRules(next.booking);
+        for (const check of this.serviceChangeChecks) await check(trx, current, next, nowSeconds(this.clock));
+        await repo.updateService(trx, next, nowSeconds(this.clock));
+      }),
+    );
     return this.getService(merchantId, serviceId);
   }
 

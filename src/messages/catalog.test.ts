@@ -99,7 +99,13 @@ describe('numbers', () => {
 });
 
 describe('configuration', () => {
-  const twilio = { SMS_PROVIDER: 'twilio', PUBLIC_BASE_URL: 'https://w.example/', TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok', TWILIO_FROM: '+12125550100' };
+  const twilio = {
+    SMS_PROVIDER: 'twilio',
+    PUBLIC_BASE_URL: 'https://w.example/',
+    TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+    TWILIO_AUTH_TOKEN: 'tok',
+    TWILIO_FROM: '+12125550100',
+  };
   it('is off by default; Twilio needs its account, a sender and PUBLIC_BASE_URL, checked at start', async () => {
     const { ConfigError, loadConfig } = await import('../config.js');
     assert.equal(loadConfig({}).sms.provider, 'off');
@@ -107,7 +113,11 @@ describe('configuration', () => {
     assert.equal(ok.publicBaseUrl, 'https://w.example');
     assert.equal(ok.twilio?.apiUrl, 'https://api.twilio.com');
     const refused = (env: Record<string, string | undefined>, variable: string) =>
-      assert.throws(() => loadConfig(env as Record<string, string>), (e: unknown) => e instanceof ConfigError && e.variable === variable, variable);
+      assert.throws(
+        () => loadConfig(env as Record<string, string>),
+        (e: unknown) => e instanceof ConfigError && e.variable === variable,
+        variable,
+      );
     refused({ ...twilio, PUBLIC_BASE_URL: undefined }, 'PUBLIC_BASE_URL');
     refused({ ...twilio, PUBLIC_BASE_URL: 'https://w.example/?x=1' }, 'PUBLIC_BASE_URL');
     refused({ ...twilio, TWILIO_ACCOUNT_SID: 'nope' }, 'TWILIO_ACCOUNT_SID');
@@ -115,6 +125,9 @@ describe('configuration', () => {
     refused({ ...twilio, TWILIO_FROM: undefined }, 'TWILIO_FROM');
     refused({ ...twilio, TWILIO_FROM: 'not a number!' }, 'TWILIO_FROM');
     refused({ SMS_PROVIDER: 'carrier-pigeon' }, 'SMS_PROVIDER');
-    assert.equal(loadConfig({ ...twilio, TWILIO_FROM: undefined, TWILIO_MESSAGING_SERVICE_SID: `MG${'b'.repeat(32)}` }).sms.twilio?.messagingServiceSid, `MG${'b'.repeat(32)}`);
+    assert.equal(
+      loadConfig({ ...twilio, TWILIO_FROM: undefined, TWILIO_MESSAGING_SERVICE_SID: `MG${'b'.repeat(32)}` }).sms.twilio?.messagingServiceSid,
+      `MG${'b'.repeat(32)}`,
+    );
   });
 });

@@ -487,7 +487,11 @@ export async function anonymiseMessages(trx: Tx, cutoff: number, now: number, li
       .execute()
   ).map((r) => Number(r.id));
   if (ids.length === 0) return 0;
-  const result = await trx.updateTable('guest_messages').set({ to_phone: null, body: null, payload: '{}', updated_at: now }).where('id', 'in', ids).executeTakeFirst();
+  const result = await trx
+    .updateTable('guest_messages')
+    .set({ to_phone: null, body: null, payload: '{}', updated_at: now })
+    .where('id', 'in', ids)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
@@ -511,7 +515,14 @@ export async function anonymiseReplies(trx: Tx, cutoff: number, limit: number): 
 /** Forgets the number of up to `limit` entries' links created before `cutoff` (the token stays: Google may still link to it); how many. */
 export async function anonymiseLinks(trx: Tx, cutoff: number, limit: number): Promise<number> {
   const ids = (
-    await trx.selectFrom('guest_links').select('entry_id').where('created_at', '<', cutoff).where('phone', 'is not', null).orderBy('entry_id').limit(limit).execute()
+    await trx
+      .selectFrom('guest_links')
+      .select('entry_id')
+      .where('created_at', '<', cutoff)
+      .where('phone', 'is not', null)
+      .orderBy('entry_id')
+      .limit(limit)
+      .execute()
   ).map((r) => r.entry_id);
   if (ids.length === 0) return 0;
   const result = await trx.updateTable('guest_links').set({ phone: null }).where('entry_id', 'in', ids).executeTakeFirst();

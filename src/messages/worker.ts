@@ -38,7 +38,11 @@ export class SmsWorker {
   private readonly loop: queue.PollLoop;
 
   constructor(private readonly o: SmsWorkerOptions) {
-    this.loop = new queue.PollLoop(() => this.drain(), o.pollMs ?? 500, (error) => o.log.error({ err: error }, 'guest text worker failed; retrying'));
+    this.loop = new queue.PollLoop(
+      () => this.drain(),
+      o.pollMs ?? 500,
+      (error) => o.log.error({ err: error }, 'guest text worker failed; retrying'),
+    );
   }
 
   start(): void {

@@ -33,7 +33,9 @@ async function rowsOf(t: TestApp, merchantId: string, serviceId?: string): Promi
     // For one service: only the tables whose rows name a service.
     if (serviceId !== undefined && !columns.includes('service_id')) continue;
     const byService = serviceId !== undefined ? sql` and service_id = ${serviceId}` : sql``;
-    const row = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)} where ${sql.ref(column)} = ${merchantId}${byService}`.execute(t.store.db);
+    const row = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)} where ${sql.ref(column)} = ${merchantId}${byService}`.execute(
+      t.store.db,
+    );
     out[table] = Number(row.rows[0]!.n);
   }
   return out;
@@ -62,14 +64,20 @@ for (const dialect of DIALECTS) {
       merchantToken = (await adminOk(t, 'POST', '/tokens', { merchant_id: DEMO_M, label: 'owner' }, 201)).token;
       assert.equal((await t.app.inject({ method: 'POST', url: '/admin/v1/session', payload: { token: staffToken } })).statusCode, 201);
       // Another merchant, which must not lose a row.
-      await adminOk(t, 'POST', `/merchants/${DEMO_WAITLIST_MERCHANT}/services/reservation/walk-ins`, { party_size: 2, given_name: 'Other', telephone: '+1 212 555 0143' }, 201);
+      await adminOk(
+        t,
+        'POST',
+        `/merchants/${DEMO_WAITLIST_MERCHANT}/services/reservation/walk-ins`,
+        { party_size: 2, given_name: 'Other', telephone: '+1 212 555 0143' },
+        201,
+      );
       await h.settle();
     });
     after(() => h.close());
 
     const remove = (body: Json, path = `/merchants/${DEMO_M}/delete`, token?: string) => t.admin('POST', path, body, token);
 
-    test('every table that holds a merchant\'s rows is covered by the purge', async () => {
+    test("every table that holds a merchant's rows is covered by the purge", async () => {
       const missing = (await merchantTables(t)).map((x) => x.table).filter((name) => !PURGED_TABLES.includes(name) && !(name in KEPT_TABLES));
       assert.deepEqual(missing, []);
     });
@@ -96,7 +104,10 @@ for (const dialect of DIALECTS) {
       assert.match((await remove({ dry_run: true })).json().refused, /update\(s\) to Google about it are not delivered yet/);
       assert.equal((await remove({})).statusCode, 400);
       await h.drain();
-      assert.ok(h.fake.calls.some((c) => c.method === 'PATCH' && c.path.endsWith(`/bookings/${bookingId}`)), 'the cancellation reached Google');
+      assert.ok(
+        h.fake.calls.some((c) => c.method === 'PATCH' && c.path.endsWith(`/bookings/${bookingId}`)),
+        'the cancellation reached Google',
+      );
     });
 
     test('the dry run lists the rows per table and deletes nothing; the delete removes every row of the merchant and no other', async () => {
@@ -104,7 +115,21 @@ for (const dialect of DIALECTS) {
       const other = await rowsOf(t, DEMO_WAITLIST_MERCHANT);
       const dry = (await remove({ dry_run: true })).json();
       assert.equal(dry.refused, null);
-      for (const table of ['merchants', 'services', 'bookings', 'waitlist_entries', 'availability_slots', 'outbox', 'guest_links', 'guest_replies', 'staff', 'admin_tokens', 'web_sessions', 'dining_tables', 'opening_hours']) {
+      for (const table of [
+        'merchants',
+        'services',
+        'bookings',
+        'waitlist_entries',
+        'availability_slots',
+        'outbox',
+        'guest_links',
+        'guest_replies',
+        'staff',
+        'admin_tokens',
+        'web_sessions',
+        'dining_tables',
+        'opening_hours',
+      ]) {
         assert.equal(dry.rows[table], before[table], `${table}: the dry run counts what is there`);
         assert.ok(before[table]! > 0, `${table}: the fixture has rows to delete`);
       }
@@ -146,7 +171,12 @@ for (const dialect of DIALECTS) {
       assert.equal(done.statusCode, 200, done.body);
       const gone = await rowsOf(t, M, 'terrace');
       assert.equal(gone.availability_slots, 0);
-      const outboxOf = () => t.store.db.selectFrom('outbox').select('id').where('entity_key', '=', `availability:${JSON.stringify([M, 'terrace'])}`).execute();
+      const outboxOf = () =>
+        t.store.db
+          .selectFrom('outbox')
+          .select('id')
+          .where('entity_key', '=', `availability:${JSON.stringify([M, 'terrace'])}`)
+          .execute();
       assert.equal((await outboxOf()).length, 0, "the service's delivered updates are gone");
       assert.equal((await t.admin('GET', `/merchants/${M}/services/terrace`)).statusCode, 404);
       assert.deepEqual(await rowsOf(t, M, 'reservation'), keptService, 'the other service keeps its rows');

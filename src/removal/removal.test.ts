@@ -27,17 +27,37 @@ async function feedMerchants(t: TestApp): Promise<{ merchants: string[]; service
     return {
       merchants: (await docs('merchant_feed_')).flatMap((d) => (d.merchant ?? []).map((m: Json) => m.merchant_id)).sort(),
       services: (await docs('service_feed_')).flatMap((d) => (d.service ?? []).map((s: Json) => `${s.merchant_id}/${s.service_id}`)).sort(),
-      availability: [...new Set((await docs('availability_feed_')).flatMap((d) => (d.service_availability ?? []).flatMap((sa: Json) => (sa.availability ?? []).map((a: Json) => a.merchant_id))))].sort() as string[],
+      availability: [
+        ...new Set(
+          (await docs('availability_feed_')).flatMap((d) =>
+            (d.service_availability ?? []).flatMap((sa: Json) => (sa.availability ?? []).map((a: Json) => a.merchant_id)),
+          ),
+        ),
+      ].sort() as string[],
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-const outboxCount = async (t: TestApp): Promise<number> => Number((await t.store.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+const outboxCount = async (t: TestApp): Promise<number> =>
+  Number(
+    (
+      await t.store.db
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 async function joinWaitlist(t: TestApp, user: string): Promise<string> {
-  const res = await t.google('CreateWaitlistEntry', { merchant_id: 'dining-1', service_id: 'reservation', party_size: 2, idempotency_token: `rm-${user}`, user_information: { user_id: user, given_name: 'Lee' } });
+  const res = await t.google('CreateWaitlistEntry', {
+    merchant_id: 'dining-1',
+    service_id: 'reservation',
+    party_size: 2,
+    idempotency_token: `rm-${user}`,
+    user_information: { user_id: user, given_name: 'Lee' },
+  });
   assert.equal(res.statusCode, 200, res.body);
   return (res.json() as { waitlist_entry_id: string }).waitlist_entry_id;
 }
@@ -73,19 +93,34 @@ for (const dialect of DIALECTS) {
         const dryCancel = (await t.admin('POST', `/merchants/${DEMO_M}/deactivate`, { dry_run: true, future_bookings: 'cancel' })).json() as Json;
         assert.equal(dryCancel.refused, null);
         assert.equal(dryCancel.future_bookings.bookings.length, 2);
-        assert.equal(((await t.admin('GET', `/merchants/${DEMO_M}/bookings/${b1.booking_id}`)).json() as Json).status, 'CONFIRMED', 'a dry run changes nothing');
+        assert.equal(
+          ((await t.admin('GET', `/merchants/${DEMO_M}/bookings/${b1.booking_id}`)).json() as Json).status,
+          'CONFIRMED',
+          'a dry run changes nothing',
+        );
 
         const done = await t.admin('POST', `/merchants/${DEMO_M}/deactivate`, { future_bookings: 'cancel' });
         assert.equal(done.statusCode, 200, done.body);
         const result = done.json() as Json;
         assert.equal(result.deactivated, true);
-        assert.deepEqual(result.future_bookings.bookings.map((b: Json) => b.status), ['CANCELED', 'CANCELED']);
+        assert.deepEqual(
+          result.future_bookings.bookings.map((b: Json) => b.status),
+          ['CANCELED', 'CANCELED'],
+        );
         for (const id of [b1.booking_id, b2.booking_id]) {
           const booking = await t.store.db.selectFrom('bookings').select(['status', 'canceled_by']).where('id', '=', id).executeTakeFirstOrThrow();
           assert.deepEqual(booking, { status: 'CANCELED', canceled_by: 'merchant' });
-          const updates = await t.store.db.selectFrom('outbox').select(['kind', 'payload']).where('kind', '=', 'booking').where('entity_key', 'like', `%${id}%`).execute();
+          const updates = await t.store.db
+            .selectFrom('outbox')
+            .select(['kind', 'payload'])
+            .where('kind', '=', 'booking')
+            .where('entity_key', 'like', `%${id}%`)
+            .execute();
           // The worker renders the booking as it is at delivery (CANCELED); the row names the changed field.
-          assert.ok(updates.some((u) => (JSON.parse(u.payload) as { fields?: string[] }).fields?.includes('status')), `an update to Google for ${id}: ${JSON.stringify(updates)}`);
+          assert.ok(
+            updates.some((u) => (JSON.parse(u.payload) as { fields?: string[] }).fields?.includes('status')),
+            `an update to Google for ${id}: ${JSON.stringify(updates)}`,
+          );
         }
         assert.ok(((await t.admin('GET', `/merchants/${DEMO_M}`)).json() as Json).deactivated_at > 0);
 
@@ -94,7 +129,10 @@ for (const dialect of DIALECTS) {
         assert.equal(refusedBooking.statusCode, 200, refusedBooking.body);
         assert.equal(failureOf(refusedBooking.json()).cause, 'SLOT_UNAVAILABLE');
         const feeds = await feedMerchants(t);
-        assert.ok(!feeds.merchants.includes(DEMO_M) && !feeds.services.some((s) => s.startsWith(`${DEMO_M}/`)) && !feeds.availability.includes(DEMO_M), JSON.stringify(feeds));
+        assert.ok(
+          !feeds.merchants.includes(DEMO_M) && !feeds.services.some((s) => s.startsWith(`${DEMO_M}/`)) && !feeds.availability.includes(DEMO_M),
+          JSON.stringify(feeds),
+        );
         assert.ok(feeds.merchants.includes('dining-1'), 'other merchants stay');
         // A second deactivation is a no-op that says so.
         assert.equal(((await t.admin('POST', `/merchants/${DEMO_M}/deactivate`, {})).json() as Json).already_deactivated, true);
@@ -115,7 +153,11 @@ for (const dialect of DIALECTS) {
         const b = await joinWaitlist(t, 'rm-b');
         const dry = (await t.admin('POST', '/merchants/dining-1/services/reservation/deactivate', { dry_run: true })).json() as Json;
         assert.deepEqual(dry.waitlist_entries.entries.map((e: Json) => e.id).sort(), [a, b].sort());
-        assert.equal(((await t.google('GetWaitlistEntry', { waitlist_entry_id: a })).json() as Json).waitlist_entry.waitlist_entry_state, 'WAITING', 'a dry run changes nothing');
+        assert.equal(
+          ((await t.google('GetWaitlistEntry', { waitlist_entry_id: a })).json() as Json).waitlist_entry.waitlist_entry_state,
+          'WAITING',
+          'a dry run changes nothing',
+        );
 
         const done = await t.admin('POST', '/merchants/dining-1/services/reservation/deactivate');
         assert.equal(done.statusCode, 200, done.body);
@@ -123,7 +165,13 @@ for (const dialect of DIALECTS) {
           const entry = (await t.google('GetWaitlistEntry', { waitlist_entry_id: id })).json() as Json;
           assert.equal(entry.waitlist_entry.waitlist_entry_state, 'CANCELED', JSON.stringify(entry));
         }
-        const refused = await t.google('CreateWaitlistEntry', { merchant_id: 'dining-1', service_id: 'reservation', party_size: 2, idempotency_token: 'rm-late', user_information: { user_id: 'rm-late', given_name: 'Late' } });
+        const refused = await t.google('CreateWaitlistEntry', {
+          merchant_id: 'dining-1',
+          service_id: 'reservation',
+          party_size: 2,
+          idempotency_token: 'rm-late',
+          user_information: { user_id: 'rm-late', given_name: 'Late' },
+        });
         assert.equal(refused.statusCode, 400, refused.body);
         assert.match(refused.body, /deactivated/);
         assert.ok(!(await feedMerchants(t)).services.includes('dining-1/reservation'));
@@ -132,7 +180,10 @@ for (const dialect of DIALECTS) {
         const outboxBefore = await outboxCount(t);
         const keep = (await t.admin('POST', `/merchants/${DEMO_M}/services/${DEMO_S}/deactivate`, { future_bookings: 'keep' })).json() as Json;
         assert.equal(keep.future_bookings.action, 'keep');
-        assert.deepEqual(keep.future_bookings.bookings.map((x: Json) => [x.id, x.status]), [[kept.booking_id, 'CONFIRMED']]);
+        assert.deepEqual(
+          keep.future_bookings.bookings.map((x: Json) => [x.id, x.status]),
+          [[kept.booking_id, 'CONFIRMED']],
+        );
         assert.equal(((await t.google('GetBookingStatus', { booking_id: kept.booking_id })).json() as Json).booking_status, 'CONFIRMED');
         assert.equal(await outboxCount(t), outboxBefore, 'nothing to tell Google about kept bookings');
       } finally {

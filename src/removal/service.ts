@@ -86,7 +86,13 @@ export class RemovalService {
       this.waitlist.openEntries(target.merchantId, target.serviceId),
       this.bookings.futureBookings(target.merchantId, target.serviceId, now),
     ]);
-    const futureBookings = bookings.map((b) => ({ id: b.id, serviceId: b.slot.serviceId, startSec: b.slot.startSec, partySize: b.partySize, status: b.status }));
+    const futureBookings = bookings.map((b) => ({
+      id: b.id,
+      serviceId: b.slot.serviceId,
+      startSec: b.slot.startSec,
+      partySize: b.partySize,
+      status: b.status,
+    }));
     return {
       ...target,
       alreadyDeactivated,
@@ -191,7 +197,8 @@ export class RemovalService {
       await this.merchants.setDeactivatedIn(trx, target.merchantId, target.serviceId, nowSeconds(this.clock));
       const ahead = await this.bookings.futureBookings(target.merchantId, target.serviceId, nowSeconds(this.clock), trx);
       const pending = await pendingOutbox(trx, target);
-      if (ahead.length > 0 || pending > 0) throw new DomainError('ILLEGAL_TRANSITION', 'not deleted: a booking or an update to Google arrived meanwhile; try again');
+      if (ahead.length > 0 || pending > 0)
+        throw new DomainError('ILLEGAL_TRANSITION', 'not deleted: a booking or an update to Google arrived meanwhile; try again');
       return { ...target, rows: await purge(trx, target), refusal: null };
     });
   }

@@ -13,7 +13,20 @@ import { book, DAY, ny } from '../test-support/bookings.js';
 import { MIN_RETENTION_DAYS, Retention } from './retention.js';
 
 const OLD_GUEST = { given_name: 'Ada', family_name: 'Lovelace', telephone: '+1 212-555-0142', email: 'ada.lovelace@example.com' };
-const OLD_SECRETS = ['Ada', 'Lovelace', '555-0142', '5550142', 'ada.lovelace@example.com', 'ada.lovelace+', 'ADA.LOVELACE', 'Grace', 'Hopper', '+12125550123', 'Ada-user-', 'window seat please'];
+const OLD_SECRETS = [
+  'Ada',
+  'Lovelace',
+  '555-0142',
+  '5550142',
+  'ada.lovelace@example.com',
+  'ada.lovelace+',
+  'ADA.LOVELACE',
+  'Grace',
+  'Hopper',
+  '+12125550123',
+  'Ada-user-',
+  'window seat please',
+];
 
 function logSink(): { lines: string[]; stream: Writable } {
   const lines: string[] = [];
@@ -74,7 +87,13 @@ for (const dialect of DIALECTS) {
         const recent = await join(2, { given_name: 'Recent', family_name: 'Guest', telephone: '+1 212-555-0199', email: 'recent@example.com' }, 'high chair');
 
         const sink = logSink();
-        const retention = new Retention({ store: t.store, clock: t.clock, days: 90, targets: retentionTargets(t.services, t.store), logger: createLogger('info', sink.stream) });
+        const retention = new Retention({
+          store: t.store,
+          clock: t.clock,
+          days: 90,
+          targets: retentionTargets(t.services, t.store),
+          logger: createLogger('info', sink.stream),
+        });
         const report = await retention.runDaily('2026-04-15');
         assert.ok(report);
         assert.deepEqual({ entries: report.counts.waitlist_entries, bookings: report.counts.bookings }, { entries: 3, bookings: 2 });
@@ -91,9 +110,22 @@ for (const dialect of DIALECTS) {
           const now = after.find((r) => r.id === row.id);
           assert.ok(now);
           const { given_name, family_name, telephone, email, email_key, google_user_id, additional_request, anonymised_at, ...kept } = now;
-          const { anonymised_at: _was, given_name: _g, family_name: _f, telephone: _t, email: _e, email_key: _k, google_user_id: _u, additional_request: _a, ...keptBefore } = row;
+          const {
+            anonymised_at: _was,
+            given_name: _g,
+            family_name: _f,
+            telephone: _t,
+            email: _e,
+            email_key: _k,
+            google_user_id: _u,
+            additional_request: _a,
+            ...keptBefore
+          } = row;
           assert.deepEqual(kept, keptBefore, 'state, party size, queue position and times unchanged');
-          assert.deepEqual({ given_name, family_name, telephone, email, email_key, google_user_id, additional_request }, { given_name: '', family_name: '', telephone: null, email: null, email_key: null, google_user_id: null, additional_request: null });
+          assert.deepEqual(
+            { given_name, family_name, telephone, email, email_key, google_user_id, additional_request },
+            { given_name: '', family_name: '', telephone: null, email: null, email_key: null, google_user_id: null, additional_request: null },
+          );
           assert.ok(anonymised_at !== null);
         }
         const bookingsAfter = await t.store.db.selectFrom('bookings').selectAll().orderBy('id').execute();
@@ -105,7 +137,11 @@ for (const dialect of DIALECTS) {
         const recentRow = after.find((r) => r.id === recent);
         assert.equal(recentRow?.given_name, 'Recent');
         assert.equal(recentRow?.anonymised_at, null);
-        assert.deepEqual(await t.services.waitlist.history('dining-1', 0, (t.clock.nowMs() / 1000) - 99 * DAY), historyBefore, 'the learning history is the same');
+        assert.deepEqual(
+          await t.services.waitlist.history('dining-1', 0, t.clock.nowMs() / 1000 - 99 * DAY),
+          historyBefore,
+          'the learning history is the same',
+        );
         // An anonymised entry still reads (Google and the host stand), without a name.
         const read = await t.google('GetWaitlistEntry', { waitlist_entry_id: waiting });
         assert.equal(read.statusCode, 200, read.body);
@@ -118,7 +154,14 @@ for (const dialect of DIALECTS) {
         // Idempotent: nothing left to do, by this run or another replica's.
         const again = await retention.runNow();
         assert.deepEqual(again.counts, { waitlist_entries: 0, bookings: 0, guest_messages: 0, idempotency_records: 0 });
-        const other = new Retention({ store: t.store, clock: t.clock, days: 90, targets: retentionTargets(t.services, t.store), logger: createLogger('silent'), replicaId: 'other' });
+        const other = new Retention({
+          store: t.store,
+          clock: t.clock,
+          days: 90,
+          targets: retentionTargets(t.services, t.store),
+          logger: createLogger('silent'),
+          replicaId: 'other',
+        });
         assert.equal(await other.runDaily('2026-04-15'), null, 'the day is claimed by the first replica');
       } finally {
         await t.close();
@@ -132,7 +175,13 @@ for (const dialect of DIALECTS) {
         const booking = await book(t, { start: ny('2026-02-03 09:00') });
         // 31 days later: the booking ended 2 days ago; the period is 30 days.
         t.clock.advanceSeconds(31 * DAY);
-        const retention = new Retention({ store: t.store, clock: t.clock, days: MIN_RETENTION_DAYS, targets: retentionTargets(t.services, t.store), logger: createLogger('silent') });
+        const retention = new Retention({
+          store: t.store,
+          clock: t.clock,
+          days: MIN_RETENTION_DAYS,
+          targets: retentionTargets(t.services, t.store),
+          logger: createLogger('silent'),
+        });
         assert.equal((await retention.runNow()).counts.bookings, 0);
         const row = await t.store.db.selectFrom('bookings').selectAll().where('id', '=', booking.booking_id).executeTakeFirstOrThrow();
         assert.equal(row.given_name, 'Grace');

@@ -84,7 +84,9 @@ export class Retention {
     if (!(await claimDailyRun(store.db, 'retention_runs', runDate, this.replicaId, nowSeconds(clock), STALE_CLAIM_SEC))) return null;
     try {
       const report = await this.runNow();
-      const summary = Object.entries(report.counts).map(([name, n]) => `${name} ${n}`).join(', ');
+      const summary = Object.entries(report.counts)
+        .map(([name, n]) => `${name} ${n}`)
+        .join(', ');
       await finishDailyRun(store.db, 'retention_runs', runDate, this.replicaId, nowSeconds(clock), `ok: ${summary}`);
       // Counts only: never the data removed.
       logger.info({ runDate, cutoff: report.cutoff, ...report.counts }, 'retention: personal data older than the retention period anonymised');

@@ -67,7 +67,10 @@ for (const dialect of DIALECTS) {
         assert.ok(h.fake.calls.every((c) => c.status === 500 || c.status === 429));
         assert.ok(h.fake.calls.some((c) => c.status === 429));
         const waiting = (await rows()).filter((r) => Number(r.id) >= firstRow);
-        assert.ok(waiting.every((r) => r.status === 'pending' && r.attempts >= 1 && /^HTTP (500|429)/.test(r.last_error ?? '')), JSON.stringify(waiting));
+        assert.ok(
+          waiting.every((r) => r.status === 'pending' && r.attempts >= 1 && /^HTTP (500|429)/.test(r.last_error ?? '')),
+          JSON.stringify(waiting),
+        );
         assert.equal((await admin('GET', '/rtu/status')).dead, 0, 'retryable failures never dead-letter');
 
         h.fake.up();
@@ -76,7 +79,10 @@ for (const dialect of DIALECTS) {
         await h.drain();
         const after = (await rows()).filter((r) => Number(r.id) >= firstRow);
         assert.ok(after.length >= 7);
-        assert.ok(after.every((r) => r.status === 'done' && r.delivered_at !== null), 'every row delivered');
+        assert.ok(
+          after.every((r) => r.status === 'done' && r.delivered_at !== null),
+          'every row delivered',
+        );
         assert.equal((await admin('GET', '/rtu/status')).pending, 0);
 
         const pa = accepted(patchesOf(h.fake, a.booking_id));
@@ -89,17 +95,33 @@ for (const dialect of DIALECTS) {
         assert.deepEqual([pb[0]!.body.status, pb[0]!.body.partySize], ['CANCELED', '4']);
         const replaces = accepted(replacesOf(h.fake));
         assert.equal(replaces.length, 1, 'the service, once, with the latest spots');
-        const open = Object.fromEntries(replaces[0]!.body.extendedServiceAvailability[0].availability.map((x: { startTime: string; spotsOpen?: string }) => [x.startTime, x.spotsOpen ?? '0']));
-        assert.deepEqual([open['2026-01-20T14:00:00Z'], open['2026-01-20T14:30:00Z'], open['2026-01-20T15:00:00Z'], open['2026-01-20T16:00:00Z']], ['2', '2', '1', '1'], 'A moved away from 09:00, B cancelled at 09:30, the walk-in at 10:00, A at 11:00');
+        const open = Object.fromEntries(
+          replaces[0]!.body.extendedServiceAvailability[0].availability.map((x: { startTime: string; spotsOpen?: string }) => [
+            x.startTime,
+            x.spotsOpen ?? '0',
+          ]),
+        );
+        assert.deepEqual(
+          [open['2026-01-20T14:00:00Z'], open['2026-01-20T14:30:00Z'], open['2026-01-20T15:00:00Z'], open['2026-01-20T16:00:00Z']],
+          ['2', '2', '1', '1'],
+          'A moved away from 09:00, B cancelled at 09:30, the walk-in at 10:00, A at 11:00',
+        );
       });
 
       test('changes keep coming while deliveries fail now and then: per entity, Google never sees an older state after a newer one', async () => {
         const booking = await book(h.t, { start: ny('2026-01-21 09:00') });
         await h.settle();
         // Two workers (as two replicas would run) drain the same outbox at the same time.
-        const second = createRtuWorker(h.t.config, { store: h.t.store, clock: h.t.clock, availability: h.t.services.availability, log: createLogger('silent') });
+        const second = createRtuWorker(h.t.config, {
+          store: h.t.store,
+          clock: h.t.clock,
+          availability: h.t.services.availability,
+          log: createLogger('silent'),
+        });
         assert.ok(second.worker !== null);
-        const starts = ['09:30', '10:00', '10:30', '11:00', '11:30', '12:00', '12:30', '13:00', '13:30', '14:00', '14:30', '15:00'].map((hhmm) => ny(`2026-01-21 ${hhmm}`));
+        const starts = ['09:30', '10:00', '10:30', '11:00', '11:30', '12:00', '12:30', '13:00', '13:30', '14:00', '14:30', '15:00'].map((hhmm) =>
+          ny(`2026-01-21 ${hhmm}`),
+        );
         const statuses = [200, 500, 429, 200, 503, 200, 500, 500, 200, 429, 200, 502];
         for (const [i, start] of starts.entries()) {
           await merchantAction(booking.booking_id, 'reschedule', { start_sec: start });
@@ -116,7 +138,11 @@ for (const dialect of DIALECTS) {
 
         const delivered = accepted(patchesOf(h.fake, booking.booking_id)).map((c) => fromRfc3339(c.body.startTime));
         assert.ok(delivered.length >= 2);
-        assert.deepEqual(delivered, [...delivered].sort((x, y) => x - y), `startTimes in the order Google received them: ${delivered.map((s) => new Date(s * 1000).toISOString())}`);
+        assert.deepEqual(
+          delivered,
+          [...delivered].sort((x, y) => x - y),
+          `startTimes in the order Google received them: ${delivered.map((s) => new Date(s * 1000).toISOString())}`,
+        );
         assert.equal(delivered.at(-1), starts.at(-1), 'the last one Google received is the final state');
         const days = accepted(replacesOf(h.fake));
         const last = days.at(-1)!.body.extendedServiceAvailability[0].availability as { startTime: string; spotsOpen?: string }[];
@@ -132,7 +158,10 @@ for (const dialect of DIALECTS) {
         await h.drain();
         h.fake.clearRejections();
         const patches = () => patchesOf(h.fake, booking.booking_id);
-        assert.deepEqual(patches().map((c) => c.status), [429]);
+        assert.deepEqual(
+          patches().map((c) => c.status),
+          [429],
+        );
         const row = (await rows()).find((r) => r.entity_key === `booking:${booking.booking_id}` && r.status === 'pending')!;
         assert.equal(Number(row.available_at), t0 + 120);
         h.t.clock.advanceSeconds(119);
@@ -140,7 +169,10 @@ for (const dialect of DIALECTS) {
         assert.equal(patches().length, 1, 'not before Retry-After');
         h.t.clock.advanceSeconds(1);
         await h.drain();
-        assert.deepEqual(patches().map((c) => c.status), [429, 200]);
+        assert.deepEqual(
+          patches().map((c) => c.status),
+          [429, 200],
+        );
       });
 
       test('without Retry-After: exponential backoff with jitter, at least a second, and the attempts are counted', async () => {
@@ -191,7 +223,11 @@ for (const dialect of DIALECTS) {
         assert.notEqual(second!.authorization, first!.authorization);
         h.t.clock.advanceSeconds(60);
         await h.drain();
-        assert.deepEqual(h.fake.calls.map((c) => c.status), [401, 200, 200], 'the retried call is delivered');
+        assert.deepEqual(
+          h.fake.calls.map((c) => c.status),
+          [401, 200, 200],
+          'the retried call is delivered',
+        );
         assert.equal(h.fake.calls[2]!.authorization, second!.authorization, 'with the new token, from the cache');
         assert.equal(h.fake.tokensIssued(), issued + 1);
         assert.equal(accepted(patchesOf(h.fake, booking.booking_id)).length, 1);
@@ -212,7 +248,8 @@ for (const dialect of DIALECTS) {
     });
 
     describe('an availability replace Google applied only in part', () => {
-      const walkIn = (start: number) => admin('POST', `/merchants/${DEMO_M}/bookings`, { service_id: DEMO_S, start_sec: start, party_size: 2, given_name: 'Walk' }, 201);
+      const walkIn = (start: number) =>
+        admin('POST', `/merchants/${DEMO_M}/bookings`, { service_id: DEMO_S, start_sec: start, party_size: 2, given_name: 'Walk' }, 201);
       const pendingAvailability = async () => (await rows()).filter((r) => r.kind === 'availability' && r.status === 'pending');
 
       test('a 200 that echoes nothing (`{}`) is not delivered: retried with backoff until Google echoes the day', async () => {
@@ -227,7 +264,10 @@ for (const dialect of DIALECTS) {
         assert.ok(delay >= 1 && delay <= 2, `the first backoff: ${delay} s`);
         h.t.clock.advanceSeconds(delay);
         await h.drain();
-        assert.deepEqual(replacesOf(h.fake).map((c) => c.status), [200, 200]);
+        assert.deepEqual(
+          replacesOf(h.fake).map((c) => c.status),
+          [200, 200],
+        );
         assert.equal((await pendingAvailability()).length, 0, 'delivered once echoed');
         assert.equal((await admin('GET', '/rtu/status')).pending, 0);
       });
@@ -245,7 +285,10 @@ for (const dialect of DIALECTS) {
         h.t.clock.advanceSeconds(300);
         await h.drain();
         const retried = replacesOf(h.fake)[1]!;
-        assert.deepEqual(retried.body.extendedServiceAvailability.map((w: { startTimeRestrict: string }) => w.startTimeRestrict), ['2026-01-29T05:00:00Z', '2026-01-30T05:00:00Z']);
+        assert.deepEqual(
+          retried.body.extendedServiceAvailability.map((w: { startTimeRestrict: string }) => w.startTimeRestrict),
+          ['2026-01-29T05:00:00Z', '2026-01-30T05:00:00Z'],
+        );
         assert.equal((await admin('GET', '/rtu/status')).pending, 0);
       });
 
@@ -273,8 +316,15 @@ for (const dialect of DIALECTS) {
         await merchantAction(booking.booking_id, 'cancel');
         await merchantAction(other.booking_id, 'cancel');
         await h.drain();
-        assert.deepEqual(patchesOf(h.fake, booking.booking_id).map((c) => c.status), [400]);
-        assert.deepEqual(patchesOf(h.fake, other.booking_id).map((c) => c.status), [200], 'other entities are not held up');
+        assert.deepEqual(
+          patchesOf(h.fake, booking.booking_id).map((c) => c.status),
+          [400],
+        );
+        assert.deepEqual(
+          patchesOf(h.fake, other.booking_id).map((c) => c.status),
+          [200],
+          'other entities are not held up',
+        );
 
         // Not retried: time passing changes nothing.
         h.t.clock.advanceSeconds(3600);
@@ -283,14 +333,17 @@ for (const dialect of DIALECTS) {
 
         const dead = (await admin('GET', '/rtu/dead-letters')).dead_letters as Record<string, unknown>[];
         assert.equal(dead.length, 1);
-        assert.deepEqual({ ...dead[0], id: 0, created_at: 0 }, {
-          id: 0,
-          kind: 'booking',
-          entity: `booking:${booking.booking_id}`,
-          attempts: 1,
-          last_error: `HTTP 400: ${JSON.stringify({ error: { code: 400, message: 'rejected by the fake', status: 'INVALID_ARGUMENT' } })}`,
-          created_at: 0,
-        });
+        assert.deepEqual(
+          { ...dead[0], id: 0, created_at: 0 },
+          {
+            id: 0,
+            kind: 'booking',
+            entity: `booking:${booking.booking_id}`,
+            attempts: 1,
+            last_error: `HTTP 400: ${JSON.stringify({ error: { code: 400, message: 'rejected by the fake', status: 'INVALID_ARGUMENT' } })}`,
+            created_at: 0,
+          },
+        );
         const status = await admin('GET', '/rtu/status');
         assert.deepEqual(status, { pending: 0, pending_by_kind: {}, dead: 1, oldest_pending_age_sec: null });
         const metrics = await h.metricsText();
@@ -311,7 +364,10 @@ for (const dialect of DIALECTS) {
         assert.equal((await admin('GET', '/rtu/status')).pending, 1);
         await h.drain();
         const calls = patchesOf(h.fake, booking.booking_id);
-        assert.deepEqual(calls.map((c) => c.status), [400, 400, 200]);
+        assert.deepEqual(
+          calls.map((c) => c.status),
+          [400, 400, 200],
+        );
         assert.deepEqual(calls.at(-1)!.body.status, 'CANCELED');
         assert.deepEqual(await admin('GET', '/rtu/status'), { pending: 0, pending_by_kind: {}, dead: 0, oldest_pending_age_sec: null });
         assert.equal(sample((await h.metricsText()).body, 'booking_server_outbox_dead'), 0);
@@ -320,7 +376,12 @@ for (const dialect of DIALECTS) {
       test('a rejected availability replace is parked too, and replay sends the state of replay time', async () => {
         await h.settle();
         h.fake.rejectWhen((c) => c.path.endsWith('availability:replace'), 400);
-        const made = await admin('POST', `/merchants/${DEMO_M}/bookings`, { service_id: DEMO_S, start_sec: ny('2026-01-27 09:00'), party_size: 2, given_name: 'Walk' }, 201);
+        const made = await admin(
+          'POST',
+          `/merchants/${DEMO_M}/bookings`,
+          { service_id: DEMO_S, start_sec: ny('2026-01-27 09:00'), party_size: 2, given_name: 'Walk' },
+          201,
+        );
         await h.drain();
         assert.equal((await admin('GET', '/rtu/status')).dead, 1);
         await merchantAction(made.id, 'cancel');

@@ -37,7 +37,7 @@ describe('MapsBookingClient', () => {
     assert.equal(request.header?.alg, 'RS256');
     assert.equal(request.claims?.iss, FAKE_SA_EMAIL);
     assert.equal(request.claims?.scope, MAPS_BOOKING_SCOPE);
-    assert.equal(request.claims?.aud, TOKEN_AUDIENCE, 'the audience stays Google\'s token URL; only the request is redirected');
+    assert.equal(request.claims?.aud, TOKEN_AUDIENCE, "the audience stays Google's token URL; only the request is redirected");
     assert.ok(Number(request.claims?.exp) - Number(request.claims?.iat) <= 3600);
     assert.equal(MAPS_BOOKING_SCOPE, 'https://www.googleapis.com/auth/mapsbooking');
     assert.equal(GOOGLE_TOKEN_URL, TOKEN_AUDIENCE);
@@ -98,7 +98,7 @@ describe('MapsBookingClient', () => {
       ],
     );
     const rejected = results[5]!;
-    assert.ok(rejected.outcome === 'rejected' && rejected.error.startsWith('HTTP 400: '), 'the error names the status and carries Google\'s message');
+    assert.ok(rejected.outcome === 'rejected' && rejected.error.startsWith('HTTP 400: '), "the error names the status and carries Google's message");
   });
 
   test('a network error (nothing listening) is retried, not rejected', async () => {
@@ -108,7 +108,12 @@ describe('MapsBookingClient', () => {
         s.close(() => resolve(p));
       });
     });
-    const offline = new MapsBookingClient({ baseUrl: `http://127.0.0.1:${port}`, partnerId: PARTNER, account: readServiceAccount(fake.serviceAccountFile), tokenUrl: fake.tokenUrl });
+    const offline = new MapsBookingClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      partnerId: PARTNER,
+      account: readServiceAccount(fake.serviceAccountFile),
+      tokenUrl: fake.tokenUrl,
+    });
     const result = await patch(offline);
     assert.equal(result.outcome, 'retry');
     assert.equal(result.status, null);
@@ -137,10 +142,20 @@ describe('MapsBookingClient', () => {
 
 describe('createRtuWorker', () => {
   test('without Google configuration there is no worker, and the reason names the variables', () => {
-    const setup = createRtuWorker(loadConfig({ DATABASE_URL: 'sqlite::memory:' }), { store: null as never, clock: null as never, availability: null as never, log: null as never });
+    const setup = createRtuWorker(loadConfig({ DATABASE_URL: 'sqlite::memory:' }), {
+      store: null as never,
+      clock: null as never,
+      availability: null as never,
+      log: null as never,
+    });
     assert.equal(setup.worker, null);
     assert.equal(setup.worker === null ? setup.reason : '', 'GOOGLE_PARTNER_ID and GOOGLE_SERVICE_ACCOUNT_FILE not set');
-    const partial = createRtuWorker(loadConfig({ DATABASE_URL: 'sqlite::memory:', GOOGLE_PARTNER_ID: PARTNER }), { store: null as never, clock: null as never, availability: null as never, log: null as never });
+    const partial = createRtuWorker(loadConfig({ DATABASE_URL: 'sqlite::memory:', GOOGLE_PARTNER_ID: PARTNER }), {
+      store: null as never,
+      clock: null as never,
+      availability: null as never,
+      log: null as never,
+    });
     assert.equal(partial.worker === null ? partial.reason : '', 'GOOGLE_SERVICE_ACCOUNT_FILE not set');
   });
 
@@ -153,7 +168,10 @@ describe('createRtuWorker', () => {
         clock: null as never,
         availability: null as never,
         log: null as never,
-        api: { patchBooking: async () => ({ outcome: 'delivered', status: 200, body: null }), replaceAvailability: async () => ({ outcome: 'delivered', status: 200, body: null }) },
+        api: {
+          patchBooking: async () => ({ outcome: 'delivered', status: 200, body: null }),
+          replaceAvailability: async () => ({ outcome: 'delivered', status: 200, body: null }),
+        },
       });
       return setup.worker === null ? setup.reason : setup.target;
     };

@@ -85,7 +85,7 @@ export class MapsBookingClient implements MapsBookingApi {
     let authorization: string;
     try {
       const headers = (await this.auth.getRequestHeaders()) as Headers | Record<string, string>;
-      authorization = (headers instanceof Headers ? headers.get('authorization') : headers.Authorization ?? headers.authorization) ?? '';
+      authorization = (headers instanceof Headers ? headers.get('authorization') : (headers.Authorization ?? headers.authorization)) ?? '';
     } catch (error) {
       return { outcome: 'retry', status: null, error: `OAuth token: ${error instanceof Error ? error.message : String(error)}`, retryAfterSec: null };
     }

@@ -25,20 +25,24 @@ for (const dialect of DIALECTS) {
     after(() => h.close());
 
     // The demo merchant's own token (its manager); the bootstrap token for the other merchant.
-    const status = (merchant = DEMO_M) => adminOk(h.t, 'GET', `/merchants/${merchant}/rtu/status`, undefined, 200, merchant === DEMO_M ? merchantToken : undefined);
+    const status = (merchant = DEMO_M) =>
+      adminOk(h.t, 'GET', `/merchants/${merchant}/rtu/status`, undefined, 200, merchant === DEMO_M ? merchantToken : undefined);
     const now = () => nowSeconds(h.t.clock);
 
     test("a change waits, a failure shows with its error and next attempt, then delivery counts it; another merchant's view is untouched", async () => {
       const start = await status();
-      assert.deepEqual({ ...start, delivered_last_24h: 0 }, {
-        merchant_id: DEMO_M,
-        pending: 0,
-        pending_by_kind: {},
-        delivered_last_24h: 0,
-        failed: 0,
-        oldest_pending_age_sec: null,
-        last_failure: null,
-      });
+      assert.deepEqual(
+        { ...start, delivered_last_24h: 0 },
+        {
+          merchant_id: DEMO_M,
+          pending: 0,
+          pending_by_kind: {},
+          delivered_last_24h: 0,
+          failed: 0,
+          oldest_pending_age_sec: null,
+          last_failure: null,
+        },
+      );
       const booking = await book(h.t, { start: ny('2026-01-20 09:00') });
       await h.settle();
       const deliveredBefore = (await status()).delivered_last_24h;
@@ -115,7 +119,15 @@ for (const dialect of DIALECTS) {
         await adminOk(t, 'POST', `/merchants/${DEMO_M}/bookings/${booking.booking_id}/cancel`);
         await t.store.db
           .insertInto('outbox')
-          .values({ kind: 'booking', entity_key: 'booking:gone', payload: JSON.stringify({ bookingId: 'gone', fields: [] }), status: 'pending', attempts: 0, available_at: 0, created_at: 0 })
+          .values({
+            kind: 'booking',
+            entity_key: 'booking:gone',
+            payload: JSON.stringify({ bookingId: 'gone', fields: [] }),
+            status: 'pending',
+            attempts: 0,
+            available_at: 0,
+            created_at: 0,
+          })
           .execute();
         const before = await t.store.db.selectFrom('outbox').select(['id', 'kind', 'merchant_id']).orderBy('id').execute();
         assert.ok(before.some((r) => r.kind === 'booking' && r.merchant_id === DEMO_M) && before.some((r) => r.kind === 'availability'));

@@ -64,7 +64,15 @@ function availability(a: AvailabilityEntry): Availability {
     availabilityTag: a.availabilityTag,
     // Google wants a name with every ID; we keep no names, so the ID is the name (as in the feed).
     ...(a.resources.staffId !== '' || a.resources.roomId !== '' || a.resources.partySize > 0
-      ? { resources: { staffId: a.resources.staffId, staffName: a.resources.staffId, roomId: a.resources.roomId, roomName: a.resources.roomId, partySize: a.resources.partySize } }
+      ? {
+          resources: {
+            staffId: a.resources.staffId,
+            staffName: a.resources.staffId,
+            roomId: a.resources.roomId,
+            roomName: a.resources.roomId,
+            partySize: a.resources.partySize,
+          },
+        }
       : {}),
     ...(a.recurrence ? { recurrence: { repeatEvery: dur(a.recurrence.repeatEverySec), repeatUntil: ts(a.recurrence.repeatUntilSec) } } : {}),
     scheduleException: a.scheduleExceptions.map((e) => ({ timeRange: { startTime: ts(e.beginSec), endTime: ts(e.endSec) } })),

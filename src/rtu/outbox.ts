@@ -90,7 +90,8 @@ export async function claim(store: Store, worker: string, now: number, leaseSec:
  * Extends this worker's claim on rows it is still delivering (a long replace spans several calls);
  * false when the claim was lost (it lapsed and another worker took the rows over).
  */
-export const renewClaim = (db: Db, worker: string, ids: readonly number[], until: number): Promise<boolean> => queue.renewClaim(db, 'outbox', worker, ids, until);
+export const renewClaim = (db: Db, worker: string, ids: readonly number[], until: number): Promise<boolean> =>
+  queue.renewClaim(db, 'outbox', worker, ids, until);
 
 export const markDone = (db: Db, worker: string, ids: readonly number[], now: number): Promise<void> => queue.markDone(db, 'outbox', worker, ids, now);
 
@@ -115,7 +116,14 @@ export interface DeadLetter {
 
 export async function listDead(db: Db, limit: number): Promise<DeadLetter[]> {
   const rows = await db.selectFrom('outbox').selectAll().where('status', '=', 'dead').orderBy('id').limit(limit).execute();
-  return rows.map((r) => ({ id: Number(r.id), kind: r.kind, entityKey: r.entity_key, attempts: r.attempts, lastError: r.last_error, createdAt: Number(r.created_at) }));
+  return rows.map((r) => ({
+    id: Number(r.id),
+    kind: r.kind,
+    entityKey: r.entity_key,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    createdAt: Number(r.created_at),
+  }));
 }
 
 export interface OutboxStats {

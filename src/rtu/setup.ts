@@ -15,9 +15,10 @@ export function createRtuWorker(
   deps: { store: Store; clock: Clock; availability: AvailabilityService; leases?: LeaseSweep; log: Logger; observer?: DeliveryObserver; api?: MapsBookingApi },
 ): WorkerSetup {
   const g = config.google;
-  const missing = [g.partnerId === null ? 'GOOGLE_PARTNER_ID' : null, g.serviceAccountFile === null && deps.api === undefined ? 'GOOGLE_SERVICE_ACCOUNT_FILE' : null].filter(
-    (v): v is string => v !== null,
-  );
+  const missing = [
+    g.partnerId === null ? 'GOOGLE_PARTNER_ID' : null,
+    g.serviceAccountFile === null && deps.api === undefined ? 'GOOGLE_SERVICE_ACCOUNT_FILE' : null,
+  ].filter((v): v is string => v !== null);
   if (missing.length > 0) return { worker: null, reason: `${missing.join(' and ')} not set` };
   const baseUrl = g.apiUrl ?? API_BASE[g.environment];
   const api =

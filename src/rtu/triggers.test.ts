@@ -38,12 +38,24 @@ for (const dialect of DIALECTS) {
       const { t } = h;
       await seedDemo(t.services, t.clock);
       await addService(t, DEMO_M, ASYNC_S, { confirmation_mode: 'ASYNCHRONOUS' });
-      await putSlots(t, DEMO_M, ASYNC_S, [ny('2026-01-07 00:00'), ny('2026-01-08 00:00')], [{ start: ny('2026-01-07 10:00') }, { start: ny('2026-01-07 10:30') }]);
+      await putSlots(
+        t,
+        DEMO_M,
+        ASYNC_S,
+        [ny('2026-01-07 00:00'), ny('2026-01-08 00:00')],
+        [{ start: ny('2026-01-07 10:00') }, { start: ny('2026-01-07 10:30') }],
+      );
       await addService(t, DEMO_M, FLEX_S);
-      await putSlots(t, DEMO_M, FLEX_S, [ny('2026-01-06 00:00'), ny('2026-01-09 00:00')], [
-        { start: ny('2026-01-06 10:00'), duration: 3600 },
-        { start: ny('2026-01-08 11:00'), duration: 1800 },
-      ]);
+      await putSlots(
+        t,
+        DEMO_M,
+        FLEX_S,
+        [ny('2026-01-06 00:00'), ny('2026-01-09 00:00')],
+        [
+          { start: ny('2026-01-06 10:00'), duration: 3600 },
+          { start: ny('2026-01-08 11:00'), duration: 1800 },
+        ],
+      );
       await addService(t, DEMO_M, PAID_S, { price: { price_micros: 25_000_000, currency_code: 'USD' } });
       await putSlots(t, DEMO_M, PAID_S, [ny('2026-01-07 00:00'), ny('2026-01-08 00:00')], [{ start: ny('2026-01-07 12:00') }]);
       await addMerchant(t, OTHER_M, BERLIN);
@@ -54,7 +66,8 @@ for (const dialect of DIALECTS) {
     beforeEach(() => h.settle());
 
     const admin = (method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, status = 200) => adminOk(h.t, method, path, body, status);
-    const merchantAction = (id: string, action: string, body: unknown = {}, merchant = DEMO_M) => admin('POST', `/merchants/${merchant}/bookings/${id}/${action}`, body);
+    const merchantAction = (id: string, action: string, body: unknown = {}, merchant = DEMO_M) =>
+      admin('POST', `/merchants/${merchant}/bookings/${id}/${action}`, body);
 
     /** The single PATCH the fake received for `bookingId`: its updateMask and body. */
     function onlyPatch(bookingId: string): { mask: string | null; body: Record<string, unknown> } {
@@ -67,10 +80,15 @@ for (const dialect of DIALECTS) {
       return { mask: call.query.get('updateMask'), body: call.body as Record<string, unknown> };
     }
 
-    const identity = (bookingId: string, serviceId = DEMO_S, merchantId = DEMO_M) => ({ name: `partners/${PARTNER}/bookings/${bookingId}`, merchantId, serviceId });
+    const identity = (bookingId: string, serviceId = DEMO_S, merchantId = DEMO_M) => ({
+      name: `partners/${PARTNER}/bookings/${bookingId}`,
+      merchantId,
+      serviceId,
+    });
 
     /** All extendedServiceAvailability entries the fake received, in order. */
-    const windows = (): WindowEntry[] => replacesOf(h.fake).flatMap((c) => (c.body as { extendedServiceAvailability: WindowEntry[] }).extendedServiceAvailability);
+    const windows = (): WindowEntry[] =>
+      replacesOf(h.fake).flatMap((c) => (c.body as { extendedServiceAvailability: WindowEntry[] }).extendedServiceAvailability);
 
     /** Checks the replaces sent: exactly `days` (local midnights, as [merchant, service, ISO start, ISO end]) matching the admin listing. */
     async function assertReplaced(expected: [string, string, number, number][]): Promise<void> {
@@ -182,7 +200,11 @@ for (const dialect of DIALECTS) {
           serviceId: PAID_S,
           start: ny('2026-01-07 12:00'),
           extra: {
-            payment_information: { prepayment_status: 'PREPAYMENT_NOT_PROVIDED', payment_processed_by: 'PROCESSED_BY_PARTNER', price: { price_micros: '25000000', currency_code: 'USD' } },
+            payment_information: {
+              prepayment_status: 'PREPAYMENT_NOT_PROVIDED',
+              payment_processed_by: 'PROCESSED_BY_PARTNER',
+              price: { price_micros: '25000000', currency_code: 'USD' },
+            },
             payment_processing_parameters: { unparsed_payment_method_token: 'tok_visa' },
           },
         });
@@ -215,7 +237,12 @@ for (const dialect of DIALECTS) {
       });
 
       test('bookings made through the admin API: no BookingNotification for any change, but every change of spots is replaced', async () => {
-        const made = await admin('POST', `/merchants/${DEMO_M}/bookings`, { service_id: DEMO_S, start_sec: ny('2026-01-06 15:00'), party_size: 2, given_name: 'Walk', family_name: 'In' }, 201);
+        const made = await admin(
+          'POST',
+          `/merchants/${DEMO_M}/bookings`,
+          { service_id: DEMO_S, start_sec: ny('2026-01-06 15:00'), party_size: 2, given_name: 'Walk', family_name: 'In' },
+          201,
+        );
         assert.equal(made.source, 'merchant');
         await h.drain();
         assert.equal(patchesOf(h.fake).length, 0);
@@ -233,7 +260,7 @@ for (const dialect of DIALECTS) {
     });
 
     describe('availability replace: one entry per affected local day, restricts at local midnights, spots as the admin API lists them', () => {
-      test('a booking through Google: POST .../inventory/partners/{pid}/availability:replace of the slot\'s day', async () => {
+      test("a booking through Google: POST .../inventory/partners/{pid}/availability:replace of the slot's day", async () => {
         await book(h.t, { start: ny('2026-01-09 09:30') });
         await h.drain();
         const calls = replacesOf(h.fake);
@@ -253,11 +280,17 @@ for (const dialect of DIALECTS) {
       });
 
       test('a schedule edit (PUT availability) across the spring DST change: one entry per local day, the 23-hour day included', async () => {
-        await putSlots(h.t, DEMO_M, DEMO_S, [ny('2026-03-07 00:00'), ny('2026-03-10 00:00')], [
-          { start: ny('2026-03-07 10:00'), spots: 3 },
-          { start: ny('2026-03-08 10:00'), spots: 1 },
-          { start: ny('2026-03-09 10:00'), spots: 4 },
-        ]);
+        await putSlots(
+          h.t,
+          DEMO_M,
+          DEMO_S,
+          [ny('2026-03-07 00:00'), ny('2026-03-10 00:00')],
+          [
+            { start: ny('2026-03-07 10:00'), spots: 3 },
+            { start: ny('2026-03-08 10:00'), spots: 1 },
+            { start: ny('2026-03-09 10:00'), spots: 4 },
+          ],
+        );
         await h.drain();
         assert.equal(replacesOf(h.fake).length, 1);
         await assertReplaced([
@@ -273,10 +306,13 @@ for (const dialect of DIALECTS) {
             ['2026-03-09T04:00:00Z', '2026-03-10T04:00:00Z'],
           ],
         );
-        assert.deepEqual(windows().map((w) => w.availability!.map((a) => a.spotsOpen)), [['3'], ['1'], ['4']]);
+        assert.deepEqual(
+          windows().map((w) => w.availability!.map((a) => a.spotsOpen)),
+          [['3'], ['1'], ['4']],
+        );
       });
 
-      test('a window edited inside a day replaces the whole local day (a complete snapshot), in the merchant\'s own time zone', async () => {
+      test("a window edited inside a day replaces the whole local day (a complete snapshot), in the merchant's own time zone", async () => {
         const berlinNoon = Date.UTC(2026, 0, 10, 11, 0, 0) / 1000; // 12:00 in Berlin
         await putSlots(h.t, OTHER_M, 'table', [berlinNoon, berlinNoon + 7200], [{ start: berlinNoon }, { start: berlinNoon + 3600, spots: 5 }]);
         await h.drain();
@@ -287,17 +323,26 @@ for (const dialect of DIALECTS) {
 
       test('a service in the recurrence format gets recurrences with schedule exceptions, as its feed does (never two formats for one service)', async () => {
         await addService(h.t, DEMO_M, 'rec', { availability_format: 'recurrence' });
-        await putSlots(h.t, DEMO_M, 'rec', [ny('2026-01-15 00:00'), ny('2026-01-16 00:00')], [
-          { start: ny('2026-01-15 10:00'), spots: 1, tag: 'r' },
-          { start: ny('2026-01-15 10:30'), spots: 1, tag: 'r' },
-          { start: ny('2026-01-15 11:00'), spots: 1, tag: 'r' },
-        ]);
+        await putSlots(
+          h.t,
+          DEMO_M,
+          'rec',
+          [ny('2026-01-15 00:00'), ny('2026-01-16 00:00')],
+          [
+            { start: ny('2026-01-15 10:00'), spots: 1, tag: 'r' },
+            { start: ny('2026-01-15 10:30'), spots: 1, tag: 'r' },
+            { start: ny('2026-01-15 11:00'), spots: 1, tag: 'r' },
+          ],
+        );
         await h.settle();
         await book(h.t, { serviceId: 'rec', start: ny('2026-01-15 10:30') });
         await h.drain();
         const entry = windows()[0]!;
         assert.equal(windows().length, 1);
-        assert.deepEqual([entry.merchantId, entry.serviceId, entry.startTimeRestrict, entry.endTimeRestrict], [DEMO_M, 'rec', rfc3339(ny('2026-01-15 00:00')), rfc3339(ny('2026-01-16 00:00'))]);
+        assert.deepEqual(
+          [entry.merchantId, entry.serviceId, entry.startTimeRestrict, entry.endTimeRestrict],
+          [DEMO_M, 'rec', rfc3339(ny('2026-01-15 00:00')), rfc3339(ny('2026-01-16 00:00'))],
+        );
         assert.deepEqual(entry.availability, [
           {
             startTime: '2026-01-15T15:00:00Z',
@@ -315,7 +360,13 @@ for (const dialect of DIALECTS) {
       test("the merchant's own exception inside a recurrence is a schedule exception of that recurrence, with the booked instances, not a split", async () => {
         await addService(h.t, DEMO_M, 'rec-gap', { availability_format: 'recurrence' });
         // 10:00 to 12:00 every 30 minutes, without 10:30 (the merchant's exception); 11:30 booked.
-        await putSlots(h.t, DEMO_M, 'rec-gap', [ny('2026-01-16 00:00'), ny('2026-01-17 00:00')], ['10:00', '11:00', '11:30', '12:00'].map((hhmm) => ({ start: ny(`2026-01-16 ${hhmm}`), spots: 1 })));
+        await putSlots(
+          h.t,
+          DEMO_M,
+          'rec-gap',
+          [ny('2026-01-16 00:00'), ny('2026-01-17 00:00')],
+          ['10:00', '11:00', '11:30', '12:00'].map((hhmm) => ({ start: ny(`2026-01-16 ${hhmm}`), spots: 1 })),
+        );
         await h.settle();
         await book(h.t, { serviceId: 'rec-gap', start: ny('2026-01-16 11:30') });
         await h.drain();
@@ -340,7 +391,14 @@ for (const dialect of DIALECTS) {
         await adminOk(h.t, 'PUT', `/merchants/${OTHER_M}/services/res/availability`, {
           start_time_restrict: Date.UTC(2026, 0, 20, 9) / 1000,
           end_time_restrict: Date.UTC(2026, 0, 20, 10) / 1000,
-          availability: [{ start_sec: Date.UTC(2026, 0, 20, 9) / 1000, duration_sec: 3600, spots_total: 1, resources: { staff_id: 'ana', room_id: 'terrace', party_size: 4 } }],
+          availability: [
+            {
+              start_sec: Date.UTC(2026, 0, 20, 9) / 1000,
+              duration_sec: 3600,
+              spots_total: 1,
+              resources: { staff_id: 'ana', room_id: 'terrace', party_size: 4 },
+            },
+          ],
         });
         await h.drain();
         const slot = windows()[0]!.availability![0]!;
@@ -363,7 +421,9 @@ for (const dialect of DIALECTS) {
 
       test('a lease that expires unused: the sweep replaces its day with the spot open again, once, whichever worker sweeps', async () => {
         const start = ny('2026-01-19 09:00');
-        const res = await h.t.google('CreateLease', { lease: { slot: { merchant_id: DEMO_M, service_id: DEMO_S, start_sec: String(start), duration_sec: '1800' }, user_reference: 'sweep-lease' } });
+        const res = await h.t.google('CreateLease', {
+          lease: { slot: { merchant_id: DEMO_M, service_id: DEMO_S, start_sec: String(start), duration_sec: '1800' }, user_reference: 'sweep-lease' },
+        });
         assert.equal(res.statusCode, 200, res.body);
         const expiresAt = Number(res.json().lease.lease_expiration_time_sec);
         await h.drain();
@@ -386,7 +446,13 @@ for (const dialect of DIALECTS) {
           h.fake.reset();
           h.t.clock.advanceSeconds(60);
           await h.drain();
-          const other = createRtuWorker(h.t.config, { store: h.t.store, clock: h.t.clock, availability: h.t.services.availability, leases: h.t.services.bookings, log: createLogger('silent') });
+          const other = createRtuWorker(h.t.config, {
+            store: h.t.store,
+            clock: h.t.clock,
+            availability: h.t.services.availability,
+            leases: h.t.services.bookings,
+            log: createLogger('silent'),
+          });
           assert.ok(other.worker !== null);
           await other.worker.drain();
           assert.equal(replacesOf(h.fake).length, 0);
@@ -395,9 +461,15 @@ for (const dialect of DIALECTS) {
         }
       });
 
-      test('turning a service\'s bookings off sends its upcoming days empty (Google clears them); turning them on sends the slots again', async () => {
+      test("turning a service's bookings off sends its upcoming days empty (Google clears them); turning them on sends the slots again", async () => {
         await addService(h.t, DEMO_M, 'toggle');
-        await putSlots(h.t, DEMO_M, 'toggle', [ny('2026-01-20 00:00'), ny('2026-01-22 00:00')], [{ start: ny('2026-01-20 10:00') }, { start: ny('2026-01-21 10:00') }]);
+        await putSlots(
+          h.t,
+          DEMO_M,
+          'toggle',
+          [ny('2026-01-20 00:00'), ny('2026-01-22 00:00')],
+          [{ start: ny('2026-01-20 10:00') }, { start: ny('2026-01-21 10:00') }],
+        );
         await h.settle();
         await adminOk(h.t, 'PATCH', `/merchants/${DEMO_M}/services/toggle`, { booking: { enabled: false } });
         await h.drain();
@@ -408,7 +480,10 @@ for (const dialect of DIALECTS) {
             ['toggle', rfc3339(ny('2026-01-21 00:00')), []],
           ],
         );
-        const lookup = await h.t.google('BatchAvailabilityLookup', { merchant_id: DEMO_M, slot_time: [{ service_id: 'toggle', start_sec: String(ny('2026-01-20 10:00')), duration_sec: '1800' }] });
+        const lookup = await h.t.google('BatchAvailabilityLookup', {
+          merchant_id: DEMO_M,
+          slot_time: [{ service_id: 'toggle', start_sec: String(ny('2026-01-20 10:00')), duration_sec: '1800' }],
+        });
         assert.equal(lookup.json().slot_time_availability[0].available, undefined, 'BatchAvailabilityLookup says unavailable, as the update does');
         h.fake.reset();
         await adminOk(h.t, 'PATCH', `/merchants/${DEMO_M}/services/toggle`, { booking: { enabled: true } });
@@ -427,7 +502,10 @@ for (const dialect of DIALECTS) {
         assert.equal(replacesOf(h.fake).length, 0, 'nothing Google sees changed');
         await adminOk(h.t, 'PATCH', `/merchants/${DEMO_M}/services/sizes`, { booking: { max_party_size: 4 } });
         await h.drain();
-        assert.deepEqual(windows().map((w) => [w.serviceId, w.startTimeRestrict]), [['sizes', rfc3339(ny('2026-01-23 00:00'))]]);
+        assert.deepEqual(
+          windows().map((w) => [w.serviceId, w.startTimeRestrict]),
+          [['sizes', rfc3339(ny('2026-01-23 00:00'))]],
+        );
         h.fake.reset();
         await adminOk(h.t, 'PATCH', `/merchants/${DEMO_M}/services/sizes`, { booking: { confirmation_mode: 'ASYNCHRONOUS' } });
         await h.drain();
@@ -440,7 +518,13 @@ for (const dialect of DIALECTS) {
         await addService(h.t, ZONED, 'dinner');
         await addService(h.t, ZONED, 'closed', { enabled: false });
         // 20:00 and 22:00 in New York: the next day in Berlin.
-        await putSlots(h.t, ZONED, 'dinner', [ny('2026-01-27 00:00'), ny('2026-01-29 00:00')], [{ start: ny('2026-01-27 20:00') }, { start: ny('2026-01-28 22:00') }]);
+        await putSlots(
+          h.t,
+          ZONED,
+          'dinner',
+          [ny('2026-01-27 00:00'), ny('2026-01-29 00:00')],
+          [{ start: ny('2026-01-27 20:00') }, { start: ny('2026-01-28 22:00') }],
+        );
         await putSlots(h.t, ZONED, 'closed', [ny('2026-01-27 00:00'), ny('2026-01-28 00:00')], [{ start: ny('2026-01-27 20:00') }]);
         await h.settle();
         await adminOk(h.t, 'PATCH', `/merchants/${ZONED}`, { time_zone: 'America/New_York' });
@@ -467,11 +551,22 @@ for (const dialect of DIALECTS) {
         const day = (hhmm: string) => ny(`2026-01-12 ${hhmm}`);
         const made: string[] = [];
         for (const hhmm of ['09:00', '09:00', '09:30', '10:00', '10:30', '11:00', '11:30', '12:00', '12:30', '13:00', '13:30', '14:00']) {
-          made.push((await admin('POST', `/merchants/${DEMO_M}/bookings`, { service_id: DEMO_S, start_sec: day(hhmm), party_size: 2, given_name: 'Burst' }, 201)).id);
+          made.push(
+            (await admin('POST', `/merchants/${DEMO_M}/bookings`, { service_id: DEMO_S, start_sec: day(hhmm), party_size: 2, given_name: 'Burst' }, 201)).id,
+          );
         }
         for (const hhmm of ['14:30', '14:30', '15:00', '15:30']) await book(h.t, { start: day(hhmm) });
         for (const id of made.slice(0, 3)) await merchantAction(id, 'cancel');
-        await putSlots(h.t, DEMO_M, DEMO_S, [day('16:00'), day('16:31')], [{ start: day('16:00'), spots: 7 }, { start: day('16:30'), spots: 1 }]);
+        await putSlots(
+          h.t,
+          DEMO_M,
+          DEMO_S,
+          [day('16:00'), day('16:31')],
+          [
+            { start: day('16:00'), spots: 7 },
+            { start: day('16:30'), spots: 1 },
+          ],
+        );
         const pending = (await admin('GET', '/rtu/status')).pending_by_kind;
         assert.equal(pending.availability, 20);
 
@@ -519,7 +614,10 @@ for (const dialect of DIALECTS) {
         await h.drain();
         assert.equal(patchesOf(h.fake).length, 2);
         assert.ok(patchesOf(h.fake).every((c) => c.path.startsWith(PATCH_PREFIX)));
-        assert.deepEqual(replacesOf(h.fake).map((c) => (c.body as { extendedServiceAvailability: WindowEntry[] }).extendedServiceAvailability.map((w) => w.serviceId)), [[DEMO_S], [FLEX_S]]);
+        assert.deepEqual(
+          replacesOf(h.fake).map((c) => (c.body as { extendedServiceAvailability: WindowEntry[] }).extendedServiceAvailability.map((w) => w.serviceId)),
+          [[DEMO_S], [FLEX_S]],
+        );
       });
     });
   });

@@ -106,7 +106,11 @@ export class RtuWorker {
 
   constructor(private readonly o: WorkerOptions) {
     this.limiter = new RateLimiter(o.ratePerMinute ?? 1200);
-    this.loop = new PollLoop(() => this.drain(), o.pollMs ?? 500, (error) => o.log.error({ err: error }, 'real-time update worker failed; retrying'));
+    this.loop = new PollLoop(
+      () => this.drain(),
+      o.pollMs ?? 500,
+      (error) => o.log.error({ err: error }, 'real-time update worker failed; retrying'),
+    );
   }
 
   start(): void {
@@ -169,7 +173,10 @@ export class RtuWorker {
     if (result.outcome === 'rejected') {
       await outbox.markDead(db, this.id, ids, result.error);
       this.o.observer?.failed(kind, 'rejected', result.status);
-      this.o.log.error({ kind, entity: first.entityKey, status: result.status, rows: ids.length }, 'Google rejected a real-time update: parked as a dead letter (replay after a fix)');
+      this.o.log.error(
+        { kind, entity: first.entityKey, status: result.status, rows: ids.length },
+        'Google rejected a real-time update: parked as a dead letter (replay after a fix)',
+      );
       return;
     }
     const attempts = Math.max(...group.map((r) => r.attempts)) + 1;
@@ -207,7 +214,8 @@ export class RtuWorker {
     const db = this.o.store.db;
     const merchant = await merchants.findMerchant(db, item.merchantId);
     const service = merchant === null ? null : await merchants.findService(db, item.merchantId, item.serviceId);
-    if (merchant === null || service === null) return { outcome: 'rejected', status: 0, error: `merchant ${item.merchantId} / service ${item.serviceId} no longer exists` };
+    if (merchant === null || service === null)
+      return { outcome: 'rejected', status: 0, error: `merchant ${item.merchantId} / service ${item.serviceId} no longer exists` };
     // Every local day any row touched, replaced whole with the current state.
     const days = new Set<number>();
     for (const row of group) {
@@ -225,7 +233,10 @@ export class RtuWorker {
       // (its slots are not in the daily feed either).
       const slots = service.booking.enabled ? await this.o.availability.list(item.merchantId, item.serviceId, start, end) : [];
       // The service's own format (spots_open or recurrence), exactly as the daily feed writes it.
-      const availability = toGoogleAvailability(slots, service.booking.availabilityFormat, { confirmationMode: service.booking.confirmationMode, timeZone: merchant.timeZone });
+      const availability = toGoogleAvailability(slots, service.booking.availabilityFormat, {
+        confirmationMode: service.booking.confirmationMode,
+        timeZone: merchant.timeZone,
+      });
       windows.push({ merchantId: item.merchantId, serviceId: item.serviceId, fromSec: start, toSec: end, availability });
     }
     const perCall = this.o.maxWindowsPerCall ?? 100;
@@ -241,7 +252,12 @@ export class RtuWorker {
       const missing = unapplied(chunk, result.body);
       if (missing.length > 0) {
         const days = missing.map((w) => new Date(w.fromSec * 1000).toISOString()).join(', ');
-        return { outcome: 'retry', status: result.status, error: `Google applied ${chunk.length - missing.length} of ${chunk.length} availability windows; not applied: ${days}`, retryAfterSec: null };
+        return {
+          outcome: 'retry',
+          status: result.status,
+          error: `Google applied ${chunk.length - missing.length} of ${chunk.length} availability windows; not applied: ${days}`,
+          retryAfterSec: null,
+        };
       }
     }
     return { outcome: 'delivered', status: 200, body: null };

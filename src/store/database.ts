@@ -439,7 +439,10 @@ function openPostgres(url: string, poolMax: number, onIdleError: (error: Error) 
     connectionString: url,
     max: poolMax,
     // int8 (bigint) as a JS number: epoch seconds and micros stay far below 2^53.
-    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser },
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
   });
   // An idle connection that dies (server restart, failover, a terminated backend) is dropped by
   // the pool, which opens a new one when needed; without a listener the error would end the process.

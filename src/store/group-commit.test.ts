@@ -104,7 +104,9 @@ test('the SQLite store groups its transactions (openStore)', async () => {
   const store = await openStore({ kind: 'sqlite', path: tempPath() });
   try {
     await sql`create table t (id text primary key)`.execute(store.db);
-    const written = await Promise.all(Array.from({ length: 30 }, (_, i) => store.transaction(async (trx) => sql`insert into t (id) values (${`r${i}`})`.execute(trx))));
+    const written = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => store.transaction(async (trx) => sql`insert into t (id) values (${`r${i}`})`.execute(trx))),
+    );
     assert.equal(written.length, 30);
     assert.equal((await ids(store.db)).length, 30);
   } finally {
@@ -145,7 +147,7 @@ class HeldDurability implements Durability {
   }
 }
 
-test('callers are answered only once their commit is durable; the next group commits meanwhile; a failed fsync fails the group\'s successes', async () => {
+test("callers are answered only once their commit is durable; the next group commits meanwhile; a failed fsync fails the group's successes", async () => {
   const db = openSqlite(tempPath());
   try {
     await sql`create table t (id text primary key)`.execute(db);
@@ -169,7 +171,13 @@ test('callers are answered only once their commit is durable; the next group com
     assert.deepEqual(await ids(db), ['a', 'b'], 'committed (visible on the connection)');
     assert.deepEqual(settled, [], 'but nobody answered before the fsync');
     // A second group runs and commits while the first one's fsync is still in flight.
-    const second = [track('c', groups.run(insert('c'))), track('d', groups.run(async () => Promise.reject(new Error('rule says no'))))];
+    const second = [
+      track('c', groups.run(insert('c'))),
+      track(
+        'd',
+        groups.run(async () => Promise.reject(new Error('rule says no'))),
+      ),
+    ];
     await until(() => durability.pending.length === 2, 'the second group to commit while the first fsync is in flight', 30_000);
     assert.deepEqual(await ids(db), ['a', 'b', 'c']);
     assert.deepEqual(settled, []);
@@ -229,7 +237,9 @@ test('the SQLite store commits its groups durably through WalSync (synchronous=N
 
 test('a crash in the middle of groups loses no acknowledged write, and no failed write is kept', async () => {
   const path = tempPath();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'group-commit-writer.ts'), path], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'group-commit-writer.ts'), path], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));

@@ -104,10 +104,21 @@ export async function runIdempotent<R, F>(
  * the guest's details; Google retries a request within minutes, never after the retention period).
  */
 export async function deleteRecordsBefore(trx: Tx, cutoff: number, limit: number): Promise<number> {
-  const keys = await trx.selectFrom('idempotency_records').select(['scope', 'token']).where('created_at', '<', cutoff).orderBy('created_at').limit(limit).execute();
+  const keys = await trx
+    .selectFrom('idempotency_records')
+    .select(['scope', 'token'])
+    .where('created_at', '<', cutoff)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
   let deleted = 0;
   for (const key of keys) {
-    const result = await trx.deleteFrom('idempotency_records').where('scope', '=', key.scope).where('token', '=', key.token).where('created_at', '<', cutoff).executeTakeFirst();
+    const result = await trx
+      .deleteFrom('idempotency_records')
+      .where('scope', '=', key.scope)
+      .where('token', '=', key.token)
+      .where('created_at', '<', cutoff)
+      .executeTakeFirst();
     deleted += Number(result.numDeletedRows);
   }
   return deleted;

@@ -38,7 +38,10 @@ test('passes never overlap, a failure is reported and the loop goes on, stop wai
   loop.start(); // a second start is a no-op
   assert.equal(loop.stopped, false);
   await until(() => release !== null, 'the fourth pass');
-  assert.deepEqual(errors.map((e) => (e as Error).message), ['pass 2 failed']);
+  assert.deepEqual(
+    errors.map((e) => (e as Error).message),
+    ['pass 2 failed'],
+  );
   let stopped = false;
   const stopping = loop.stop().then(() => {
     stopped = true;

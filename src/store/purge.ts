@@ -84,11 +84,7 @@ const tablesFor = (target: PurgeTarget) => TABLES.filter((t) => target.serviceId
 export async function countPurge(q: Db | Tx, target: PurgeTarget): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of tablesFor(target)) {
-    const row = await q
-      .selectFrom(table.name)
-      .select(sql<number | string>`count(*)`.as('n'))
-      .where(table.where(target))
-      .executeTakeFirstOrThrow();
+    const row = await q.selectFrom(table.name).select(sql<number | string>`count(*)`.as('n')).where(table.where(target)).executeTakeFirstOrThrow();
     counts[table.name] = Number(row.n);
   }
   return counts;
@@ -98,10 +94,7 @@ export async function countPurge(q: Db | Tx, target: PurgeTarget): Promise<Recor
 export async function purge(trx: Tx, target: PurgeTarget): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of tablesFor(target)) {
-    const result = await trx
-      .deleteFrom(table.name)
-      .where(table.where(target))
-      .executeTakeFirst();
+    const result = await trx.deleteFrom(table.name).where(table.where(target)).executeTakeFirst();
     counts[table.name] = Number(result.numDeletedRows);
   }
   return counts;

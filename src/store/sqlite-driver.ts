@@ -26,7 +26,8 @@ export function sqliteDriver(): typeof BetterSqlite3 {
     loaded = require(sqlitePackage) as typeof BetterSqlite3;
     return loaded;
   } catch (error) {
-    const hint = sqlitePackage === 'better-sqlite3-node20' ? ' (its native build needs python3, make and a C++ compiler: `npm rebuild better-sqlite3-node20`)' : '';
+    const hint =
+      sqlitePackage === 'better-sqlite3-node20' ? ' (its native build needs python3, make and a C++ compiler: `npm rebuild better-sqlite3-node20`)' : '';
     throw new Error(`cannot load ${sqlitePackage}, the SQLite driver for Node ${NODE_MAJOR}${hint}: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -79,7 +79,13 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
   // One service graph, shared by the app and the test (as in `serve`): bookings made either way take turns in one slot gate,
   // and both read the same learned wait models.
   const services = buildServices(config, store, clock);
-  const app = await buildApp(config, { store, clock, services, ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+  const app = await buildApp(config, {
+    store,
+    clock,
+    services,
+    ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   return {
     app,
     store,

@@ -40,7 +40,13 @@ export async function addMerchant(t: TestApp, merchantId: string, timeZone = NY)
 
 /** A bookable service; `booking` overrides the admin API's booking rules (snake_case). */
 export async function addService(t: TestApp, merchantId: string, serviceId: string, booking: Record<string, unknown> = {}): Promise<void> {
-  await adminOk(t, 'POST', `/merchants/${merchantId}/services`, { id: serviceId, name: `Service ${serviceId}`, waitlist: { enabled: false }, booking: { enabled: true, ...booking } }, 201);
+  await adminOk(
+    t,
+    'POST',
+    `/merchants/${merchantId}/services`,
+    { id: serviceId, name: `Service ${serviceId}`, waitlist: { enabled: false }, booking: { enabled: true, ...booking } },
+    201,
+  );
 }
 
 export interface SlotSpec {

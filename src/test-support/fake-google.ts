@@ -81,7 +81,11 @@ function decodePart(part: string | undefined): Record<string, unknown> | null {
 }
 
 /** Checks a JWT-bearer assertion as Google's token endpoint would; returns why it is refused, or null. */
-function checkAssertion(assertion: string, publicKeyPem: string, nowSec: number): { header: Record<string, unknown> | null; claims: Record<string, unknown> | null; refusal: string | null } {
+function checkAssertion(
+  assertion: string,
+  publicKeyPem: string,
+  nowSec: number,
+): { header: Record<string, unknown> | null; claims: Record<string, unknown> | null; refusal: string | null } {
   const [h, p, signature] = assertion.split('.');
   const header = decodePart(h);
   const claims = decodePart(p);
@@ -95,7 +99,8 @@ function checkAssertion(assertion: string, publicKeyPem: string, nowSec: number)
   if (claims.aud !== TOKEN_AUDIENCE) return { header, claims, refusal: `aud ${String(claims.aud)}` };
   const iat = Number(claims.iat);
   const exp = Number(claims.exp);
-  if (!Number.isInteger(iat) || !Number.isInteger(exp) || exp <= iat || exp - iat > 3600) return { header, claims, refusal: 'iat/exp missing or more than an hour apart' };
+  if (!Number.isInteger(iat) || !Number.isInteger(exp) || exp <= iat || exp - iat > 3600)
+    return { header, claims, refusal: 'iat/exp missing or more than an hour apart' };
   // Generous about clock skew between the test and the library, strict about stale assertions.
   if (exp < nowSec - 300 || iat > nowSec + 300) return { header, claims, refusal: 'assertion expired or from the future' };
   return { header, claims, refusal: null };

@@ -43,7 +43,14 @@ export async function startRtu(startApp: (o?: StartOptions) => Promise<TestApp>,
   const fake = await startFakeGoogle();
   const t = await startApp({ ...options, env: { ...googleEnv(fake), ...options.env } });
   const metrics = new Metrics(t.store, t.clock);
-  const setup = createRtuWorker(t.config, { store: t.store, clock: t.clock, availability: t.services.availability, leases: t.services.bookings, log: createLogger('silent'), observer: metrics.observer() });
+  const setup = createRtuWorker(t.config, {
+    store: t.store,
+    clock: t.clock,
+    availability: t.services.availability,
+    leases: t.services.bookings,
+    log: createLogger('silent'),
+    observer: metrics.observer(),
+  });
   assert.ok(setup.worker !== null, 'the worker should be configured');
   const worker = setup.worker;
   const metricsApp = await buildApp(t.config, { store: t.store, clock: t.clock, logger: createLogger('silent'), metrics, services: t.services });
@@ -115,7 +122,11 @@ export async function assertMatchesListing(t: TestApp, entry: WindowEntry): Prom
   const sent = (entry.availability ?? []).map((a) => [fromRfc3339(a.startTime), a.duration, a.spotsTotal ?? '0', a.spotsOpen ?? '0']);
   const expected = listed.map((s) => [s.start_sec, `${s.duration_sec}s`, String(s.spots_total), String(s.spots_open)]);
   const order = (a: unknown[], b: unknown[]) => (a[0] as number) - (b[0] as number) || String(a[1]).localeCompare(String(b[1]));
-  assert.deepEqual(sent.sort(order), expected.sort(order), `window ${entry.startTimeRestrict}..${entry.endTimeRestrict} of ${entry.merchantId}/${entry.serviceId}`);
+  assert.deepEqual(
+    sent.sort(order),
+    expected.sort(order),
+    `window ${entry.startTimeRestrict}..${entry.endTimeRestrict} of ${entry.merchantId}/${entry.serviceId}`,
+  );
 }
 
 /** The value of one sample of a Prometheus text exposition (undefined when absent). */

@@ -90,7 +90,13 @@ for (const dialect of DIALECTS) {
         const [google, walk] = await queue(m);
         assert.deepEqual([google.id, walk.id], [g, w]);
         assert.deepEqual([google.source, walk.source], ['google', 'walk_in']);
-        const comparable = (e: Record<string, any>) => ({ ...e, id: null, source: null, guest: { ...e.guest, google_user_id: null }, estimate: Object.keys(e.estimate) });
+        const comparable = (e: Record<string, any>) => ({
+          ...e,
+          id: null,
+          source: null,
+          guest: { ...e.guest, google_user_id: null },
+          estimate: Object.keys(e.estimate),
+        });
         assert.deepEqual(comparable(walk), comparable(google));
         // Both hold a table in the plan: a2 and b2 are both free now.
         assert.deepEqual([google.estimate.seat_at, walk.estimate.seat_at], [N, N]);
@@ -241,7 +247,13 @@ for (const dialect of DIALECTS) {
       });
 
       test('seat without a table: the fitting table that is free, else none', async () => {
-        const m = await merchant({ id: 'auto', tables: [{ id: 'a2', name: 'A2', minSeats: 1, seats: 2 }, { id: 'c4', name: 'C4', minSeats: 3, seats: 4 }] });
+        const m = await merchant({
+          id: 'auto',
+          tables: [
+            { id: 'a2', name: 'A2', minSeats: 1, seats: 2 },
+            { id: 'c4', name: 'C4', minSeats: 3, seats: 4 },
+          ],
+        });
         const [x, y, z] = [(await walkIn(m)).id, (await walkIn(m)).id, (await walkIn(m)).id];
         assert.equal((await ok(m, x, 'seat')).table_id, 'a2');
         // a2 is taken and c4 needs three: y is seated with no table recorded.
@@ -263,7 +275,11 @@ for (const dialect of DIALECTS) {
       test('actions take no body: none at all, or an empty one sent as application/json', async () => {
         const m = await merchant({ id: 'nobody' });
         const bare = (id: string, name: string, headers: Record<string, string> = {}) =>
-          t.app.inject({ method: 'POST', url: `/admin/v1/merchants/${m}/waitlist-entries/${id}/${name}`, headers: { authorization: bearer(ADMIN_TOKEN), ...headers } });
+          t.app.inject({
+            method: 'POST',
+            url: `/admin/v1/merchants/${m}/waitlist-entries/${id}/${name}`,
+            headers: { authorization: bearer(ADMIN_TOKEN), ...headers },
+          });
         const walk = async () => (await walkIn(m)).id;
         const [a, b, c] = [await walk(), await walk(), await walk()];
         for (const [id, name, state] of [

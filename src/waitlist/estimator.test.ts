@@ -1,7 +1,17 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { estimateNewParty, estimateQueuedParty, largestServable, seatTimeRange, turnSeconds, type Floor, type QueuedParty, type SeatedParty, type TableSpec } from './estimator.js';
+import {
+  estimateNewParty,
+  estimateQueuedParty,
+  largestServable,
+  seatTimeRange,
+  turnSeconds,
+  type Floor,
+  type QueuedParty,
+  type SeatedParty,
+  type TableSpec,
+} from './estimator.js';
 import { DEFAULT_TURN_TIMES } from '../merchants/rules.js';
 
 // A whole minute, so that the rounding in seatTimeRange is easy to follow by hand.
@@ -23,7 +33,16 @@ describe('turn times', () => {
     assert.equal(turnSeconds(DEFAULT_TURN_TIMES, 3), 60 * MIN);
     assert.equal(turnSeconds(DEFAULT_TURN_TIMES, 5), 75 * MIN);
     assert.equal(turnSeconds(DEFAULT_TURN_TIMES, 7), 90 * MIN);
-    assert.equal(turnSeconds([{ maxPartySize: 4, minutes: 30 }, { maxPartySize: 2, minutes: 20 }], 9), 30 * MIN);
+    assert.equal(
+      turnSeconds(
+        [
+          { maxPartySize: 4, minutes: 30 },
+          { maxPartySize: 2, minutes: 20 },
+        ],
+        9,
+      ),
+      30 * MIN,
+    );
     assert.equal(turnSeconds([], 2), 60 * MIN);
   });
 

@@ -208,7 +208,12 @@ for (const dialect of DIALECTS) {
         const ref = appFor({ env: { AUTH_FAILURE_LIMIT: '2', TRUST_PROXY: trust } });
         test(`TRUST_PROXY=${trust}`, async () => {
           const via = (client: string, password: string) =>
-            ref.t.app.inject({ method: 'GET', url: '/v3/HealthCheck', remoteAddress: balancer, headers: { authorization: basic('google', password), 'x-forwarded-for': client } });
+            ref.t.app.inject({
+              method: 'GET',
+              url: '/v3/HealthCheck',
+              remoteAddress: balancer,
+              headers: { authorization: basic('google', password), 'x-forwarded-for': client },
+            });
           for (let i = 0; i < 2; i++) assert.equal((await via('203.0.113.66', `guess-${i}`)).statusCode, 401);
           assert.equal((await via('203.0.113.66', 'guess-2')).statusCode, 429, 'the bad client is throttled');
           assert.equal((await via('203.0.113.77', 'guess-0')).statusCode, 401, 'another client behind the same balancer is not');
@@ -219,7 +224,12 @@ for (const dialect of DIALECTS) {
       const listed = appFor({ env: { AUTH_FAILURE_LIMIT: '2', TRUST_PROXY: '10.0.0.0/8' } });
       test('a peer outside the trusted addresses is the client itself, whatever X-Forwarded-For says', async () => {
         const direct = (forwardedFor: string, password: string) =>
-          listed.t.app.inject({ method: 'GET', url: '/v3/HealthCheck', remoteAddress: '192.0.2.50', headers: { authorization: basic('google', password), 'x-forwarded-for': forwardedFor } });
+          listed.t.app.inject({
+            method: 'GET',
+            url: '/v3/HealthCheck',
+            remoteAddress: '192.0.2.50',
+            headers: { authorization: basic('google', password), 'x-forwarded-for': forwardedFor },
+          });
         for (let i = 0; i < 2; i++) assert.equal((await direct(`198.51.100.${i}`, `guess-${i}`)).statusCode, 401);
         assert.equal((await direct('198.51.100.99', 'guess-2')).statusCode, 429, 'a spoofed X-Forwarded-For does not escape the throttle');
       });
@@ -371,7 +381,11 @@ for (const dialect of DIALECTS) {
       test('EXISTING_WAITLIST_ENTRY by email: the same address in another case, under another user id or none, at any merchant', async () => {
         const first = await join(ref.t, 'cw', { userId: 'mail-user-1', email: 'Grace.Hopper@Example.com' });
         assert.equal(await failureCause(ref.t, joinRequest('cw', { userId: 'mail-user-2', email: ' grace.hopper@example.COM' })), 'EXISTING_WAITLIST_ENTRY');
-        assert.equal(await failureCause(ref.t, joinRequest('cw-max3', { userId: null, email: 'grace.hopper@example.com' })), 'EXISTING_WAITLIST_ENTRY', 'at any merchant, without a user_id');
+        assert.equal(
+          await failureCause(ref.t, joinRequest('cw-max3', { userId: null, email: 'grace.hopper@example.com' })),
+          'EXISTING_WAITLIST_ENTRY',
+          'at any merchant, without a user_id',
+        );
         await ref.t.google('DeleteWaitlistEntry', { waitlist_entry_id: first });
         await join(ref.t, 'cw', { userId: 'mail-user-2', email: 'grace.hopper@example.com' });
       });
@@ -387,11 +401,16 @@ for (const dialect of DIALECTS) {
       test('concurrent joins with one email under different user ids: one entry', async () => {
         const before = await entryCount(ref.t, 'cw');
         const responses = await Promise.all(
-          Array.from({ length: 6 }, (_, i) => ref.t.google('CreateWaitlistEntry', joinRequest('cw', { userId: `race-user-${i}`, email: i % 2 ? 'race@example.com' : 'RACE@example.com' }))),
+          Array.from({ length: 6 }, (_, i) =>
+            ref.t.google('CreateWaitlistEntry', joinRequest('cw', { userId: `race-user-${i}`, email: i % 2 ? 'race@example.com' : 'RACE@example.com' })),
+          ),
         );
         const bodies = responses.map((r) => r.json());
         assert.equal(bodies.filter((b) => b.waitlist_entry_id !== undefined).length, 1, JSON.stringify(bodies));
-        assert.deepEqual(new Set(bodies.filter((b) => b.waitlist_entry_id === undefined).map((b) => b.waitlist_business_logic_failure?.cause)), new Set(['EXISTING_WAITLIST_ENTRY']));
+        assert.deepEqual(
+          new Set(bodies.filter((b) => b.waitlist_entry_id === undefined).map((b) => b.waitlist_business_logic_failure?.cause)),
+          new Set(['EXISTING_WAITLIST_ENTRY']),
+        );
         assert.equal(await entryCount(ref.t, 'cw'), before + 1);
       });
 
@@ -442,11 +461,7 @@ for (const dialect of DIALECTS) {
     });
 
     describe('GetWaitlistEntry', () => {
-      const ref = appFor({}, [
-        { id: 'ge' },
-        { id: 'ge-move', tables: ONE_TWO_TOP },
-        { id: 'ge-async', rules: { confirmationMode: 'ASYNCHRONOUS' } },
-      ]);
+      const ref = appFor({}, [{ id: 'ge' }, { id: 'ge-move', tables: ONE_TWO_TOP }, { id: 'ge-async', rules: { confirmationMode: 'ASYNCHRONOUS' } }]);
 
       test('state times are set only once each state is reached', async () => {
         const t = ref.t;
@@ -477,7 +492,11 @@ for (const dialect of DIALECTS) {
         });
         assert.deepEqual(
           seated.wait_estimate,
-          { party_size: 2, wait_length: { parties_ahead_count: 0, estimated_seat_time_range: { start_seconds: String(N + 180), end_seconds: String(N + 480) } }, waitlist_confirmation_mode: SYNC },
+          {
+            party_size: 2,
+            wait_length: { parties_ahead_count: 0, estimated_seat_time_range: { start_seconds: String(N + 180), end_seconds: String(N + 480) } },
+            waitlist_confirmation_mode: SYNC,
+          },
           'no wait once seated: a zero-wait estimate, both fields populated',
         );
         t.clock.set(N * 1000);
@@ -616,7 +635,10 @@ for (const dialect of DIALECTS) {
         assert.equal(res.statusCode, 200, res.body);
         const id = res.json().waitlist_entry_id;
         const admin = (await ref.t.admin('GET', `/merchants/rp/waitlist-entries/${id}`)).json();
-        assert.deepEqual([admin.party_size, admin.guest.google_user_id, admin.guest.given_name, admin.additional_request], [3, 'camel-user', 'Grace', 'window']);
+        assert.deepEqual(
+          [admin.party_size, admin.guest.google_user_id, admin.guest.given_name, admin.additional_request],
+          [3, 'camel-user', 'Grace', 'window'],
+        );
 
         const got = await ref.t.google('GetWaitlistEntry', { waitlistEntryId: id });
         assert.equal(got.json().waitlist_entry.wait_estimate.party_size, 3);

@@ -77,7 +77,10 @@ describe('lookups', () => {
   });
 
   test('ranges: bucket by planned wait; quantiles scaled by wait + pad; whole minutes, never before now', () => {
-    assert.deepEqual(RANGE_BUCKETS_MINUTES.map((m) => rangeBucket(m * 60)), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      RANGE_BUCKETS_MINUTES.map((m) => rangeBucket(m * 60)),
+      [0, 1, 2, 3, 4],
+    );
     const m = model({ range: RANGE_BUCKETS_MINUTES.map(() => ({ low: -0.2, mid: 0.1, high: 0.5 })) });
     // Planned 30 min: scale = 30 + 10 = 40 min; window [30 - 8, 30 + 20] min; seat time 30 + 4.
     assert.deepEqual(calibrated(m, MON_19, MON_19 + 30 * MIN), { seatAt: MON_19 + 34 * MIN, range: { start: MON_19 + 22 * MIN, end: MON_19 + 50 * MIN } });

@@ -149,7 +149,12 @@ export function calibrated(model: LearnedModel, now: number, plannedSeatAt: numb
   return rangeAround(now, plannedSeatAt, model.range[rangeBucket(wait)]!, model.rangePadSeconds);
 }
 
-export function rangeAround(now: number, plannedSeatAt: number, q: RangeQuantiles, padSeconds: number): { seatAt: number; range: { start: number; end: number } } {
+export function rangeAround(
+  now: number,
+  plannedSeatAt: number,
+  q: RangeQuantiles,
+  padSeconds: number,
+): { seatAt: number; range: { start: number; end: number } } {
   const scale = Math.max(0, plannedSeatAt - now) + padSeconds;
   const start = Math.max(now, Math.floor((plannedSeatAt + q.low * scale) / 60) * 60);
   const end = Math.max(start + 60, Math.ceil((plannedSeatAt + q.high * scale) / 60) * 60);

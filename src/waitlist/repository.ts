@@ -16,7 +16,6 @@ type Q = Db | Tx;
 const sourceOfColumn = (stored: WaitlistEntryTable['source']): Actor => (stored === 'walk_in' ? 'merchant' : stored);
 const sourceColumn = (source: Actor): WaitlistEntryTable['source'] => (source === 'merchant' ? 'walk_in' : source);
 
-
 function toEntry(row: Selectable<WaitlistEntryTable>): WaitlistEntry {
   const n = (v: number | string | null): number | null => (v === null ? null : Number(v));
   return {
@@ -148,14 +147,7 @@ export async function findEntryForUpdate(trx: Tx, dialect: 'sqlite' | 'postgres'
   return row ? toEntry(row) : null;
 }
 
-export async function updateState(
-  trx: Tx,
-  id: string,
-  state: WaitlistState,
-  stamp: StateTimeColumn,
-  now: number,
-  tableId?: string | null,
-): Promise<void> {
+export async function updateState(trx: Tx, id: string, state: WaitlistState, stamp: StateTimeColumn, now: number, tableId?: string | null): Promise<void> {
   await trx
     .updateTable('waitlist_entries')
     .set({ state, [stamp]: now, updated_at: now, ...(tableId !== undefined ? { table_id: tableId } : {}) })
@@ -321,7 +313,15 @@ export async function history(q: Q, merchantId: string, since: number, until: nu
  */
 export async function anonymiseBatch(trx: Tx, cutoff: number, now: number, limit: number): Promise<number> {
   const ids = (
-    await trx.selectFrom('waitlist_entries').select('id').where('anonymised_at', 'is', null).where('updated_at', '<', cutoff).orderBy('updated_at').orderBy('id').limit(limit).execute()
+    await trx
+      .selectFrom('waitlist_entries')
+      .select('id')
+      .where('anonymised_at', 'is', null)
+      .where('updated_at', '<', cutoff)
+      .orderBy('updated_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute()
   ).map((r) => r.id);
   if (ids.length === 0) return 0;
   const result = await trx
@@ -386,7 +386,11 @@ export async function learnedModelVersion(q: Q, merchantId: string): Promise<num
 }
 
 export async function findLearnedModel(q: Q, merchantId: string): Promise<StoredModelRow | null> {
-  const row = await q.selectFrom('learned_models').select(['version', 'computed_at', 'model', 'details']).where('merchant_id', '=', merchantId).executeTakeFirst();
+  const row = await q
+    .selectFrom('learned_models')
+    .select(['version', 'computed_at', 'model', 'details'])
+    .where('merchant_id', '=', merchantId)
+    .executeTakeFirst();
   return row === undefined ? null : { version: Number(row.version), computedAt: Number(row.computed_at), model: row.model, details: row.details };
 }
 
@@ -462,5 +466,9 @@ export async function insertHistory(trx: Tx, merchantId: string, serviceId: stri
     quoted_range_end: p.quote?.rangeEnd ?? null,
     anonymised_at: now,
   }));
-  for (let i = 0; i < rows.length; i += 200) await trx.insertInto('waitlist_entries').values(rows.slice(i, i + 200)).execute();
+  for (let i = 0; i < rows.length; i += 200)
+    await trx
+      .insertInto('waitlist_entries')
+      .values(rows.slice(i, i + 200))
+      .execute();
 }

@@ -11,7 +11,14 @@ const US_PHONE = '+1 212-736-5000'; // New York
 const CA_PHONE = '+1 416-979-1234'; // Toronto: same +1 calling code, another country
 
 function situation(rules: Partial<WaitlistRules> = {}, s: Partial<Omit<Situation, 'rules'>> = {}): Situation {
-  return { now: NOW, merchantOpen: true, queueLength: 2, largestTable: 6, ...s, rules: { ...DEFAULT_WAITLIST_RULES, minPartySize: 1, maxPartySize: 8, ...rules } };
+  return {
+    now: NOW,
+    merchantOpen: true,
+    queueLength: 2,
+    largestTable: 6,
+    ...s,
+    rules: { ...DEFAULT_WAITLIST_RULES, minPartySize: 1, maxPartySize: 8, ...rules },
+  };
 }
 
 const wait = (minutes: number, partiesAhead = 2): Estimate => ({
@@ -70,7 +77,10 @@ describe('offer (BatchGetWaitEstimates)', () => {
 
   test('canServe follows min, max and the largest table', () => {
     const s = situation({ minPartySize: 2, maxPartySize: 8 }, { largestTable: 6 });
-    assert.deepEqual([1, 2, 6, 7, 8].map((size) => canServe(s, size)), [false, true, true, false, false]);
+    assert.deepEqual(
+      [1, 2, 6, 7, 8].map((size) => canServe(s, size)),
+      [false, true, true, false, false],
+    );
   });
 });
 

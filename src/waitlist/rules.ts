@@ -51,10 +51,7 @@ export function canServe(s: Situation, partySize: number): boolean {
  * The status for BatchGetWaitEstimates and the estimates worth offering. `estimates` holds one
  * estimate per requested party size that a table can seat.
  */
-export function offer(
-  s: Situation,
-  estimates: ReadonlyMap<number, Estimate>,
-): { status: WaitlistStatus; offered: Map<number, Estimate> } {
+export function offer(s: Situation, estimates: ReadonlyMap<number, Estimate>): { status: WaitlistStatus; offered: Map<number, Estimate> } {
   if (!s.rules.enabled || s.rules.paused || !s.merchantOpen || isFull(s)) return { status: 'CLOSED_OTHER', offered: new Map() };
   const offered = new Map([...estimates].filter(([size, e]) => canServe(s, size) && !tooLong(s, e)));
   if (offered.size > 0 && [...offered.values()].every((e) => isNoWait(s, e))) return { status: 'CLOSED_NO_WAIT', offered: new Map() };
@@ -73,13 +70,7 @@ export function phoneCountryAllowed(rules: WaitlistRules, telephone: string | nu
  * The merchant (`by` 'merchant': the host stand) adds walk-ins at its own judgement: hours, a paused list, the phone's
  * country and the length of the wait are Google-facing rules and do not stop it.
  */
-export function joinFailure(
-  s: Situation,
-  partySize: number,
-  telephone: string | null,
-  estimate: Estimate | null,
-  by: Actor = 'google',
-): JoinFailure | null {
+export function joinFailure(s: Situation, partySize: number, telephone: string | null, estimate: Estimate | null, by: Actor = 'google'): JoinFailure | null {
   const { rules } = s;
   const google = by === 'google';
   if (!rules.enabled) return { cause: 'WAITLIST_CLOSED', description: 'this service has no waitlist' };

@@ -80,7 +80,10 @@ export class WaitlistService {
       merchant = config?.merchant ?? null;
       svc = service ?? config?.services.get(serviceId) ?? null;
       tables = config?.tables ?? [];
-      parties = merchant !== null && svc !== null ? await entries.floorParties(q, merchantId, serviceId, since, this.models.enabled) : { queue: [], seated: [], modelVersion: null };
+      parties =
+        merchant !== null && svc !== null
+          ? await entries.floorParties(q, merchantId, serviceId, since, this.models.enabled)
+          : { queue: [], seated: [], modelVersion: null };
     } else {
       // In a transaction, everything as the transaction sees it.
       [merchant, svc, tables, parties] = await Promise.all([
@@ -119,7 +122,11 @@ export class WaitlistService {
   }
 
   /** The stored model of that version, from the cache, or read and parsed once when it changed. */
-  private async storedModelAt(q: Db | Tx, merchantId: string, version: number | null): Promise<{ version: number; model: LearnedModel; details: unknown } | null> {
+  private async storedModelAt(
+    q: Db | Tx,
+    merchantId: string,
+    version: number | null,
+  ): Promise<{ version: number; model: LearnedModel; details: unknown } | null> {
     if (version === null) return null;
     const cached = this.models.get(merchantId, version);
     if (cached !== undefined) return cached;
@@ -152,7 +159,8 @@ export class WaitlistService {
   async importHistory(merchantId: string, serviceId: string, parties: readonly HistoryParty[]): Promise<number> {
     if (parties.length === 0) return 0;
     for (const p of parties) {
-      if (!['SEATED', 'CANCELED', 'NO_SHOW'].includes(p.state)) throw invalid(`party ${p.id}: only finished parties (SEATED, CANCELED, NO_SHOW) can be imported, not ${p.state}`);
+      if (!['SEATED', 'CANCELED', 'NO_SHOW'].includes(p.state))
+        throw invalid(`party ${p.id}: only finished parties (SEATED, CANCELED, NO_SHOW) can be imported, not ${p.state}`);
     }
     const now = nowSeconds(this.clock);
     return this.store.transaction(async (trx) => {
@@ -161,15 +169,24 @@ export class WaitlistService {
       if (svc === null) throw new DomainError('UNKNOWN_SERVICE', `unknown service_id "${serviceId}" for merchant "${merchantId}"`);
       const tables = new Set((await merchants.listTables(trx, merchantId)).map((t) => t.id));
       for (const p of parties) {
-        if (p.tableId !== null && !tables.has(p.tableId)) throw invalid(`party ${p.id}: table_id "${p.tableId}" is not a table of merchant "${merchantId}" (${[...tables].join(', ') || 'none'})`);
+        if (p.tableId !== null && !tables.has(p.tableId))
+          throw invalid(`party ${p.id}: table_id "${p.tableId}" is not a table of merchant "${merchantId}" (${[...tables].join(', ') || 'none'})`);
       }
       const from = parties.reduce((min, p) => Math.min(min, p.joinedAt), Number.POSITIVE_INFINITY);
       const to = parties.reduce((max, p) => Math.max(max, p.joinedAt), 0);
       const overlapping = await entries.countJoinedBetween(trx, merchantId, from, to);
       if (overlapping > 0) {
-        throw invalid(`merchant "${merchantId}" already has ${overlapping} entries that joined between ${new Date(from * 1000).toISOString()} and ${new Date(to * 1000).toISOString()}: importing would count them twice`);
+        throw invalid(
+          `merchant "${merchantId}" already has ${overlapping} entries that joined between ${new Date(from * 1000).toISOString()} and ${new Date(to * 1000).toISOString()}: importing would count them twice`,
+        );
       }
-      await entries.insertHistory(trx, merchantId, serviceId, [...parties].sort((a, b) => a.joinedAt - b.joinedAt), now);
+      await entries.insertHistory(
+        trx,
+        merchantId,
+        serviceId,
+        [...parties].sort((a, b) => a.joinedAt - b.joinedAt),
+        now,
+      );
       return parties.length;
     });
   }
@@ -342,7 +359,14 @@ export class WaitlistService {
     return entries.history(this.store.db, merchantId, since, until);
   }
 
-  private async apply(trx: Tx, entry: WaitlistEntry, action: WaitlistAction, now: number, cause: ChangeCause, requestedTable: string | null): Promise<EntryView> {
+  private async apply(
+    trx: Tx,
+    entry: WaitlistEntry,
+    action: WaitlistAction,
+    now: number,
+    cause: ChangeCause,
+    requestedTable: string | null,
+  ): Promise<EntryView> {
     const rule = transition(entry.state, action);
     let tableId: string | null | undefined;
     if (action === 'seat') tableId = await this.chooseTable(trx, entry, requestedTable);
@@ -408,7 +432,12 @@ export class WaitlistService {
   async queue(merchantId: string, serviceId: string): Promise<EntryView[]> {
     const ctx = await this.load(this.store.db, merchantId, serviceId);
     const queue = await entries.activeQueue(this.store.db, merchantId, serviceId);
-    return queue.map((entry) => ({ entry, estimate: estimateQueuedParty(ctx.floor, entry.id), asOf: ctx.floor.now, confirmationMode: ctx.service.waitlist.confirmationMode }));
+    return queue.map((entry) => ({
+      entry,
+      estimate: estimateQueuedParty(ctx.floor, entry.id),
+      asOf: ctx.floor.now,
+      confirmationMode: ctx.service.waitlist.confirmationMode,
+    }));
   }
 
   async list(filter: entries.EntryFilter): Promise<WaitlistEntry[]> {

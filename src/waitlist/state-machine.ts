@@ -21,14 +21,7 @@ export const WAITLIST_ACTIONS = ['confirm', 'decline', 'notify', 'check_in', 'se
 export type WaitlistAction = (typeof WAITLIST_ACTIONS)[number];
 
 /** Column of the entry that records the moment an action happened. */
-export type StateTimeColumn =
-  | 'confirmed_at'
-  | 'declined_at'
-  | 'service_readied_at'
-  | 'checked_in_at'
-  | 'seated_at'
-  | 'marked_no_show_at'
-  | 'canceled_at';
+export type StateTimeColumn = 'confirmed_at' | 'declined_at' | 'service_readied_at' | 'checked_in_at' | 'seated_at' | 'marked_no_show_at' | 'canceled_at';
 
 interface Transition {
   readonly from: readonly WaitlistState[];

@@ -20,7 +20,9 @@ import { seedSmsMerchant, startSms, type SmsHarness } from '../test-support/sms.
 
 // `npm run screenshots` writes them into docs/screenshots/; other runs into a temporary folder.
 const SHOTS =
-  process.env.WRITE_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url) : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'host-stand-languages-'))}/`);
+  process.env.WRITE_SCREENSHOTS === '1'
+    ? new URL('../../docs/screenshots/', import.meta.url)
+    : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'host-stand-languages-'))}/`);
 const M = 'lingua';
 const LANGS = ['zh-CN', 'tr', 'it'] as const satisfies readonly Language[];
 const WAIT = { timeout: 60_000 };
@@ -151,7 +153,12 @@ describe('host stand in every language', { skip: haveChromium() ? false : 'no ch
         await page.getByRole('link', { name: t('nav.availability') }).click();
         await page.getByRole('heading', { name: t('nav.availability'), exact: true }).waitFor();
         // Tomorrow's two slots, as the week lists them.
-        await page.getByRole('region', { name: t('avail.week') }).getByRole('listitem').filter({ hasNotText: t('avail.closed') }).first().waitFor(WAIT);
+        await page
+          .getByRole('region', { name: t('avail.week') })
+          .getByRole('listitem')
+          .filter({ hasNotText: t('avail.closed') })
+          .first()
+          .waitFor(WAIT);
         await checkWeekdays(page, t, lang, phone);
         await page.screenshot({ path: new URL(`availability-${suffix}.png`, SHOTS).pathname, fullPage: true });
         await checkScreen(s, lang, `availability (${lang}, ${size})`);
@@ -159,7 +166,10 @@ describe('host stand in every language', { skip: haveChromium() ? false : 'no ch
         if (!phone) {
           await page.getByRole('link', { name: t('nav.settings') }).click();
           await page.getByRole('heading', { name: t('nav.settings'), exact: true }).waitFor();
-          await page.getByRole('region', { name: t('settings.staff') }).getByText(`Manager ${lang}`).waitFor();
+          await page
+            .getByRole('region', { name: t('settings.staff') })
+            .getByText(`Manager ${lang}`)
+            .waitFor();
           await page.screenshot({ path: new URL(`settings-${suffix}.png`, SHOTS).pathname, fullPage: true });
           await checkScreen(s, lang, `settings (${lang}, ${size})`);
         }

@@ -15,7 +15,9 @@ import { seedSmsMerchant, startSms, type SmsHarness } from '../test-support/sms.
 const M = 'replies-bistro';
 // `npm run screenshots` writes them into docs/screenshots/; other runs into a temporary folder.
 const SHOTS =
-  process.env.WRITE_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url) : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'host-stand-replies-'))}/`);
+  process.env.WRITE_SCREENSHOTS === '1'
+    ? new URL('../../docs/screenshots/', import.meta.url)
+    : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'host-stand-replies-'))}/`);
 // The request for more time reaches a tablet with the next read of the reply feed: on a change the
 // server signals, or the page's 15 s timer. Generous, for a loaded machine.
 const LIVE = { timeout: 60_000 };

@@ -20,7 +20,9 @@ import { recordKindRuns } from '../feeds/repository.js';
 // `npm run screenshots` writes them into docs/screenshots/ (shown in docs/HOST-STAND.md); other
 // runs write them to a temporary folder, so that running the suite leaves the work tree clean.
 const SHOTS =
-  process.env.WRITE_SCREENSHOTS === '1' ? new URL('../../docs/screenshots/', import.meta.url) : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'host-stand-shots-'))}/`);
+  process.env.WRITE_SCREENSHOTS === '1'
+    ? new URL('../../docs/screenshots/', import.meta.url)
+    : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'host-stand-shots-'))}/`);
 const M = 'bistro';
 const OTHER = 'elsewhere';
 
@@ -291,7 +293,7 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     assert.deepEqual(statuses, [403, 403]);
   });
 
-  test('Arabic, right to left, on a tablet and a phone; the language is the staff member\'s own', async () => {
+  test("Arabic, right to left, on a tablet and a phone; the language is the staff member's own", async () => {
     await first.getByRole('link', { name: 'Waitlist' }).click();
     await first.getByRole('combobox', { name: 'Language' }).selectOption('ar');
     await first.getByRole('heading', { name: 'قائمة الانتظار' }).waitFor();
@@ -339,7 +341,7 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     assert.equal(overflow, false, 'nothing wider than the phone');
   });
 
-  test('a manager (bootstrap token) picks the restaurant, adds a host whose token is shown once, edits rules and tables, and sees Google\'s health', async () => {
+  test("a manager (bootstrap token) picks the restaurant, adds a host whose token is shown once, edits rules and tables, and sees Google's health", async () => {
     const at = Math.floor(Date.now() / 1000) - 3600;
     const feedRun = { startedAt: at, finishedAt: at, slots: null, shards: 1, bytes: 100, uploadedFiles: 1, error: null } as const;
     await recordKindRuns(t.store.db, [
@@ -370,7 +372,12 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     // This restaurant's own updates, and the last run of each feed kind with its counts (the operator's).
     await health.getByRole('heading', { name: 'Updates to Google for this restaurant' }).waitFor();
     await health.getByText(/^\d+ waiting, \d+ delivered in the last 24 h, \d+ failed for good$/).waitFor();
-    await health.getByRole('row').filter({ hasText: 'Availability' }).filter({ hasText: 'Failed' }).filter({ hasText: 'upload failed: SFTP refused' }).waitFor();
+    await health
+      .getByRole('row')
+      .filter({ hasText: 'Availability' })
+      .filter({ hasText: 'Failed' })
+      .filter({ hasText: 'upload failed: SFTP refused' })
+      .waitFor();
     await health.getByRole('row').filter({ hasText: 'Merchants' }).filter({ hasText: 'Uploaded' }).filter({ hasText: '2' }).waitFor();
     await health.getByRole('columnheader', { name: 'Records' }).waitFor();
     // Rules and tables through the admin API.
@@ -384,13 +391,27 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await tablesSection.getByLabel('Seats', { exact: true }).fill('6');
     await tablesSection.getByRole('button', { name: 'Add table' }).click();
     await tablesSection.getByText('Terrace 9').waitFor();
-    assert.ok((await t.admin('GET', `/merchants/${M}/tables`)).json().tables.some((x: { name: string; seats: number }) => x.name === 'Terrace 9' && x.seats === 6));
+    assert.ok(
+      (await t.admin('GET', `/merchants/${M}/tables`)).json().tables.some((x: { name: string; seats: number }) => x.name === 'Terrace 9' && x.seats === 6),
+    );
     // Learned turn times next to the configured ones, and the last 7 days' quote accuracy; once
     // learned (the screen opened again), the walk-aways, the calibrated range and the turn times
     // by day and hour.
     // Two turns of 40 minutes at t1 eight days ago (an imported history: no quotes, no guests).
     const ago = Math.floor(Date.now() / 1000) - 8 * 86_400;
-    const turn = (i: number) => ({ id: `turn ${i}`, serviceId: '', partySize: 2, state: 'SEATED' as const, tableId: 't1', joinedAt: ago + i * 2400, seatedAt: ago + i * 2400, leftAt: ago + (i + 1) * 2400, canceledAt: null, noShowAt: null, quote: null });
+    const turn = (i: number) => ({
+      id: `turn ${i}`,
+      serviceId: '',
+      partySize: 2,
+      state: 'SEATED' as const,
+      tableId: 't1',
+      joinedAt: ago + i * 2400,
+      seatedAt: ago + i * 2400,
+      leftAt: ago + (i + 1) * 2400,
+      canceledAt: null,
+      noShowAt: null,
+      quote: null,
+    });
     assert.equal(await t.services.waitlist.importHistory(M, 'waitlist', [turn(0), turn(1)]), 2);
     assert.equal((await t.admin('POST', `/merchants/${M}/estimates/refresh`, {})).statusCode, 200);
     await page.getByRole('link', { name: 'Waitlist' }).click();
@@ -400,14 +421,24 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     const estimates = (await t.admin('GET', `/merchants/${M}/estimates`)).json();
     const turns = page.getByRole('region', { name: 'Turn times' });
     await turns.getByText(`Walk-aways learned: ${Math.round(estimates.walk_aways.no_show_rate * 100)}% of called parties do not show up`).waitFor();
-    await turns.getByText(`Quoted range: calibrated so that 80% of seated parties are seated inside it (from ${estimates.history.range_samples} seated parties).`).waitFor();
+    await turns
+      .getByText(`Quoted range: calibrated so that 80% of seated parties are seated inside it (from ${estimates.history.range_samples} seated parties).`)
+      .waitFor();
     const q = estimates.range[2];
-    await turns.getByText(`Planned wait 20 min: range ${Math.max(0, Math.floor(20 + q.low * 30))}–${Math.max(Math.max(0, Math.floor(20 + q.low * 30)) + 1, Math.ceil(20 + q.high * 30))} min`).waitFor();
+    await turns
+      .getByText(
+        `Planned wait 20 min: range ${Math.max(0, Math.floor(20 + q.low * 30))}–${Math.max(Math.max(0, Math.floor(20 + q.low * 30)) + 1, Math.ceil(20 + q.high * 30))} min`,
+      )
+      .waitFor();
     const cells = estimates.turn_times_by_day_and_hour;
     assert.ok(cells.length > 0, 'the test recorded turns');
     await turns.getByText('Learned turn times by day and hour').click();
     await turns.getByRole('row').filter({ hasText: cells[0].hours }).first().waitFor();
-    await turns.getByText(`Last 7 days: ${estimates.accuracy_7d.quoted} quoted, ${estimates.accuracy_7d.seated} seated, ${estimates.accuracy_7d.walked_away} walked away`).waitFor();
+    await turns
+      .getByText(
+        `Last 7 days: ${estimates.accuracy_7d.quoted} quoted, ${estimates.accuracy_7d.seated} seated, ${estimates.accuracy_7d.walked_away} walked away`,
+      )
+      .waitFor();
     const band = estimates.turn_times[0];
     await turns
       .getByText(band.observations > 0 && band.learned_minutes !== null ? `Learned: ${Math.round(band.learned_minutes)} min` : 'Not learned yet')
@@ -486,10 +517,15 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
       new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(Date.now() + offset * 86_400_000);
     const slotsOn = async (d: string): Promise<{ start_sec: number }[]> => {
       const from = Date.parse(`${d}T00:00:00Z`) / 1000 - 14 * 3600;
-      const all = (await t.admin('GET', `/merchants/${M}/services/dinner/availability?from=${from}&to=${from + 52 * 3600}`)).json().slots as { start_sec: number }[];
-      return all.filter((s) => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(s.start_sec * 1000) === d);
+      const all = (await t.admin('GET', `/merchants/${M}/services/dinner/availability?from=${from}&to=${from + 52 * 3600}`)).json().slots as {
+        start_sec: number;
+      }[];
+      return all.filter(
+        (s) => new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(s.start_sec * 1000) === d,
+      );
     };
-    const localTime = (sec: number): string => new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(sec * 1000);
+    const localTime = (sec: number): string =>
+      new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(sec * 1000);
     const delivered = async (): Promise<void> => {
       await page.getByRole('status').filter({ hasText: 'Update to Google: pending' }).waitFor();
       await h.drain();
@@ -502,10 +538,19 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await schedule.getByRole('button', { name: 'Apply schedule' }).click();
     await page.getByRole('status').filter({ hasText: 'Schedule saved.' }).waitFor();
     await delivered();
-    assert.deepEqual((await slotsOn(day(2))).map((s) => localTime(s.start_sec)), ['18:00', '18:30', '19:00', '19:30', '20:00', '20:30', '21:00']);
-    assert.ok(h.fake.calls.some((c) => c.path.endsWith('/availability:replace')), JSON.stringify(h.fake.calls.map((c) => c.path)));
+    assert.deepEqual(
+      (await slotsOn(day(2))).map((s) => localTime(s.start_sec)),
+      ['18:00', '18:30', '19:00', '19:30', '20:00', '20:30', '21:00'],
+    );
+    assert.ok(
+      h.fake.calls.some((c) => c.path.endsWith('/availability:replace')),
+      JSON.stringify(h.fake.calls.map((c) => c.path)),
+    );
     const week = page.getByRole('region', { name: 'The next 7 days' });
-    await week.getByText(/Slots: 7, first 6:00\sPM, last 9:00\sPM/).first().waitFor();
+    await week
+      .getByText(/Slots: 7, first 6:00\sPM, last 9:00\sPM/)
+      .first()
+      .waitFor();
     await noSeriousViolations(page, 'availability');
     // Close day 1; block day 3 from 19:00.
     const exceptions = page.getByRole('region', { name: 'Exceptions' });
@@ -519,7 +564,10 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await exceptions.getByRole('button', { name: 'Block' }).click();
     await page.getByRole('status').filter({ hasText: 'Evening blocked.' }).waitFor();
     await delivered();
-    assert.deepEqual((await slotsOn(day(3))).map((s) => localTime(s.start_sec)), ['18:00', '18:30']);
+    assert.deepEqual(
+      (await slotsOn(day(3))).map((s) => localTime(s.start_sec)),
+      ['18:00', '18:30'],
+    );
     assert.equal((await slotsOn(day(2))).length, 7, 'the other days keep their slots');
     await page.screenshot({ path: new URL('availability-en.png', SHOTS).pathname, fullPage: true });
     await page.getByRole('banner').getByRole('combobox', { name: 'Language' }).selectOption('ar');

@@ -52,14 +52,25 @@ describe('a full disk', { skip: mounted ? false : 'needs root to mount a small t
     const credentials = env.BOOKING_SERVER_CREDENTIALS;
     const run = secret(5);
     const joinWaitlist = (i: number) =>
-      postJson(server.baseUrl, '/v3/CreateWaitlistEntry', {
-        merchant_id: 'dining-1',
-        service_id: 'reservation',
-        party_size: 2,
-        idempotency_token: `disk-${run}-${i}`,
-        user_information: { user_id: `disk-user-${run}-${i}`, given_name: 'Grace', family_name: 'Hopper', telephone: '+12125550124', email: `${'x'.repeat(2000)}-${run}-${i}` },
-        additional_request: 'y'.repeat(4000),
-      }, credentials);
+      postJson(
+        server.baseUrl,
+        '/v3/CreateWaitlistEntry',
+        {
+          merchant_id: 'dining-1',
+          service_id: 'reservation',
+          party_size: 2,
+          idempotency_token: `disk-${run}-${i}`,
+          user_information: {
+            user_id: `disk-user-${run}-${i}`,
+            given_name: 'Grace',
+            family_name: 'Hopper',
+            telephone: '+12125550124',
+            email: `${'x'.repeat(2000)}-${run}-${i}`,
+          },
+          additional_request: 'y'.repeat(4000),
+        },
+        credentials,
+      );
     const before = await joinWaitlist(0);
     assert.equal(before.status, 200, before.text);
     const entryId = JSON.parse(before.text).waitlist_entry_id as string;
@@ -81,7 +92,12 @@ describe('a full disk', { skip: mounted ? false : 'needs root to mount a small t
     // Reads still work.
     const read = await postJson(server.baseUrl, '/v3/GetWaitlistEntry', { waitlist_entry_id: entryId }, credentials);
     assert.equal(read.status, 200, read.text);
-    const estimates = await postJson(server.baseUrl, '/v3/BatchGetWaitEstimates', { merchant_id: 'dining-1', service_id: 'reservation', party_size: [2] }, credentials);
+    const estimates = await postJson(
+      server.baseUrl,
+      '/v3/BatchGetWaitEstimates',
+      { merchant_id: 'dining-1', service_id: 'reservation', party_size: [2] },
+      credentials,
+    );
     assert.equal(estimates.status, 200, estimates.text);
     const health = await fetch(`${server.baseUrl}/v3/HealthCheck`, { headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` } });
     assert.equal(health.status, 200);

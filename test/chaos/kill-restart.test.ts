@@ -35,7 +35,12 @@ describe('SIGKILL at random moments under a mixed write load', () => {
     servers.push(server);
 
     const admin = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(`${server.baseUrl}/admin/v1${path}`, { method, headers: adminAuth, ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: AbortSignal.timeout(15_000) });
+      const response = await fetch(`${server.baseUrl}/admin/v1${path}`, {
+        method,
+        headers: adminAuth,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(15_000),
+      });
       return { status: response.status, text: await response.text() };
     };
     assert.equal((await admin('PATCH', '/merchants/dining-1/services/reservation', { waitlist: { max_queue_length: 100_000 } })).status, 200);

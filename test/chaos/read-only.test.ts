@@ -28,7 +28,10 @@ async function setReadOnly(t: TestApp, readOnly: boolean): Promise<void> {
   await terminateConnections(t.config.database.url);
   // Let the pool notice its dead connections (each fails once and is replaced) before the checks.
   for (let ok = 0, tries = 0; ok < 12 && tries < 100; tries++) {
-    ok = await sql`select 1`.execute(t.store.db).then(() => ok + 1, () => 0);
+    ok = await sql`select 1`.execute(t.store.db).then(
+      () => ok + 1,
+      () => 0,
+    );
   }
 }
 

@@ -27,7 +27,9 @@ function merchantIdsIn(file: string): Set<string> {
 }
 
 describe('backup and restore (SQLite)', () => {
-  it('a backup under write load holds every write acknowledged before it started; restore refuses a running database, then brings the copy back', { timeout: 240_000 }, async () => {
+  it('a backup under write load holds every write acknowledged before it started; restore refuses a running database, then brings the copy back', {
+    timeout: 240_000,
+  }, async () => {
     const dir = tempDir();
     const env = serverEnv(dir);
     const server = await spawnServer(env);

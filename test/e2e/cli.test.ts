@@ -132,7 +132,12 @@ describe('serve --demo', () => {
     assert.equal(merchants.status, 200, merchants.text);
     assert.ok((JSON.parse(merchants.text) as { merchants: { id: string }[] }).merchants.some((m) => m.id === 'dining-1'));
 
-    const estimates = await postJson(server.baseUrl, '/v3/BatchGetWaitEstimates', { merchant_id: 'dining-1', service_id: 'reservation', party_size: [2, 4] }, basic);
+    const estimates = await postJson(
+      server.baseUrl,
+      '/v3/BatchGetWaitEstimates',
+      { merchant_id: 'dining-1', service_id: 'reservation', party_size: [2, 4] },
+      basic,
+    );
     assert.equal(estimates.status, 200, estimates.text);
     assert.equal((JSON.parse(estimates.text) as { waitlist_status?: string }).waitlist_status, 'OPEN');
 
@@ -201,7 +206,12 @@ describe('graceful shutdown', () => {
       response.catch(() => {});
       await withTimeout(inFlight, 30_000, '100 Continue, then the first half of the body to be written');
       server.kill('SIGTERM');
-      await eventually(() => (server.stdout.some((line) => line.includes('shutting down')) ? true : undefined), 30_000, 'the server to log that it is shutting down', 25);
+      await eventually(
+        () => (server.stdout.some((line) => line.includes('shutting down')) ? true : undefined),
+        30_000,
+        'the server to log that it is shutting down',
+        25,
+      );
       finish();
 
       const res = await withTimeout(response, 30_000, 'the in-flight request to complete');
@@ -216,7 +226,11 @@ describe('graceful shutdown', () => {
       assert.equal(summaries.length, 1, server.output());
       assert.match(summaries[0]!, /"requests":1,/);
       assert.match(summaries[0]!, /"status":\{"2xx":1\}/);
-      assert.deepEqual(server.stdout.filter((line) => line.includes('"msg":"request"')), [], 'no line per request at info');
+      assert.deepEqual(
+        server.stdout.filter((line) => line.includes('"msg":"request"')),
+        [],
+        'no line per request at info',
+      );
     } finally {
       agent.destroy();
     }
@@ -234,14 +248,24 @@ describe('readiness during shutdown', () => {
     assert.deepEqual(await get('/healthz'), { status: 200, body: { status: 'ok' } });
     assert.equal((await get('/readyz')).status, 200);
     server.kill('SIGTERM');
-    const draining = await eventually(async () => {
-      const ready = await get('/readyz');
-      return ready.status === 503 ? ready : undefined;
-    }, 30_000, '/readyz to answer 503 after SIGTERM', 50);
+    const draining = await eventually(
+      async () => {
+        const ready = await get('/readyz');
+        return ready.status === 503 ? ready : undefined;
+      },
+      30_000,
+      '/readyz to answer 503 after SIGTERM',
+      50,
+    );
     assert.deepEqual(draining.body, { status: 'not ready', checks: { shutdown: { ok: false, detail: 'shutting down' } } });
     // Still serving while the load balancer takes the replica out.
     assert.equal((await get('/healthz')).status, 200);
-    const estimate = await postJson(server.baseUrl, '/v3/BatchGetWaitEstimates', { merchant_id: 'dining-1', service_id: 'reservation', party_size: [2] }, env.BOOKING_SERVER_CREDENTIALS);
+    const estimate = await postJson(
+      server.baseUrl,
+      '/v3/BatchGetWaitEstimates',
+      { merchant_id: 'dining-1', service_id: 'reservation', party_size: [2] },
+      env.BOOKING_SERVER_CREDENTIALS,
+    );
     assert.equal(estimate.status, 200, estimate.text);
     const exit = await withTimeout(server.exited, 60_000, 'the server to exit after the shutdown delay');
     assert.deepEqual(exit, { code: 0, signal: null }, server.output());
@@ -249,11 +273,18 @@ describe('readiness during shutdown', () => {
 });
 
 describe('logs', () => {
-  it('are JSON lines, one per request at debug with method, route, status and ms, a summary at info, and hold no secrets or PII', { timeout: 150_000 }, async () => {
+  it('are JSON lines, one per request at debug with method, route, status and ms, a summary at info, and hold no secrets or PII', {
+    timeout: 150_000,
+  }, async () => {
     const password = `pw-${secret()}`;
     const credentials = `google:${password}`;
     const wrongPassword = `wrong-${secret()}`;
-    const guest = { given_name: `Zephyrine${secret(3)}`, family_name: `Quillfeather${secret(3)}`, telephone: '+1 646-555-0199', email: `guest.${secret(4)}@example.com` };
+    const guest = {
+      given_name: `Zephyrine${secret(3)}`,
+      family_name: `Quillfeather${secret(3)}`,
+      telephone: '+1 646-555-0199',
+      email: `guest.${secret(4)}@example.com`,
+    };
     // --demo with the operator's credentials set: the generated admin token is printed, the password must not be.
     const env = serverEnv(tempDir(), { BOOKING_SERVER_CREDENTIALS: credentials, ADMIN_TOKEN: undefined, LOG_LEVEL: 'debug' });
     const server = await serve(env, ['serve', '--demo']);
@@ -271,7 +302,13 @@ describe('logs', () => {
     r = await postJson(
       server.baseUrl,
       '/v3/CreateWaitlistEntry',
-      { merchant_id: 'dining-1', service_id: 'reservation', party_size: 3, idempotency_token: `log-${secret(6)}`, user_information: { user_id: `log-user-${secret(4)}`, ...guest } },
+      {
+        merchant_id: 'dining-1',
+        service_id: 'reservation',
+        party_size: 3,
+        idempotency_token: `log-${secret(6)}`,
+        user_information: { user_id: `log-user-${secret(4)}`, ...guest },
+      },
       credentials,
     );
     check('POST', '/v3/CreateWaitlistEntry', 200, r.status, r.text);
@@ -293,7 +330,13 @@ describe('logs', () => {
     const walkIn = await fetch(`${server.baseUrl}/admin/v1/merchants/dining-1/services/reservation/walk-ins`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ party_size: 2, given_name: `${guest.given_name}W`, family_name: guest.family_name, telephone: '+1 646-555-0177', email: `w${guest.email}` }),
+      body: JSON.stringify({
+        party_size: 2,
+        given_name: `${guest.given_name}W`,
+        family_name: guest.family_name,
+        telephone: '+1 646-555-0177',
+        email: `w${guest.email}`,
+      }),
       signal: AbortSignal.timeout(15_000),
     });
     check('POST', '/admin/v1/merchants/:merchantId/services/:serviceId/walk-ins', 201, walkIn.status, await walkIn.text());
@@ -303,7 +346,10 @@ describe('logs', () => {
     assert.deepEqual(exit, { code: 0, signal: null }, server.output());
 
     // stdout: the start-up banner (plain text, for the operator) and JSON log lines; stderr: nothing.
-    assert.deepEqual(server.stderr.filter((line) => line !== ''), []);
+    assert.deepEqual(
+      server.stderr.filter((line) => line !== ''),
+      [],
+    );
     const bannerStart = server.stdout.findIndex((line) => line.startsWith('booking-server listening on '));
     assert.ok(bannerStart >= 0);
     const logs: Record<string, unknown>[] = [];

@@ -53,19 +53,40 @@ async function conformanceAgainstOurServer(databaseUrl: string | null): Promise<
   const xml = join(dir, 'report.xml');
   // Latency is reported but advisory here: on a loaded CI machine a figure says nothing about the
   // server (tests never assert on durations); the broken-server test checks that latency can fail.
-  const result = await runCli({ PATH: process.env.PATH, CONFORMANCE_PASSWORD: password }, ['conformance', '--url', server.baseUrl, '--user', user, ...DEMO, '--latency-advisory', '--report', json, '--report', xml], 240_000);
+  const result = await runCli(
+    { PATH: process.env.PATH, CONFORMANCE_PASSWORD: password },
+    ['conformance', '--url', server.baseUrl, '--user', user, ...DEMO, '--latency-advisory', '--report', json, '--report', xml],
+    240_000,
+  );
   const output = `${result.stdout}${result.stderr}`;
   const report = JSON.parse(readFileSync(json, 'utf8')) as JsonReport;
 
   // Latency cases are advisory here (a slow CI machine says nothing about the server).
   const failed = report.cases.filter((c) => c.outcome === 'fail' && c.group !== 'latency');
-  assert.deepEqual(failed.map((c) => `${c.id}: ${c.message}`), [], output);
+  assert.deepEqual(
+    failed.map((c) => `${c.id}: ${c.message}`),
+    [],
+    output,
+  );
   assert.equal(report.passed, true);
   assert.equal(result.code, 0, output);
   // Every group ran: nothing required was skipped for lack of inventory.
   const skipped = report.cases.filter((c) => c.outcome === 'skip').map((c) => c.id);
   assert.deepEqual(skipped, [], output);
-  for (const id of ['health.ok', 'auth.none', 'wl.create.concurrent', 'wl.delete.retry', 'bal.discover', 'cb.concurrent', 'cb.overfull', 'ub.reschedule', 'ub.cancel', 'lease.create', 'cb.malformed', 'gbs.unknown']) {
+  for (const id of [
+    'health.ok',
+    'auth.none',
+    'wl.create.concurrent',
+    'wl.delete.retry',
+    'bal.discover',
+    'cb.concurrent',
+    'cb.overfull',
+    'ub.reschedule',
+    'ub.cancel',
+    'lease.create',
+    'cb.malformed',
+    'gbs.unknown',
+  ]) {
     assert.equal(report.cases.find((c) => c.id === id)?.outcome, 'pass', `${id}\n${output}`);
   }
   for (const c of report.cases) assert.match(c.google_doc, /^https:\/\/developers\.google\.com\//, c.id);
@@ -74,7 +95,20 @@ async function conformanceAgainstOurServer(databaseUrl: string | null): Promise<
   const caseLines = result.stdout.split('\n').filter((l) => /^(PASS|FAIL|WARN|SKIP) {2}\S/.test(l));
   assert.equal(caseLines.length, report.cases.length, result.stdout);
   const methods = report.latency.map((f) => f.method).sort();
-  assert.deepEqual(methods, ['BatchAvailabilityLookup', 'BatchGetWaitEstimates', 'CheckAvailability', 'CreateBooking', 'CreateLease', 'CreateWaitlistEntry', 'DeleteWaitlistEntry', 'GetBookingStatus', 'GetWaitlistEntry', 'HealthCheck', 'ListBookings', 'UpdateBooking']);
+  assert.deepEqual(methods, [
+    'BatchAvailabilityLookup',
+    'BatchGetWaitEstimates',
+    'CheckAvailability',
+    'CreateBooking',
+    'CreateLease',
+    'CreateWaitlistEntry',
+    'DeleteWaitlistEntry',
+    'GetBookingStatus',
+    'GetWaitlistEntry',
+    'HealthCheck',
+    'ListBookings',
+    'UpdateBooking',
+  ]);
   for (const f of report.latency) assert.match(result.stdout, new RegExp(`^${f.method} +${f.calls} +${f.p50_ms} +${f.p99_ms} +${f.threshold_ms}`, 'm'));
 
   // JUnit: one testcase per case, required failures as <failure>.
@@ -93,7 +127,11 @@ async function conformanceAgainstOurServer(databaseUrl: string | null): Promise<
   assert.equal(queue.entries.length, 0, JSON.stringify(queue.entries));
 
   // A second run on the same server does not collide with the first (fresh users and tokens).
-  const again = await runCli({ PATH: process.env.PATH, CONFORMANCE_PASSWORD: password }, ['conformance', '--url', server.baseUrl, '--user', user, ...DEMO, '--only', 'waitlist', '--latency-advisory'], 120_000);
+  const again = await runCli(
+    { PATH: process.env.PATH, CONFORMANCE_PASSWORD: password },
+    ['conformance', '--url', server.baseUrl, '--user', user, ...DEMO, '--only', 'waitlist', '--latency-advisory'],
+    120_000,
+  );
   assert.equal(again.code, 0, `${again.stdout}${again.stderr}`);
 }
 
@@ -116,12 +154,26 @@ describe('conformance against our own server', { timeout: 600_000 }, () => {
     const feeds = join(dir, 'feeds');
     const generated = await runCli(env, ['feeds', 'generate', '--out', feeds, '--horizon-days', '7'], 120_000);
     assert.equal(generated.code, 0, `${generated.stdout}${generated.stderr}`);
-    const files = readdirSync(feeds).filter((f) => f.startsWith('availability_feed_')).map((f) => join(feeds, f));
+    const files = readdirSync(feeds)
+      .filter((f) => f.startsWith('availability_feed_'))
+      .map((f) => join(feeds, f));
     assert.ok(files.length >= 1, readdirSync(feeds).join(', '));
     const [user, password] = env.BOOKING_SERVER_CREDENTIALS.split(':') as [string, string];
     const result = await runCli(
       { PATH: process.env.PATH },
-      ['conformance', '--url', server.baseUrl, '--user', user, '--password', password, '--only', 'bookings', '--latency-advisory', ...files.flatMap((f) => ['--availability-feed', f])],
+      [
+        'conformance',
+        '--url',
+        server.baseUrl,
+        '--user',
+        user,
+        '--password',
+        password,
+        '--only',
+        'bookings',
+        '--latency-advisory',
+        ...files.flatMap((f) => ['--availability-feed', f]),
+      ],
       240_000,
     );
     const output = `${result.stdout}${result.stderr}`;
@@ -148,16 +200,49 @@ describe('conformance over HTTPS, under a path prefix', { timeout: 300_000, skip
     const dir = tempDir();
     const certFile = join(dir, 'cert.pem');
     const keyFile = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      timeout: 60_000,
-    });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        timeout: 60_000,
+      },
+    );
     const env = serverEnv(dir, { LOG_LEVEL: 'warn', TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile, PATH_PREFIX: '/google' });
     const server = await spawnServer(env, ['serve', '--demo']);
     servers.push(server);
     assert.match(server.baseUrl, /^https:/);
     const [user, password] = env.BOOKING_SERVER_CREDENTIALS.split(':') as [string, string];
-    const args = ['conformance', '--url', `${server.baseUrl}/google`, '--user', user, '--only', 'waitlist', '--waitlist-merchant', 'dining-1', '--waitlist-service', 'reservation', '--latency-advisory'];
+    const args = [
+      'conformance',
+      '--url',
+      `${server.baseUrl}/google`,
+      '--user',
+      user,
+      '--only',
+      'waitlist',
+      '--waitlist-merchant',
+      'dining-1',
+      '--waitlist-service',
+      'reservation',
+      '--latency-advisory',
+    ];
 
     const untrusted = await runCli({ PATH: process.env.PATH, CONFORMANCE_PASSWORD: password }, args, 120_000);
     assert.equal(untrusted.code, 1, `${untrusted.stdout}${untrusted.stderr}`);
@@ -176,11 +261,31 @@ describe('conformance: usage and an unreachable server', { timeout: 120_000 }, (
     ['no --url', ['conformance', '--user', 'u', '--password', 'p', '--merchant', 'm', '--service', 's'], /required option '--url <base>'/],
     ['no password', ['conformance', '--url', 'http://127.0.0.1:9', '--user', 'u', '--merchant', 'm', '--service', 's'], /a password is required/],
     ['nothing to test', ['conformance', '--url', 'http://127.0.0.1:9', '--user', 'u', '--password', 'p'], /give --merchant and --service/],
-    ['a bad --only', ['conformance', '--url', 'http://127.0.0.1:9', '--user', 'u', '--password', 'p', '--only', 'orders'], /Allowed choices are waitlist, bookings/],
-    ['a report name that is neither .xml nor .json', ['conformance', '--url', 'http://127.0.0.1:9', '--user', 'u', '--password', 'p', '--merchant', 'm', '--service', 's', '--report', 'out.txt'], /must end in \.xml \(JUnit\) or \.json/],
-    ['a URL that is not one', ['conformance', '--url', 'booking.example.com', '--user', 'u', '--password', 'p', '--merchant', 'm', '--service', 's'], /is not a URL/],
-    ['a feed that is not one', ['conformance', '--url', 'http://127.0.0.1:9', '--user', 'u', '--password', 'p', '--availability-feed', '/nonexistent/feed.json'], /cannot read \/nonexistent\/feed\.json: ENOENT/],
-    ['a party size of zero', ['conformance', '--url', 'http://127.0.0.1:9', '--user', 'u', '--password', 'p', '--merchant', 'm', '--service', 's', '--party-size', '0'], /a whole number from 1 to 100/],
+    [
+      'a bad --only',
+      ['conformance', '--url', 'http://127.0.0.1:9', '--user', 'u', '--password', 'p', '--only', 'orders'],
+      /Allowed choices are waitlist, bookings/,
+    ],
+    [
+      'a report name that is neither .xml nor .json',
+      ['conformance', '--url', 'http://127.0.0.1:9', '--user', 'u', '--password', 'p', '--merchant', 'm', '--service', 's', '--report', 'out.txt'],
+      /must end in \.xml \(JUnit\) or \.json/,
+    ],
+    [
+      'a URL that is not one',
+      ['conformance', '--url', 'booking.example.com', '--user', 'u', '--password', 'p', '--merchant', 'm', '--service', 's'],
+      /is not a URL/,
+    ],
+    [
+      'a feed that is not one',
+      ['conformance', '--url', 'http://127.0.0.1:9', '--user', 'u', '--password', 'p', '--availability-feed', '/nonexistent/feed.json'],
+      /cannot read \/nonexistent\/feed\.json: ENOENT/,
+    ],
+    [
+      'a party size of zero',
+      ['conformance', '--url', 'http://127.0.0.1:9', '--user', 'u', '--password', 'p', '--merchant', 'm', '--service', 's', '--party-size', '0'],
+      /a whole number from 1 to 100/,
+    ],
   ];
   for (const [what, args, message] of usage) {
     it(`exit 2 with a clear message: ${what}`, async () => {
@@ -197,7 +302,23 @@ describe('conformance: usage and an unreachable server', { timeout: 120_000 }, (
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const { port } = probe.address() as AddressInfo;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const result = await runCli(base, ['conformance', '--url', `http://127.0.0.1:${port}`, '--user', 'u', '--password', 'secret-pw', '--only', 'waitlist', '--merchant', 'm', '--service', 's', '--timeout', '5']);
+    const result = await runCli(base, [
+      'conformance',
+      '--url',
+      `http://127.0.0.1:${port}`,
+      '--user',
+      'u',
+      '--password',
+      'secret-pw',
+      '--only',
+      'waitlist',
+      '--merchant',
+      'm',
+      '--service',
+      's',
+      '--timeout',
+      '5',
+    ]);
     assert.equal(result.code, 1, `${result.stdout}${result.stderr}`);
     assert.match(result.stdout, /^FAIL {2}health\.ok +HealthCheck answers 200 .*expected HTTP 200, got no answer/m);
     assert.match(result.stdout, /< no answer \(no HTTP answer: ECONNREFUSED\)/);

@@ -54,11 +54,23 @@ describe('three replicas on one PostgreSQL', { skip: PG_SKIP, timeout: 240_000 }
     const results = await withTimeout(
       Promise.all(
         Array.from({ length: 300 }, (_, i) =>
-          postJson(at(i).baseUrl, '/v3/CreateBooking', {
-            idempotency_token: `rep-${run}-${i}`,
-            slot: { merchant_id: '1001', service_id: '12310', start_sec: String(start), duration_sec: '1800', resources: { party_size: 2 } },
-            user_information: { user_id: `rep-user-${run}-${i}`, given_name: 'Ann', family_name: 'Lee', email: `u${i}@example.com`, telephone: '+12125550100' },
-          }, credentials, 60_000),
+          postJson(
+            at(i).baseUrl,
+            '/v3/CreateBooking',
+            {
+              idempotency_token: `rep-${run}-${i}`,
+              slot: { merchant_id: '1001', service_id: '12310', start_sec: String(start), duration_sec: '1800', resources: { party_size: 2 } },
+              user_information: {
+                user_id: `rep-user-${run}-${i}`,
+                given_name: 'Ann',
+                family_name: 'Lee',
+                email: `u${i}@example.com`,
+                telephone: '+12125550100',
+              },
+            },
+            credentials,
+            60_000,
+          ),
         ),
       ),
       120_000,

@@ -9,7 +9,22 @@ import { after, before, describe, it } from 'node:test';
 import { DateTime } from 'luxon';
 import { startFakeGoogle, type FakeGoogle, type RecordedCall } from '../../src/test-support/fake-google.js';
 import { createPgDatabase, PG_SKIP, type PgDatabase } from '../../src/test-support/postgres.js';
-import { BIN, ROOT, eventually, postJson, removeTempDirs, runCli, secret, serverEnv, spawnServer, stopAll, tempDir, withTimeout, type Env, type ServerProcess } from './support.js';
+import {
+  BIN,
+  ROOT,
+  eventually,
+  postJson,
+  removeTempDirs,
+  runCli,
+  secret,
+  serverEnv,
+  spawnServer,
+  stopAll,
+  tempDir,
+  withTimeout,
+  type Env,
+  type ServerProcess,
+} from './support.js';
 
 const PARTNER = '20000000';
 const NY = 'America/New_York';
@@ -17,7 +32,12 @@ const PATCH_PREFIX = `/v1alpha/notification/partners/${PARTNER}/bookings/`;
 const REPLACE_PATH = `/v1alpha/inventory/partners/${PARTNER}/availability:replace`;
 
 function googleEnv(fake: FakeGoogle): Env {
-  return { GOOGLE_PARTNER_ID: PARTNER, GOOGLE_SERVICE_ACCOUNT_FILE: fake.serviceAccountFile, MAPS_BOOKING_API_URL: fake.baseUrl, GOOGLE_TOKEN_URL: fake.tokenUrl };
+  return {
+    GOOGLE_PARTNER_ID: PARTNER,
+    GOOGLE_SERVICE_ACCOUNT_FILE: fake.serviceAccountFile,
+    MAPS_BOOKING_API_URL: fake.baseUrl,
+    GOOGLE_TOKEN_URL: fake.tokenUrl,
+  };
 }
 
 /** Epoch seconds of a demo slot `days` local days from today, at `hhmm` New York time. */
@@ -26,7 +46,8 @@ function demoSlot(days: number, hhmm: string): number {
   return DateTime.now().setZone(NY).startOf('day').plus({ days }).set({ hour, minute }).toSeconds();
 }
 
-const patchesFor = (fake: FakeGoogle, bookingId: string): RecordedCall[] => fake.calls.filter((c) => c.method === 'PATCH' && c.path === PATCH_PREFIX + bookingId);
+const patchesFor = (fake: FakeGoogle, bookingId: string): RecordedCall[] =>
+  fake.calls.filter((c) => c.method === 'PATCH' && c.path === PATCH_PREFIX + bookingId);
 const ok = (calls: readonly RecordedCall[]): RecordedCall[] => calls.filter((c) => c.status === 200);
 
 interface Api {
@@ -65,7 +86,10 @@ function api(server: ServerProcess, env: { BOOKING_SERVER_CREDENTIALS: string; A
       return { status: response.status, json: text === '' ? undefined : JSON.parse(text) };
     },
     async metrics(token = env.ADMIN_TOKEN) {
-      const response = await fetch(`${server.baseUrl}/metrics`, { headers: token === '' ? {} : { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
+      const response = await fetch(`${server.baseUrl}/metrics`, {
+        headers: token === '' ? {} : { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(15_000),
+      });
       return { status: response.status, text: await response.text() };
     },
   };
@@ -105,7 +129,9 @@ function startWorker(env: Env) {
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')));
   child.stderr.on('data', (c: Buffer) => (output += c.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
   return {
     output: () => output,
     stop: async () => {
@@ -137,7 +163,7 @@ describe('real-time updates from the serve process', { timeout: 600_000 }, () =>
     const first = await spawnServer(env, ['serve', '--demo']);
     servers.push(first);
     const banner = `real-time updates: delivering to ${fake.baseUrl} as partner ${PARTNER}`;
-    await eventually(() => (first.output().includes(banner) ? true : undefined), 10_000, 'the worker\'s start-up line');
+    await eventually(() => (first.output().includes(banner) ? true : undefined), 10_000, "the worker's start-up line");
     const a = api(first, env);
     const start = demoSlot(2, '10:00');
     const bookingId = await a.book(start, `kill-${secret(4)}`);
@@ -158,9 +184,14 @@ describe('real-time updates from the serve process', { timeout: 600_000 }, () =>
     assert.deepEqual(delivered.body, { name: `partners/${PARTNER}/bookings/${bookingId}`, merchantId: '1001', serviceId: '12310', status: 'CANCELED' });
     const day = DateTime.fromSeconds(start, { zone: NY }).startOf('day').toUTC().toISO({ suppressMilliseconds: true });
     await eventually(
-      () => (ok(fake.calls.filter((c) => c.path === REPLACE_PATH)).some((c) => c.body.extendedServiceAvailability.some((w: { startTimeRestrict: string }) => w.startTimeRestrict === day)) ? true : undefined),
+      () =>
+        ok(fake.calls.filter((c) => c.path === REPLACE_PATH)).some((c) =>
+          c.body.extendedServiceAvailability.some((w: { startTimeRestrict: string }) => w.startTimeRestrict === day),
+        )
+          ? true
+          : undefined,
       180_000,
-      'the availability replace of the booking\'s day',
+      "the availability replace of the booking's day",
     );
     const b = api(second, env);
     await eventually(async () => ((await adminOk(b, 'GET', '/rtu/status')).pending === 0 ? true : undefined), 60_000, 'an empty outbox');
@@ -216,7 +247,10 @@ describe('real-time updates from the serve process', { timeout: 600_000 }, () =>
     const server = await spawnServer(env, ['serve', '--demo']);
     servers.push(server);
     await eventually(
-      () => (server.output().includes('real-time updates to Google are kept in the outbox, not sent: GOOGLE_PARTNER_ID and GOOGLE_SERVICE_ACCOUNT_FILE not set') ? true : undefined),
+      () =>
+        server.output().includes('real-time updates to Google are kept in the outbox, not sent: GOOGLE_PARTNER_ID and GOOGLE_SERVICE_ACCOUNT_FILE not set')
+          ? true
+          : undefined,
       10_000,
       'the start-up warning',
     );
@@ -226,7 +260,11 @@ describe('real-time updates from the serve process', { timeout: 600_000 }, () =>
     await adminOk(a, 'POST', `/merchants/1001/bookings/${bookingId}/cancel`);
     // The rows are committed with the changes, so they are there now; no worker runs in this server, so nothing
     // can have been sent (the start-up warning above says so), whenever this looks.
-    assert.deepEqual((await adminOk(a, 'GET', '/rtu/status')).pending_by_kind, { availability: 3, booking: 2 }, 'the demo seed, the booking, the cancellation; two BookingNotifications');
+    assert.deepEqual(
+      (await adminOk(a, 'GET', '/rtu/status')).pending_by_kind,
+      { availability: 3, booking: 2 },
+      'the demo seed, the booking, the cancellation; two BookingNotifications',
+    );
     assert.match(await rtuStatus(env), /^pending: 5 \((availability 3, booking 2|booking 2, availability 3)\)$/m);
     assert.equal(fake.calls.length, 0);
 
@@ -317,7 +355,10 @@ describe('three serve replicas on one PostgreSQL share the outbox', { skip: PG_S
       'every update delivered',
       500,
     ).then((s) => assert.equal(s.dead, 0));
-    assert.ok(fake.calls.some((c) => c.status !== 200), 'some calls failed and were retried');
+    assert.ok(
+      fake.calls.some((c) => c.status !== 200),
+      'some calls failed and were retried',
+    );
 
     for (const [id, final] of finals) {
       const patches = ok(patchesFor(fake, id));
@@ -326,19 +367,34 @@ describe('three serve replicas on one PostgreSQL share the outbox', { skip: PG_S
       assert.ok(last.query.get('updateMask')!.split(',').includes('status'), `the last PATCH of ${id} carries the status: ${last.query.get('updateMask')}`);
       assert.equal(last.body.status, final);
       const sizes = patches.filter((p) => p.body.partySize !== undefined).map((p) => Number(p.body.partySize));
-      assert.deepEqual(sizes, [...sizes].sort((x, y) => x - y), `party sizes in order for ${id}`);
+      assert.deepEqual(
+        sizes,
+        [...sizes].sort((x, y) => x - y),
+        `party sizes in order for ${id}`,
+      );
       assert.equal(sizes.at(-1), 4);
-      assert.ok(patches.slice(0, -1).every((p) => p.body.status === undefined), 'no status before the final one');
+      assert.ok(
+        patches.slice(0, -1).every((p) => p.body.status === undefined),
+        'no status before the final one',
+      );
     }
 
     // Per day, the last replace Google received is the final state the admin API lists.
-    const replaces = ok(fake.calls.filter((c) => c.path === REPLACE_PATH)).flatMap((c) => c.body.extendedServiceAvailability as { startTimeRestrict: string; endTimeRestrict: string; availability?: { startTime: string; spotsTotal?: string; spotsOpen?: string }[] }[]);
+    const replaces = ok(fake.calls.filter((c) => c.path === REPLACE_PATH)).flatMap(
+      (c) =>
+        c.body.extendedServiceAvailability as {
+          startTimeRestrict: string;
+          endTimeRestrict: string;
+          availability?: { startTime: string; spotsTotal?: string; spotsOpen?: string }[];
+        }[],
+    );
     for (const days of [5, 6, 7, 8]) {
       const from = demoSlot(days, '00:00');
       const iso = DateTime.fromSeconds(from, { zone: 'utc' }).toISO({ suppressMilliseconds: true });
       const last = replaces.filter((w) => w.startTimeRestrict === iso).at(-1);
       assert.ok(last, `day +${days} was replaced`);
-      const listed = (await adminOk(at(days), 'GET', `/merchants/1001/services/12310/availability?from=${from}&to=${Date.parse(last.endTimeRestrict) / 1000}`)).slots as { start_sec: number; spots_total: number; spots_open: number }[];
+      const listed = (await adminOk(at(days), 'GET', `/merchants/1001/services/12310/availability?from=${from}&to=${Date.parse(last.endTimeRestrict) / 1000}`))
+        .slots as { start_sec: number; spots_total: number; spots_open: number }[];
       assert.deepEqual(
         (last.availability ?? []).map((x) => [Date.parse(x.startTime) / 1000, Number(x.spotsTotal ?? 0), Number(x.spotsOpen ?? 0)]),
         listed.map((s) => [s.start_sec, s.spots_total, s.spots_open]),

@@ -32,7 +32,23 @@ function selfSigned(dir: string, commonName: string): Pair {
   const keyFile = join(dir, 'key.pem');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', `/CN=${commonName}`, '-addext', 'subjectAltName=IP:127.0.0.1'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${commonName}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 },
   );
   const cert = readFileSync(certFile);
@@ -117,7 +133,10 @@ describe('HTTPS', { skip }, () => {
 
     // No restart: same process, still running, listening once.
     assert.equal(server.stdout.filter((line) => line.startsWith('booking-server listening on ')).length, 1);
-    assert.ok(server.stdout.some((line) => line.includes('TLS certificate reloaded')), server.output());
+    assert.ok(
+      server.stdout.some((line) => line.includes('TLS certificate reloaded')),
+      server.output(),
+    );
     server.kill('SIGTERM');
     const exit = await withTimeout(server.exited, 30_000, 'the server to exit after SIGTERM');
     assert.deepEqual(exit, { code: 0, signal: null }, 'the process that served both certificates is the one we started');

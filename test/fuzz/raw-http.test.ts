@@ -164,26 +164,56 @@ describe('raw HTTP under bad input (a real server over sockets)', () => {
       ['header over 16 KiB', request(`GET /v3/HealthCheck HTTP/1.1\r\nHost: x\r\nX-Big: ${big}`), 431],
       ['URL over 16 KiB', request(`GET /v3/${big} HTTP/1.1\r\nHost: x`), 431],
       ['5,000 headers', request(`GET /v3/HealthCheck HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 5000 }, (_, i) => `X-H${i}: v`).join('\r\n')}`), null],
-      ['two different Content-Lengths', request(`POST /v3/BatchGetWaitEstimates HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Length: 2\r\nContent-Length: 5`, '{}'), 400],
-      ['Content-Length and chunked (smuggling shape)', request(`POST /v3/BatchGetWaitEstimates HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked`, '0\r\n\r\n'), 400],
-      ['broken chunk size', request(`POST /v3/BatchGetWaitEstimates HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nTransfer-Encoding: chunked`, 'zz\r\n{}\r\n0\r\n\r\n'), 400],
+      [
+        'two different Content-Lengths',
+        request(`POST /v3/BatchGetWaitEstimates HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Length: 2\r\nContent-Length: 5`, '{}'),
+        400,
+      ],
+      [
+        'Content-Length and chunked (smuggling shape)',
+        request(`POST /v3/BatchGetWaitEstimates HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked`, '0\r\n\r\n'),
+        400,
+      ],
+      [
+        'broken chunk size',
+        request(`POST /v3/BatchGetWaitEstimates HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nTransfer-Encoding: chunked`, 'zz\r\n{}\r\n0\r\n\r\n'),
+        400,
+      ],
       ['negative Content-Length', request(`POST /v3/BatchGetWaitEstimates HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Length: -5`, '{}'), 400],
-      ['Content-Length over the body limit', request(`POST /v3/BatchGetWaitEstimates HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Length: 100000000000`, '{}'), 413],
+      [
+        'Content-Length over the body limit',
+        request(`POST /v3/BatchGetWaitEstimates HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Length: 100000000000`, '{}'),
+        413,
+      ],
       ['absolute-form URL', request(`GET http://evil.example/v3/HealthCheck HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nConnection: close`), null],
-      ['raw non-ASCII bytes in the path', Buffer.concat([Buffer.from('GET /v3/Health'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(`Check HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nConnection: close\r\n\r\n`)]), null],
+      [
+        'raw non-ASCII bytes in the path',
+        Buffer.concat([
+          Buffer.from('GET /v3/Health'),
+          Buffer.from([0xff, 0xfe, 0xc3]),
+          Buffer.from(`Check HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nConnection: close\r\n\r\n`),
+        ]),
+        null,
+      ],
       ['percent-encoded invalid UTF-8 in the path', request(`GET /v3/%ED%A0%80%FF HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nConnection: close`), 400],
       ['NUL in the path', request(`GET /v3/Health%00Check HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nConnection: close`), 404],
       [
         'invalid UTF-8 inside a JSON body',
         Buffer.concat([
-          Buffer.from(`POST /v3/BatchGetWaitEstimates HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 42\r\n\r\n`),
+          Buffer.from(
+            `POST /v3/BatchGetWaitEstimates HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 42\r\n\r\n`,
+          ),
           Buffer.from('{"merchant_id":"'),
           Buffer.from([0xff, 0xed, 0xa0, 0x80, 0xc0, 0xaf]),
           Buffer.from('","service_id":"x1"}'),
         ]),
         400,
       ],
-      ['Expect: 100-continue without a body', request(`POST /v3/BatchGetWaitEstimates HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nExpect: 100-continue\r\nContent-Length: 2`), null],
+      [
+        'Expect: 100-continue without a body',
+        request(`POST /v3/BatchGetWaitEstimates HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nExpect: 100-continue\r\nContent-Length: 2`),
+        null,
+      ],
       ['unknown method', request(`BREW /v3/HealthCheck HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nConnection: close`), 400],
       ['HTTP/1.1 without Host', request(`GET /v3/HealthCheck HTTP/1.1\r\nAuthorization: ${auth}\r\nConnection: close`), 400],
       ['HTTP/1.0 without Host', request(`GET /v3/HealthCheck HTTP/1.0\r\nAuthorization: ${auth}`), 200],
@@ -202,17 +232,15 @@ describe('raw HTTP under bad input (a real server over sockets)', () => {
 
   it('random bytes and randomly damaged requests', async () => {
     const valid = `POST /v3/BatchGetWaitEstimates HTTP/1.1\r\nHost: x\r\nAuthorization: ${'AUTH'}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 57\r\n\r\n{"merchant_id":"dining-1","service_id":"reservation","x":1}`;
-    const damaged = fc
-      .array(fc.tuple(fc.nat(), fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 255 }))), { minLength: 1, maxLength: 6 })
-      .map((edits) => {
-        const bytes = [...Buffer.from(valid.replace('AUTH', auth))];
-        for (const [at, value] of edits) {
-          const i = at % bytes.length;
-          if (value === null) bytes.splice(i, 1);
-          else bytes[i] = value;
-        }
-        return Buffer.from(bytes);
-      });
+    const damaged = fc.array(fc.tuple(fc.nat(), fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 255 }))), { minLength: 1, maxLength: 6 }).map((edits) => {
+      const bytes = [...Buffer.from(valid.replace('AUTH', auth))];
+      for (const [at, value] of edits) {
+        const i = at % bytes.length;
+        if (value === null) bytes.splice(i, 1);
+        else bytes[i] = value;
+      }
+      return Buffer.from(bytes);
+    });
     const garbage = fc.uint8Array({ minLength: 1, maxLength: 300 }).map((a) => Buffer.concat([Buffer.from(a), Buffer.from('\r\n\r\n')]));
     await fc.assert(
       fc.asyncProperty(

@@ -23,7 +23,7 @@ for (const dialect of DIALECTS) {
       assert.equal(r.statusCode, 400, `${what}: ${r.statusCode} ${r.body}`);
     };
 
-    it('an undecodable URL gets our error shape, not Fastify\'s', async () => {
+    it("an undecodable URL gets our error shape, not Fastify's", async () => {
       await expect400('GET /v3/%', f.t.app.inject({ method: 'GET', url: '/v3/%' }));
       await expect400('GET /admin/v1/merchants/%E0%A4%A', f.t.app.inject({ method: 'GET', url: '/admin/v1/merchants/%E0%A4%A' }));
     });

@@ -98,10 +98,29 @@ export function deepJson(depth: number, shape: 'array' | 'object' | 'proto'): st
 
 /** Request bodies that are not the JSON a route expects: broken, truncated, deeply nested, wrong top-level type. */
 export const hostileBodyText: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('', ' ', 'null', 'true', '0', '"text"', '[]', '{', '{"a":', '{"a":1,}', "{'a':1}", '{"a":1}{"b":2}', '\u0000', 'NaN', '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"x":1}}}'),
+  fc.constantFrom(
+    '',
+    ' ',
+    'null',
+    'true',
+    '0',
+    '"text"',
+    '[]',
+    '{',
+    '{"a":',
+    '{"a":1,}',
+    "{'a':1}",
+    '{"a":1}{"b":2}',
+    '\u0000',
+    'NaN',
+    '{"__proto__":{"polluted":1}}',
+    '{"constructor":{"prototype":{"x":1}}}',
+  ),
   fc.string({ unit: 'binary', maxLength: 200 }),
   fc.jsonValue({ maxDepth: 6 }).map((v) => JSON.stringify(v) ?? 'null'),
-  fc.tuple(fc.integer({ min: 10, max: 50_000 }), fc.constantFrom('array' as const, 'object' as const, 'proto' as const)).map(([depth, shape]) => deepJson(depth, shape)),
+  fc
+    .tuple(fc.integer({ min: 10, max: 50_000 }), fc.constantFrom('array' as const, 'object' as const, 'proto' as const))
+    .map(([depth, shape]) => deepJson(depth, shape)),
   fc.integer({ min: 1_000, max: 200_000 }).map((n) => JSON.stringify({ merchant_id: 'x'.repeat(n) })),
   fc.integer({ min: 100, max: 20_000 }).map((n) => JSON.stringify({ party_size: Array.from({ length: n }, (_, i) => i) })),
 );
@@ -162,7 +181,8 @@ export function mutated(template: object): fc.Arbitrary<unknown> {
 
 /** A body for a route: mostly mutations of its valid template, some plain hostile text. */
 export function bodyFor(template: object | undefined): fc.Arbitrary<string> {
-  const structured = template === undefined ? fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v) ?? 'null') : mutated(template).map((v) => JSON.stringify(v) ?? 'null');
+  const structured =
+    template === undefined ? fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v) ?? 'null') : mutated(template).map((v) => JSON.stringify(v) ?? 'null');
   return fc.oneof({ weight: 4, arbitrary: structured }, { weight: 1, arbitrary: hostileBodyText });
 }
 
@@ -310,17 +330,33 @@ export async function startFixture(env: Record<string, string> = {}, dialect: Di
   const t = await startApp({ env: { AUTH_FAILURE_LIMIT: '1000000', ...env }, dialect });
   const created = [
     await t.admin('POST', '/merchants', { id: WL.merchantId, name: 'Fuzz waitlist', time_zone: 'America/New_York', opening_hours: ALL_DAY }),
-    await t.admin('POST', `/merchants/${WL.merchantId}/services`, { id: WL.serviceId, name: 'Waitlist', waitlist: { max_party_size: 10, max_queue_length: null } }),
-    await t.admin('PUT', `/merchants/${WL.merchantId}/tables`, { tables: [{ id: 't2', seats: 2 }, { id: 't4', seats: 4 }, { id: 't10', seats: 10, min_seats: 5 }] }),
+    await t.admin('POST', `/merchants/${WL.merchantId}/services`, {
+      id: WL.serviceId,
+      name: 'Waitlist',
+      waitlist: { max_party_size: 10, max_queue_length: null },
+    }),
+    await t.admin('PUT', `/merchants/${WL.merchantId}/tables`, {
+      tables: [
+        { id: 't2', seats: 2 },
+        { id: 't4', seats: 4 },
+        { id: 't10', seats: 10, min_seats: 5 },
+      ],
+    }),
     await t.admin('POST', '/merchants', { id: BK.merchantId, name: 'Fuzz bookings', time_zone: 'America/New_York', opening_hours: ALL_DAY }),
-    await t.admin('POST', `/merchants/${BK.merchantId}/services`, { id: BK.serviceId, name: 'Table', booking: { enabled: true, min_party_size: 1, max_party_size: 8 } }),
+    await t.admin('POST', `/merchants/${BK.merchantId}/services`, {
+      id: BK.serviceId,
+      name: 'Table',
+      booking: { enabled: true, min_party_size: 1, max_party_size: 8 },
+    }),
   ];
   for (const response of created) assert.ok(response.statusCode < 300, response.body);
   const slotStart = Math.floor(t.clock.nowMs() / 1000 / 3600) * 3600 + 2 * 86_400;
   const slots = await t.admin('PUT', `/merchants/${BK.merchantId}/services/${BK.serviceId}/availability`, {
     start_time_restrict: slotStart,
     end_time_restrict: slotStart + 48 * 1800,
-    availability: [{ start_sec: slotStart, duration_sec: 1800, spots_total: 100_000, recurrence: { repeat_every_sec: 1800, repeat_until_sec: slotStart + 47 * 1800 } }],
+    availability: [
+      { start_sec: slotStart, duration_sec: 1800, spots_total: 100_000, recurrence: { repeat_every_sec: 1800, repeat_until_sec: slotStart + 47 * 1800 } },
+    ],
   });
   assert.equal(slots.statusCode, 200, slots.body);
 

@@ -76,7 +76,12 @@ for (const dialect of DIALECTS) {
           text,
           text,
           counted(`walk-in names (${dialect})`, async (given, family) => {
-            const created = await f.t.admin('POST', `/merchants/${WL.merchantId}/services/${WL.serviceId}/walk-ins`, { party_size: 2, given_name: given, family_name: family, additional_request: given });
+            const created = await f.t.admin('POST', `/merchants/${WL.merchantId}/services/${WL.serviceId}/walk-ins`, {
+              party_size: 2,
+              given_name: given,
+              family_name: family,
+              additional_request: given,
+            });
             assertSane(created, `walk-in ${JSON.stringify([given, family])}`);
             if (refused(created, given + family, 'walk-in name')) return;
             assert.equal(created.statusCode, 201, created.body);
@@ -115,8 +120,14 @@ for (const dialect of DIALECTS) {
             assert.ok(entryId, created.body);
             const replay = await f.t.google('CreateWaitlistEntry', body);
             assert.equal(replay.body, created.body, 'a replay with the same token returns the same response');
-            const read = json((await f.t.admin('GET', `/merchants/${WL.merchantId}/waitlist-entries/${entryId}`)).body) as { guest: { given_name: string; family_name: string; google_user_id: string }; additional_request: string };
-            assert.deepEqual([read.guest.given_name, read.guest.family_name, read.guest.google_user_id, read.additional_request], [given, given, userId, given]);
+            const read = json((await f.t.admin('GET', `/merchants/${WL.merchantId}/waitlist-entries/${entryId}`)).body) as {
+              guest: { given_name: string; family_name: string; google_user_id: string };
+              additional_request: string;
+            };
+            assert.deepEqual(
+              [read.guest.given_name, read.guest.family_name, read.guest.google_user_id, read.additional_request],
+              [given, given, userId, given],
+            );
             const deleted = await f.t.google('DeleteWaitlistEntry', { waitlist_entry_id: entryId });
             assert.equal(deleted.statusCode, 200, deleted.body);
           }),
@@ -133,7 +144,13 @@ for (const dialect of DIALECTS) {
           counted(`CreateBooking names (${dialect})`, async (name, userPart) => {
             const userId = `${userPart}#${++n}`;
             const body = {
-              slot: { merchant_id: BK.merchantId, service_id: BK.serviceId, start_sec: String(f.slotStart + (n % 40) * 1800), duration_sec: '1800', resources: { party_size: 2 } },
+              slot: {
+                merchant_id: BK.merchantId,
+                service_id: BK.serviceId,
+                start_sec: String(f.slotStart + (n % 40) * 1800),
+                duration_sec: '1800',
+                resources: { party_size: 2 },
+              },
               user_information: { user_id: userId, given_name: name, family_name: name, email: `guest-${n}@example.com` },
               additional_request: name,
               idempotency_token: `${name}#${n}`,
@@ -142,14 +159,27 @@ for (const dialect of DIALECTS) {
             assertSane(created, `CreateBooking ${JSON.stringify(body)}`);
             if (refused(created, name + userId, 'booking user name')) return;
             assert.equal(created.statusCode, 200, created.body);
-            const booking = (json(created.body) as { booking?: { booking_id: string; user_information: { user_id: string; given_name: string; family_name: string } } }).booking;
+            const booking = (
+              json(created.body) as { booking?: { booking_id: string; user_information: { user_id: string; given_name: string; family_name: string } } }
+            ).booking;
             assert.ok(booking, created.body);
-            assert.deepEqual([booking.user_information.user_id, booking.user_information.given_name, booking.user_information.family_name], [userId, name, name]);
+            assert.deepEqual(
+              [booking.user_information.user_id, booking.user_information.given_name, booking.user_information.family_name],
+              [userId, name, name],
+            );
             const replay = await f.t.google('CreateBooking', body);
             assert.equal(replay.body, created.body, 'a replay with the same token returns the same response');
-            const listed = json((await f.t.google('ListBookings', { user_id: userId })).body) as { bookings?: { booking_id: string; user_information: { given_name: string } }[] };
-            assert.deepEqual(listed.bookings?.map((b) => [b.booking_id, b.user_information.given_name]), [[booking.booking_id, name]]);
-            const read = json((await f.t.admin('GET', `/merchants/${BK.merchantId}/bookings/${booking.booking_id}`)).body) as { guest: { given_name: string; google_user_id: string }; additional_request: string };
+            const listed = json((await f.t.google('ListBookings', { user_id: userId })).body) as {
+              bookings?: { booking_id: string; user_information: { given_name: string } }[];
+            };
+            assert.deepEqual(
+              listed.bookings?.map((b) => [b.booking_id, b.user_information.given_name]),
+              [[booking.booking_id, name]],
+            );
+            const read = json((await f.t.admin('GET', `/merchants/${BK.merchantId}/bookings/${booking.booking_id}`)).body) as {
+              guest: { given_name: string; google_user_id: string };
+              additional_request: string;
+            };
             assert.deepEqual([read.guest.given_name, read.guest.google_user_id, read.additional_request], [name, userId, name]);
           }),
         ),

@@ -26,21 +26,49 @@ describe('npm pack, then install and run from the tarball', () => {
     assert.ok(packed);
     tarball = join(dir, packed.filename);
     const files = packed.files.map((f) => f.path);
-    for (const needed of ['bin/booking-server.js', 'dist/cli.js', 'dist/app.js', 'dist/store/migrations/0001-waitlist.js', 'dist/store/migrations/index.js', 'package.json', 'README.md', 'LICENSE', '.env.example', 'deploy/booking-server.service', 'deploy/prometheus/booking-server-alerts.yml']) {
+    for (const needed of [
+      'bin/booking-server.js',
+      'dist/cli.js',
+      'dist/app.js',
+      'dist/store/migrations/0001-waitlist.js',
+      'dist/store/migrations/index.js',
+      'package.json',
+      'README.md',
+      'LICENSE',
+      '.env.example',
+      'deploy/booking-server.service',
+      'deploy/prometheus/booking-server-alerts.yml',
+    ]) {
       assert.ok(files.includes(needed), `${needed} is in the package`);
     }
-    assert.ok(files.some((f) => f.startsWith('proto/')), 'the protos are in the package');
-    assert.deepEqual(files.filter((f) => /^(src|test|scripts|bench|web\/src)\//.test(f) || f.endsWith('.test.js') || f.endsWith('.ts') && !f.endsWith('.d.ts')), [], 'no sources or tests');
+    assert.ok(
+      files.some((f) => f.startsWith('proto/')),
+      'the protos are in the package',
+    );
+    assert.deepEqual(
+      files.filter((f) => /^(src|test|scripts|bench|web\/src)\//.test(f) || f.endsWith('.test.js') || (f.endsWith('.ts') && !f.endsWith('.d.ts'))),
+      [],
+      'no sources or tests',
+    );
   });
 
   it('installs from the tarball into a clean directory and serves the demo', { timeout: 1_200_000 }, async () => {
     assert.ok(tarball !== '', 'packed');
     writeFileSync(
       join(dir, 'package.json'),
-      JSON.stringify({ name: 'booking-server-install-check', version: '1.0.0', private: true, allowScripts: { 'better-sqlite3': true, ssh2: true, 'cpu-features': true } }),
+      JSON.stringify({
+        name: 'booking-server-install-check',
+        version: '1.0.0',
+        private: true,
+        allowScripts: { 'better-sqlite3': true, ssh2: true, 'cpu-features': true },
+      }),
     );
     // The local npm cache makes this quick after the project's own install; --omit=dev: what a user installs.
-    await run('npm', ['install', tarball, '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, maxBuffer: 64 * 1024 * 1024, timeout: 1_100_000 });
+    await run('npm', ['install', tarball, '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: dir,
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 1_100_000,
+    });
     const installed = join(dir, 'node_modules', 'actions-center-booking-server');
     assert.ok(existsSync(join(installed, 'dist', 'cli.js')));
     assert.ok(!existsSync(join(installed, 'node_modules', 'typescript')) && !existsSync(join(dir, 'node_modules', 'typescript')), 'no TypeScript installed');

@@ -51,7 +51,10 @@ export function AvailabilityScreen({ t, lang, merchant, version, announce, fail 
     if (serviceId === '') return;
     const from = zonedToEpoch(zone, today, '00:00');
     const to = zonedToEpoch(zone, dayAfter(today, 7), '00:00');
-    api<{ slots: Slot[] }>('GET', `/merchants/${mid}/services/${encodeURIComponent(serviceId)}/availability?from=${from}&to=${to}`).then((r) => setSlots(r.slots), fail);
+    api<{ slots: Slot[] }>('GET', `/merchants/${mid}/services/${encodeURIComponent(serviceId)}/availability?from=${from}&to=${to}`).then(
+      (r) => setSlots(r.slots),
+      fail,
+    );
   }, [mid, serviceId, version, watch, zone, today, fail]);
   // After a change: poll the merchant's updates to Google until no availability update waits.
   useEffect(() => {

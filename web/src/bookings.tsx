@@ -10,7 +10,8 @@ import type { ScreenProps } from './main';
 import { guestName } from './tables';
 
 /** YYYY-MM-DD of an instant in a time zone. */
-export const dayIn = (timeZone: string, ms: number): string => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+export const dayIn = (timeZone: string, ms: number): string =>
+  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
 
 /** HH:MM of an instant in a time zone. */
 const timeIn = (timeZone: string, ms: number): string =>
@@ -23,7 +24,16 @@ export function zonedToEpoch(timeZone: string, day: string, time: string): numbe
   const wall = Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1, hh ?? 0, mm ?? 0);
   const offsetAt = (ms: number): number => {
     const parts = Object.fromEntries(
-      new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+      new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      })
         .formatToParts(ms)
         .map((p) => [p.type, Number(p.value)]),
     );
@@ -158,7 +168,13 @@ export function BookingsScreen({ t, lang, merchant, version, announce, fail }: S
                       )}
                       {active && (
                         <>
-                          <ActionButton t={t} label="bookings.change" name={name} expanded={editing === b.id} onClick={() => setEditing(editing === b.id ? null : b.id)} />
+                          <ActionButton
+                            t={t}
+                            label="bookings.change"
+                            name={name}
+                            expanded={editing === b.id}
+                            onClick={() => setEditing(editing === b.id ? null : b.id)}
+                          />
                           <ActionButton t={t} label="bookings.cancel" name={name} tone="danger" onClick={() => change(b, 'cancel', {}, 'bookings.canceled')} />
                         </>
                       )}
@@ -167,7 +183,12 @@ export function BookingsScreen({ t, lang, merchant, version, announce, fail }: S
                           <form
                             onSubmit={(e) => {
                               e.preventDefault();
-                              change(b, 'reschedule', { start_sec: zonedToEpoch(zone, day, fieldOf(e.currentTarget as HTMLFormElement, 'time')) }, 'bookings.changed');
+                              change(
+                                b,
+                                'reschedule',
+                                { start_sec: zonedToEpoch(zone, day, fieldOf(e.currentTarget as HTMLFormElement, 'time')) },
+                                'bookings.changed',
+                              );
                             }}
                           >
                             <label>

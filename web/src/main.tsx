@@ -129,7 +129,19 @@ const screenFromHash = (): Screen => {
   return h === 'tables' || h === 'bookings' || h === 'availability' || h === 'settings' ? h : 'queue';
 };
 
-function Shell({ session, t, lang, onLanguage, onSignOut }: { session: Session; t: T; lang: Language; onLanguage: (l: Language) => void; onSignOut: () => void }) {
+function Shell({
+  session,
+  t,
+  lang,
+  onLanguage,
+  onSignOut,
+}: {
+  session: Session;
+  t: T;
+  lang: Language;
+  onLanguage: (l: Language) => void;
+  onSignOut: () => void;
+}) {
   const merchantId = session.merchant_id as string;
   const [merchant, setMerchant] = useState<Merchant | null>(null);
   const [screen, setScreen] = useState<Screen>(screenFromHash());
@@ -164,10 +176,12 @@ function Shell({ session, t, lang, onLanguage, onSignOut }: { session: Session; 
     ['queue', 'nav.queue'],
     ['tables', 'nav.tables'],
     ['bookings', 'nav.bookings'],
-    ...(manager ? ([
-      ['availability', 'nav.availability'],
-      ['settings', 'nav.settings'],
-    ] as [Screen, MessageKey][]) : []),
+    ...(manager
+      ? ([
+          ['availability', 'nav.availability'],
+          ['settings', 'nav.settings'],
+        ] as [Screen, MessageKey][])
+      : []),
   ];
   return (
     <div class="shell">

@@ -45,7 +45,19 @@ export function Screen<I>({
 }
 
 /** A service to pick (labelled "Service"): controlled with `value`, or a form field with `name`. */
-export function ServiceField({ t, services, value, onChange, name }: { t: T; services: Service[]; value?: string; onChange?: (id: string) => void; name?: string }) {
+export function ServiceField({
+  t,
+  services,
+  value,
+  onChange,
+  name,
+}: {
+  t: T;
+  services: Service[];
+  value?: string;
+  onChange?: (id: string) => void;
+  name?: string;
+}) {
   return (
     <label>
       {t('queue.service')}
@@ -95,7 +107,13 @@ export function ActionButton({
 }) {
   const text = t(label, values);
   return (
-    <button type="button" class={tone === 'plain' ? undefined : tone} aria-label={t('action.for', { action: text, name })} aria-expanded={expanded} onClick={onClick}>
+    <button
+      type="button"
+      class={tone === 'plain' ? undefined : tone}
+      aria-label={t('action.for', { action: text, name })}
+      aria-expanded={expanded}
+      onClick={onClick}
+    >
       {text}
     </button>
   );

@@ -43,7 +43,9 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
     try {
       const updated = await api<Entry>('POST', `/merchants/${mid}/waitlist-entries/${encodeURIComponent(entry.id)}/${action}`, body ?? {});
       // The result shows at once; the event stream brings everyone else's view in step.
-      setEntries((list) => replaceById(list, updated).filter((e) => ['WAITING', 'PENDING_MERCHANT_CONFIRMATION', 'SERVICE_READY', 'CHECKED_IN'].includes(e.state)));
+      setEntries((list) =>
+        replaceById(list, updated).filter((e) => ['WAITING', 'PENDING_MERCHANT_CONFIRMATION', 'SERVICE_READY', 'CHECKED_IN'].includes(e.state)),
+      );
       announce(t('action.done', { name: guestName(updated), state: t(`state.${updated.state}` as MessageKey) }));
     } catch (e) {
       fail(e);
@@ -68,7 +70,9 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
     if (serviceId === null) return;
     const form = event.currentTarget as HTMLFormElement;
     try {
-      const entry = await api<Entry>('POST', `/merchants/${mid}/services/${encodeURIComponent(serviceId)}/walk-ins`, guestOf(form), { 'idempotency-key': crypto.randomUUID() });
+      const entry = await api<Entry>('POST', `/merchants/${mid}/services/${encodeURIComponent(serviceId)}/walk-ins`, guestOf(form), {
+        'idempotency-key': crypto.randomUUID(),
+      });
       setEntries((list) => [...(list ?? []).filter((e) => e.id !== entry.id), entry]);
       announce(t('walkin.added', { name: guestName(entry) }));
       form.reset();
@@ -81,7 +85,9 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
   const togglePause = async (): Promise<void> => {
     if (!service) return;
     try {
-      const updated = await api<Service>('PATCH', `/merchants/${mid}/services/${encodeURIComponent(service.id)}`, { waitlist: { paused: !service.waitlist.paused } });
+      const updated = await api<Service>('PATCH', `/merchants/${mid}/services/${encodeURIComponent(service.id)}`, {
+        waitlist: { paused: !service.waitlist.paused },
+      });
       setServices((list) => replaceById(list, updated));
       announce(updated.waitlist.paused ? t('google.paused') : t('google.open'));
     } catch (e) {
@@ -180,7 +186,9 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
                     />
                   ))}
                 </div>
-                {extra.get(entry.id) && <ExtraTimeRequest t={t} name={name} extra={extra.get(entry.id) as ExtraTime} onAnswer={(accept) => answerExtraTime(entry, accept)} />}
+                {extra.get(entry.id) && (
+                  <ExtraTimeRequest t={t} name={name} extra={extra.get(entry.id) as ExtraTime} onAnswer={(accept) => answerExtraTime(entry, accept)} />
+                )}
                 {(replies.get(entry.id)?.length ?? 0) > 0 && (
                   <ul class="replies" aria-label={t('queue.replies')}>
                     {(replies.get(entry.id) ?? []).slice(-3).map((r) => (

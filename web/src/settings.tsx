@@ -41,7 +41,14 @@ interface Estimates {
   } | null;
   range_coverage: number;
   history: { range_samples: number } | null;
-  turn_times_by_day_and_hour: { max_party_size: number; day: string; hours: string; configured_minutes: number; learned_minutes: number; observations: number }[];
+  turn_times_by_day_and_hour: {
+    max_party_size: number;
+    day: string;
+    hours: string;
+    configured_minutes: number;
+    learned_minutes: number;
+    observations: number;
+  }[];
   walk_aways: { no_shows: number; cancellations: number; no_show_rate: number; cancellations_per_waiting_hour: number } | null;
   range: { planned_wait_from_minutes: number; low: number; median: number; high: number }[] | null;
 }
@@ -188,8 +195,14 @@ export function SettingsScreen({ t, lang, merchant, version, announce, fail, roo
         <ul class="plain">
           {staff.map((member) => (
             <li key={member.id}>
-              <bdi>{member.name}</bdi> · {t(`settings.role.${member.role}` as MessageKey)} · {LANGUAGE_NAMES[member.language as keyof typeof LANGUAGE_NAMES] ?? member.language}{' '}
-              <button type="button" class="danger" aria-label={t('action.for', { action: t('settings.revoke'), name: member.name })} onClick={() => revoke(member)}>
+              <bdi>{member.name}</bdi> · {t(`settings.role.${member.role}` as MessageKey)} ·{' '}
+              {LANGUAGE_NAMES[member.language as keyof typeof LANGUAGE_NAMES] ?? member.language}{' '}
+              <button
+                type="button"
+                class="danger"
+                aria-label={t('action.for', { action: t('settings.revoke'), name: member.name })}
+                onClick={() => revoke(member)}
+              >
                 {t('settings.revoke')}
               </button>
             </li>
@@ -251,11 +264,23 @@ export function SettingsScreen({ t, lang, merchant, version, announce, fail, roo
             </label>
             <label>
               {t('settings.maxQueue')}
-              <input name="max_queue_length" type="number" min={1} defaultValue={service.waitlist.max_queue_length === null ? '' : String(service.waitlist.max_queue_length)} dir="ltr" />
+              <input
+                name="max_queue_length"
+                type="number"
+                min={1}
+                defaultValue={service.waitlist.max_queue_length === null ? '' : String(service.waitlist.max_queue_length)}
+                dir="ltr"
+              />
             </label>
             <label>
               {t('settings.maxWait')}
-              <input name="max_quoted_wait_minutes" type="number" min={1} defaultValue={service.waitlist.max_quoted_wait_minutes === null ? '' : String(service.waitlist.max_quoted_wait_minutes)} dir="ltr" />
+              <input
+                name="max_quoted_wait_minutes"
+                type="number"
+                min={1}
+                defaultValue={service.waitlist.max_quoted_wait_minutes === null ? '' : String(service.waitlist.max_quoted_wait_minutes)}
+                dir="ltr"
+              />
             </label>
             <button type="submit">{t('settings.save')}</button>
           </form>
@@ -352,7 +377,12 @@ export function SettingsScreen({ t, lang, merchant, version, announce, fail, roo
             return (
               <li key={`${h.day}-${h.open}-${h.close}`}>
                 {dayName(h.day)} <span dir="ltr">{`${h.open}–${h.close}`}</span>{' '}
-                <button type="button" class="danger" aria-label={t('action.for', { action: t('settings.remove'), name: label })} onClick={() => saveHours(merchant.opening_hours.filter((_, j) => j !== i))}>
+                <button
+                  type="button"
+                  class="danger"
+                  aria-label={t('action.for', { action: t('settings.remove'), name: label })}
+                  onClick={() => saveHours(merchant.opening_hours.filter((_, j) => j !== i))}
+                >
                   {t('settings.remove')}
                 </button>
               </li>
@@ -397,11 +427,25 @@ export function SettingsScreen({ t, lang, merchant, version, announce, fail, roo
           </label>
           <label>
             {t('settings.almostPosition')}
-            <input name="gm_almost" type="number" min={1} max={50} defaultValue={merchant.guest_messages.almost_turn_position === null ? '' : String(merchant.guest_messages.almost_turn_position)} dir="ltr" />
+            <input
+              name="gm_almost"
+              type="number"
+              min={1}
+              max={50}
+              defaultValue={merchant.guest_messages.almost_turn_position === null ? '' : String(merchant.guest_messages.almost_turn_position)}
+              dir="ltr"
+            />
           </label>
           <label>
             {t('settings.graceMinutes')}
-            <input name="gm_grace" type="number" min={1} max={240} defaultValue={merchant.guest_messages.grace_minutes === null ? '' : String(merchant.guest_messages.grace_minutes)} dir="ltr" />
+            <input
+              name="gm_grace"
+              type="number"
+              min={1}
+              max={240}
+              defaultValue={merchant.guest_messages.grace_minutes === null ? '' : String(merchant.guest_messages.grace_minutes)}
+              dir="ltr"
+            />
           </label>
           <p>{t('settings.offWhenEmpty')}</p>
           <button type="submit">{t('settings.save')}</button>
@@ -414,7 +458,12 @@ export function SettingsScreen({ t, lang, merchant, version, announce, fail, roo
           {tables.map((table) => (
             <li key={table.id}>
               <bdi>{table.name}</bdi> · {t('seat.seats', { min: table.min_seats, max: table.seats })}{' '}
-              <button type="button" class="danger" aria-label={t('action.for', { action: t('settings.remove'), name: table.name })} onClick={() => saveTables(tables.filter((x) => x.id !== table.id))}>
+              <button
+                type="button"
+                class="danger"
+                aria-label={t('action.for', { action: t('settings.remove'), name: table.name })}
+                onClick={() => saveTables(tables.filter((x) => x.id !== table.id))}
+              >
                 {t('settings.remove')}
               </button>
             </li>
@@ -494,7 +543,10 @@ function GoogleHealth({ t, lang, merchant, version, fail, root }: Pick<ScreenPro
       .then((r) => (r.ok ? r.text() : ''))
       .then((text) => setCalls(googleCalls(text)), fail);
     api<{ pending: number; dead: number; oldest_pending_age_sec: number | null }>('GET', '/rtu/status').then(setRtu, fail);
-    api<{ dead_letters: { id: number; kind: string; attempts: number; last_error: string | null }[] }>('GET', '/rtu/dead-letters?limit=20').then((r) => setDead(r.dead_letters), fail);
+    api<{ dead_letters: { id: number; kind: string; attempts: number; last_error: string | null }[] }>('GET', '/rtu/dead-letters?limit=20').then(
+      (r) => setDead(r.dead_letters),
+      fail,
+    );
   }, [mid, root, version, fail]);
   const when = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: merchant.time_zone });
   return (
@@ -505,7 +557,9 @@ function GoogleHealth({ t, lang, merchant, version, fail, root }: Pick<ScreenPro
         <>
           <p>{t('health.merchantBacklog', { pending: mine.pending, delivered: mine.delivered_last_24h, failed: mine.failed })}</p>
           <p class={mine.last_failure ? 'error' : undefined}>
-            {mine.last_failure ? t(`health.failure.${mine.last_failure.status}`, { attempts: mine.last_failure.attempts, error: mine.last_failure.error }) : t('health.noFailure')}
+            {mine.last_failure
+              ? t(`health.failure.${mine.last_failure.status}`, { attempts: mine.last_failure.attempts, error: mine.last_failure.error })
+              : t('health.noFailure')}
           </p>
         </>
       )}

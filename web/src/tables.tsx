@@ -36,7 +36,11 @@ export function floorState(merchant: Merchant, tables: Table[], seated: Entry[],
 }
 
 /** The tables and the parties seated in the last hours, reloaded when `version` changes. */
-export function useFloor(merchant: Merchant, version: number, fail: (e: unknown) => void): { tables: Table[]; seated: Entry[]; setSeatedLocal: (e: Entry) => void } {
+export function useFloor(
+  merchant: Merchant,
+  version: number,
+  fail: (e: unknown) => void,
+): { tables: Table[]; seated: Entry[]; setSeatedLocal: (e: Entry) => void } {
   const [tables, setTables] = useState<Table[]>([]);
   const [seated, setSeated] = useState<Entry[]>([]);
   useEffect(() => {

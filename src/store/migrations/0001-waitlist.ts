@@ -87,11 +87,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addForeignKeyConstraint('waitlist_entries_service_fk', ['merchant_id', 'service_id'], 'services', ['merchant_id', 'id'])
     .execute();
-  await db.schema
-    .createIndex('waitlist_entries_queue_idx')
-    .on('waitlist_entries')
-    .columns(['merchant_id', 'service_id', 'state', 'queue_seq'])
-    .execute();
+  await db.schema.createIndex('waitlist_entries_queue_idx').on('waitlist_entries').columns(['merchant_id', 'service_id', 'state', 'queue_seq']).execute();
   // One live entry per Google user: the constraint, not a prior read, decides EXISTING_WAITLIST_ENTRY.
   await db.schema
     .createIndex('waitlist_entries_one_active_per_user')

@@ -45,18 +45,68 @@ for (const dialect of DIALECTS) {
     test('backfills email keys; a live duplicate address keeps the earlier entry keyed; the index then refuses a third', async () => {
       const store = await storeBefore0005();
       const db = store.db;
-      await db.insertInto('merchants').values({ id: 'm', name: 'M', time_zone: 'UTC', telephone: null, street_address: null, locality: null, region: null, postal_code: null, country: null, waitlist_advisement: null, turn_times: '[]', created_at: 0, updated_at: 0 }).execute();
+      await db
+        .insertInto('merchants')
+        .values({
+          id: 'm',
+          name: 'M',
+          time_zone: 'UTC',
+          telephone: null,
+          street_address: null,
+          locality: null,
+          region: null,
+          postal_code: null,
+          country: null,
+          waitlist_advisement: null,
+          turn_times: '[]',
+          created_at: 0,
+          updated_at: 0,
+        })
+        .execute();
       await db
         .insertInto('services')
         .values({
-          merchant_id: 'm', id: 's', name: 'S', waitlist_enabled: 1, waitlist_paused: 0, min_party_size: 1, max_party_size: 10, max_queue_length: null,
-          allowed_phone_countries: '[]', supports_additional_request: 1, confirmation_mode: 'SYNCHRONOUS', walk_in_when_no_wait: 0, max_quoted_wait_minutes: null, created_at: 0, updated_at: 0,
+          merchant_id: 'm',
+          id: 's',
+          name: 'S',
+          waitlist_enabled: 1,
+          waitlist_paused: 0,
+          min_party_size: 1,
+          max_party_size: 10,
+          max_queue_length: null,
+          allowed_phone_countries: '[]',
+          supports_additional_request: 1,
+          confirmation_mode: 'SYNCHRONOUS',
+          walk_in_when_no_wait: 0,
+          max_quoted_wait_minutes: null,
+          created_at: 0,
+          updated_at: 0,
         } as never)
         .execute();
       const entry = (id: string, source: string, state: string, email: string | null, seq: number) => ({
-        id, merchant_id: 'm', service_id: 's', source, state, party_size: 2, given_name: 'A', family_name: 'B', telephone: null, email, google_user_id: `u-${id}`,
-        additional_request: null, table_id: null, queue_seq: seq, created_at: 0, confirmed_at: null, canceled_at: null, declined_at: null, service_readied_at: null,
-        checked_in_at: null, seated_at: null, marked_no_show_at: null, updated_at: 0,
+        id,
+        merchant_id: 'm',
+        service_id: 's',
+        source,
+        state,
+        party_size: 2,
+        given_name: 'A',
+        family_name: 'B',
+        telephone: null,
+        email,
+        google_user_id: `u-${id}`,
+        additional_request: null,
+        table_id: null,
+        queue_seq: seq,
+        created_at: 0,
+        confirmed_at: null,
+        canceled_at: null,
+        declined_at: null,
+        service_readied_at: null,
+        checked_in_at: null,
+        seated_at: null,
+        marked_no_show_at: null,
+        updated_at: 0,
       });
       await db
         .insertInto('waitlist_entries')
@@ -70,10 +120,35 @@ for (const dialect of DIALECTS) {
       await db
         .insertInto('bookings')
         .values({
-          id: 'b1', merchant_id: 'm', service_id: 's', start_sec: 100, duration_sec: 60, staff_id: '', room_id: '', slot_party_size: 0, party_size: 2, availability_tag: '',
-          status: 'CONFIRMED', confirmation_mode: 'SYNCHRONOUS', source: 'google', user_id: 'u', given_name: 'A', family_name: 'B', telephone: null, email: 'Ünïcode@Example.com ',
-          language_code: null, additional_request: null, offer_id: null, lease_id: null, payment_json: null, prepayment_status: 'PREPAYMENT_NOT_PROVIDED',
-          payment_transaction_id: null, canceled_by: null, created_at: 0, updated_at: 0, canceled_at: null,
+          id: 'b1',
+          merchant_id: 'm',
+          service_id: 's',
+          start_sec: 100,
+          duration_sec: 60,
+          staff_id: '',
+          room_id: '',
+          slot_party_size: 0,
+          party_size: 2,
+          availability_tag: '',
+          status: 'CONFIRMED',
+          confirmation_mode: 'SYNCHRONOUS',
+          source: 'google',
+          user_id: 'u',
+          given_name: 'A',
+          family_name: 'B',
+          telephone: null,
+          email: 'Ünïcode@Example.com ',
+          language_code: null,
+          additional_request: null,
+          offer_id: null,
+          lease_id: null,
+          payment_json: null,
+          prepayment_status: 'PREPAYMENT_NOT_PROVIDED',
+          payment_transaction_id: null,
+          canceled_by: null,
+          created_at: 0,
+          updated_at: 0,
+          canceled_at: null,
         } as never)
         .execute();
 
@@ -85,7 +160,10 @@ for (const dialect of DIALECTS) {
       const booking = await db.selectFrom('bookings').select('email_key').where('id', '=', 'b1').executeTakeFirstOrThrow();
       assert.equal(booking.email_key, 'ünïcode@example.com', 'Unicode lower case, the same on both databases');
       await assert.rejects(
-        db.insertInto('waitlist_entries').values({ ...entry('third', 'google', 'WAITING', 'dup@example.com', 4), email_key: 'dup@example.com' } as never).execute(),
+        db
+          .insertInto('waitlist_entries')
+          .values({ ...entry('third', 'google', 'WAITING', 'dup@example.com', 4), email_key: 'dup@example.com' } as never)
+          .execute(),
         /unique|UNIQUE/,
         'one live entry per address',
       );

@@ -42,7 +42,12 @@ export async function up(schema: Kysely<unknown>): Promise<void> {
       .execute();
     const tail = rows.at(-1);
     if (tail === undefined) break;
-    for (const r of rows) await db.updateTable('bookings').set({ email_key: emailKey(r.email) }).where('id', '=', r.id).execute();
+    for (const r of rows)
+      await db
+        .updateTable('bookings')
+        .set({ email_key: emailKey(r.email) })
+        .where('id', '=', r.id)
+        .execute();
     last = tail.id;
   }
   // Entries made through Google only (a host's walk-in is no Google identity). Should two live

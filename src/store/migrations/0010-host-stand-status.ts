@@ -53,13 +53,17 @@ export async function backfillOutboxMerchants(db: Kysely<unknown>): Promise<void
   const payloadField = (field: string) => (postgres ? `(payload::json ->> '${field}')` : `json_extract(payload, '$.${field}')`);
   await sql.raw(`update outbox set merchant_id = ${payloadField('merchantId')} where kind = 'availability' and merchant_id is null`).execute(db);
   await sql
-    .raw(`update outbox set merchant_id = (select b.merchant_id from bookings b where b.id = ${payloadField('bookingId')}) where kind = 'booking' and merchant_id is null`)
+    .raw(
+      `update outbox set merchant_id = (select b.merchant_id from bookings b where b.id = ${payloadField('bookingId')}) where kind = 'booking' and merchant_id is null`,
+    )
     .execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-  await sql.raw(postgres ? 'drop trigger if exists guest_replies_change_log on guest_replies' : 'drop trigger if exists guest_replies_change_log_insert').execute(db);
+  await sql
+    .raw(postgres ? 'drop trigger if exists guest_replies_change_log on guest_replies' : 'drop trigger if exists guest_replies_change_log_insert')
+    .execute(db);
   await db.schema.dropTable('feed_kind_runs').ifExists().execute();
   await db.schema.dropIndex('outbox_merchant_idx').ifExists().execute();
   await db.schema.alterTable('outbox').dropColumn('merchant_id').execute();
