@@ -156,6 +156,44 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    test("a guest's \"+10\" and the host's refusal reach the stream (a refusal changes only the guest's link, migration 0013)", async () => {
+      const stream = await EventReader.open(`${base}/admin/v1/merchants/${A}/events`, { authorization: bearer(alphaToken) });
+      const logged = async (): Promise<number> =>
+        Number(
+          (
+            await t.store.db
+              .selectFrom('change_log')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('merchant_id', '=', A)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      try {
+        await stream.next('ready');
+        const walkIn = await t.admin('POST', `/merchants/${A}/services/waitlist/walk-ins`, {
+          party_size: 3,
+          given_name: 'Late',
+          telephone: '+1 212 555 0178',
+        });
+        assert.equal(walkIn.statusCode, 201, walkIn.body);
+        const entryId = walkIn.json().id as string;
+        await stream.next('changed', 30_000);
+        stream.clear();
+        assert.equal(await t.services.guestMessages.inbound({ from: '+12125550178', body: '+10', sid: 'SM-sse-extra' }), 'extra_time');
+        await stream.next('changed', 30_000);
+        stream.clear();
+        // Refused as another replica would (this process's feed is not poked): no entry, booking or
+        // table changes, so only the trigger on guest_links tells the tablets.
+        const before = await logged();
+        const answered = await t.services.guestMessages.answerExtraTime(A, entryId, false);
+        assert.equal(answered.extra?.status, 'refused');
+        assert.ok((await logged()) > before, 'a change_log row for the refusal');
+        assert.deepEqual(JSON.parse((await stream.next('changed', 30_000)).data), { merchant_id: A });
+      } finally {
+        stream.close();
+      }
+    });
+
     test('a change made through another replica on the same database reaches the stream', async () => {
       const store: Store = await openStore(t.config.database);
       const replica: FastifyInstance = await buildApp(t.config, { store, clock: t.clock });

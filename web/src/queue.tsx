@@ -14,8 +14,9 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
   const [now, setNow] = useState(Math.floor(Date.now() / 1000));
   const [seating, setSeating] = useState<Entry | null>(null);
   const floor = useFloor(merchant, version, fail);
-  const replies = useReplies(merchant.id, version, now);
-  const [extra, setExtra] = useExtraTime(merchant.id, entries, replies, version, now);
+  const reread = useFallbackReread();
+  const replies = useReplies(merchant.id, version, reread);
+  const [extra, setExtra] = useExtraTime(merchant.id, entries, replies, version, reread);
   const mid = encodeURIComponent(merchant.id);
 
   useEffect(() => {
@@ -306,6 +307,20 @@ function ExtraTimeRequest({ t, name, extra, onAnswer }: { t: ScreenProps['t']; n
  * signals and every 15 s (a refusal changes no entry), so every tablet shows the open requests.
  * `set` records an answer at once (`undefined`: none known) and reads again.
  */
+/**
+ * Guest replies and "+10" answers arrive on the live stream like any other change (the database
+ * logs them: migrations 0010 and 0013), so they are read again on each `changed`; this slow tick
+ * only re-reads them as a fallback, should a change ever miss the stream.
+ */
+function useFallbackReread(): number {
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setN((k) => k + 1), 60_000);
+    return () => clearInterval(timer);
+  }, []);
+  return n;
+}
+
 function useExtraTime(
   merchantId: string,
   entries: Entry[] | null,

@@ -12,6 +12,7 @@ import * as m0006 from './0006-guest-messages.js';
 import * as m0010 from './0010-host-stand-status.js';
 import * as m0011 from './0011-learned-models.js';
 import * as m0012 from './0012-read-models.js';
+import * as m0013 from './0013-extra-time-changes.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-waitlist': m0001,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010-host-stand-status': m0010,
   '0011-learned-models': m0011,
   '0012-read-models': m0012,
+  '0013-extra-time-changes': m0013,
 };
