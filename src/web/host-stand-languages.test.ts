@@ -112,10 +112,10 @@ describe('host stand in every language', { skip: haveChromium() ? false : 'no ch
 
   /** The weekday checkboxes' rows (top to bottom), each with the boxes' left edges in the days' order. */
   async function weekdayRows(page: Page, t: (key: MessageKey) => string): Promise<number[][]> {
-    const boxes = await page
-      .getByRole('group', { name: t('avail.days') })
-      .getByRole('checkbox')
-      .evaluateAll((els) => els.map((e) => ({ x: e.getBoundingClientRect().left, y: Math.round(e.getBoundingClientRect().top) })));
+    const checkboxes = page.getByRole('group', { name: t('avail.days') }).getByRole('checkbox');
+    // evaluateAll does not wait: the form renders after the page's data arrives.
+    await checkboxes.nth(6).waitFor(WAIT);
+    const boxes = await checkboxes.evaluateAll((els) => els.map((e) => ({ x: e.getBoundingClientRect().left, y: Math.round(e.getBoundingClientRect().top) })));
     assert.equal(boxes.length, 7);
     const rows = new Map<number, number[]>();
     for (const b of boxes) rows.set(b.y, [...(rows.get(b.y) ?? []), b.x]);
