@@ -175,45 +175,6 @@ export async function upcomingSpan(q: Q, merchantId: string, serviceId: string, 
   return { first: Number(row.first), last: Number(row.last) };
 }
 
-/** Where a keyset page of one service's slots ends: the slot key after the service. */
-export interface SlotCursor {
-  readonly startSec: number;
-  readonly durationSec: number;
-  readonly staffId: string;
-  readonly roomId: string;
-  readonly partySize: number;
-}
-
-/**
- * One keyset page of a service's slots starting in [fromSec, toSec), after `after` (from the
- * first when null), in slot key order (start first). Walks the primary key index; for feeds.
- */
-export async function serviceSlotsAfter(
-  q: Q,
-  merchantId: string,
-  serviceId: string,
-  fromSec: number,
-  toSec: number,
-  after: SlotCursor | null,
-  limit: number,
-): Promise<StoredSlot[]> {
-  // Only the columns that vary: reading a column costs about as much as everything else per row.
-  let query = q
-    .selectFrom('availability_slots')
-    .select(['start_sec', 'duration_sec', 'staff_id', 'room_id', 'party_size', 'spots_total', 'availability_tag'])
-    .where('merchant_id', '=', merchantId)
-    .where('service_id', '=', serviceId)
-    .where('start_sec', '>=', fromSec)
-    .where('start_sec', '<', toSec);
-  if (after !== null) {
-    query = query.where(
-      sql<boolean>`(start_sec, duration_sec, staff_id, room_id, party_size) > (${after.startSec}, ${after.durationSec}, ${after.staffId}, ${after.roomId}, ${after.partySize})`,
-    );
-  }
-  const rows = await query.orderBy('start_sec').orderBy('duration_sec').orderBy('staff_id').orderBy('room_id').orderBy('party_size').limit(limit).execute();
-  return rows.map((r) => toSlot({ ...r, merchant_id: merchantId, service_id: serviceId }));
-}
-
 /**
  * One keyset page of the slots of the merchants with ids from `firstMerchantId` to `lastMerchantId`
  * (a page of merchants: they are contiguous in id order) starting in [fromSec, toSec), after
