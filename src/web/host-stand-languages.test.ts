@@ -4,7 +4,8 @@
 // the availability screen and the settings load with every message in the language (the client
 // reports a missing one on the console), the right `lang` and `dir`, no serious accessibility
 // violation and nothing wider than the screen. The weekday checkboxes of the weekly schedule lie
-// in one row that wraps, right to left in Arabic. One browser for the whole file.
+// in one row that wraps, right to left in Arabic. A status line and an error shown before the host
+// switches language are written in each new language. One browser for the whole file.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +25,8 @@ const SHOTS =
     ? new URL('../../docs/screenshots/', import.meta.url)
     : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'host-stand-languages-'))}/`);
 const M = 'lingua';
+// A restaurant of its own for the status lines (its walk-in stays off the other screenshots).
+const STATUS = 'lingua-status';
 const LANGS = ['zh-CN', 'tr', 'it'] as const satisfies readonly Language[];
 const WAIT = { timeout: 60_000 };
 
@@ -62,6 +65,10 @@ describe('host stand in every language', { skip: haveChromium() ? false : 'no ch
       assert.equal(res.statusCode, 201, res.body);
       tokens.set(language, res.json().token);
     }
+    await seedSmsMerchant(h, { id: STATUS, rules: { maxPartySize: 6 } });
+    const host = await h.t.admin('POST', `/merchants/${STATUS}/staff`, { name: 'Host en', role: 'host', language: 'en' });
+    assert.equal(host.statusCode, 201, host.body);
+    tokens.set('en', host.json().token);
     await h.t.app.listen({ host: '127.0.0.1', port: 0 });
     const address = h.t.app.server.address();
     assert.ok(address && typeof address === 'object');
@@ -187,5 +194,63 @@ describe('host stand in every language', { skip: haveChromium() ? false : 'no ch
       await checkScreen(s, 'ar', `availability (ar, ${size})`);
       await s.page.context().close();
     }
+  });
+
+  test('a status line and an error follow a change of language: in Chinese, Arabic, Turkish, Italian and back', async () => {
+    const s = await signedIn('en', viewports.tablet);
+    const { page } = s;
+    let lang: Language = 'en';
+    const t = (key: MessageKey, values?: Record<string, string | number>): string => format(lang, key, values);
+    /** Picks `next` in the bar's language menu and waits until the page is written in it. */
+    const switchTo = async (next: Language): Promise<void> => {
+      await page
+        .getByRole('banner')
+        .getByRole('combobox', { name: t('nav.language') })
+        .selectOption(next);
+      lang = next;
+      await page.getByRole('link', { name: t('nav.queue') }).waitFor(WAIT);
+      assert.equal(await page.evaluate('document.documentElement.lang'), lang);
+    };
+    // The line the screens write to (role=status, beside the bar's "Live", also a status).
+    const statusLine = page.getByRole('status').filter({ hasText: 'Walker' });
+    const addWalkIn = async (name: string, party: number): Promise<void> => {
+      await page.getByLabel(t('walkin.name')).fill(name);
+      await page.getByLabel(t('walkin.party')).fill(String(party));
+      await page.getByRole('button', { name: t('walkin.submit') }).click();
+    };
+
+    await addWalkIn('Walker', 2);
+    await statusLine.filter({ hasText: t('walkin.added', { name: 'Walker' }) }).waitFor(WAIT);
+    for (const next of ['zh-CN', 'ar', 'tr', 'it'] as const) {
+      await switchTo(next);
+      assert.equal(await statusLine.textContent(), t('walkin.added', { name: 'Walker' }), `status line in ${lang}`);
+    }
+    // A message within the message: the state in "Walker: Notified".
+    await page
+      .getByRole('listitem', { name: 'Walker' })
+      .getByRole('button', { name: t('action.for', { action: t('action.notify'), name: 'Walker' }) })
+      .click();
+    const notified = (): string => t('action.done', { name: 'Walker', state: t('state.SERVICE_READY') });
+    await statusLine.filter({ hasText: notified() }).waitFor(WAIT);
+    await switchTo('ar');
+    assert.equal(await statusLine.textContent(), notified(), 'status line in ar');
+
+    // An error (a party larger than the restaurant takes) keeps the server's words inside the frame of the language.
+    await addWalkIn('Big party', 9);
+    const alert = page.getByRole('alert');
+    await alert.waitFor(WAIT);
+    const prefix = t('error.generic', { message: '' });
+    const shown = (await alert.textContent()) ?? '';
+    assert.ok(shown.startsWith(prefix), shown);
+    const serverSays = shown.slice(prefix.length);
+    assert.ok(serverSays.length > 0, shown);
+    for (const next of ['tr', 'en'] as const) {
+      await switchTo(next);
+      assert.equal(await alert.textContent(), t('error.generic', { message: serverSays }), `error in ${lang}`);
+    }
+    assert.deepEqual(s.missing, [], 'messages missing');
+    assert.deepEqual(s.errors, [], 'script errors');
+    assert.deepEqual(s.foreign, [], 'no request to another host');
+    await page.context().close();
   });
 });

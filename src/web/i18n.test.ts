@@ -10,7 +10,7 @@ import type { EntrySourceJson } from '../admin/waitlist-routes.js';
 import { BOOKING_STATUSES } from '../bookings/model.js';
 import type { Reply } from '../messages/service.js';
 import { ACTIVE_STATES, WAITLIST_STATES, allowedActions } from '../waitlist/state-machine.js';
-import { CATALOGS, format, isRtl, LANGUAGES } from '../../web/src/i18n.js';
+import { CATALOGS, format, formatNote, isRtl, LANGUAGES, type Note } from '../../web/src/i18n.js';
 
 const placeholders = (message: unknown): string[] => {
   const texts = typeof message === 'string' ? [message] : Object.values(message as Record<string, string>);
@@ -87,4 +87,13 @@ test('every key a screen builds from a server value has a message in every langu
 
 test('the screens offer exactly the languages a staff member can have', () => {
   assert.deepEqual([...LANGUAGES], [...STAFF_LANGUAGES]);
+});
+
+test('a Note is written in the language asked for, a message within it too', () => {
+  const note: Note = { key: 'action.done', values: { name: 'Walker', state: { key: 'state.SERVICE_READY' } } };
+  for (const lang of LANGUAGES) {
+    assert.equal(formatNote(lang, note), format(lang, 'action.done', { name: 'Walker', state: format(lang, 'state.SERVICE_READY') }), lang);
+  }
+  assert.equal(formatNote('en', note), 'Walker: Notified');
+  assert.equal(formatNote('it', { key: 'walkin.added', values: { name: 'Walker' } }), format('it', 'walkin.added', { name: 'Walker' }));
 });

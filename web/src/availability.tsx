@@ -87,7 +87,7 @@ export function AvailabilityScreen({ t, lang, merchant, version, announce, fail 
 
   const sid = encodeURIComponent(serviceId);
   const changed = (key: MessageKey): void => {
-    announce(t(key));
+    announce({ key });
     setDelivery({ state: 'pending', pending: 0, dead: 0 });
     setWatch((w) => w + 1);
   };

@@ -71,7 +71,7 @@ export function BookingsScreen({ t, lang, merchant, version, announce, fail }: S
       const updated = await api<Booking>('POST', `/merchants/${mid}/bookings/${encodeURIComponent(booking.id)}/${path}`, body);
       setBookings((list) => replaceById(list, updated));
       setEditing(null);
-      announce(t(done, { name: guestName(updated) }));
+      announce({ key: done, values: { name: guestName(updated) } });
     } catch (e) {
       fail(e);
     }
@@ -88,7 +88,7 @@ export function BookingsScreen({ t, lang, merchant, version, announce, fail }: S
         { 'idempotency-key': crypto.randomUUID() },
       );
       setBookings((list) => [...(list ?? []).filter((b) => b.id !== booking.id), booking].sort((a, b) => a.start_sec - b.start_sec));
-      announce(t('bookings.made', { name: guestName(booking) }));
+      announce({ key: 'bookings.made', values: { name: guestName(booking) } });
       form.reset();
     } catch (e) {
       fail(e);

@@ -1118,3 +1118,20 @@ export function format(lang: Language, key: MessageKey, values: Record<string, s
     return typeof value === 'number' ? new Intl.NumberFormat(lang).format(value) : value;
   });
 }
+
+/**
+ * A message to show for a while (a status line, an error): kept as its key and values, not as
+ * text, so that it is written in the language of the moment when the host switches language. A
+ * value that is itself a Note ("Walker: Notified", the state) is written in that language too.
+ */
+export interface Note {
+  readonly key: MessageKey;
+  readonly values?: Readonly<Record<string, string | number | Note>>;
+}
+
+/** A Note's text in `lang`. */
+export function formatNote(lang: Language, note: Note): string {
+  const values: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(note.values ?? {})) values[name] = typeof value === 'object' ? formatNote(lang, value) : value;
+  return format(lang, note.key, values);
+}

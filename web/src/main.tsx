@@ -3,7 +3,7 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError, type Merchant, type Session, setCsrf } from './api';
-import { format, isRtl, LANGUAGE_NAMES, LANGUAGES, type Language, type MessageKey } from './i18n';
+import { format, formatNote, isRtl, LANGUAGE_NAMES, LANGUAGES, type Language, type MessageKey, type Note } from './i18n';
 import { AvailabilityScreen } from './availability';
 import { BookingsScreen } from './bookings';
 import { QueueScreen } from './queue';
@@ -18,9 +18,13 @@ export interface ScreenProps {
   merchant: Merchant;
   /** Bumped when the server says the merchant's data changed: screens reload. */
   version: number;
-  announce: (text: string) => void;
+  /** Shows a status line (a Note, so that it follows a change of language). */
+  announce: (note: Note) => void;
   fail: (error: unknown) => void;
 }
+
+/** "Something went wrong: …" with the error's own text (the server's message, in English). */
+const genericError = (e: unknown): Note => ({ key: 'error.generic', values: { message: e instanceof Error ? e.message : String(e) } });
 
 const asLanguage = (value: string | undefined | null): Language => ((LANGUAGES as readonly string[]).includes(value ?? '') ? (value as Language) : 'en');
 
@@ -145,8 +149,9 @@ function Shell({
   const merchantId = session.merchant_id as string;
   const [merchant, setMerchant] = useState<Merchant | null>(null);
   const [screen, setScreen] = useState<Screen>(screenFromHash());
-  const [message, setMessage] = useState('');
-  const [error, setError] = useState('');
+  // Notes, not text: written in the language of the moment (the host may switch meanwhile).
+  const [message, setMessage] = useState<Note | null>(null);
+  const [error, setError] = useState<Note | null>(null);
   const { version, connected } = useLive(merchantId, onSignOut);
   useEffect(() => {
     const onHash = (): void => setScreen(screenFromHash());
@@ -154,18 +159,18 @@ function Shell({
     return () => removeEventListener('hashchange', onHash);
   }, []);
   useEffect(() => {
-    api<Merchant>('GET', `/merchants/${encodeURIComponent(merchantId)}`).then(setMerchant, (e) => setError(String(e.message)));
+    api<Merchant>('GET', `/merchants/${encodeURIComponent(merchantId)}`).then(setMerchant, (e) => setError(genericError(e)));
   }, [merchantId, version]);
-  const announce = useCallback((text: string) => {
-    setError('');
-    setMessage(text);
+  const announce = useCallback((note: Note) => {
+    setError(null);
+    setMessage(note);
   }, []);
   const fail = useCallback(
     (e: unknown) => {
       if (e instanceof ApiError && e.status === 401) return onSignOut();
-      setError(t('error.generic', { message: e instanceof Error ? e.message : String(e) }));
+      setError(genericError(e));
     },
-    [t, onSignOut],
+    [onSignOut],
   );
   const signOut = async (): Promise<void> => {
     await api('DELETE', '/session').catch(() => undefined);
@@ -222,11 +227,11 @@ function Shell({
       </header>
       <div class="notices">
         <p class="status" role="status" aria-live="polite">
-          {message}
+          {message && formatNote(lang, message)}
         </p>
         {error && (
           <p class="error" role="alert">
-            {error}
+            {formatNote(lang, error)}
           </p>
         )}
       </div>

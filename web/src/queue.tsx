@@ -47,7 +47,7 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
       setEntries((list) =>
         replaceById(list, updated).filter((e) => ['WAITING', 'PENDING_MERCHANT_CONFIRMATION', 'SERVICE_READY', 'CHECKED_IN'].includes(e.state)),
       );
-      announce(t('action.done', { name: guestName(updated), state: t(`state.${updated.state}` as MessageKey) }));
+      announce({ key: 'action.done', values: { name: guestName(updated), state: { key: `state.${updated.state}` as MessageKey } } });
     } catch (e) {
       fail(e);
     }
@@ -58,7 +58,7 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
       const answered = await api<EntryMessaging>('POST', `/merchants/${mid}/waitlist-entries/${encodeURIComponent(entry.id)}/extra-time`, { accept });
       setExtra(entry.id, answered.extra_time);
       const minutes = answered.extra_time?.minutes ?? 0;
-      announce(t(accept ? 'extra.accepted.done' : 'extra.refused.done', { name: guestName(entry), minutes }));
+      announce({ key: accept ? 'extra.accepted.done' : 'extra.refused.done', values: { name: guestName(entry), minutes } });
     } catch (e) {
       // Answered meanwhile on another tablet (409): show the answer given there.
       if (e instanceof ApiError && e.status === 409) setExtra(entry.id, undefined);
@@ -75,7 +75,7 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
         'idempotency-key': crypto.randomUUID(),
       });
       setEntries((list) => [...(list ?? []).filter((e) => e.id !== entry.id), entry]);
-      announce(t('walkin.added', { name: guestName(entry) }));
+      announce({ key: 'walkin.added', values: { name: guestName(entry) } });
       form.reset();
       (form.elements.namedItem('given_name') as HTMLInputElement).focus();
     } catch (e) {
@@ -90,7 +90,7 @@ export function QueueScreen({ t, lang, merchant, version, announce, fail }: Scre
         waitlist: { paused: !service.waitlist.paused },
       });
       setServices((list) => replaceById(list, updated));
-      announce(updated.waitlist.paused ? t('google.paused') : t('google.open'));
+      announce({ key: updated.waitlist.paused ? 'google.paused' : 'google.open' });
     } catch (e) {
       fail(e);
     }

@@ -96,7 +96,7 @@ export function SettingsScreen({ t, lang, merchant, version, announce, fail, roo
     try {
       await api('DELETE', `/merchants/${mid}/staff/${encodeURIComponent(member.id)}`);
       setStaff((list) => list.filter((s) => s.id !== member.id));
-      announce(t('settings.revoked', { name: member.name }));
+      announce({ key: 'settings.revoked', values: { name: member.name } });
     } catch (e) {
       fail(e);
     }
@@ -113,7 +113,7 @@ export function SettingsScreen({ t, lang, merchant, version, announce, fail, roo
         },
       });
       setServices((list) => list.map((s) => (s.id === updated.id ? updated : s)));
-      announce(t('settings.saved'));
+      announce({ key: 'settings.saved' });
     } catch (e) {
       fail(e);
     }
@@ -125,7 +125,7 @@ export function SettingsScreen({ t, lang, merchant, version, announce, fail, roo
     const turnTimes = merchant.turn_times.map((turn, i) => ({ max_party_size: turn.max_party_size, minutes: Number(field(form, `turn-${i}`)) }));
     try {
       await api('PATCH', `/merchants/${mid}`, { turn_times: turnTimes });
-      announce(t('settings.saved'));
+      announce({ key: 'settings.saved' });
     } catch (e) {
       fail(e);
     }
@@ -134,7 +134,7 @@ export function SettingsScreen({ t, lang, merchant, version, announce, fail, roo
   const saveHours = async (next: OpeningInterval[]): Promise<void> => {
     try {
       await api('PUT', `/merchants/${mid}/opening-hours`, { opening_hours: next });
-      announce(t('settings.saved'));
+      announce({ key: 'settings.saved' });
     } catch (e) {
       fail(e);
     }
@@ -159,7 +159,7 @@ export function SettingsScreen({ t, lang, merchant, version, announce, fail, roo
           grace_minutes: optionalInt(field(form, 'gm_grace')),
         },
       });
-      announce(t('settings.saved'));
+      announce({ key: 'settings.saved' });
     } catch (e) {
       fail(e);
     }
@@ -173,7 +173,7 @@ export function SettingsScreen({ t, lang, merchant, version, announce, fail, roo
     try {
       const r = await api<{ tables: Table[] }>('PUT', `/merchants/${mid}/tables`, { tables: next });
       setTables(r.tables);
-      announce(t('settings.saved'));
+      announce({ key: 'settings.saved' });
     } catch (e) {
       fail(e);
     }

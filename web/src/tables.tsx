@@ -73,7 +73,7 @@ export function TablesScreen({ t, lang, merchant, version, announce, fail }: Scr
     try {
       const updated = await api<Entry>('POST', `/merchants/${encodeURIComponent(merchant.id)}/waitlist-entries/${encodeURIComponent(entry.id)}/leave`, {});
       setSeatedLocal(updated);
-      announce(t('tables.cleared', { name: guestName(updated) }));
+      announce({ key: 'tables.cleared', values: { name: guestName(updated) } });
     } catch (e) {
       fail(e);
     }
