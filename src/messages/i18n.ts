@@ -36,13 +36,25 @@ export function t(language: GuestLanguage, key: string, values: Record<string, s
   return String(format.format(values));
 }
 
+/**
+ * Formatters by locale and zone: building an Intl.DateTimeFormat costs far more than formatting
+ * with one (it was 2.4% of the server's CPU under durable joins, whose guest text gives the range's
+ * two times). Locales and zones are few (the guest languages and the merchants' zones).
+ */
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+const CLOCK_FORMATS_MAX = 1000;
+
 /** A clock time ("19:40", "7:40 PM", "٧:٤٠ م") in the merchant's zone and the guest's locale. */
 export function clockTime(language: GuestLanguage, epochSeconds: number, timeZone: string): string {
-  return new Intl.DateTimeFormat(language, {
-    hour: 'numeric',
-    minute: '2-digit',
-    timeZone,
-  }).format(new Date(epochSeconds * 1000));
+  const id = `${language}\u0000${timeZone}`;
+  let format = clockFormats.get(id);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat(language, { hour: 'numeric', minute: '2-digit', timeZone });
+    // A bound against zones without end (a zone is validated where a merchant is configured).
+    if (clockFormats.size >= CLOCK_FORMATS_MAX) clockFormats.clear();
+    clockFormats.set(id, format);
+  }
+  return format.format(new Date(epochSeconds * 1000));
 }
 
 /** The first word of a given name: the only part of the guest's name texts and the status page show. */
