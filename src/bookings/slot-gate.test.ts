@@ -72,6 +72,27 @@ describe('SlotGate', () => {
     assert.deepEqual(seen, [true, true]);
   });
 
+  test('an attempt knows whether it waited behind others for its slot', async () => {
+    const gate = new SlotGate();
+    const holding = deferred();
+    const waited: Record<string, boolean> = {};
+    const first = gate.run('slot', async (turn) => {
+      waited.first = turn.waited;
+      await holding.promise;
+    });
+    const second = gate.run('slot', async (turn) => {
+      waited.second = turn.waited;
+    });
+    const other = gate.run('other-slot', async (turn) => {
+      waited.other = turn.waited;
+    });
+    holding.resolve();
+    await Promise.all([first, second, other]);
+    // The lane is empty again: the next attempt finds it so.
+    waited.later = await gate.run('slot', async (turn) => turn.waited);
+    assert.deepEqual(waited, { first: false, second: true, other: false, later: false });
+  });
+
   test('a failed attempt releases the lane', async () => {
     const gate = new SlotGate();
     await assert.rejects(

@@ -20,6 +20,8 @@ interface Lane {
 export interface LaneTurn {
   /** Whether an attempt that began after this one arrived found the slot full. */
   readonly seenFull: boolean;
+  /** Whether this attempt waited for others for the same slot (a rush), rather than finding its lane empty. */
+  readonly waited: boolean;
   /** Records that this attempt found the slot full (by reads made during its turn). */
   markFull(): void;
 }
@@ -37,6 +39,7 @@ export class SlotGate {
     }
     const arrived = ++this.#sequence;
     const previous = lane.tail;
+    const waited = lane.attempts > 0;
     let release!: () => void;
     lane.tail = new Promise<void>((resolve) => (release = resolve));
     lane.attempts++;
@@ -46,6 +49,7 @@ export class SlotGate {
       const current = lane;
       return await work({
         seenFull: lane.fullSince > arrived,
+        waited,
         markFull: () => {
           current.fullSince = Math.max(current.fullSince, began);
         },

@@ -307,6 +307,33 @@ export async function isActiveForUpdate(trx: Tx, dialect: 'sqlite' | 'postgres',
   return row !== undefined && row.merchant_deactivated_at === null && row.service_deactivated_at === null;
 }
 
+/**
+ * The service of a write, read in the write's transaction together with whether it and its
+ * merchant are active, in one round trip: on PostgreSQL the service's row is locked (`update`:
+ * writers of its queue take turns; `share`: a deactivation cannot commit beside the write) and
+ * the merchant's row is share-locked. Null when no such service of that merchant exists (the
+ * caller tells which of the two is unknown).
+ */
+export async function serviceOfWrite(
+  trx: Tx,
+  dialect: 'sqlite' | 'postgres',
+  merchantId: string,
+  serviceId: string,
+  lock: 'update' | 'share',
+): Promise<{ service: Service; active: boolean } | null> {
+  let query = trx
+    .selectFrom('services as s')
+    .innerJoin('merchants as m', 'm.id', 's.merchant_id')
+    .selectAll('s')
+    .select('m.deactivated_at as merchant_deactivated_at')
+    .where('s.merchant_id', '=', merchantId)
+    .where('s.id', '=', serviceId);
+  if (dialect === 'postgres') query = lock === 'update' ? query.forUpdate('s').forShare('m') : query.forShare();
+  const row = await query.executeTakeFirst();
+  if (row === undefined) return null;
+  return { service: toService(row), active: row.merchant_deactivated_at === null && row.deactivated_at === null };
+}
+
 /** The last stamp given to a change of any merchant's configuration (migration 0012). */
 export async function configClock(q: Q): Promise<number> {
   const row = await q.selectFrom('read_model_clock').select('version').where('id', '=', 1).executeTakeFirst();

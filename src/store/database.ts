@@ -36,9 +36,11 @@ export interface Store {
   transaction<T>(work: (trx: Tx) => Promise<T>): Promise<T>;
   /**
    * Serialises transactions that name the same key until they end (e.g. one user's bookings).
-   * SQLite write transactions are serialised already; PostgreSQL takes an advisory lock.
+   * SQLite write transactions are serialised already; PostgreSQL takes an advisory lock per key,
+   * in the order given (callers give a fixed order, so that two never wait on each other in a
+   * cycle), all in one round trip.
    */
-  lockKey(trx: Tx, key: string): Promise<void>;
+  lockKeys(trx: Tx, keys: readonly string[]): Promise<void>;
   /**
    * Runs a compiled read outside any transaction and returns each row as an array of its column
    * values, in the select's order: for bulk reads (the feeds read millions of rows), where a
@@ -534,8 +536,14 @@ export async function openStore(config: DatabaseConfig, options: StoreOptions = 
       db,
       dialect: 'postgres',
       transaction: (work) => withRetries(() => db.transaction().execute(work)),
-      lockKey: async (trx, key) => {
-        await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+      lockKeys: async (trx, keys) => {
+        if (keys.length === 0) return;
+        if (keys.length === 1) {
+          await sql`select pg_advisory_xact_lock(hashtextextended(${keys[0]}, 0))`.execute(trx);
+          return;
+        }
+        // One statement; the select list is evaluated left to right, so the locks are taken in order.
+        await sql`select ${sql.join(keys.map((key) => sql`pg_advisory_xact_lock(hashtextextended(${key}, 0))`))}`.execute(trx);
       },
       selectArrays: async (query) => (await pool.query({ text: query.sql, values: [...query.parameters], rowMode: 'array' })).rows as unknown[][],
       listen: (channel, handlers) => void listeners.push(new PgListener(config.url, channel, handlers)),
@@ -553,7 +561,7 @@ export async function openStore(config: DatabaseConfig, options: StoreOptions = 
     db,
     dialect: 'sqlite',
     transaction: (work) => groups.run(work),
-    lockKey: async () => {},
+    lockKeys: async () => {},
     selectArrays: sqliteArrays(db, sqlite),
     close: async () => {
       await wal?.close();

@@ -28,7 +28,7 @@ export interface ClaimedRow {
 export async function claim(store: Store, table: OutboxTableName, worker: string, now: number, leaseSec: number, entities: number): Promise<ClaimedRow[]> {
   const t = as(table);
   return store.transaction(async (trx) => {
-    await store.lockKey(trx, `${table}-claim`);
+    await store.lockKeys(trx, [`${table}-claim`]);
     const busy = trx.selectFrom(t).select('entity_key').where('status', '=', 'pending').where('claimed_until', '>', now);
     const due = await trx
       .selectFrom(t)

@@ -227,9 +227,10 @@ export class WaitlistService {
     if (!Number.isInteger(command.partySize) || command.partySize < 1) throw invalid('party_size must be a positive integer');
     const now = nowSeconds(this.clock);
     const work = async (trx: Tx): Promise<{ ok: { entryId: string } } | { failure: JoinFailure }> => {
-      const service = await merchants.lockService(trx, this.store.dialect, command.merchantId, command.serviceId);
-      await this.assertActive(trx, command.merchantId, command.serviceId);
-      const ctx = await this.load(trx, command.merchantId, command.serviceId, service);
+      // One read: the service, locked for the queue's writers, and whether it and its merchant are active.
+      const found = await merchants.serviceOfWrite(trx, this.store.dialect, command.merchantId, command.serviceId, 'update');
+      if (found === null || !found.active) await this.assertActive(trx, command.merchantId, command.serviceId);
+      const ctx = await this.load(trx, command.merchantId, command.serviceId, found?.service ?? null);
       const estimate = estimateNewParty(ctx.floor, command.partySize);
       const failure = joinFailure(ctx.situation, command.partySize, command.guest.telephone, estimate, command.source);
       if (failure !== null) return { failure };
