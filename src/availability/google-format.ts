@@ -121,65 +121,86 @@ export function nextLocalMidnight(zone: IANAZone | null, sec: number): number {
 const midnightCache = new Map<string, number[]>();
 
 /**
- * A run of one group (ascending starts, each a multiple of `every` after the first) as one
- * recurrence. Every instance the recurrence implies that is not offered open becomes a schedule
- * exception: a slot with no open spot (booked), or no slot at all (the merchant's own exception to
- * its schedule, a repeated local hour, ...). Google keeps such instances as `schedule_exception`
- * of one recurrence, not as split recurrences.
+ * A run of one group (strictly ascending starts, each a multiple of `every` after the first) as
+ * one recurrence: the instances starts[from] to starts[to - 1], `open[i]` telling whether
+ * starts[i] has an open spot. Every instance the recurrence implies that is not offered open
+ * becomes a schedule exception: a slot with no open spot (booked), or no slot at all (the
+ * merchant's own exception to its schedule, a repeated local hour, ...). Google keeps such
+ * instances as `schedule_exception` of one recurrence, not as split recurrences.
  */
-function recurrenceOf(run: readonly SlotWithOpen[], every: number, confirmationMode: ConfirmationMode): GoogleAvailability {
-  const first = run[0]!;
-  const last = run[run.length - 1]!;
-  const open = new Set(run.filter((s) => s.spotsOpen > 0).map((s) => s.startSec));
+function recurrenceOf(
+  template: SlotWithOpen,
+  starts: readonly number[],
+  open: readonly boolean[],
+  from: number,
+  to: number,
+  every: number,
+  confirmationMode: ConfirmationMode,
+): GoogleAvailability {
+  const firstStart = starts[from]!;
+  const lastStart = starts[to - 1]!;
   const exceptions: TimeRange[] = [];
   let previousClosed = false;
-  for (let t = first.startSec; t <= last.startSec; t += every) {
-    if (open.has(t)) {
+  let k = from;
+  for (let t = firstStart; t <= lastStart; t += every) {
+    while (starts[k]! < t) k++;
+    if (starts[k] === t && open[k]) {
       previousClosed = false;
       continue;
     }
     // Instances never overlap (the step is at least the duration), so [t, t + duration) blocks
     // exactly this instance; consecutive closed instances share one range.
-    const end = t + first.durationSec;
+    const end = t + template.durationSec;
     if (previousClosed) exceptions[exceptions.length - 1] = { beginSec: exceptions[exceptions.length - 1]!.beginSec, endSec: end };
     else exceptions.push({ beginSec: t, endSec: end });
     previousClosed = true;
   }
   return {
-    ...single(first, confirmationMode),
+    ...single(template, confirmationMode),
+    startSec: firstStart,
     spotsTotal: 1,
     spotsOpen: 1,
-    recurrence: { repeatEverySec: every, repeatUntilSec: last.startSec },
+    recurrence: { repeatEverySec: every, repeatUntilSec: lastStart },
     scheduleExceptions: exceptions,
   };
 }
 
 /**
- * Splits one group's slots (same service, duration, resources, tag; ascending start) into
+ * Splits one group's slots (same service, duration, resources, tag: `template` but for its start;
+ * strictly ascending `starts`, `open[i]` telling whether starts[i] has an open spot) into
  * recurrences. A recurrence starts at a slot and repeats every `every` seconds: the smallest gap
  * between the slots of its local day (within 24 hours) that is at least the slot's duration
  * (instances never overlap). It takes the following slots while each is a whole number of steps
  * after the one before; the instances in between become schedule exceptions. A slot off that
- * grid (an irregular step, say across a DST change) starts the next recurrence.
+ * grid (an irregular step, say across a DST change) starts the next recurrence. Entries come out
+ * in ascending start order.
  */
-function recurrences(group: readonly SlotWithOpen[], zone: IANAZone | null, confirmationMode: ConfirmationMode, out: GoogleAvailability[]): void {
+export function recurrences(
+  template: SlotWithOpen,
+  starts: readonly number[],
+  open: readonly boolean[],
+  zone: IANAZone | null,
+  confirmationMode: ConfirmationMode,
+  out: GoogleAvailability[],
+): void {
+  const duration = template.durationSec;
   let i = 0;
-  while (i < group.length) {
-    const first = group[i]!;
-    const dayEnd = nextLocalMidnight(zone, first.startSec);
+  while (i < starts.length) {
+    const first = starts[i]!;
+    const dayEnd = nextLocalMidnight(zone, first);
     // One local day per recurrence, and Google: a recurrence spans at most 24 hours.
     let end = i + 1;
-    while (end < group.length && group[end]!.startSec < dayEnd && group[end]!.startSec - first.startSec <= DAY_SECONDS) end++;
+    while (end < starts.length && starts[end]! < dayEnd && starts[end]! - first <= DAY_SECONDS) end++;
     let every: number | null = null;
     for (let k = i + 1; k < end; k++) {
-      const step = group[k]!.startSec - group[k - 1]!.startSec;
-      if (step >= first.durationSec && (every === null || step < every)) every = step;
+      const step = starts[k]! - starts[k - 1]!;
+      if (step >= duration && (every === null || step < every)) every = step;
     }
     let j = i + 1;
     if (every !== null) {
-      while (j < end && (group[j]!.startSec - group[j - 1]!.startSec) % every === 0) j++;
+      while (j < end && (starts[j]! - starts[j - 1]!) % every === 0) j++;
     }
-    out.push(recurrenceOf(group.slice(i, j), j > i + 1 && every !== null ? every : first.durationSec, confirmationMode));
+    out.push(recurrenceOf(template, starts, open, i, j, j > i + 1 && every !== null ? every : duration, confirmationMode));
     i = j;
   }
 }
@@ -204,7 +225,16 @@ export function toGoogleAvailability(slots: readonly SlotWithOpen[], format: Ava
     else if (group[group.length - 1]!.startSec !== slot.startSec) group.push(slot);
   }
   const out: GoogleAvailability[] = [];
-  for (const group of groups.values()) recurrences(group, zone, options.confirmationMode, out);
+  for (const group of groups.values()) {
+    recurrences(
+      group[0]!,
+      group.map((slot) => slot.startSec),
+      group.map((slot) => slot.spotsOpen > 0),
+      zone,
+      options.confirmationMode,
+      out,
+    );
+  }
   return out.sort(
     (a, b) =>
       cmp(a.merchantId, b.merchantId) ||

@@ -4,7 +4,14 @@ import type { Tx } from '../store/database.js';
 import { heldOnSlot } from './repository.js';
 import type { StoredSlot } from './slot.js';
 
-export { heldForMerchants, lockSlot, merchantSlotsAfter, slotsInRange } from './repository.js';
+export {
+  heldForMerchants,
+  lockSlot,
+  type ServiceSlotRun,
+  serviceSlotRuns,
+  serviceSlotsAfter,
+  slotsInRange,
+} from './repository.js';
 
 /**
  * Open spots of one slot, counted in the caller's transaction (with the slot locked, lockSlot, the count

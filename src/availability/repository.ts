@@ -175,63 +175,153 @@ export async function upcomingSpan(q: Q, merchantId: string, serviceId: string, 
   return { first: Number(row.first), last: Number(row.last) };
 }
 
+/** Where a keyset page of one service's slots ends: the slot key after the service. */
+export interface SlotCursor {
+  readonly startSec: number;
+  readonly durationSec: number;
+  readonly staffId: string;
+  readonly roomId: string;
+  readonly partySize: number;
+}
+
 /**
- * One keyset page of the slots of the merchants with ids from `firstMerchantId` to `lastMerchantId`
- * (a page of merchants: they are contiguous in id order) starting in [fromSec, toSec), after
- * `after` (from the first when null), in primary key order: merchant, service, start, duration,
- * staff, room, party size. Read as arrays of column values (Store.selectArrays), one query for
- * many services, walking the primary key index; for the feeds, which read every slot.
+ * One keyset page of a service's slots starting in [fromSec, toSec), after `after` (from the
+ * first when null), in slot key order (start first). Walks the primary key index; for feeds.
  */
-export async function merchantSlotsAfter(
+export async function serviceSlotsAfter(
+  q: Q,
+  merchantId: string,
+  serviceId: string,
+  fromSec: number,
+  toSec: number,
+  after: SlotCursor | null,
+  limit: number,
+): Promise<StoredSlot[]> {
+  // Only the columns that vary: reading a column costs about as much as everything else per row.
+  let query = q
+    .selectFrom('availability_slots')
+    .select(['start_sec', 'duration_sec', 'staff_id', 'room_id', 'party_size', 'spots_total', 'availability_tag'])
+    .where('merchant_id', '=', merchantId)
+    .where('service_id', '=', serviceId)
+    .where('start_sec', '>=', fromSec)
+    .where('start_sec', '<', toSec);
+  if (after !== null) {
+    query = query.where(
+      sql<boolean>`(start_sec, duration_sec, staff_id, room_id, party_size) > (${after.startSec}, ${after.durationSec}, ${after.staffId}, ${after.roomId}, ${after.partySize})`,
+    );
+  }
+  const rows = await query.orderBy('start_sec').orderBy('duration_sec').orderBy('staff_id').orderBy('room_id').orderBy('party_size').limit(limit).execute();
+  return rows.map((r) => toSlot({ ...r, merchant_id: merchantId, service_id: serviceId }));
+}
+
+/** The slots of one service starting in a range, as serviceSlotRuns reads them. */
+export interface ServiceSlotRun {
+  readonly merchantId: string;
+  readonly serviceId: string;
+  /** Slots of the service in the range. */
+  readonly slots: number;
+  /**
+   * Set when every one of those slots has the same duration, spots total and availability tag and
+   * no resources (no staff, no room, party size 0), as most services' slots do: their starts,
+   * ascending, with what they share. Null: the slots differ; read them row by row (serviceSlotsAfter).
+   */
+  readonly uniform: {
+    readonly durationSec: number;
+    readonly spotsTotal: number;
+    readonly availabilityTag: string;
+    readonly starts: readonly number[];
+  } | null;
+}
+
+/** Parses a comma-separated list of `count` non-negative integers (an aggregate of start_sec) without a string per number. */
+export function parseStarts(text: string, count: number): number[] {
+  const starts: number[] = new Array(count);
+  let n = 0;
+  let value = 0;
+  let ascending = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 44) {
+      if (n > 0 && value <= starts[n - 1]!) ascending = false;
+      starts[n++] = value;
+      value = 0;
+    } else {
+      value = value * 10 + (c - 48);
+    }
+  }
+  if (n > 0 && value <= starts[n - 1]!) ascending = false;
+  starts[n++] = value;
+  if (n !== count) throw new Error(`expected ${count} slot starts, read ${n}`);
+  // SQLite's group_concat keeps the order of the index walk in practice, which it does not promise.
+  return ascending ? starts : starts.sort((a, b) => a - b);
+}
+
+/**
+ * The slots starting in [fromSec, toSec) of the services of the merchants with ids from
+ * `firstMerchantId` to `lastMerchantId`, one row per service (those after `after`, at most
+ * `limit`), in (merchant, service) order: the slots of a service whose slots differ only in their
+ * start come as one list of starts (one value per service instead of nine per slot: creating the
+ * JavaScript values of a row costs more than SQLite's reading it). For the feeds, which read every slot.
+ */
+export async function serviceSlotRuns(
   store: Store,
   firstMerchantId: string,
   lastMerchantId: string,
   fromSec: number,
   toSec: number,
-  after: SlotKey | null,
+  after: { readonly merchantId: string; readonly serviceId: string } | null,
   limit: number,
-): Promise<StoredSlot[]> {
+): Promise<ServiceSlotRun[]> {
+  // PostgreSQL orders its aggregate as asked; SQLite's would sort each service's slots again, which
+  // the index walk has already done (parseStarts checks and sorts if not).
+  const starts = store.dialect === 'postgres' ? sql<string>`string_agg(start_sec::text, ',' order by start_sec)` : sql<string>`group_concat(start_sec)`;
   let query = store.db
     .selectFrom('availability_slots')
-    .select(['merchant_id', 'service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id', 'party_size', 'spots_total', 'availability_tag'])
+    .select((eb) => [
+      'merchant_id',
+      'service_id',
+      eb.fn.countAll().as('n'),
+      eb.fn.min('duration_sec').as('min_duration'),
+      eb.fn.max('duration_sec').as('max_duration'),
+      // '' sorts before any other text: a maximum of '' means no slot has a staff member (or a room).
+      eb.fn.max('staff_id').as('max_staff'),
+      eb.fn.max('room_id').as('max_room'),
+      eb.fn.min('party_size').as('min_party'),
+      eb.fn.max('party_size').as('max_party'),
+      eb.fn.min('spots_total').as('min_spots'),
+      eb.fn.max('spots_total').as('max_spots'),
+      eb.fn.min('availability_tag').as('min_tag'),
+      eb.fn.max('availability_tag').as('max_tag'),
+      starts.as('starts'),
+    ])
     .where('merchant_id', '<=', lastMerchantId)
     .where('start_sec', '>=', fromSec)
     .where('start_sec', '<', toSec);
-  // The row value alone bounds the index search from below (SQLite does not combine it with a
-  // second lower bound on merchant_id, and would scan the page's merchants from their start).
   query =
     after === null
       ? query.where('merchant_id', '>=', firstMerchantId)
-      : query.where(
-          sql<boolean>`(merchant_id, service_id, start_sec, duration_sec, staff_id, room_id, party_size) > (${after.merchantId}, ${after.serviceId}, ${after.startSec}, ${after.durationSec}, ${after.staffId}, ${after.roomId}, ${after.partySize})`,
-        );
-  const compiled = query
-    .orderBy('merchant_id')
-    .orderBy('service_id')
-    .orderBy('start_sec')
-    .orderBy('duration_sec')
-    .orderBy('staff_id')
-    .orderBy('room_id')
-    .orderBy('party_size')
-    .limit(limit)
-    .compile();
+      : query.where(sql<boolean>`(merchant_id, service_id) > (${after.merchantId}, ${after.serviceId})`);
+  const compiled = query.groupBy(['merchant_id', 'service_id']).orderBy('merchant_id').orderBy('service_id').limit(limit).compile();
   const rows = await store.selectArrays(compiled);
-  const slots: StoredSlot[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    slots[i] = {
+  return rows.map((r) => {
+    const slots = Number(r[2]);
+    const uniform =
+      Number(r[3]) === Number(r[4]) &&
+      r[5] === '' &&
+      r[6] === '' &&
+      Number(r[7]) === 0 &&
+      Number(r[8]) === 0 &&
+      Number(r[9]) === Number(r[10]) &&
+      r[11] === r[12];
+    return {
       merchantId: r[0] as string,
       serviceId: r[1] as string,
-      startSec: Number(r[2]),
-      durationSec: Number(r[3]),
-      staffId: r[4] as string,
-      roomId: r[5] as string,
-      partySize: Number(r[6]),
-      spotsTotal: Number(r[7]),
-      availabilityTag: r[8] as string,
+      slots,
+      uniform: uniform
+        ? { durationSec: Number(r[3]), spotsTotal: Number(r[9]), availabilityTag: r[11] as string, starts: parseStarts(r[13] as string, slots) }
+        : null,
     };
-  }
-  return slots;
+  });
 }
 
 /**

@@ -7,7 +7,7 @@ import { create, fromJsonString, toJsonString } from '@bufbuild/protobuf';
 import fc from 'fast-check';
 import type { GoogleAvailability } from '../availability/google-format.js';
 import { AvailabilitySchema, ConfirmationMode } from '../gen/ext/maps/booking/feeds/v1/availability_feed_pb.js';
-import { availabilityJson } from './availability-json.js';
+import { availabilityJson, singleSlotPrinter } from './availability-json.js';
 
 function reference(e: GoogleAvailability): string {
   const r = e.resources;
@@ -96,4 +96,22 @@ test('availabilityJson: a plain slot, and a recurrence with every optional part'
     confirmationMode: 'ASYNCHRONOUS',
   };
   assert.equal(availabilityJson(full), reference(full));
+});
+
+test('singleSlotPrinter prints what availabilityJson prints, for any entry and any start and open spots', () => {
+  // Plain single slots most of the time (the printer's own text), anything else now and then (it hands those on).
+  const template = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: availability.map((e) => ({ ...e, resources: { staffId: '', roomId: '', partySize: 0 }, recurrence: null, scheduleExceptions: [] })),
+    },
+    { weight: 1, arbitrary: availability },
+  );
+  fc.assert(
+    fc.property(template, fc.array(fc.tuple(seconds, small), { minLength: 1, maxLength: 5 }), (e, slots) => {
+      const print = singleSlotPrinter(e);
+      for (const [startSec, spotsOpen] of slots) assert.equal(print(startSec, spotsOpen), availabilityJson({ ...e, startSec, spotsOpen }));
+    }),
+    { numRuns: 2000, seed: 1718 },
+  );
 });

@@ -47,3 +47,28 @@ export function availabilityJson(e: GoogleAvailability): string {
   out += `,"confirmation_mode":${CONFIRMATION_MODE[e.confirmationMode]}`;
   return object(out);
 }
+
+/**
+ * The entries of one service's single slots that differ only in start and open spots (the rest is
+ * `template`'s), printed as availabilityJson prints them, from text put together once: the feeds
+ * print millions of these.
+ */
+export function singleSlotPrinter(template: Omit<GoogleAvailability, 'startSec' | 'spotsOpen'>): (startSec: number, spotsOpen: number) => string {
+  const generic = (startSec: number, spotsOpen: number): string => availabilityJson({ ...template, startSec, spotsOpen });
+  const r = template.resources;
+  if (
+    template.merchantId === '' ||
+    r.staffId !== '' ||
+    r.roomId !== '' ||
+    r.partySize !== 0 ||
+    template.recurrence !== null ||
+    template.scheduleExceptions.length > 0
+  ) {
+    return generic;
+  }
+  // {"merchant_id":..,"service_id":..,"start_sec":"<start>","duration_sec":..,"spots_total":..,"spots_open":"<open>","availability_tag":..,"confirmation_mode":..}
+  const beforeStart = `{${text('merchant_id', template.merchantId).slice(1)}${text('service_id', template.serviceId)},"start_sec":"`;
+  const beforeOpen = `"${int64('duration_sec', template.durationSec)}${int64('spots_total', template.spotsTotal)},"spots_open":"`;
+  const end = `"${text('availability_tag', template.availabilityTag)},"confirmation_mode":${CONFIRMATION_MODE[template.confirmationMode]}}`;
+  return (startSec, spotsOpen) => (startSec === 0 || spotsOpen === 0 ? generic(startSec, spotsOpen) : beforeStart + startSec + beforeOpen + spotsOpen + end);
+}

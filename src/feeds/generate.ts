@@ -6,8 +6,8 @@ import { mkdir } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { create, toJsonString } from '@bufbuild/protobuf';
 import { IANAZone } from 'luxon';
-import { nextLocalMidnight, toGoogleAvailability, type GoogleAvailability } from '../availability/google-format.js';
-import { heldForMerchants, merchantSlotsAfter } from '../availability/read-model.js';
+import { type GoogleAvailability, nextLocalMidnight, recurrences, toGoogleAvailability, UnrepresentableSlotError } from '../availability/google-format.js';
+import { heldForMerchants, type ServiceSlotRun, serviceSlotRuns, serviceSlotsAfter } from '../availability/read-model.js';
 import { openSpots, type HeldSpots, type StoredSlot } from '../availability/slot.js';
 import type { SlotWithOpen } from '../availability/service.js';
 import { nowSeconds, type Clock } from '../clock.js';
@@ -18,7 +18,7 @@ import { ServiceSchema } from '../gen/ext/maps/booking/feeds/v1/service_feed_pb.
 import type { Merchant, Service } from '../merchants/model.js';
 import { merchantsAfter, servicesOfMerchants } from '../merchants/read-model.js';
 import type { Store } from '../store/database.js';
-import { availabilityJson } from './availability-json.js';
+import { availabilityJson, singleSlotPrinter } from './availability-json.js';
 import { ShardedFeedWriter, type ShardFile } from './shards.js';
 
 export type FeedKind = 'merchants' | 'services' | 'availability';
@@ -309,15 +309,8 @@ class OpenSpots {
   }
 }
 
-interface ServiceRun {
-  readonly service: Service;
-  readonly zone: IANAZone;
-  readonly options: { readonly confirmationMode: Service['booking']['confirmationMode']; readonly timeZone: string };
-  readonly heldStarts: Set<number> | undefined;
-  /** Recurrence: the slots of the local day being gathered (a recurrence never crosses local midnight). */
-  day: SlotWithOpen[];
-  dayEnd: number;
-}
+/** How many services' slots one read (serviceSlotRuns) takes at most, between yields to the event loop. */
+const SERVICE_PAGE = 100;
 
 async function availabilityFeed(o: GenerateOptions): Promise<FeedResult> {
   return runFeed('availability', o, async ({ writer, timestamp: now }) => {
@@ -334,6 +327,85 @@ async function availabilityFeed(o: GenerateOptions): Promise<FeedResult> {
         if (wait !== undefined) await wait;
       }
     };
+
+    /** A service whose slots differ only in their start (most do): from its list of starts, without an object per slot. */
+    const uniformService = async (service: Service, timeZone: string, uniform: NonNullable<ServiceSlotRun['uniform']>, open: OpenSpots) => {
+      const { starts, durationSec, spotsTotal, availabilityTag } = uniform;
+      const template: SlotWithOpen = {
+        merchantId: service.merchantId,
+        serviceId: service.id,
+        startSec: starts[0]!,
+        durationSec,
+        staffId: '',
+        roomId: '',
+        partySize: 0,
+        spotsTotal,
+        availabilityTag,
+        spotsOpen: spotsTotal,
+      };
+      const heldStarts = open.heldStarts(service.merchantId, service.id);
+      const openAt = (startSec: number): number => (heldStarts?.has(startSec) ? open.of({ ...template, startSec }, heldStarts) : Math.max(0, spotsTotal));
+      const confirmationMode = service.booking.confirmationMode;
+      if (service.booking.availabilityFormat === 'spots_open') {
+        const print = singleSlotPrinter({ ...toGoogleAvailability([template], 'spots_open', { confirmationMode })[0]! });
+        const top = Math.max(0, spotsTotal);
+        for (const startSec of starts) {
+          const wait = writer.add(print(startSec, Math.min(openAt(startSec), top)));
+          if (wait !== undefined) await wait;
+        }
+        return;
+      }
+      // The checks of toGoogleAvailability: a known zone, and one spot per instance.
+      const zone = IANAZone.create(timeZone);
+      if (!zone.isValid) throw new RangeError(`unknown IANA time zone ${JSON.stringify(timeZone)}`);
+      if (spotsTotal !== 1) throw new UnrepresentableSlotError(template);
+      const entries: GoogleAvailability[] = [];
+      recurrences(
+        template,
+        starts,
+        starts.map((startSec) => openAt(startSec) > 0),
+        zone,
+        confirmationMode,
+        entries,
+      );
+      await emit(entries);
+    };
+
+    /** Any other service: its slots row by row, in keyset pages. */
+    const serviceBySlots = async (service: Service, timeZone: string, open: OpenSpots) => {
+      const options = { confirmationMode: service.booking.confirmationMode, timeZone };
+      const zone = IANAZone.create(timeZone);
+      const heldStarts = open.heldStarts(service.merchantId, service.id);
+      const recurrence = service.booking.availabilityFormat !== 'spots_open';
+      // Recurrence: the slots of the local day being gathered (a recurrence never crosses local midnight).
+      let day: SlotWithOpen[] = [];
+      let dayEnd = Number.NEGATIVE_INFINITY;
+      let cursor: StoredSlot | null = null;
+      for (;;) {
+        o.signal?.throwIfAborted();
+        const rows = await serviceSlotsAfter(o.store.db, service.merchantId, service.id, fromSec, toSec, cursor, slotPage);
+        const chunk: SlotWithOpen[] = [];
+        for (const row of rows) {
+          const slot: SlotWithOpen = { ...row, spotsOpen: open.of(row, heldStarts) };
+          if (!recurrence) {
+            chunk.push(slot);
+            continue;
+          }
+          if (slot.startSec >= dayEnd) {
+            if (day.length > 0) await emit(toGoogleAvailability(day, 'recurrence', options));
+            day = [];
+            dayEnd = nextLocalMidnight(zone, slot.startSec);
+          }
+          day.push(slot);
+        }
+        if (chunk.length > 0) await emit(toGoogleAvailability(chunk, 'spots_open', options));
+        if (rows.length < slotPage) break;
+        cursor = rows[rows.length - 1]!;
+        await yieldToEventLoop();
+      }
+      if (day.length > 0) await emit(toGoogleAvailability(day, 'recurrence', options));
+    };
+
     for await (const { page, first, last } of merchantPageRanges(o)) {
       const services = (
         await servicesOfMerchants(
@@ -345,69 +417,25 @@ async function availabilityFeed(o: GenerateOptions): Promise<FeedResult> {
       const merchants = new Map(page.map((m) => [m.id, m]));
       const bookable = new Map(services.map((s) => [`${s.merchantId}\u0000${s.id}`, s]));
       const open = new OpenSpots(await heldForMerchants(o.store.db, [...new Set(services.map((s) => s.merchantId))], fromSec, toSec, now));
-      // The slots of every service of the page in one keyset walk of the primary key, which is the
-      // order of the services (merchant, then service id) and, within one, of their slots.
-      let run: ServiceRun | null = null;
-      let skipped: string | null = null;
-      const finishRun = async () => {
-        if (run !== null && run.day.length > 0) await emit(toGoogleAvailability(run.day, 'recurrence', run.options));
-        run = null;
-      };
-      let cursor: StoredSlot | null = null;
+      // The slots of the page's services, a page of services at a time, in (merchant, service) order.
+      let after: ServiceSlotRun | null = null;
       for (;;) {
         o.signal?.throwIfAborted();
-        const rows = await merchantSlotsAfter(o.store, first, last, fromSec, toSec, cursor, slotPage);
-        let chunk: SlotWithOpen[] = [];
-        const flushChunk = async () => {
-          if (chunk.length > 0 && run !== null) await emit(toGoogleAvailability(chunk, 'spots_open', run.options));
-          chunk = [];
-        };
-        for (const row of rows) {
-          const current = run as ServiceRun | null;
-          if (current === null || current.service.id !== row.serviceId || current.service.merchantId !== row.merchantId) {
-            const key = `${row.merchantId}\u0000${row.serviceId}`;
-            if (key === skipped) continue;
-            await flushChunk();
-            await finishRun();
-            const service = bookable.get(key);
-            // Services that sell no bookings (or were deactivated), and deactivated merchants, are left out.
-            if (service === undefined) {
-              skipped = key;
-              continue;
-            }
-            skipped = null;
-            const timeZone = merchants.get(service.merchantId)!.timeZone;
-            run = {
-              service,
-              zone: IANAZone.create(timeZone),
-              options: { confirmationMode: service.booking.confirmationMode, timeZone },
-              heldStarts: open.heldStarts(service.merchantId, service.id),
-              day: [],
-              dayEnd: Number.NEGATIVE_INFINITY,
-            };
-          }
-          const r = run as unknown as ServiceRun;
-          const slot: SlotWithOpen = { ...row, spotsOpen: open.of(row, r.heldStarts) };
-          if (r.service.booking.availabilityFormat === 'spots_open') {
-            chunk.push(slot);
-          } else {
-            if (slot.startSec >= r.dayEnd) {
-              if (r.day.length > 0) await emit(toGoogleAvailability(r.day, 'recurrence', r.options));
-              r.day = [];
-              r.dayEnd = nextLocalMidnight(r.zone, slot.startSec);
-            }
-            r.day.push(slot);
-          }
+        const runs = await serviceSlotRuns(o.store, first, last, fromSec, toSec, after, SERVICE_PAGE);
+        for (const run of runs) {
+          slots += run.slots;
+          o.progress?.advance(run.slots);
+          // Services that sell no bookings (or were deactivated), and deactivated merchants, are left out.
+          const service = bookable.get(`${run.merchantId}\u0000${run.serviceId}`);
+          if (service === undefined) continue;
+          const timeZone = merchants.get(service.merchantId)!.timeZone;
+          if (run.uniform !== null) await uniformService(service, timeZone, run.uniform, open);
+          else await serviceBySlots(service, timeZone, open);
         }
-        await flushChunk();
-        slots += rows.length;
-        o.progress?.advance(rows.length);
-        o.signal?.throwIfAborted();
-        if (rows.length < slotPage) break;
-        cursor = rows[rows.length - 1]!;
+        if (runs.length < SERVICE_PAGE) break;
+        after = runs[runs.length - 1]!;
         await yieldToEventLoop();
       }
-      await finishRun();
     }
     return slots;
   });
