@@ -1,4 +1,5 @@
 // The host stand's client at /app: static files built by Vite into dist/client (`npm run build`),
+// sent brotli- or gzip-compressed when the browser accepts it (copies compressed at build time),
 // served with a Content-Security-Policy that allows nothing but this origin (no inline script, no
 // third-party host). The client changes data only through /admin/v1.
 import { existsSync } from 'node:fs';
@@ -45,13 +46,17 @@ export function webPlugin(dir: string = CLIENT_DIR) {
       wildcard: true,
       // Hashed file names under assets/ never change; index.html is checked each time.
       immutable: true,
+      // The .br and .gz copies `npm run build` writes beside the script and styles
+      // (scripts/compress-client.ts), to a browser that accepts them; `Vary: Accept-Encoding`.
+      preCompressed: true,
       maxAge: '365d',
       setHeaders: (reply) => secure(reply),
     });
     app.get('/app', async (_request, reply) => {
       secure(reply);
       reply.header('cache-control', 'no-cache');
-      return reply.sendFile('index.html', dir, { maxAge: 0, immutable: false });
+      // Without cacheControl: false, send would replace the header with "public, max-age=0".
+      return reply.sendFile('index.html', dir, { cacheControl: false });
     });
   };
 }

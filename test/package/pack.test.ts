@@ -45,6 +45,14 @@ describe('npm pack, then install and run from the tarball', () => {
       files.some((f) => f.startsWith('proto/')),
       'the protos are in the package',
     );
+    // The host stand, with the brotli and gzip copies of its script that the server sends.
+    assert.ok(files.includes('dist/client/index.html'), 'the host stand is in the package');
+    for (const suffix of ['.js', '.js.br', '.js.gz']) {
+      assert.ok(
+        files.some((f) => f.startsWith('dist/client/assets/') && f.endsWith(suffix)),
+        `the host stand's script (${suffix}) is in the package`,
+      );
+    }
     assert.deepEqual(
       files.filter((f) => /^(src|test|scripts|bench|web\/src)\//.test(f) || f.endsWith('.test.js') || (f.endsWith('.ts') && !f.endsWith('.d.ts'))),
       [],
@@ -96,6 +104,15 @@ describe('npm pack, then install and run from the tarball', () => {
       });
       assert.equal(estimate.status, 200, await estimate.text());
       assert.equal((await fetch(`${base}/admin/docs`)).status, 200, 'the reference page and its assets ship');
+      const page = await fetch(`${base}/app`);
+      assert.equal(page.status, 200, 'the host stand ships');
+      const script = /src="(\/app\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
+      assert.ok(script, 'the page names its script');
+      // fetch decompresses the body itself; the header says what crossed the wire.
+      const compressed = await fetch(`${base}${script}`, { headers: { 'accept-encoding': 'gzip' } });
+      assert.equal(compressed.status, 200);
+      assert.equal(compressed.headers.get('content-encoding'), 'gzip', 'the gzip copy ships and is sent');
+      await compressed.arrayBuffer();
       child.kill('SIGTERM');
       assert.equal(await withTimeout(exited, 60_000, 'the server to exit'), 0, out);
     } finally {
