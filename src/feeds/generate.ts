@@ -311,6 +311,8 @@ class OpenSpots {
 
 /** How many services' slots one read (serviceSlotRuns) takes at most, between yields to the event loop. */
 const SERVICE_PAGE = 100;
+/** Single-slot entries handed to the writer at once. */
+const PRINT_BATCH = 2000;
 
 async function availabilityFeed(o: GenerateOptions): Promise<FeedResult> {
   return runFeed('availability', o, async ({ writer, timestamp: now }) => {
@@ -321,12 +323,7 @@ async function availabilityFeed(o: GenerateOptions): Promise<FeedResult> {
     const slotPage = o.pageSizes?.slots ?? SLOT_PAGE;
     o.progress?.begin('availability', o.countSlots ? await countBookableSlots(o, fromSec, toSec) : null);
     let slots = 0;
-    const emit = async (entries: readonly GoogleAvailability[]) => {
-      for (const e of entries) {
-        const wait = writer.add(availabilityJson(e));
-        if (wait !== undefined) await wait;
-      }
-    };
+    const emit = (entries: readonly GoogleAvailability[]) => writer.addMany(entries.map(availabilityJson));
 
     /** A service whose slots differ only in their start (most do): from its list of starts, without an object per slot. */
     const uniformService = async (service: Service, timeZone: string, uniform: NonNullable<ServiceSlotRun['uniform']>, open: OpenSpots) => {
@@ -349,9 +346,12 @@ async function availabilityFeed(o: GenerateOptions): Promise<FeedResult> {
       if (service.booking.availabilityFormat === 'spots_open') {
         const print = singleSlotPrinter({ ...toGoogleAvailability([template], 'spots_open', { confirmationMode })[0]! });
         const top = Math.max(0, spotsTotal);
-        for (const startSec of starts) {
-          const wait = writer.add(print(startSec, Math.min(openAt(startSec), top)));
-          if (wait !== undefined) await wait;
+        // In batches, so that a service with very many slots is never one long text.
+        for (let from = 0; from < starts.length; from += PRINT_BATCH) {
+          const to = Math.min(starts.length, from + PRINT_BATCH);
+          const records: string[] = new Array(to - from);
+          for (let i = from; i < to; i++) records[i - from] = print(starts[i]!, Math.min(openAt(starts[i]!), top));
+          await writer.addMany(records);
         }
         return;
       }

@@ -101,24 +101,34 @@ class Shard {
     if (this.failure) throw this.failure;
   }
 
-  /** Text not yet handed to the compressor: zlib works in the thread pool, one chunk per round trip, so records go in batches. */
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  /**
+   * Text not yet handed to the compressor, encoded into one buffer as it comes: zlib works in the
+   * thread pool, one chunk per round trip, so records go in batches (of BATCH_BYTES).
+   */
+  private batch = Buffer.allocUnsafe(BATCH_BYTES);
+  private batchBytes = 0;
 
   /** Queues `text` (of `bytes` UTF-8 bytes); a promise only when the caller must wait (the compressor is behind). */
   write(text: string, bytes = Buffer.byteLength(text)): Promise<void> | undefined {
     this.check();
     this.sinceFlush += bytes;
-    this.pending.push(text);
-    this.pendingBytes += bytes;
-    return this.pendingBytes >= BATCH_BYTES ? this.push() : undefined;
+    if (this.batchBytes + bytes <= BATCH_BYTES) {
+      this.batchBytes += this.batch.write(text, this.batchBytes);
+      return this.batchBytes === BATCH_BYTES ? this.push() : undefined;
+    }
+    const wait = this.push();
+    // Text longer than a batch goes to the compressor as it is.
+    if (bytes > BATCH_BYTES) return this.gzip.write(text) ? wait : new Promise<void>((resolve) => this.gzip.once('drain', resolve));
+    this.batchBytes = this.batch.write(text, 0);
+    return wait;
   }
 
   private push(): Promise<void> | undefined {
-    if (this.pending.length === 0) return undefined;
-    const chunk = this.pending.join('');
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (this.batchBytes === 0) return undefined;
+    const chunk = this.batch.subarray(0, this.batchBytes);
+    // zlib holds on to what it is given until it has compressed it: the next batch needs a buffer of its own.
+    this.batch = Buffer.allocUnsafe(BATCH_BYTES);
+    this.batchBytes = 0;
     if (this.gzip.write(chunk)) return undefined;
     return new Promise<void>((resolve) => this.gzip.once('drain', resolve));
   }
@@ -138,10 +148,8 @@ class Shard {
 
   async end(text: string): Promise<void> {
     this.check();
-    this.pending.push(text);
-    const rest = this.pending.join('');
-    this.pending = [];
-    this.gzip.end(rest);
+    await this.push();
+    this.gzip.end(text);
     await this.closed;
   }
 
@@ -196,6 +204,35 @@ export class ShardedFeedWriter {
     }
     shard.records += 1;
     return shard.write(`,${record}`, bytes);
+  }
+
+  /**
+   * Appends records (JSON values as text) as `add` does one by one, in the same shards: when they
+   * all fit in the current shard before its next flush, as one text (one length to measure and one
+   * copy instead of one per record), else one by one.
+   */
+  addMany(records: readonly string[]): Promise<void> | undefined {
+    const shard = this.shards[this.shards.length - 1];
+    if (records.length === 0) return undefined;
+    const text = `,${records.join(',')}`;
+    const bytes = Buffer.byteLength(text);
+    if (
+      shard === undefined ||
+      shard.records === 0 ||
+      shard.bound(bytes + this.tailBytes) > this.options.maxBytes ||
+      shard.sinceFlush + bytes >= this.flushEvery
+    ) {
+      return this.addEach(records);
+    }
+    shard.records += records.length;
+    return shard.write(text, bytes);
+  }
+
+  private async addEach(records: readonly string[]): Promise<void> {
+    for (const record of records) {
+      const wait = this.add(record);
+      if (wait !== undefined) await wait;
+    }
   }
 
   private async addSlowly(record: string, bytes: number): Promise<void> {
