@@ -94,7 +94,9 @@ export function buildServices(
   // The waitlist tells guest messages about its changes in the change's transaction (the texts
   // go in the outbox with it); it does not import them: the listener is wired in here.
   const guestListener = new GuestMessageListener(clock, config.sms.provider !== 'off');
-  const waitlist = new WaitlistService(store, clock, models, guestListener, configs);
+  // The live floor of each waitlist service in memory too, dropped by the waitlist after each of its
+  // changes commits and read again once older than READ_MODEL_CHECK_MS (waitlist/live-floors.ts).
+  const waitlist = new WaitlistService(store, clock, models, guestListener, configs, config.readModelCheckMs);
   const bookings = new BookingService(store, clock, payments, outboxListener);
   return {
     removal: new RemovalService(store, clock, merchants, waitlist, bookings),

@@ -110,8 +110,9 @@ export class RemovalService {
     try {
       return await this.deactivateIn(target, choice, alreadyDeactivated, now);
     } finally {
-      // After the commit (or the rollback): reads from memory see the flag from now on.
+      // After the commit (or the rollback): reads from memory see the flag and the cancelled entries from now on.
       this.merchants.invalidate(target.merchantId);
+      this.waitlist.dropFloors(target.merchantId);
     }
   }
 
@@ -188,6 +189,7 @@ export class RemovalService {
     } finally {
       // After the commit (or the rollback): reads from memory no longer find what is gone.
       this.merchants.invalidate(target.merchantId);
+      this.waitlist.dropFloors(target.merchantId);
     }
   }
 

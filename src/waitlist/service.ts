@@ -11,6 +11,7 @@ import type { Db, Store, Tx } from '../store/database.js';
 import { runIdempotent, type IdempotencyKey } from '../store/idempotency.js';
 import { estimateNewParty, estimateQueuedParty, expectedLeaveAt, largestServable, type Estimate, type Floor } from './estimator.js';
 import { learnedModelJson, NO_LEARNED_MODELS, type LearnedModel, type LearnedModelCache } from './learned-model.js';
+import { LiveFloors } from './live-floors.js';
 import type { Guest, HistoryParty, WaitlistEntry } from './model.js';
 import * as entries from './repository.js';
 import { joinFailure, offer, type JoinFailure, type Situation, type WaitlistStatus } from './rules.js';
@@ -57,6 +58,9 @@ interface Context {
 }
 
 export class WaitlistService {
+  /** The live floor of each service in memory, for reads outside a transaction (live-floors.ts). */
+  readonly floors: LiveFloors;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -65,9 +69,46 @@ export class WaitlistService {
     private readonly listener: WaitlistListener = NO_LISTENER,
     /** Merchants' configuration in memory, for reads outside a transaction. */
     private readonly configs: merchants.MerchantConfigs = new merchants.MerchantConfigs(store, 500),
-  ) {}
+    /** How long a live floor read from the store may serve reads (READ_MODEL_CHECK_MS; 0: not kept). */
+    floorMaxAgeMs = 500,
+  ) {
+    this.floors = new LiveFloors(store, floorMaxAgeMs, models.enabled);
+  }
 
-  private async load(q: Db | Tx, merchantId: string, serviceId: string, service?: Service | null): Promise<Context> {
+  /**
+   * Drops the merchant's live floors kept in memory: called after a transaction that changed its
+   * entries commits (or failed). WaitlistService does it for its own transactions; a caller that
+   * changes entries in its own transaction (cancelOpenIn) calls it once that has committed.
+   */
+  dropFloors(merchantId: string): void {
+    this.floors.invalidate(merchantId);
+  }
+
+  /** A write transaction that drops the live floors of the merchants it `touch`es once it has committed (or failed). */
+  private async writing<T>(work: (trx: Tx, touch: (merchantId: string) => void) => Promise<T>): Promise<T> {
+    const touched = new Set<string>();
+    try {
+      return await this.store.transaction((trx) => work(trx, (merchantId) => touched.add(merchantId)));
+    } finally {
+      for (const merchantId of touched) this.floors.invalidate(merchantId);
+    }
+  }
+
+  /** Runs a write that changes `merchantId`'s entries (or its learned model) and drops its live floors once it has committed (or failed). */
+  private async changing<T>(merchantId: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      this.floors.invalidate(merchantId);
+    }
+  }
+
+  /**
+   * A read outside a transaction (`q` the store's Db) takes the configuration and the live floor
+   * from memory, or with `fresh` the live floor from the store (and keeps it); in a transaction,
+   * everything as the transaction sees it.
+   */
+  private async load(q: Db | Tx, merchantId: string, serviceId: string, service?: Service | null, fresh = false): Promise<Context> {
     const now = nowSeconds(this.clock);
     const since = now - SEATED_LOOKBACK_SECONDS;
     let merchant: Merchant | null;
@@ -75,15 +116,17 @@ export class WaitlistService {
     let tables: readonly DiningTable[];
     let parties: entries.FloorParties;
     if (q === this.store.db) {
-      // A read: the configuration from memory (merchants/configs.ts), the live floor in one query.
+      // A read: the configuration (merchants/configs.ts) and the live floor (live-floors.ts) from memory.
       const config = await this.configs.get(merchantId);
       merchant = config?.merchant ?? null;
       svc = service ?? config?.services.get(serviceId) ?? null;
       tables = config?.tables ?? [];
       parties =
-        merchant !== null && svc !== null
-          ? await entries.floorParties(q, merchantId, serviceId, since, this.models.enabled)
-          : { queue: [], seated: [], modelVersion: null };
+        merchant === null || svc === null
+          ? { queue: [], seated: [], modelVersion: null }
+          : fresh
+            ? await this.floors.fresh(merchantId, serviceId, since)
+            : await this.floors.get(merchantId, serviceId, since);
     } else {
       // In a transaction, everything as the transaction sees it.
       [merchant, svc, tables, parties] = await Promise.all([
@@ -147,7 +190,9 @@ export class WaitlistService {
   async saveLearnedModel(merchantId: string, model: LearnedModel, details: unknown): Promise<boolean> {
     const modelJson = learnedModelJson(model);
     const detailsJson = JSON.stringify(details);
-    return this.store.transaction((trx) => entries.saveLearnedModel(trx, merchantId, model.computedAt, modelJson, detailsJson));
+    return this.changing(merchantId, () =>
+      this.store.transaction((trx) => entries.saveLearnedModel(trx, merchantId, model.computedAt, modelJson, detailsJson)),
+    );
   }
 
   /**
@@ -163,7 +208,8 @@ export class WaitlistService {
         throw invalid(`party ${p.id}: only finished parties (SEATED, CANCELED, NO_SHOW) can be imported, not ${p.state}`);
     }
     const now = nowSeconds(this.clock);
-    return this.store.transaction(async (trx) => {
+    return this.writing(async (trx, touch) => {
+      touch(merchantId);
       const svc = await merchants.findService(trx, merchantId, serviceId);
       if ((await merchants.findMerchant(trx, merchantId)) === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
       if (svc === null) throw new DomainError('UNKNOWN_SERVICE', `unknown service_id "${serviceId}" for merchant "${merchantId}"`);
@@ -259,15 +305,20 @@ export class WaitlistService {
       return { ok: { entryId: id } };
     };
     if (key === null) {
-      const outcome = await this.store.transaction(work);
+      const outcome = await this.changing(command.merchantId, () => this.store.transaction(work));
       return 'failure' in outcome ? outcome : { entryId: outcome.ok.entryId, replayed: false };
     }
-    const result = await runIdempotent(this.store, key, now, work);
+    const result = await this.changing(command.merchantId, () => runIdempotent(this.store, key, now, work));
     return 'failure' in result ? result : { entryId: result.ok.entryId, replayed: result.replayed };
   }
 
   async view(entry: WaitlistEntry, q: Db | Tx = this.store.db): Promise<EntryView> {
-    const ctx = await this.load(q, entry.merchantId, entry.serviceId);
+    let ctx = await this.load(q, entry.merchantId, entry.serviceId);
+    // An entry in the queue that the floor in memory does not hold yet (it joined through another
+    // replica since the floor was read): the floor is read again, so that it never lacks its estimate.
+    if (q === this.store.db && isActive(entry.state) && !ctx.floor.queue.some((p) => p.id === entry.id)) {
+      ctx = await this.load(q, entry.merchantId, entry.serviceId, null, true);
+    }
     return {
       entry,
       estimate: isActive(entry.state) ? estimateQueuedParty(ctx.floor, entry.id) : null,
@@ -294,11 +345,12 @@ export class WaitlistService {
     options: { merchantId?: string; tableId?: string | null; idempotentCancel?: boolean; cause?: ChangeCause } = {},
   ): Promise<EntryView> {
     const now = nowSeconds(this.clock);
-    return this.store.transaction(async (trx) => {
+    return this.writing(async (trx, touch) => {
       const entry = await entries.findEntryForUpdate(trx, this.store.dialect, entryId);
       if (entry === null || (options.merchantId !== undefined && entry.merchantId !== options.merchantId)) {
         throw new DomainError('WAITLIST_ENTRY_NOT_FOUND', `unknown waitlist_entry_id "${entryId}"`);
       }
+      touch(entry.merchantId);
       if (action === 'cancel' && options.idempotentCancel && entry.state === 'CANCELED') return this.view(entry, trx);
       return this.apply(trx, entry, action, now, options.cause ?? 'merchant', options.tableId ?? null);
     });
@@ -311,7 +363,8 @@ export class WaitlistService {
 
   /**
    * The merchant's deactivation: cancels every open entry of the merchant (or service) through the
-   * same cancel step as the host stand's, in the caller's transaction. The cancelled entries.
+   * same cancel step as the host stand's, in the caller's transaction. The cancelled entries. The
+   * caller calls dropFloors(merchantId) once its transaction has committed.
    */
   async cancelOpenIn(trx: Tx, merchantId: string, serviceId: string | null, now: number): Promise<WaitlistEntry[]> {
     const canceled: WaitlistEntry[] = [];
@@ -343,11 +396,12 @@ export class WaitlistService {
    */
   async leave(entryId: string, merchantId?: string): Promise<EntryView> {
     const now = nowSeconds(this.clock);
-    return this.store.transaction(async (trx) => {
+    return this.writing(async (trx, touch) => {
       const entry = await entries.findEntryForUpdate(trx, this.store.dialect, entryId);
       if (entry === null || (merchantId !== undefined && entry.merchantId !== merchantId)) {
         throw new DomainError('WAITLIST_ENTRY_NOT_FOUND', `unknown waitlist_entry_id "${entryId}"`);
       }
+      touch(entry.merchantId);
       if (entry.state !== 'SEATED') throw new DomainError('ILLEGAL_TRANSITION', `cannot leave an entry that is ${entry.state}; allowed from SEATED`);
       if (!(await entries.markLeft(trx, entry.id, now))) throw new DomainError('ILLEGAL_TRANSITION', 'this party has already left its table');
       const updated = await entries.findEntry(trx, entry.id);
@@ -396,9 +450,10 @@ export class WaitlistService {
     const now = nowSeconds(this.clock);
     const moved: string[] = [];
     for (const id of await entries.overdueReady(this.store.db, now, limit)) {
-      const done = await this.store.transaction(async (trx) => {
+      const done = await this.writing(async (trx, touch) => {
         const entry = await entries.findEntryForUpdate(trx, this.store.dialect, id);
         if (entry === null || entry.state !== 'SERVICE_READY') return false;
+        touch(entry.merchantId);
         if (!(await entries.isOverdueReady(trx, id, now))) return false;
         await this.apply(trx, entry, 'no_show', now, 'grace_timer', null);
         return true;
@@ -431,7 +486,8 @@ export class WaitlistService {
   }
 
   async queue(merchantId: string, serviceId: string): Promise<EntryView[]> {
-    const ctx = await this.load(this.store.db, merchantId, serviceId);
+    // The host stand's list: the floor as stored now, like the entries beside it.
+    const ctx = await this.load(this.store.db, merchantId, serviceId, null, true);
     const queue = await entries.activeQueue(this.store.db, merchantId, serviceId);
     return queue.map((entry) => ({
       entry,

@@ -1,0 +1,172 @@
+// The live floor in memory (live-floors.ts): it never serves one merchant's queue to another, a
+// change made through this process is seen by the very next read, a change made through another
+// replica is seen once the floor is older than READ_MODEL_CHECK_MS (and at once by the entry it
+// created), and with READ_MODEL_CHECK_MS=0 every read goes to the store. On SQLite and PostgreSQL.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DIALECTS, forDialect, seedMerchant, type TestApp } from '../test-support/app.js';
+
+/** Long enough that no floor gets old during a test: only this process's writes drop one. */
+const NO_CHECK = { READ_MODEL_CHECK_MS: '3600000' };
+const TWO_TOPS = [
+  { id: 'two-a', name: 'Two-top A', minSeats: 1, seats: 2 },
+  { id: 'two-b', name: 'Two-top B', minSeats: 1, seats: 2 },
+];
+
+let guests = 0;
+async function join(t: TestApp, merchantId: string): Promise<string> {
+  guests += 1;
+  const result = await t.services.waitlist.join(
+    {
+      merchantId,
+      serviceId: 'waitlist',
+      partySize: 2,
+      guest: { givenName: `Guest ${guests}`, familyName: '', telephone: null, email: `live-floor-${guests}@example.com`, googleUserId: null },
+      additionalRequest: null,
+      source: 'merchant',
+    },
+    null,
+  );
+  assert.ok('entryId' in result, JSON.stringify(result));
+  return result.entryId;
+}
+
+/** Parties ahead of a new party of two, as BatchGetWaitEstimates answers it. */
+async function ahead(t: TestApp, merchantId: string): Promise<number> {
+  const res = await t.google('BatchGetWaitEstimates', { merchant_id: merchantId, service_id: 'waitlist', party_size: [2] });
+  assert.equal(res.statusCode, 200, res.body);
+  const estimates = res.json().wait_estimate as { wait_length: { parties_ahead_count?: number } }[];
+  assert.equal(estimates.length, 1, res.body);
+  return estimates[0]!.wait_length.parties_ahead_count ?? 0;
+}
+
+/** Polls `check` until it holds; fails after `ms` (a deadline, not a timing assertion). */
+async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) assert.fail(`not within ${ms / 1000} s: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+for (const dialect of DIALECTS) {
+  describe(dialect, () => {
+    const startApp = forDialect(dialect);
+    const apps: TestApp[] = [];
+    after(async () => {
+      for (const t of apps.reverse()) await t.close();
+    });
+    const start = async (...args: Parameters<typeof startApp>): Promise<TestApp> => {
+      const t = await startApp(...args);
+      apps.push(t);
+      return t;
+    };
+    const urlOf = (t: TestApp): string => (t.config.database.kind === 'postgres' ? t.config.database.url : `sqlite:${t.config.database.path}`);
+
+    test('never serves one merchant the queue of another with the same service id', async () => {
+      const t = await start({ env: NO_CHECK });
+      await seedMerchant(t.services, { id: 'three-waiting', tables: TWO_TOPS });
+      await seedMerchant(t.services, { id: 'one-waiting', tables: TWO_TOPS });
+      const three = [await join(t, 'three-waiting'), await join(t, 'three-waiting'), await join(t, 'three-waiting')];
+      const one = [await join(t, 'one-waiting')];
+      for (let round = 0; round < 2; round++) {
+        assert.equal(await ahead(t, 'three-waiting'), 3);
+        assert.equal(await ahead(t, 'one-waiting'), 1);
+      }
+      const floors = t.services.waitlist.floors;
+      const since = 0;
+      assert.deepEqual(
+        (await floors.get('three-waiting', 'waitlist', since)).queue.map((p) => p.id),
+        three,
+      );
+      assert.deepEqual(
+        (await floors.get('one-waiting', 'waitlist', since)).queue.map((p) => p.id),
+        one,
+      );
+      assert.deepEqual((await floors.get('nobody', 'waitlist', since)).queue, []);
+      // An entry read names its own merchant's queue: the first of "one-waiting" has nobody ahead.
+      const entry = await t.google('GetWaitlistEntry', { waitlist_entry_id: one[0] });
+      assert.equal(entry.statusCode, 200, entry.body);
+      assert.equal(entry.json().waitlist_entry.wait_estimate.wait_length.parties_ahead_count ?? 0, 0, entry.body);
+    });
+
+    test('a change made through this process is seen by the very next read; otherwise the floor is served from memory', async () => {
+      const t = await start({ env: NO_CHECK });
+      await seedMerchant(t.services, { id: 'busy', tables: TWO_TOPS });
+      await seedMerchant(t.services, { id: 'bystander', tables: TWO_TOPS });
+      const floors = t.services.waitlist.floors;
+      assert.equal(await ahead(t, 'busy'), 0);
+      assert.equal(await ahead(t, 'bystander'), 0);
+      const loads = floors.loads;
+      assert.equal(await ahead(t, 'busy'), 0);
+      assert.equal(floors.loads, loads, 'a second read is served from memory');
+
+      const first = await join(t, 'busy');
+      assert.equal(await ahead(t, 'busy'), 1, 'a join');
+      const second = await join(t, 'busy');
+      assert.equal(await ahead(t, 'busy'), 2);
+      await t.services.waitlist.act(first, 'cancel');
+      assert.equal(await ahead(t, 'busy'), 1, 'a cancel');
+      await t.services.waitlist.act(second, 'seat', { tableId: 'two-a' });
+      assert.equal(await ahead(t, 'busy'), 0, 'a seat');
+      const waiting = [await join(t, 'busy'), await join(t, 'busy')];
+      assert.equal(await ahead(t, 'busy'), 2);
+      // Both tables taken (one by the party seated above), nobody waiting: a new party waits for a table to clear.
+      await t.services.waitlist.act(waiting[0]!, 'seat', { tableId: 'two-b' });
+      await t.services.waitlist.act(waiting[1]!, 'cancel');
+      assert.equal(await ahead(t, 'busy'), 0);
+      const taken = (await t.services.waitlist.estimates('busy', 'waitlist', [2])).estimates[0]!.estimate.seatAt;
+      await t.services.waitlist.leave(second, 'busy');
+      const cleared = (await t.services.waitlist.estimates('busy', 'waitlist', [2])).estimates[0]!.estimate.seatAt;
+      assert.ok(cleared < taken, `a table cleared makes the wait shorter (${cleared} < ${taken})`);
+      // A deactivation cancels the queue in the removal service's transaction.
+      await join(t, 'busy');
+      assert.equal(await ahead(t, 'busy'), 1);
+      await t.services.removal.deactivate({ merchantId: 'busy', serviceId: null }, 'keep');
+      assert.deepEqual((await floors.get('busy', 'waitlist', 0)).queue, [], 'the deactivation cancelled the queue');
+
+      const before = floors.loads;
+      assert.equal(await ahead(t, 'bystander'), 0);
+      assert.equal(floors.loads, before, "another merchant's changes leave the bystander's floor in memory");
+    });
+
+    test("another replica's join: the entry's own read has its estimate at once; the estimates see it once the floor is older than READ_MODEL_CHECK_MS", async () => {
+      const writer = await start();
+      await seedMerchant(writer.services, { id: 'shared', tables: TWO_TOPS });
+      // A reader that keeps floors for an hour, and one that keeps them for 200 ms.
+      const keeping = await start({ databaseUrl: urlOf(writer), env: NO_CHECK });
+      const checking = await start({ databaseUrl: urlOf(writer), env: { READ_MODEL_CHECK_MS: '200' } });
+      assert.equal(await ahead(keeping, 'shared'), 0);
+      assert.equal(await ahead(checking, 'shared'), 0);
+
+      const entryId = await join(writer, 'shared');
+      assert.equal(await ahead(writer, 'shared'), 1, 'the writer sees its own join at once');
+      // The entry read finds the entry in the queue although the floor in memory predates it.
+      for (const reader of [keeping, checking]) {
+        const entry = await reader.google('GetWaitlistEntry', { waitlist_entry_id: entryId });
+        assert.equal(entry.statusCode, 200, entry.body);
+        const body = entry.json().waitlist_entry;
+        assert.equal(body.waitlist_entry_state, 'WAITING', entry.body);
+        assert.equal(body.wait_estimate.wait_length.parties_ahead_count ?? 0, 0, entry.body);
+      }
+      assert.equal(await ahead(keeping, 'shared'), 1, 'the entry read refreshed the floor');
+
+      const second = await join(writer, 'shared');
+      await until(async () => (await ahead(checking, 'shared')) === 2, 30_000, "the other replica's join to reach a reader checking every 200 ms");
+      await writer.services.waitlist.act(second, 'cancel');
+      await until(async () => (await ahead(checking, 'shared')) === 1, 30_000, "the other replica's cancel to reach a reader checking every 200 ms");
+    });
+
+    test('READ_MODEL_CHECK_MS=0: every read reads the floor from the store', async () => {
+      const t = await start({ env: { READ_MODEL_CHECK_MS: '0' } });
+      await seedMerchant(t.services, { id: 'unkept', tables: TWO_TOPS });
+      const floors = t.services.waitlist.floors;
+      assert.equal(await ahead(t, 'unkept'), 0);
+      const loads = floors.loads;
+      assert.equal(await ahead(t, 'unkept'), 0);
+      assert.equal(await ahead(t, 'unkept'), 0);
+      assert.equal(floors.loads, loads + 2);
+    });
+  });
+}

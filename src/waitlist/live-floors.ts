@@ -1,0 +1,114 @@
+// The live floor of each waitlist service in memory (issue 17): the queue, the merchant's seated
+// parties and its learned model's version (repository.floorParties, one query), which every wait
+// estimate and entry read needs and which a busy service's readers would otherwise read from the
+// database at every request. Kept per merchant and service, and dropped:
+// - in this process, by WaitlistService right after a transaction that changed the merchant's
+//   entries (a join, a state change, a table cleared, the grace timer, an import) or stored a
+//   learned model commits;
+// - for writes made elsewhere (another replica, the CLI), by age: a floor read more than `maxAgeMs`
+//   ago is read again by the next read (READ_MODEL_CHECK_MS, 500 ms by default: at most two floor
+//   queries a second per busy service and process, whatever the load).
+// So a read is never behind a commit of this process's WaitlistService and at most `maxAgeMs`
+// (plus one query) behind one made elsewhere. No trigger or notification: a NOTIFY from every
+// join would serialise PostgreSQL's commits (its notification queue lock is held through commit).
+// Writes never use it: a join reads the queue in its transaction.
+import type { Store } from '../store/database.js';
+import { floorParties, type FloorParties } from './repository.js';
+
+/** Merchants kept at most; the oldest loaded leaves first (read again when asked for). */
+const MAX_MERCHANTS = 20_000;
+
+interface Kept {
+  readonly parties: FloorParties;
+  /** The seatedSince it was read with: it holds the parties seated from then on. */
+  readonly since: number;
+  /** performance.now() when its query started. */
+  readonly readAt: number;
+}
+
+interface Loading {
+  readonly promise: Promise<FloorParties>;
+  readonly since: number;
+  /** Set when the merchant changed while reading: the result is answered but not kept. */
+  stale: boolean;
+}
+
+export class LiveFloors {
+  /** Merchant -> service -> floor. */
+  readonly #kept = new Map<string, Map<string, Kept>>();
+  readonly #loading = new Map<string, Map<string, Loading>>();
+  /** Floors read from the store so far (tests count them). */
+  loads = 0;
+
+  constructor(
+    private readonly store: Store,
+    /** A floor read longer ago than this is read again (0: every read goes to the store). */
+    private readonly maxAgeMs: number,
+    /** Whether the learned model's version is read with the floor. */
+    private readonly withModel: boolean,
+  ) {}
+
+  /** The service's live floor, with the parties seated since `seatedSince` (epoch seconds). */
+  async get(merchantId: string, serviceId: string, seatedSince: number): Promise<FloorParties> {
+    const kept = this.#kept.get(merchantId)?.get(serviceId);
+    if (kept !== undefined && kept.since <= seatedSince && performance.now() - kept.readAt < this.maxAgeMs) return seatedFrom(kept.parties, seatedSince);
+    const loading = this.#loading.get(merchantId)?.get(serviceId);
+    if (loading !== undefined && loading.since <= seatedSince) return seatedFrom(await loading.promise, seatedSince);
+    return this.fresh(merchantId, serviceId, seatedSince);
+  }
+
+  /** Reads the floor from the store now (whatever is kept), and keeps it for the next reads. */
+  async fresh(merchantId: string, serviceId: string, seatedSince: number): Promise<FloorParties> {
+    this.loads += 1;
+    if (this.maxAgeMs === 0) return floorParties(this.store.db, merchantId, serviceId, seatedSince, this.withModel);
+    const readAt = performance.now();
+    const loading: Loading = {
+      since: seatedSince,
+      stale: false,
+      promise: floorParties(this.store.db, merchantId, serviceId, seatedSince, this.withModel).finally(() => {
+        const services = this.#loading.get(merchantId);
+        if (services?.get(serviceId) === loading) {
+          services.delete(serviceId);
+          if (services.size === 0) this.#loading.delete(merchantId);
+        }
+      }),
+    };
+    inner(this.#loading, merchantId).set(serviceId, loading);
+    const parties = await loading.promise;
+    if (!loading.stale) this.#keep(merchantId, serviceId, { parties, since: seatedSince, readAt });
+    return parties;
+  }
+
+  /** Drops the merchant's floors (every service: seated parties are the merchant's). Called after a change of its entries commits. */
+  invalidate(merchantId: string): void {
+    this.#kept.delete(merchantId);
+    const loading = this.#loading.get(merchantId);
+    if (loading !== undefined) {
+      for (const l of loading.values()) l.stale = true;
+      this.#loading.delete(merchantId);
+    }
+  }
+
+  #keep(merchantId: string, serviceId: string, kept: Kept): void {
+    const current = this.#kept.get(merchantId)?.get(serviceId);
+    // A read that started earlier than the one kept does not replace it.
+    if (current !== undefined && current.readAt > kept.readAt) return;
+    if (!this.#kept.has(merchantId) && this.#kept.size >= MAX_MERCHANTS) this.#kept.delete(this.#kept.keys().next().value!);
+    inner(this.#kept, merchantId).set(serviceId, kept);
+  }
+}
+
+function inner<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let map = outer.get(key);
+  if (map === undefined) {
+    map = new Map();
+    outer.set(key, map);
+  }
+  return map;
+}
+
+/** The floor with only the parties seated since `since` (a floor read earlier holds some seated before). */
+function seatedFrom(parties: FloorParties, since: number): FloorParties {
+  if (parties.seated.every((p) => p.seatedAt >= since)) return parties;
+  return { ...parties, seated: parties.seated.filter((p) => p.seatedAt >= since) };
+}
