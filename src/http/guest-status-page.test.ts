@@ -51,7 +51,7 @@ describe('guest status page in chromium', { skip: haveChromium() ? false : 'no c
     const context = await browser.newContext({ viewport: viewports.phone, locale: language ?? 'en-US', timezoneId: 'America/New_York' });
     contexts.push(context);
     const page = await context.newPage();
-    foreign.push(...recordForeignRequests(page, base));
+    recordForeignRequests(page, base, foreign);
     const response = await page.goto(`${base}/w/${token}`);
     assert.equal(response?.status(), 200);
     const size = (await response!.body()).length;

@@ -8,22 +8,24 @@
 // switches language are written in each new language. One browser for the whole file.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { format, isRtl, type Language, type MessageKey } from '../../web/src/i18n.js';
 import { startApp } from '../test-support/app.js';
 import { addService, putSlots } from '../test-support/bookings.js';
-import { haveChromium, launchBrowser, recordForeignRequests, seriousA11yViolations, viewports } from '../test-support/browser.js';
+import {
+  haveChromium,
+  type PageServer,
+  removeScreenshots,
+  screenshotFolder,
+  servePages,
+  seriousA11yViolations,
+  signInHostStand,
+  viewports,
+} from '../test-support/browser.js';
 import { seedSmsMerchant, startSms, type SmsHarness } from '../test-support/sms.js';
 
 // `npm run screenshots` writes them into docs/screenshots/; other runs into a temporary folder.
-const SHOTS =
-  process.env.WRITE_SCREENSHOTS === '1'
-    ? new URL('../../docs/screenshots/', import.meta.url)
-    : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'host-stand-languages-'))}/`);
+const SHOTS = screenshotFolder('host-stand-languages-');
 const M = 'lingua';
 // A restaurant of its own for the status lines (its walk-in stays off the other screenshots).
 const STATUS = 'lingua-status';
@@ -32,13 +34,10 @@ const WAIT = { timeout: 60_000 };
 
 describe('host stand in every language', { skip: haveChromium() ? false : 'no chromium at CHROMIUM_PATH' }, () => {
   let h: SmsHarness;
-  let browser: Browser;
-  let base: string;
+  let web: PageServer;
   const tokens = new Map<Language, string>();
-  const contexts: BrowserContext[] = [];
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     h = await startSms(startApp, { nowMs: Math.floor(Date.now() / 1000) * 1000 });
     await seedSmsMerchant(h, {
       id: M,
@@ -69,26 +68,18 @@ describe('host stand in every language', { skip: haveChromium() ? false : 'no ch
     const host = await h.t.admin('POST', `/merchants/${STATUS}/staff`, { name: 'Host en', role: 'host', language: 'en' });
     assert.equal(host.statusCode, 201, host.body);
     tokens.set('en', host.json().token);
-    await h.t.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = h.t.app.server.address();
-    assert.ok(address && typeof address === 'object');
-    base = `http://127.0.0.1:${address.port}`;
-    browser = await launchBrowser();
+    web = await servePages(h.t.app);
   });
 
   after(async () => {
-    if (process.env.WRITE_SCREENSHOTS !== '1') rmSync(SHOTS, { recursive: true, force: true });
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    removeScreenshots(SHOTS);
+    await web?.close();
     await h?.close();
   });
 
   /** A page signed in as the manager whose language is `lang`, with what it reports collected. */
   async function signedIn(lang: Language, viewport: { width: number; height: number }) {
-    const context = await browser.newContext({ viewport, locale: lang });
-    contexts.push(context);
-    const page = await context.newPage();
-    const foreign = recordForeignRequests(page, base);
+    const page = await web.page({ viewport, locale: lang });
     const missing: string[] = [];
     const errors: string[] = [];
     page.on('console', (m) => {
@@ -96,13 +87,9 @@ describe('host stand in every language', { skip: haveChromium() ? false : 'no ch
     });
     page.on('pageerror', (e) => errors.push(String(e)));
     const t = (key: MessageKey, values?: Record<string, string | number>): string => format(lang, key, values);
-    await page.goto(`${base}/app`);
     // The sign-in screen follows the browser's language.
-    await page.getByLabel(t('signin.token')).fill(tokens.get(lang) ?? '');
-    await page.getByRole('button', { name: t('signin.submit') }).click();
-    await page.getByRole('heading', { name: t('nav.queue') }).waitFor();
-    await page.getByText(t('live.on'), { exact: true }).waitFor();
-    return { page, t, foreign, missing, errors };
+    await signInHostStand(page, web.base, tokens.get(lang) ?? '', { lang });
+    return { page, t, missing, errors };
   }
 
   async function checkScreen(s: Awaited<ReturnType<typeof signedIn>>, lang: Language, screen: string): Promise<void> {
@@ -114,7 +101,7 @@ describe('host stand in every language', { skip: haveChromium() ? false : 'no ch
     const violations = await seriousA11yViolations(page);
     assert.deepEqual(violations, [], `${screen}: ${JSON.stringify(violations, null, 1)}`);
     assert.equal(await page.evaluate('document.documentElement.scrollWidth > window.innerWidth'), false, `${screen}: nothing wider than the screen`);
-    assert.deepEqual(s.foreign, [], `${screen}: no request to another host`);
+    assert.deepEqual(web.foreign, [], `${screen}: no request to another host`);
   }
 
   /** The weekday checkboxes' rows (top to bottom), each with the boxes' left edges in the days' order. */
@@ -250,7 +237,7 @@ describe('host stand in every language', { skip: haveChromium() ? false : 'no ch
     }
     assert.deepEqual(s.missing, [], 'messages missing');
     assert.deepEqual(s.errors, [], 'script errors');
-    assert.deepEqual(s.foreign, [], 'no request to another host');
+    assert.deepEqual(web.foreign, [], 'no request to another host');
     await page.context().close();
   });
 });

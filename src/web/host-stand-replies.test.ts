@@ -3,60 +3,57 @@
 // as an open request on every tablet, which the host gives or refuses in one tap.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startApp } from '../test-support/app.js';
-import { haveChromium, launchBrowser, recordForeignRequests, seriousA11yViolations, viewports } from '../test-support/browser.js';
+import {
+  haveChromium,
+  type PageServer,
+  removeScreenshots,
+  screenshotFolder,
+  servePages,
+  seriousA11yViolations,
+  signInHostStand,
+  viewports,
+} from '../test-support/browser.js';
 import { seedSmsMerchant, startSms, type SmsHarness } from '../test-support/sms.js';
 
 const M = 'replies-bistro';
 // `npm run screenshots` writes them into docs/screenshots/; other runs into a temporary folder.
-const SHOTS =
-  process.env.WRITE_SCREENSHOTS === '1'
-    ? new URL('../../docs/screenshots/', import.meta.url)
-    : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'host-stand-replies-'))}/`);
+const SHOTS = screenshotFolder('host-stand-replies-');
 // The request for more time reaches a tablet with the next read of the reply feed: on a change the
 // server signals, or the page's 15 s timer. Generous, for a loaded machine.
 const LIVE = { timeout: 60_000 };
 
 describe('guest replies on the host stand', { skip: haveChromium() ? false : 'no chromium at CHROMIUM_PATH' }, () => {
   let h: SmsHarness;
-  let browser: Browser;
-  let base: string;
+  let web: PageServer;
   let token: string;
-  const contexts: BrowserContext[] = [];
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     h = await startSms(startApp, { nowMs: Math.floor(Date.now() / 1000) * 1000 });
     await seedSmsMerchant(h, { id: M });
     token = (await h.t.admin('POST', `/merchants/${M}/staff`, { name: 'Hana', role: 'host' })).json().token;
-    await h.t.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = h.t.app.server.address();
-    assert.ok(address && typeof address === 'object');
-    base = `http://127.0.0.1:${address.port}`;
-    browser = await launchBrowser();
+    web = await servePages(h.t.app);
   });
 
   after(async () => {
-    if (process.env.WRITE_SCREENSHOTS !== '1') rmSync(SHOTS, { recursive: true, force: true });
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    removeScreenshots(SHOTS);
+    await web?.close();
     await h?.close();
+    assert.deepEqual(web?.foreign, [], 'no request to another host');
   });
+
+  /** A tablet signed in as the host, in English. */
+  async function signedIn(): Promise<Page> {
+    const page = await web.page({ viewport: viewports.tablet, locale: 'en-US' });
+    await signInHostStand(page, web.base, token);
+    return page;
+  }
 
   test('"1" shows as on my way, free text as written', async () => {
     const phone = '+12127365041';
     await h.join(M, { phone, given: 'Rita', family: 'Reply' });
-    const context = await browser.newContext({ viewport: viewports.tablet, locale: 'en-US' });
-    const page = await context.newPage();
-    const foreign = recordForeignRequests(page, base);
-    await page.goto(`${base}/app`);
-    await page.getByLabel('Staff or merchant token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const page = await signedIn();
     const row = page.getByRole('listitem', { name: 'Rita Reply' });
     await row.waitFor();
     assert.equal((await h.text(phone, '1')).status, 200);
@@ -65,31 +62,18 @@ describe('guest replies on the host stand', { skip: haveChromium() ? false : 'no
     await replies.getByText('On my way').waitFor();
     await replies.getByText('Parking now, 5 min').waitFor();
     assert.deepEqual(await seriousA11yViolations(page), []);
-    assert.deepEqual(foreign, []);
-    await context.close();
+    assert.deepEqual(web.foreign, []);
+    await page.context().close();
   });
 
-  async function signedIn(foreign: string[]): Promise<Page> {
-    const context = await browser.newContext({ viewport: viewports.tablet, locale: 'en-US' });
-    contexts.push(context);
-    const page = await context.newPage();
-    foreign.push(...recordForeignRequests(page, base));
-    await page.goto(`${base}/app`);
-    await page.getByLabel('Staff or merchant token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByText('Live', { exact: true }).waitFor();
-    return page;
-  }
-
   test('"+10": an open request on every tablet, given or refused in one tap, and the guest told', async () => {
-    const foreign: string[] = [];
     const phones = { tino: '+12127365043', rosa: '+12127365044' };
     const tino = await h.join(M, { phone: phones.tino, given: 'Tino', family: 'Extra' });
     const rosa = await h.join(M, { phone: phones.rosa, given: 'Rosa', family: 'Later' });
     await h.act(M, tino, 'notify');
     await h.act(M, rosa, 'notify');
-    const first = await signedIn(foreign);
-    const second = await signedIn(foreign);
+    const first = await signedIn();
+    const second = await signedIn();
     const row = (page: Page, name: string) => page.getByRole('listitem', { name });
     const give = (page: Page) => row(page, 'Tino Extra').getByRole('button', { name: 'Give 10 min: Tino Extra' });
     await row(first, 'Tino Extra').waitFor();
@@ -128,6 +112,6 @@ describe('guest replies on the host stand', { skip: haveChromium() ? false : 'no
     const last = (phone: string) => h.fake.texts.filter((x) => x.to === phone).at(-1)?.body ?? '';
     assert.match(last(phones.tino), /we will hold your table 10 more min\./);
     assert.match(last(phones.rosa), /we cannot hold your table longer/);
-    assert.deepEqual(foreign, []);
+    assert.deepEqual(web.foreign, []);
   });
 });

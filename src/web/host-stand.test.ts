@@ -4,40 +4,39 @@
 // accessibility violation on any screen; screenshots of each screen in English and Arabic.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { addService, book, putSlots } from '../test-support/bookings.js';
-import { haveChromium, launchBrowser, recordForeignRequests, seriousA11yViolations, viewports } from '../test-support/browser.js';
+import {
+  haveChromium,
+  type PageServer,
+  removeScreenshots,
+  screenshotFolder,
+  servePages,
+  seriousA11yViolations,
+  signInHostStand,
+  viewports,
+} from '../test-support/browser.js';
 import { patchesOf, startRtu, type RtuHarness } from '../test-support/rtu.js';
 import { ADMIN_TOKEN, seedMerchant, startApp, type TestApp } from '../test-support/app.js';
 import { CLIENT_DIR } from './plugin.js';
 import { recordKindRuns } from '../feeds/repository.js';
 
-// `npm run screenshots` writes them into docs/screenshots/ (shown in docs/HOST-STAND.md); other
-// runs write them to a temporary folder, so that running the suite leaves the work tree clean.
-const SHOTS =
-  process.env.WRITE_SCREENSHOTS === '1'
-    ? new URL('../../docs/screenshots/', import.meta.url)
-    : pathToFileURL(`${mkdtempSync(join(tmpdir(), 'host-stand-shots-'))}/`);
+// `npm run screenshots` writes them into docs/screenshots/ (shown in docs/HOST-STAND.md).
+const SHOTS = screenshotFolder('host-stand-shots-');
 const M = 'bistro';
 const OTHER = 'elsewhere';
 
 describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium at CHROMIUM_PATH' }, () => {
   let h: RtuHarness;
   let t: TestApp;
+  let web: PageServer;
   let base: string;
-  let browser: Browser;
   let hostToken: string;
   let otherHostToken: string;
-  const contexts: BrowserContext[] = [];
-  const foreign: string[] = [];
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     // The server's clock is the real time, as the browser's is.
     h = await startRtu(startApp, { nowMs: Math.floor(Date.now() / 1000) * 1000 });
     t = h.t;
@@ -53,36 +52,21 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await seedMerchant(t.services, { id: OTHER });
     hostToken = (await t.admin('POST', `/merchants/${M}/staff`, { name: 'Hana', role: 'host' })).json().token;
     otherHostToken = (await t.admin('POST', `/merchants/${OTHER}/staff`, { name: 'Otto', role: 'host' })).json().token;
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = t.app.server.address();
-    assert.ok(address && typeof address === 'object');
-    base = `http://127.0.0.1:${address.port}`;
-    browser = await launchBrowser();
+    web = await servePages(t.app);
+    base = web.base;
   });
 
   after(async () => {
-    if (process.env.WRITE_SCREENSHOTS !== '1') rmSync(SHOTS, { recursive: true, force: true });
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    removeScreenshots(SHOTS);
+    await web?.close();
     await h?.close();
-    assert.deepEqual(foreign, [], 'no request to any other host');
+    assert.deepEqual(web?.foreign, [], 'no request to any other host');
   });
 
-  async function tablet(viewport: { width: number; height: number } = viewports.tablet): Promise<Page> {
-    const context = await browser.newContext({ viewport, locale: 'en-US', timezoneId: 'America/New_York' });
-    contexts.push(context);
-    const page = await context.newPage();
-    foreign.push(...recordForeignRequests(page, base));
-    return page;
-  }
-
-  async function signIn(page: Page, token: string): Promise<void> {
-    await page.goto(`${base}/app`);
-    await page.getByLabel('Staff or merchant token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Waitlist' }).waitFor();
-    await page.getByText('Live', { exact: true }).waitFor();
-  }
+  const tablet = (viewport: { width: number; height: number } = viewports.tablet): Promise<Page> =>
+    web.page({ viewport, locale: 'en-US', timezoneId: 'America/New_York' });
+  const signIn = (page: Page, token: string, merchant?: string): Promise<void> =>
+    signInHostStand(page, base, token, merchant === undefined ? {} : { merchant });
 
   async function noSeriousViolations(page: Page, screen: string): Promise<void> {
     const violations = await seriousA11yViolations(page);
@@ -351,12 +335,7 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     ]);
     assert.equal(await first.getByRole('link', { name: 'الإعدادات' }).count(), 0, 'a host has no settings screen');
     const page = await tablet();
-    await page.goto(`${base}/app`);
-    await page.getByLabel('Staff or merchant token').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Choose a restaurant' }).waitFor();
-    await page.getByRole('button', { name: 'Bistro Nord' }).click();
-    await page.getByRole('heading', { name: 'Waitlist' }).waitFor();
+    await signIn(page, ADMIN_TOKEN, 'Bistro Nord');
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Settings', exact: true }).waitFor();
     const staff = page.getByRole('region', { name: 'Staff' });
@@ -504,12 +483,7 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
   test('availability: a weekly schedule, a closed day and a blocked evening, each with its update to Google pending then delivered', async () => {
     await h.settle();
     const page = await tablet();
-    await page.goto(`${base}/app`);
-    await page.getByLabel('Staff or merchant token').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Choose a restaurant' }).waitFor();
-    await page.getByRole('button', { name: 'Bistro Nord' }).click();
-    await page.getByRole('heading', { name: 'Waitlist' }).waitFor();
+    await signIn(page, ADMIN_TOKEN, 'Bistro Nord');
     await page.getByRole('link', { name: 'Availability' }).click();
     await page.getByRole('heading', { name: 'Availability', exact: true }).waitFor();
     const zone = 'America/New_York';
@@ -584,9 +558,7 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await page.goto(`${base}/app`);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await page.screenshot({ path: new URL('signin-en.png', SHOTS).pathname });
-    const ar = await browser.newContext({ viewport: viewports.tablet, locale: 'ar' });
-    contexts.push(ar);
-    const arPage = await ar.newPage();
+    const arPage = await web.page({ viewport: viewports.tablet, locale: 'ar' });
     await arPage.goto(`${base}/app`);
     await arPage.getByRole('heading', { name: 'تسجيل الدخول' }).waitFor();
     await arPage.screenshot({ path: new URL('signin-ar.png', SHOTS).pathname });
