@@ -20,6 +20,7 @@ import {
 } from '../test-support/browser.js';
 import { patchesOf, startRtu, type RtuHarness } from '../test-support/rtu.js';
 import { ADMIN_TOKEN, seedMerchant, startApp, type TestApp } from '../test-support/app.js';
+import { format } from '../../web/src/i18n.js';
 import { CLIENT_DIR } from './plugin.js';
 import { recordKindRuns } from '../feeds/repository.js';
 
@@ -74,6 +75,8 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
   }
 
   const row = (page: Page, name: string) => page.getByRole('listitem', { name });
+  /** The New York day of the booking the bookings test makes (tomorrow when run after 22:30 there). */
+  let bookingDay = '';
 
   let first: Page;
   let second: Page;
@@ -199,8 +202,8 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     const booking = await book(t, { merchantId: M, serviceId: 'dinner', start });
     await h.settle();
     await first.getByRole('link', { name: 'Bookings' }).click();
-    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit' }).format(start * 1000);
-    await first.getByLabel('Day').fill(day);
+    bookingDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit' }).format(start * 1000);
+    await first.getByLabel('Day').fill(bookingDay);
     const line = first.getByRole('row').filter({ hasText: 'Grace Hopper' });
     await line.getByText('Confirmed').waitFor();
     await first.screenshot({ path: new URL('bookings-en.png', SHOTS).pathname });
@@ -308,6 +311,8 @@ describe('host stand in chromium', { skip: haveChromium() ? false : 'no chromium
     await noSeriousViolations(first, 'tables (ar)');
     await first.getByRole('link', { name: 'الحجوزات' }).click();
     await first.getByRole('heading', { name: 'الحجوزات' }).waitFor();
+    // The screen opens on today: show the bookings' day.
+    await first.getByLabel(format('ar', 'bookings.day')).fill(bookingDay);
     await first.getByRole('row').nth(1).waitFor();
     await first.screenshot({ path: new URL('bookings-ar.png', SHOTS).pathname });
     await noSeriousViolations(first, 'bookings (ar)');
