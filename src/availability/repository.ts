@@ -271,6 +271,8 @@ export async function serviceSlotRuns(
   toSec: number,
   after: { readonly merchantId: string; readonly serviceId: string } | null,
   limit: number,
+  /** Where to run the read (Store.openReader), if not on the store's own connection. */
+  reader: Pick<Store, 'selectArrays'> = store,
 ): Promise<ServiceSlotRun[]> {
   // PostgreSQL orders its aggregate as asked; SQLite's would sort each service's slots again, which
   // the index walk has already done (parseStarts checks and sorts if not).
@@ -302,7 +304,7 @@ export async function serviceSlotRuns(
       ? query.where('merchant_id', '>=', firstMerchantId)
       : query.where(sql<boolean>`(merchant_id, service_id) > (${after.merchantId}, ${after.serviceId})`);
   const compiled = query.groupBy(['merchant_id', 'service_id']).orderBy('merchant_id').orderBy('service_id').limit(limit).compile();
-  const rows = await store.selectArrays(compiled);
+  const rows = await reader.selectArrays(compiled);
   return rows.map((r) => {
     const slots = Number(r[2]);
     const uniform =

@@ -406,36 +406,47 @@ async function availabilityFeed(o: GenerateOptions): Promise<FeedResult> {
       if (day.length > 0) await emit(toGoogleAvailability(day, 'recurrence', options));
     };
 
-    for await (const { page, first, last } of merchantPageRanges(o)) {
-      const services = (
-        await servicesOfMerchants(
-          o.store.db,
-          page.map((m) => m.id),
-        )
-      ).filter((s) => s.booking.enabled && s.deactivatedAt === null);
-      if (services.length === 0) continue;
-      const merchants = new Map(page.map((m) => [m.id, m]));
-      const bookable = new Map(services.map((s) => [`${s.merchantId}\u0000${s.id}`, s]));
-      const open = new OpenSpots(await heldForMerchants(o.store.db, [...new Set(services.map((s) => s.merchantId))], fromSec, toSec, now));
-      // The slots of the page's services, a page of services at a time, in (merchant, service) order.
-      let after: ServiceSlotRun | null = null;
-      for (;;) {
-        o.signal?.throwIfAborted();
-        const runs = await serviceSlotRuns(o.store, first, last, fromSec, toSec, after, SERVICE_PAGE);
-        for (const run of runs) {
-          slots += run.slots;
-          o.progress?.advance(run.slots);
-          // Services that sell no bookings (or were deactivated), and deactivated merchants, are left out.
-          const service = bookable.get(`${run.merchantId}\u0000${run.serviceId}`);
-          if (service === undefined) continue;
-          const timeZone = merchants.get(service.merchantId)!.timeZone;
-          if (run.uniform !== null) await uniformService(service, timeZone, run.uniform, open);
-          else await serviceBySlots(service, timeZone, open);
+    const reader = o.store.openReader();
+    try {
+      for await (const { page, first, last } of merchantPageRanges(o)) {
+        const services = (
+          await servicesOfMerchants(
+            o.store.db,
+            page.map((m) => m.id),
+          )
+        ).filter((s) => s.booking.enabled && s.deactivatedAt === null);
+        if (services.length === 0) continue;
+        const merchants = new Map(page.map((m) => [m.id, m]));
+        const bookable = new Map(services.map((s) => [`${s.merchantId}\u0000${s.id}`, s]));
+        const open = new OpenSpots(await heldForMerchants(o.store.db, [...new Set(services.map((s) => s.merchantId))], fromSec, toSec, now));
+        // The slots of the page's services, a page of services at a time, in (merchant, service) order;
+        // the next page is read (in the reader's thread) while this one is written.
+        const read = (after: ServiceSlotRun | null) => {
+          const runs = serviceSlotRuns(o.store, first, last, fromSec, toSec, after, SERVICE_PAGE, reader);
+          runs.catch(() => {}); // awaited below, unless the feed fails first
+          return runs;
+        };
+        let next = read(null);
+        for (;;) {
+          o.signal?.throwIfAborted();
+          const runs = await next;
+          if (runs.length === SERVICE_PAGE) next = read(runs[runs.length - 1]!);
+          for (const run of runs) {
+            slots += run.slots;
+            o.progress?.advance(run.slots);
+            // Services that sell no bookings (or were deactivated), and deactivated merchants, are left out.
+            const service = bookable.get(`${run.merchantId}\u0000${run.serviceId}`);
+            if (service === undefined) continue;
+            const timeZone = merchants.get(service.merchantId)!.timeZone;
+            if (run.uniform !== null) await uniformService(service, timeZone, run.uniform, open);
+            else await serviceBySlots(service, timeZone, open);
+          }
+          if (runs.length < SERVICE_PAGE) break;
+          await yieldToEventLoop();
         }
-        if (runs.length < SERVICE_PAGE) break;
-        after = runs[runs.length - 1]!;
-        await yieldToEventLoop();
       }
+    } finally {
+      await reader.close();
     }
     return slots;
   });

@@ -24,6 +24,7 @@ import {
 import type { DatabaseConfig } from '../config.js';
 import { migrations } from './migrations/index.js';
 import { sqliteDriver, type SqliteDatabase } from './sqlite-driver.js';
+import { type ArrayReader, openSqliteReader } from './sqlite-reader.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -47,6 +48,12 @@ export interface Store {
    * JavaScript object per row costs more than the rest of the work on it.
    */
   selectArrays(query: CompiledQuery): Promise<unknown[][]>;
+  /**
+   * selectArrays off the calling thread, for long bulk reads: on a SQLite file, a worker thread
+   * with a connection of its own (sqlite-reader.ts); on PostgreSQL (whose server does the work
+   * anyway) and an in-memory SQLite database, selectArrays itself. Close it when done.
+   */
+  openReader(): ArrayReader;
   /**
    * PostgreSQL only: calls `onMessage` with the payload of every NOTIFY on `channel` (delivered
    * after the notifying transaction commits), over a connection of its own that close() ends. A
@@ -530,6 +537,8 @@ export interface StoreOptions {
 export async function openStore(config: DatabaseConfig, options: StoreOptions = {}): Promise<Store> {
   if (config.kind === 'postgres') {
     const { db, pool } = openPostgres(config.url, config.poolMax, options.onIdleError ?? (() => {}), options.onQuery);
+    const selectArrays = async (query: CompiledQuery) =>
+      (await pool.query({ text: query.sql, values: [...query.parameters], rowMode: 'array' })).rows as unknown[][];
     const listeners: PgListener[] = [];
     if (options.migrate !== false) await migrateToLatest(db);
     return {
@@ -545,7 +554,8 @@ export async function openStore(config: DatabaseConfig, options: StoreOptions = 
         // One statement; the select list is evaluated left to right, so the locks are taken in order.
         await sql`select ${sql.join(keys.map((key) => sql`pg_advisory_xact_lock(hashtextextended(${key}, 0))`))}`.execute(trx);
       },
-      selectArrays: async (query) => (await pool.query({ text: query.sql, values: [...query.parameters], rowMode: 'array' })).rows as unknown[][],
+      selectArrays,
+      openReader: () => ({ selectArrays, close: async () => {} }),
       listen: (channel, handlers) => void listeners.push(new PgListener(config.url, channel, handlers)),
       close: async () => {
         await Promise.all(listeners.splice(0).map((l) => l.close()));
@@ -557,12 +567,14 @@ export async function openStore(config: DatabaseConfig, options: StoreOptions = 
   if (options.migrate !== false) await migrateToLatest(db);
   const wal = config.path === ':memory:' || config.path === '' ? null : new WalSync(`${sqlite.name}-wal`);
   const groups = new GroupCommit(db, wal);
+  const selectArrays = sqliteArrays(db, sqlite);
   return {
     db,
     dialect: 'sqlite',
     transaction: (work) => groups.run(work),
     lockKeys: async () => {},
-    selectArrays: sqliteArrays(db, sqlite),
+    selectArrays,
+    openReader: () => (wal === null ? { selectArrays, close: async () => {} } : openSqliteReader(sqlite.name)),
     close: async () => {
       await wal?.close();
       await db.destroy();
