@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { fromJsonString } from '@bufbuild/protobuf';
 import { DateTime } from 'luxon';
 import { expandEntry } from '../availability/expansion.js';
@@ -16,17 +15,8 @@ import { MerchantFeedSchema } from '../gen/ext/maps/booking/feeds/v1/merchant_fe
 import { ServiceFeedSchema } from '../gen/ext/maps/booking/feeds/v1/service_feed_pb.js';
 import { DIALECTS, forDialect, type TestApp } from '../test-support/app.js';
 import { adminOk, book, googleOk, putSlots } from '../test-support/bookings.js';
-import { generateFeeds, type FeedKind, type GenerateSummary } from './generate.js';
-
-const NY = 'America/New_York';
-const SYD = 'Australia/Sydney';
-const local = (text: string, zone = NY): number => {
-  const t = DateTime.fromFormat(text, 'yyyy-MM-dd HH:mm', { zone });
-  assert.ok(t.isValid, text);
-  return t.toSeconds();
-};
-/** "Now": Sunday 2026-03-01 12:00 in New York. */
-const NOW_MS = local('2026-03-01 12:00') * 1000;
+import { FEEDS_NOW_MS, feedShards, generateInto, local, NY, SYD, seedFallBackStudio, seedSpringForwardSalon } from '../test-support/feeds.js';
+import type { FeedKind, GenerateOptions, GenerateSummary } from './generate.js';
 
 /** Parsed feed JSON, read field by field as the tests need. */
 type Json = Record<string, any>;
@@ -38,11 +28,9 @@ interface ReadFeed {
 
 /** The shards of one feed in a directory: file names (sorted) and parsed JSON documents. */
 async function readFeed(dir: string, kind: FeedKind): Promise<ReadFeed> {
-  const prefix = { merchants: 'merchant_feed_', services: 'service_feed_', availability: 'availability_feed_' }[kind];
-  const files = (await readdir(dir)).filter((n) => n.startsWith(prefix) && n.endsWith('.json.gz')).sort();
+  const { files, texts } = await feedShards(dir, kind);
   const docs: Json[] = [];
-  for (const name of files) {
-    const text = gunzipSync(await readFile(join(dir, name))).toString('utf8');
+  for (const text of texts) {
     // Strict parse with the feed's own schema: no unknown field, every value well-typed.
     const schema = kind === 'merchants' ? MerchantFeedSchema : kind === 'services' ? ServiceFeedSchema : AvailabilityFeedSchema;
     fromJsonString(schema, text);
@@ -60,12 +48,10 @@ for (const dialect of DIALECTS) {
     let out: string;
     let summary: GenerateSummary;
 
-    async function generate(dir: string, extra: Partial<Parameters<typeof generateFeeds>[0]> = {}): Promise<GenerateSummary> {
-      return generateFeeds({ store: t.store, clock: t.clock, config: t.config.feeds, outDir: dir, horizonDays: 45, ...extra });
-    }
+    const generate = (dir: string, extra: Partial<GenerateOptions> = {}): Promise<GenerateSummary> => generateInto(t, dir, extra);
 
     before(async () => {
-      t = await startApp({ nowMs: NOW_MS });
+      t = await startApp({ nowMs: FEEDS_NOW_MS });
       out = await mkdtemp(join(tmpdir(), 'feeds-gen-'));
       // A dining merchant with a waitlist service and a reservation service (spots open, two spots).
       await adminOk(
@@ -137,46 +123,13 @@ for (const dialect of DIALECTS) {
 
       // A salon in New York in the recurrence format: 09:00-11:30 every 30 minutes, 6-10 March
       // (New York springs forward on Sunday 8 March), two appointments booked.
-      await adminOk(t, 'POST', '/merchants', { id: 'salon', name: 'Salon', time_zone: NY }, 201);
-      await adminOk(
-        t,
-        'POST',
-        '/merchants/salon/services',
-        { id: 'cut', name: 'Haircut', waitlist: { enabled: false }, booking: { enabled: true, availability_format: 'recurrence' } },
-        201,
-      );
-      await adminOk(t, 'PUT', '/merchants/salon/services/cut/availability/weekly-schedule', {
-        from_date: '2026-03-06',
-        to_date: '2026-03-10',
-        days: [1, 2, 3, 4, 5, 6, 7],
-        first_start: '09:00',
-        last_start: '11:30',
-        repeat_every_minutes: 30,
-        duration_sec: 1800,
-        spots_total: 1,
-      });
+      await seedSpringForwardSalon(t, 'salon');
       await book(t, { merchantId: 'salon', serviceId: 'cut', start: local('2026-03-08 10:00'), partySize: 0 });
       await book(t, { merchantId: 'salon', serviceId: 'cut', start: local('2026-03-08 10:30'), partySize: 0 });
 
-      // A Sydney studio open at night across the fall-back change (5 April 03:00 AEDT -> 02:00 AEST).
-      await adminOk(t, 'POST', '/merchants', { id: 'studio', name: 'Night Studio', time_zone: SYD }, 201);
-      await adminOk(
-        t,
-        'POST',
-        '/merchants/studio/services',
-        { id: 'session', name: 'Session', waitlist: { enabled: false }, booking: { enabled: true, availability_format: 'recurrence' } },
-        201,
-      );
-      await adminOk(t, 'PUT', '/merchants/studio/services/session/availability/weekly-schedule', {
-        from_date: '2026-04-05',
-        to_date: '2026-04-05',
-        days: [7],
-        first_start: '01:00',
-        last_start: '04:00',
-        repeat_every_minutes: 30,
-        duration_sec: 1800,
-        spots_total: 1,
-      });
+      // A Sydney studio open at night across the fall-back change (5 April 03:00 AEDT -> 02:00 AEST):
+      // 01:00-04:00 every 30 minutes.
+      await seedFallBackStudio(t, 'studio');
       await book(t, { merchantId: 'studio', serviceId: 'session', start: local('2026-04-05 03:30', SYD), partySize: 0 });
 
       // A service that does not sell bookings: its slots stay out of the availability feed.
@@ -324,10 +277,7 @@ for (const dialect of DIALECTS) {
     });
 
     test('open spots in the feed are what BatchAvailabilityLookup answers, slot by slot', async () => {
-      const feed = fromJsonString(
-        AvailabilityFeedSchema,
-        gunzipSync(await readFile(join(out, (await readFeed(out, 'availability')).files[0]!))).toString('utf8'),
-      );
+      const feed = fromJsonString(AvailabilityFeedSchema, (await feedShards(out, 'availability')).texts[0]!);
       const checks: { merchant: string; slotTime: Json; open: boolean }[] = [];
       for (const a of feed.serviceAvailability.flatMap((sa) => sa.availability)) {
         const resources = a.resources ? { party_size: a.resources.partySize } : {};

@@ -5,31 +5,20 @@
 // streaming writer of issue 17 (GOLDEN_WRITE=1 rewrites them), so the two say exactly the same.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { DateTime } from 'luxon';
 import { DIALECTS, forDialect, type TestApp } from '../test-support/app.js';
 import { adminOk, book, googleOk, putSlots } from '../test-support/bookings.js';
-import { FEED_KINDS, generateFeeds, type FeedKind, type GenerateOptions } from './generate.js';
+import { FEEDS_NOW_MS, feedShards, generateInto, local, NY, SYD, seedFallBackStudio, seedSpringForwardSalon } from '../test-support/feeds.js';
+import { FEED_KINDS, type FeedKind, type GenerateOptions } from './generate.js';
 
-const NY = 'America/New_York';
-const SYD = 'Australia/Sydney';
-const local = (text: string, zone = NY): number => {
-  const t = DateTime.fromFormat(text, 'yyyy-MM-dd HH:mm', { zone });
-  assert.ok(t.isValid, text);
-  return t.toSeconds();
-};
-const NOW_MS = local('2026-03-01 12:00') * 1000;
 const GOLDEN_DIR = join(import.meta.dirname, 'fixtures', 'golden');
 const goldenPath = (kind: FeedKind) => join(GOLDEN_DIR, `${kind}.json`);
 
 /** Every shard of one feed, decompressed, in shard order, with the nonce masked. */
 async function feedText(dir: string, kind: FeedKind): Promise<string> {
-  const prefix = { merchants: 'merchant_feed_', services: 'service_feed_', availability: 'availability_feed_' }[kind];
-  const files = (await readdir(dir)).filter((n) => n.startsWith(prefix) && n.endsWith('.json.gz')).sort();
-  const texts = await Promise.all(files.map(async (name) => gunzipSync(await readFile(join(dir, name))).toString('utf8')));
+  const { texts } = await feedShards(dir, kind);
   return `${texts.map((text) => text.replace(/"nonce":"\d+"/, '"nonce":"<nonce>"')).join('\n')}\n`;
 }
 
@@ -99,24 +88,7 @@ async function seed(t: TestApp): Promise<void> {
   });
 
   // mb: recurrence in New York across the spring-forward change, two bookings as exceptions.
-  await adminOk(t, 'POST', '/merchants', { id: 'mb', name: 'Salon', time_zone: NY }, 201);
-  await adminOk(
-    t,
-    'POST',
-    '/merchants/mb/services',
-    { id: 'cut', name: 'Haircut', waitlist: { enabled: false }, booking: { enabled: true, availability_format: 'recurrence' } },
-    201,
-  );
-  await adminOk(t, 'PUT', '/merchants/mb/services/cut/availability/weekly-schedule', {
-    from_date: '2026-03-06',
-    to_date: '2026-03-10',
-    days: [1, 2, 3, 4, 5, 6, 7],
-    first_start: '09:00',
-    last_start: '11:30',
-    repeat_every_minutes: 30,
-    duration_sec: 1800,
-    spots_total: 1,
-  });
+  await seedSpringForwardSalon(t, 'mb');
   await book(t, { merchantId: 'mb', serviceId: 'cut', start: local('2026-03-08 10:00'), partySize: 0 });
   await book(t, { merchantId: 'mb', serviceId: 'cut', start: local('2026-03-09 09:00'), partySize: 0 });
 
@@ -128,24 +100,7 @@ async function seed(t: TestApp): Promise<void> {
 
   // md: Sydney, recurrence over the fall-back night; a deactivated service and one without
   // bookings, both with slots that stay out of the availability feed.
-  await adminOk(t, 'POST', '/merchants', { id: 'md', name: 'Night Studio', time_zone: SYD, telephone: '+61 2 5550 1234' }, 201);
-  await adminOk(
-    t,
-    'POST',
-    '/merchants/md/services',
-    { id: 'session', name: 'Session', waitlist: { enabled: false }, booking: { enabled: true, availability_format: 'recurrence' } },
-    201,
-  );
-  await adminOk(t, 'PUT', '/merchants/md/services/session/availability/weekly-schedule', {
-    from_date: '2026-04-05',
-    to_date: '2026-04-05',
-    days: [7],
-    first_start: '01:00',
-    last_start: '04:00',
-    repeat_every_minutes: 30,
-    duration_sec: 1800,
-    spots_total: 1,
-  });
+  await seedFallBackStudio(t, 'md', { telephone: '+61 2 5550 1234' });
   await book(t, { merchantId: 'md', serviceId: 'session', start: local('2026-04-05 03:30', SYD), partySize: 0 });
   await adminOk(t, 'POST', '/merchants/md/services', { id: 'gone', name: 'Gone', waitlist: { enabled: false }, booking: { enabled: true } }, 201);
   await putSlots(t, 'md', 'gone', [local('2026-03-02 00:00'), local('2026-03-03 00:00')], [{ start: local('2026-03-02 10:00') }]);
@@ -191,12 +146,12 @@ for (const dialect of DIALECTS) {
     async function generate(extra: Partial<GenerateOptions> = {}): Promise<string> {
       const dir = await mkdtemp(join(tmpdir(), 'feeds-golden-'));
       dirs.push(dir);
-      await generateFeeds({ store: t.store, clock: t.clock, config: t.config.feeds, outDir: dir, horizonDays: 45, ...extra });
+      await generateInto(t, dir, extra);
       return dir;
     }
 
     before(async () => {
-      t = await startApp({ nowMs: NOW_MS });
+      t = await startApp({ nowMs: FEEDS_NOW_MS });
       await seed(t);
     });
     after(async () => {
