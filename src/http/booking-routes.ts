@@ -3,7 +3,6 @@ import { create, toJson } from '@bufbuild/protobuf';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   BatchAvailabilityLookupRequestSchema,
-  BatchAvailabilityLookupResponseSchema,
   BookingFailure_Cause,
   BookingFailureSchema,
   BookingSchema,
@@ -35,6 +34,7 @@ import type { AvailabilityService } from '../availability/service.js';
 import type { SlotQuery } from '../availability/matching.js';
 import { DomainError, invalid } from '../errors.js';
 import { messageHash, parseMessage, renderMessage, requireText, seconds } from './proto-json.js';
+import { batchAvailabilityLookupJson } from './availability-lookup-json.js';
 import type { Booking, BookingFailure, PrepaymentStatus as DomainPrepayment } from '../bookings/model.js';
 import type { BookingResult } from '../bookings/context.js';
 import type { PaymentInput } from '../bookings/payments.js';
@@ -138,13 +138,8 @@ export function bookingRoutes(bookings: BookingService, availability: Availabili
       const merchantId = requireText(req.merchantId, 'merchant_id');
       const queries = req.slotTime.map((t) => slotQuery(t.serviceId, t.startSec, t.durationSec, t.resourceIds));
       const open = await availability.lookup(merchantId, queries);
-      return send(
-        reply,
-        BatchAvailabilityLookupResponseSchema,
-        create(BatchAvailabilityLookupResponseSchema, {
-          slotTimeAvailability: req.slotTime.map((slotTime, i) => ({ slotTime, available: (open[i] ?? 0) > 0 })),
-        }),
-      );
+      // Written directly (availability-lookup-json.ts: byte for byte protobuf-es, property-tested).
+      return reply.type(JSON_TYPE).send(batchAvailabilityLookupJson(req.slotTime, (i) => (open[i] ?? 0) > 0));
     });
 
     app.post('/CheckAvailability', async (request, reply) => {
