@@ -4,12 +4,12 @@
 // run booked or queued is left behind. Also the availability-feed mode, with a feed our own
 // `feeds generate` wrote, and the exit codes for bad usage and an unreachable server.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createPgDatabase, PG_SKIP, type PgDatabase } from '../../src/test-support/postgres.js';
+import { hasOpenssl, selfSigned } from '../../src/test-support/tls.js';
 import { removeTempDirs, runCli, serverEnv, spawnServer, stopAll, tempDir, type ServerProcess } from './support.js';
 
 interface JsonCase {
@@ -186,44 +186,10 @@ describe('conformance against our own server', { timeout: 600_000 }, () => {
   });
 });
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('conformance over HTTPS, under a path prefix', { timeout: 300_000, skip: hasOpenssl() ? false : 'openssl is not installed' }, () => {
   it('a certificate the client cannot verify fails every case with the reason; trusted, the run passes', async () => {
     const dir = tempDir();
-    const certFile = join(dir, 'cert.pem');
-    const keyFile = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        timeout: 60_000,
-      },
-    );
+    const { certFile, keyFile } = selfSigned(dir);
     const env = serverEnv(dir, { LOG_LEVEL: 'warn', TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile, PATH_PREFIX: '/google' });
     const server = await spawnServer(env, ['serve', '--demo']);
     servers.push(server);

@@ -1,59 +1,13 @@
 // HTTPS: the server serves the certificate from TLS_CERT_FILE/TLS_KEY_FILE and picks up a renewed
 // pair written over the same files without a restart. Certificates come from the openssl CLI.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { hasOpenssl, selfSigned } from '../../src/test-support/tls.js';
 import { basicAuth, eventually, removeTempDirs, runCli, serverEnv, spawnServer, stopAll, tempDir, withTimeout, type ServerProcess } from './support.js';
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-interface Pair {
-  readonly certFile: string;
-  readonly keyFile: string;
-  readonly cert: Buffer;
-  readonly key: Buffer;
-  readonly fingerprint256: string;
-}
-
-function selfSigned(dir: string, commonName: string): Pair {
-  const certFile = join(dir, 'cert.pem');
-  const keyFile = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${commonName}`,
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 },
-  );
-  const cert = readFileSync(certFile);
-  return { certFile, keyFile, cert, key: readFileSync(keyFile), fingerprint256: new X509Certificate(cert).fingerprint256 };
-}
 
 interface HttpsResult {
   readonly status: number;
