@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seedDemo } from '../demo/seed.js';
 import { type TestApp, DIALECTS, forDialect } from '../test-support/app.js';
-import { DEMO_M, DEMO_S, addService, book, googleOk, ny, putSlots, updateBooking } from '../test-support/bookings.js';
+import { DEMO_M, DEMO_S, addService, book, createLease, googleOk, ny, putSlots, updateBooking } from '../test-support/bookings.js';
 
 // Every test below runs once on SQLite and once on PostgreSQL (when the suite started one).
 for (const dialect of DIALECTS) {
@@ -164,6 +164,22 @@ for (const dialect of DIALECTS) {
         assert.equal(await count(slot(at)), 1);
         await book(t, { start: ny(at) });
         assert.equal(await count(slot(at)), 0);
+      });
+
+      test('a live lease holds a spot, a booking another: both counted; an expired lease no longer', async () => {
+        const at = '2026-01-08 12:00';
+        assert.equal(await count(slot(at)), 2);
+        await createLease(t, ny(at), 'lookup-lease');
+        assert.equal(await count(slot(at)), 1);
+        await book(t, { start: ny(at) });
+        assert.equal(await count(slot(at)), 0);
+        const now = t.clock.nowMs();
+        t.clock.advanceSeconds(3600);
+        try {
+          assert.equal(await count(slot(at)), 1, 'the lease expired an hour ago; the booking holds its spot');
+        } finally {
+          t.clock.set(now);
+        }
       });
 
       test('no such slot, a past slot or a party size the service does not take: 0', async () => {

@@ -93,22 +93,6 @@ export async function slotsInRange(q: Q, merchantId: string, serviceIds: readonl
   return rows.map(toSlot);
 }
 
-const serviceSlotsQuery = prepared<[merchantId: string, serviceId: string, fromSec: number, toSec: number], SlotRow>((q) =>
-  q
-    .selectFrom('availability_slots')
-    .selectAll()
-    .where('merchant_id', '=', arg<string>(0))
-    .where('service_id', '=', arg<string>(1))
-    .where('start_sec', '>=', arg<number>(2))
-    .where('start_sec', '<', arg<number>(3))
-    .orderBy('start_sec'),
-);
-
-/** Slots of one service starting in [fromSec, toSec), in start order: slotsInRange for one service, as a prepared query (lookups). */
-export async function serviceSlotsInRange(q: Q, merchantId: string, serviceId: string, fromSec: number, toSec: number): Promise<StoredSlot[]> {
-  return (await serviceSlotsQuery(q, merchantId, serviceId, fromSec, toSec)).map(toSlot);
-}
-
 /** Equality on the key columns shared by slots, bookings and leases (the party size column differs). */
 const keyColumns = slotKeyColumns;
 
@@ -365,30 +349,46 @@ export async function heldForMerchants(q: Q, merchantIds: readonly string[], fro
 }
 
 const heldColumns = ['merchant_id', 'service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id', 'slot_party_size'] as const;
-type HeldRow = {
-  merchant_id: string;
-  service_id: string;
-  start_sec: number | string;
-  duration_sec: number | string;
-  staff_id: string;
-  room_id: string;
-  slot_party_size: number;
-  n: number | string;
-};
-const heldOnServiceQuery = prepared<[merchantId: string, serviceId: string, fromSec: number, toSec: number, now: number], HeldRow>((q) =>
+type LookupRow = SlotRow & { kind: number | string; n: number | string };
+const slotColumns = ['merchant_id', 'service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id'] as const;
+/** Kind 0: the slots; 1: spots held by bookings; 2: by leases (n per slot, in held columns' order). */
+const lookupQuery = prepared<[merchantId: string, serviceId: string, fromSec: number, toSec: number, now: number], LookupRow>((q) =>
   q
-    .selectFrom('bookings')
-    .select([...heldColumns, sql<number>`count(*)`.as('n')])
+    .selectFrom('availability_slots')
+    .select([sql<number>`0`.as('kind'), ...slotColumns, 'party_size', 'spots_total', 'availability_tag', sql<number>`0`.as('n')])
     .where('merchant_id', '=', arg<string>(0))
     .where('service_id', '=', arg<string>(1))
     .where('start_sec', '>=', arg<number>(2))
     .where('start_sec', '<', arg<number>(3))
-    .where('status', 'in', [...HOLDING_STATUSES])
-    .groupBy([...heldColumns])
+    .unionAll(
+      q
+        .selectFrom('bookings')
+        .select([
+          sql<number>`1`.as('kind'),
+          ...slotColumns,
+          'slot_party_size as party_size',
+          sql<number>`0`.as('spots_total'),
+          sql<string>`''`.as('availability_tag'),
+          sql<number>`count(*)`.as('n'),
+        ])
+        .where('merchant_id', '=', arg<string>(0))
+        .where('service_id', '=', arg<string>(1))
+        .where('start_sec', '>=', arg<number>(2))
+        .where('start_sec', '<', arg<number>(3))
+        .where('status', 'in', [...HOLDING_STATUSES])
+        .groupBy([...heldColumns]),
+    )
     .unionAll(
       q
         .selectFrom('leases')
-        .select([...heldColumns, sql<number>`count(*)`.as('n')])
+        .select([
+          sql<number>`2`.as('kind'),
+          ...slotColumns,
+          'slot_party_size as party_size',
+          sql<number>`0`.as('spots_total'),
+          sql<string>`''`.as('availability_tag'),
+          sql<number>`count(*)`.as('n'),
+        ])
         .where('merchant_id', '=', arg<string>(0))
         .where('service_id', '=', arg<string>(1))
         .where('start_sec', '>=', arg<number>(2))
@@ -400,14 +400,27 @@ const heldOnServiceQuery = prepared<[merchantId: string, serviceId: string, from
 );
 
 /**
- * heldForMerchants for one service of one merchant, in one prepared query (bookings and leases
- * together): the spots held per slot starting in [fromSec, toSec) at `now`, keyed by slotKey.
+ * A lookup of one service in one prepared query: its slots starting in [fromSec, toSec) (as
+ * slotsInRange for one service, not in any order) and the spots held on them at `now` (as
+ * heldForMerchants, for this service only).
  */
-export async function heldOnService(q: Q, merchantId: string, serviceId: string, fromSec: number, toSec: number, now: number): Promise<HeldSpots> {
+export async function serviceSlotsWithHeld(
+  q: Q,
+  merchantId: string,
+  serviceId: string,
+  fromSec: number,
+  toSec: number,
+  now: number,
+): Promise<{ slots: StoredSlot[]; held: HeldSpots }> {
+  const slots: StoredSlot[] = [];
   const held = new Map<string, number>();
-  for (const r of await heldOnServiceQuery(q, merchantId, serviceId, fromSec, toSec, now)) {
-    const key = slotKey(slotKeyFromRow(r, r.slot_party_size));
-    held.set(key, (held.get(key) ?? 0) + Number(r.n));
+  for (const r of await lookupQuery(q, merchantId, serviceId, fromSec, toSec, now)) {
+    if (Number(r.kind) === 0) {
+      slots.push(toSlot(r));
+    } else {
+      const key = slotKey(slotKeyFromRow(r, r.party_size));
+      held.set(key, (held.get(key) ?? 0) + Number(r.n));
+    }
   }
-  return held;
+  return { slots, held };
 }

@@ -119,9 +119,9 @@ export class AvailabilityService {
 
   /**
    * For each query, whether a matching slot has an open spot now. The merchant's services come
-   * from memory (merchants/configs.ts); two queries whatever the number of slot times (one
-   * service: prepared), three when they name several services: the slots in range, the bookings
-   * and the leases holding them.
+   * from memory (merchants/configs.ts); one prepared query whatever the number of slot times when
+   * they name one service (the slots and the spots held on them), three when they name several:
+   * the slots in range, the bookings and the leases holding them.
    */
   async lookup(merchantId: string, queries: readonly SlotQuery[]): Promise<number[]> {
     const config = await this.configs.get(merchantId);
@@ -143,10 +143,7 @@ export class AvailabilityService {
     const db = this.store.db;
     const [candidates, held] =
       serviceIds.length === 1
-        ? await Promise.all([
-            slots.serviceSlotsInRange(db, merchantId, serviceIds[0]!, from, to),
-            slots.heldOnService(db, merchantId, serviceIds[0]!, from, to, now),
-          ])
+        ? await slots.serviceSlotsWithHeld(db, merchantId, serviceIds[0]!, from, to, now).then((r) => [r.slots, r.held] as const)
         : await Promise.all([slots.slotsInRange(db, merchantId, serviceIds, from, to), slots.heldForMerchants(db, [merchantId], from, to, now)]);
     return queries.map((q) => {
       const service = bookable(q.serviceId);
