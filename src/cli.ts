@@ -75,7 +75,10 @@ async function serve(options: { demo?: boolean }): Promise<void> {
     }
   }
   const logger = createLogger(config.logLevel);
-  const store = await openDatabase(config, { onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed and was replaced') });
+  const store = await openDatabase(config, {
+    onIdleError: (error) => logger.warn({ err: error }, 'an idle database connection failed and was replaced'),
+    onCheckpointError: (message) => logger.warn(`${message} (the connection's own checkpoints at 10,000 WAL pages keep the WAL bounded)`),
+  });
   const metrics = new Metrics(store, systemClock);
   const lifecycle = new Lifecycle();
   // One service graph for the process: the app, the demo seeder, the real-time update worker and the

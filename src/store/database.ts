@@ -23,7 +23,8 @@ import {
 } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import { migrations } from './migrations/index.js';
-import { sqliteDriver, type SqliteDatabase } from './sqlite-driver.js';
+import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js';
+import { sqliteDriver, sqliteDriverPath, type SqliteDatabase } from './sqlite-driver.js';
 import { type ArrayReader, openSqliteReader } from './sqlite-reader.js';
 import type { Database } from './schema.js';
 
@@ -297,13 +298,15 @@ export class GroupCommit {
   groups = 0;
 
   readonly #budgetMs: number;
+  readonly #afterCommit: () => void;
 
   constructor(
     private readonly db: Db,
     private readonly wal: Durability | null = null,
-    options: { readonly budgetMs?: number } = {},
+    options: { readonly budgetMs?: number; readonly afterCommit?: () => void } = {},
   ) {
     this.#budgetMs = options.budgetMs ?? GROUP_BUDGET_MS;
+    this.#afterCommit = options.afterCommit ?? (() => {});
   }
 
   run<T>(work: (trx: Tx) => Promise<T>): Promise<T> {
@@ -331,6 +334,7 @@ export class GroupCommit {
       if (this.#queue.length > 0) setImmediate(() => void this.#drain());
       else this.#active = false;
     }
+    if (failure === null && outcomes.some((o) => o.ok)) this.#afterCommit();
     if (failure === null && this.wal !== null && outcomes.some((o) => o.ok)) {
       try {
         await this.wal.durable();
@@ -532,6 +536,10 @@ export interface StoreOptions {
   readonly onIdleError?: (error: Error) => void;
   /** Called with the SQL of every query the store runs (tests count queries with it). */
   readonly onQuery?: (sql: string) => void;
+  /** SQLite: told about a WAL checkpoint of the worker thread that failed (the connection's own backstop still bounds the WAL). */
+  readonly onCheckpointError?: (message: string) => void;
+  /** SQLite: told about each WAL checkpoint of the worker thread (the WAL's pages, and how many are in the database file now). */
+  readonly onCheckpoint?: (walPages: number, copied: number) => void;
 }
 
 export async function openStore(config: DatabaseConfig, options: StoreOptions = {}): Promise<Store> {
@@ -565,8 +573,14 @@ export async function openStore(config: DatabaseConfig, options: StoreOptions = 
   }
   const { db, sqlite } = openSqliteConnection(config.path, options.onQuery);
   if (options.migrate !== false) await migrateToLatest(db);
-  const wal = config.path === ':memory:' || config.path === '' ? null : new WalSync(`${sqlite.name}-wal`);
-  const groups = new GroupCommit(db, wal);
+  const inFile = config.path !== ':memory:' && config.path !== '';
+  const wal = inFile ? new WalSync(`${sqlite.name}-wal`) : null;
+  // Checkpoints in a worker thread (checkpointer.ts); this connection's own only as a backstop.
+  const checkpointer = inFile
+    ? new Checkpointer(sqlite.name, sqliteDriverPath(), { onError: options.onCheckpointError, onCheckpoint: options.onCheckpoint })
+    : null;
+  if (checkpointer !== null) sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+  const groups = new GroupCommit(db, wal, { afterCommit: () => checkpointer?.request() });
   const selectArrays = sqliteArrays(db, sqlite);
   return {
     db,
@@ -576,6 +590,7 @@ export async function openStore(config: DatabaseConfig, options: StoreOptions = 
     selectArrays,
     openReader: () => (wal === null ? { selectArrays, close: async () => {} } : openSqliteReader(sqlite.name)),
     close: async () => {
+      await checkpointer?.close();
       await wal?.close();
       await db.destroy();
     },

@@ -246,7 +246,14 @@ test('a crash in the middle of groups loses no acknowledged write, and no failed
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   try {
-    await until(() => (out.match(/^ack /gm)?.length ?? 0) >= 300 || child.exitCode !== null, 'the writer to acknowledge 300 writes', 120_000);
+    // Killed once it has acknowledged 300 writes and its worker thread has copied some of them into
+    // the database file (store/checkpointer.ts): checkpoints go on while it dies.
+    const checkpointed = () => out.match(/^checkpoint [1-9]/m) !== null;
+    await until(
+      () => ((out.match(/^ack /gm)?.length ?? 0) >= 300 && checkpointed()) || child.exitCode !== null,
+      'the writer to acknowledge 300 writes and checkpoint',
+      120_000,
+    );
     assert.equal(child.exitCode, null, `the writer died on its own: ${err}`);
   } finally {
     child.kill('SIGKILL');

@@ -32,4 +32,9 @@ export function sqliteDriver(): typeof BetterSqlite3 {
   }
 }
 
+/** Where the driver's module is, for a worker thread that opens a connection of its own (checkpointer.ts). */
+export function sqliteDriverPath(): string {
+  return require.resolve(sqlitePackage);
+}
+
 export type SqliteDatabase = BetterSqlite3.Database;
