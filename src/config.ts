@@ -6,7 +6,15 @@ import { isAbsolute, resolve } from 'node:path';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export type DatabaseConfig = { readonly kind: 'sqlite'; readonly path: string } | { readonly kind: 'postgres'; readonly url: string; readonly poolMax: number };
+/**
+ * SQLite's WAL checkpoints: `connection`, SQLite's own, inside a commit on the server's connection
+ * (the default); `worker`, in a worker thread with a connection of its own (store/checkpointer.ts).
+ */
+export type SqliteCheckpoints = 'connection' | 'worker';
+
+export type DatabaseConfig =
+  | { readonly kind: 'sqlite'; readonly path: string; readonly checkpoints?: SqliteCheckpoints }
+  | { readonly kind: 'postgres'; readonly url: string; readonly poolMax: number };
 
 /** SHA-256 of `user:password`; compared in constant time by the Basic-auth check. */
 export type CredentialDigest = Buffer;
@@ -172,7 +180,10 @@ function parseDatabase(env: Env, cwd: string): DatabaseConfig {
   if (raw.startsWith('sqlite:')) {
     const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '') throw new ConfigError('DATABASE_URL', 'sqlite: needs a file path, e.g. sqlite:./data/booking-server.db');
-    return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(cwd, path) };
+    const checkpoints = text(env, 'SQLITE_CHECKPOINTS') ?? 'connection';
+    if (checkpoints !== 'connection' && checkpoints !== 'worker')
+      throw new ConfigError('SQLITE_CHECKPOINTS', `must be connection or worker, got "${checkpoints}"`);
+    return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(cwd, path), checkpoints };
   }
   if (raw.startsWith('postgres://') || raw.startsWith('postgresql://')) {
     try {

@@ -80,9 +80,23 @@ test('requests made while a checkpoint runs or waits out its interval are served
   }
 });
 
-test('the SQLite store checkpoints its group commits in the worker, and closes it with the store', async () => {
+test("by default (SQLITE_CHECKPOINTS=connection) the SQLite store starts no worker: checkpoints stay SQLite's own, every 1,000 WAL pages", async () => {
   const path = join(tempDir(), 'db.sqlite');
   const store = await openStore({ kind: 'sqlite', path });
+  try {
+    await sql`create table t (id integer primary key, body text not null)`.execute(store.db);
+    await Promise.all(Array.from({ length: 20 }, () => store.transaction(async (trx) => sql`insert into t (body) values ('z')`.execute(trx))));
+    assert.equal((await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(store.db)).rows[0]?.wal_autocheckpoint, 1000);
+    // Far below 1,000 pages: nothing has been copied into the database file.
+    assert.equal(rowsInDatabaseFile(path), null);
+  } finally {
+    await store.close();
+  }
+});
+
+test('with SQLITE_CHECKPOINTS=worker the SQLite store checkpoints its group commits in the worker, and closes it with the store', async () => {
+  const path = join(tempDir(), 'db.sqlite');
+  const store = await openStore({ kind: 'sqlite', path, checkpoints: 'worker' });
   try {
     await sql`create table t (id integer primary key, body text not null)`.execute(store.db);
     for (let round = 0; round < 10; round++) {

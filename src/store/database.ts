@@ -575,10 +575,11 @@ export async function openStore(config: DatabaseConfig, options: StoreOptions = 
   if (options.migrate !== false) await migrateToLatest(db);
   const inFile = config.path !== ':memory:' && config.path !== '';
   const wal = inFile ? new WalSync(`${sqlite.name}-wal`) : null;
-  // Checkpoints in a worker thread (checkpointer.ts); this connection's own only as a backstop.
-  const checkpointer = inFile
-    ? new Checkpointer(sqlite.name, sqliteDriverPath(), { onError: options.onCheckpointError, onCheckpoint: options.onCheckpoint })
-    : null;
+  // SQLITE_CHECKPOINTS=worker: checkpoints in a worker thread (checkpointer.ts); this connection's own only as a backstop.
+  const checkpointer =
+    inFile && config.checkpoints === 'worker'
+      ? new Checkpointer(sqlite.name, sqliteDriverPath(), { onError: options.onCheckpointError, onCheckpoint: options.onCheckpoint })
+      : null;
   if (checkpointer !== null) sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
   const groups = new GroupCommit(db, wal, { afterCommit: () => checkpointer?.request() });
   const selectArrays = sqliteArrays(db, sqlite);

@@ -235,46 +235,49 @@ test('the SQLite store commits its groups durably through WalSync (synchronous=N
   }
 });
 
-test('a crash in the middle of groups loses no acknowledged write, and no failed write is kept', async () => {
-  const path = tempPath();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'group-commit-writer.ts'), path], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+for (const checkpoints of ['connection', 'worker'] as const) {
+  test(`a crash in the middle of groups loses no acknowledged write, and no failed write is kept (checkpoints: ${checkpoints})`, async () => {
+    const path = tempPath();
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'group-commit-writer.ts'), path, checkpoints], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+    const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    try {
+      // Killed once it has acknowledged 300 writes and, with SQLITE_CHECKPOINTS=worker, its worker
+      // thread has copied some of them into the database file (store/checkpointer.ts): checkpoints go
+      // on while it dies.
+      const checkpointed = () => checkpoints === 'connection' || out.match(/^checkpoint [1-9]/m) !== null;
+      await until(
+        () => ((out.match(/^ack /gm)?.length ?? 0) >= 300 && checkpointed()) || child.exitCode !== null,
+        'the writer to acknowledge 300 writes and checkpoint',
+        120_000,
+      );
+      assert.equal(child.exitCode, null, `the writer died on its own: ${err}`);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    // Only complete lines: the kill may cut the last one.
+    const lines = out.split('\n').slice(0, -1);
+    const acked = lines.filter((l) => l.startsWith('ack ')).map((l) => l.slice(4));
+    const failed = lines.filter((l) => l.startsWith('failed ')).map((l) => l.slice(7));
+    assert.ok(failed.length > 0);
+    const db = openSqlite(path);
+    try {
+      const stored = new Set((await sql<{ id: string }>`select id from crash_test`.execute(db)).rows.map((r) => r.id));
+      const lost = acked.filter((id) => !stored.has(id));
+      assert.deepEqual(lost, [], 'every acknowledged write is on disk');
+      assert.deepEqual(
+        failed.filter((id) => stored.has(id)),
+        [],
+        'no failed write was kept',
+      );
+    } finally {
+      await db.destroy();
+    }
   });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  try {
-    // Killed once it has acknowledged 300 writes and its worker thread has copied some of them into
-    // the database file (store/checkpointer.ts): checkpoints go on while it dies.
-    const checkpointed = () => out.match(/^checkpoint [1-9]/m) !== null;
-    await until(
-      () => ((out.match(/^ack /gm)?.length ?? 0) >= 300 && checkpointed()) || child.exitCode !== null,
-      'the writer to acknowledge 300 writes and checkpoint',
-      120_000,
-    );
-    assert.equal(child.exitCode, null, `the writer died on its own: ${err}`);
-  } finally {
-    child.kill('SIGKILL');
-    await exited;
-  }
-  // Only complete lines: the kill may cut the last one.
-  const lines = out.split('\n').slice(0, -1);
-  const acked = lines.filter((l) => l.startsWith('ack ')).map((l) => l.slice(4));
-  const failed = lines.filter((l) => l.startsWith('failed ')).map((l) => l.slice(7));
-  assert.ok(failed.length > 0);
-  const db = openSqlite(path);
-  try {
-    const stored = new Set((await sql<{ id: string }>`select id from crash_test`.execute(db)).rows.map((r) => r.id));
-    const lost = acked.filter((id) => !stored.has(id));
-    assert.deepEqual(lost, [], 'every acknowledged write is on disk');
-    assert.deepEqual(
-      failed.filter((id) => stored.has(id)),
-      [],
-      'no failed write was kept',
-    );
-  } finally {
-    await db.destroy();
-  }
-});
+}
