@@ -13,7 +13,7 @@ import { ManualClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { DEMO_WAITLIST_MERCHANT, DEMO_WAITLIST_SERVICE, seedDemo } from '../src/demo/seed.js';
 import { openStore } from '../src/store/database.js';
-import { estimateNewParty, type Floor } from '../src/waitlist/estimator.js';
+import { estimateNewParties, type Floor } from '../src/waitlist/estimator.js';
 import { WaitlistService } from '../src/waitlist/service.js';
 
 const args = process.argv.slice(2);
@@ -88,7 +88,7 @@ try {
   // Both floors have the same shape (as the service builds them), so neither pays for a second hidden class.
   const floors = { configured: { ...floor, model: null, utcOffsetSeconds: 0 }, learned: { ...floor, model: learned.model, utcOffsetSeconds: 0 } };
   const estimator = (model: boolean) => async () => {
-    for (const size of SIZES) estimateNewParty(model ? floors.learned : floors.configured, size);
+    estimateNewParties(model ? floors.learned : floors.configured, SIZES);
   };
 
   async function perCall(fn: () => Promise<unknown>): Promise<number> {

@@ -107,6 +107,22 @@ describe('turn times', () => {
     ]);
     assert.equal(stats.turnObservations, 0);
   });
+  test('the spread of turn times: quantiles of turn / cell mean, from the observations and a lognormal prior', () => {
+    const prior = learn([]).model.turnRatios;
+    assert.equal(prior.length, 64);
+    for (let i = 1; i < prior.length; i++) assert.ok(prior[i - 1]! <= prior[i]!, 'ascending');
+    // The prior alone: a lognormal with mean 1 (median exp(-0.35^2 / 2) = 0.94).
+    assert.ok(Math.abs(prior[31]! - Math.exp(-(0.35 ** 2) / 2)) < 0.03, String(prior[31]));
+    // 200 turns of 20 or 80 minutes at Monday 19:00 (cell mean about 50): the quantiles follow them.
+    const parties = Array.from({ length: 200 }, (_, i) => {
+      const seatedAt = MON_19 + (i % 10) * 300 + Math.floor(i / 10) * 7 * 86_400;
+      return party({ joinedAt: seatedAt, seatedAt, leftAt: seatedAt + (i % 2 === 0 ? 20 : 80) * MIN, tableId: `t${i % 10}` });
+    });
+    const { model } = learn(parties);
+    const mean = model.turnMinutes[0]![0]![3]!;
+    assert.ok(Math.abs(model.turnRatios[5]! - 20 / mean) < 0.01, `low quantile ${model.turnRatios[5]} vs ${20 / mean}`);
+    assert.ok(Math.abs(model.turnRatios[58]! - 80 / mean) < 0.01, `high quantile ${model.turnRatios[58]} vs ${80 / mean}`);
+  });
 });
 
 describe('walk-aways', () => {
@@ -123,6 +139,15 @@ describe('walk-aways', () => {
     assert.equal(stats.waitingHours, 4);
     assert.equal(model.noShowRate, (1 + 1) / (2 + 20));
     assert.equal(model.leaveRatePerHour, (1 + 0.5) / (4 + 5));
+  });
+
+  test('the share of seated parties whose leaving the host records, with a prior of half worth 20 parties', () => {
+    assert.equal(learn([]).model.clearedShare, 0.5);
+    const parties = Array.from({ length: 40 }, (_, i) =>
+      party({ joinedAt: MON_19 + i * 60, seatedAt: MON_19 + i * 60, leftAt: i % 4 === 0 ? MON_19 + i * 60 + 40 * MIN : null, tableId: 'a2' }),
+    );
+    // 10 of 40 recorded: (10 + 10) / (40 + 20).
+    assert.equal(learn(parties).model.clearedShare, 20 / 60);
   });
 });
 

@@ -8,6 +8,8 @@
 //   configured turn time -> party-size band -> band x hour band -> band x day x hour band.
 // A cell with no data gets the band's (or the configured) value; a cell with n observations moves
 // toward its own mean by n / (n + PRIOR_WEIGHT).
+// Spread: quantiles of turn time / cell mean (observations plus a lognormal prior), which the
+// replay draws turn times from; and the share of seated parties whose leaving the host records.
 // Walk-aways: no-shows per called party and cancellations per waiting hour, each with a weak prior.
 // Ranges: the learned estimator is replayed over the history at every join; the quantiles of its
 // error, scaled by the planned wait, per bucket of planned wait, give the calibrated range.
@@ -42,6 +44,8 @@ const REMAINING_STEP = 0.05;
 const REMAINING_POINTS = 61;
 /** Lognormal spread assumed for turn times before there is data (pseudo-observations of PRIOR_WEIGHT * 3). */
 const PRIOR_SIGMA = 0.35;
+/** Quantiles of turn time / cell mean the model keeps for the replay's draws. */
+const TURN_RATIO_POINTS = 64;
 
 export interface LearnOptions {
   /** Share of seated parties the range should hold (0.5-0.99). */
@@ -146,15 +150,21 @@ function normalQuantile(p: number): number {
   );
 }
 
-/**
- * Mean residual life E[r - x | r > x] of turn time / cell mean, for x = 0, 0.05, ... 3: from the
- * observed ratios plus PRIOR_WEIGHT * 3 pseudo-observations of a lognormal with mean 1.
- */
-function remainingCurve(ratios: readonly number[]): number[] {
+/** The observed ratios turn time / cell mean plus PRIOR_WEIGHT * 3 pseudo-observations of a lognormal with mean 1, sorted. */
+function ratioSample(ratios: readonly number[]): number[] {
   const prior: number[] = [];
   const k = PRIOR_WEIGHT * 3;
   for (let i = 0; i < k; i++) prior.push(Math.exp(-(PRIOR_SIGMA * PRIOR_SIGMA) / 2 + PRIOR_SIGMA * normalQuantile((i + 0.5) / k)));
-  const sample = [...ratios, ...prior].sort((a, b) => a - b);
+  return [...ratios, ...prior].sort((a, b) => a - b);
+}
+
+/** Turn time / cell mean at the quantiles (i + 0.5) / TURN_RATIO_POINTS of the sample. */
+function ratioQuantiles(sample: readonly number[]): number[] {
+  return Array.from({ length: TURN_RATIO_POINTS }, (_, i) => quantile(sample, (i + 0.5) / TURN_RATIO_POINTS));
+}
+
+/** Mean residual life E[r - x | r > x] of turn time / cell mean, for x = 0, 0.05, ... 3, from the ratio sample. */
+function remainingCurve(sample: readonly number[]): number[] {
   const curve: number[] = [];
   for (let i = 0; i < REMAINING_POINTS; i++) {
     const x = i * REMAINING_STEP;
@@ -179,7 +189,9 @@ export function quantile(sorted: readonly number[], p: number): number {
   return i + 1 < sorted.length ? sorted[i]! * (1 - f) + sorted[i + 1]! * f : sorted[i]!;
 }
 
-function walkAways(h: RestaurantHistory): { noShows: number; called: number; cancellations: number; waitingHours: number } {
+function walkAways(h: RestaurantHistory): { noShows: number; called: number; cancellations: number; waitingHours: number; seated: number; cleared: number } {
+  let seated = 0;
+  let cleared = 0;
   let noShows = 0;
   let called = 0;
   let cancellations = 0;
@@ -188,13 +200,16 @@ function walkAways(h: RestaurantHistory): { noShows: number; called: number; can
     const end = p.seatedAt ?? p.noShowAt ?? p.canceledAt;
     if (end === null) continue;
     waitingSeconds += Math.max(0, end - p.joinedAt);
-    if (p.seatedAt !== null) called += 1;
-    else if (p.noShowAt !== null) {
+    if (p.seatedAt !== null) {
+      called += 1;
+      seated += 1;
+      if (p.leftAt !== null) cleared += 1;
+    } else if (p.noShowAt !== null) {
       noShows += 1;
       called += 1;
     } else cancellations += 1;
   }
-  return { noShows, called, cancellations, waitingHours: waitingSeconds / 3600 };
+  return { noShows, called, cancellations, waitingHours: waitingSeconds / 3600, seated, cleared };
 }
 
 /** Learns the model from `h` (all of it: pass only what was known at the time). */
@@ -229,7 +244,7 @@ export function learnModel(h: RestaurantHistory, options: LearnOptions): Learned
       }),
     ),
   );
-  const ratios = observations.map((o) => o.seconds / 60 / turnMinutes[o.band]![o.day]![o.hourBand]!);
+  const sample = ratioSample(observations.map((o) => o.seconds / 60 / turnMinutes[o.band]![o.day]![o.hourBand]!));
 
   const w = walkAways(h);
   const base: LearnedModel = {
@@ -237,8 +252,11 @@ export function learnModel(h: RestaurantHistory, options: LearnOptions): Learned
     computedAt: options.now,
     bands,
     turnMinutes,
-    remaining: remainingCurve(ratios),
+    remaining: remainingCurve(sample),
     remainingStep: REMAINING_STEP,
+    turnRatios: ratioQuantiles(sample),
+    // Prior: half of the parties' leaving recorded, worth 20 parties.
+    clearedShare: (w.cleared + 10) / (w.seated + 20),
     // Priors: 5% no-shows worth 20 called parties; 0.1 walk-aways per waiting hour worth 5 hours.
     noShowRate: (w.noShows + 1) / (w.called + 20),
     leaveRatePerHour: (w.cancellations + 0.5) / (w.waitingHours + 5),

@@ -100,7 +100,6 @@ function bestTable(tables: readonly TableSpec[], freeAt: FreeAt, partySize: numb
 
 /** When each table frees up, given who is seated now. */
 function occupancy(floor: Floor): FreeAt {
-  if (floor.model) return learnedOccupancy(floor, floor.model);
   const freeAt: FreeAt = new Map(floor.tables.map((t) => [t.id, floor.now]));
   const unassigned: SeatedParty[] = [];
   for (const party of floor.seated) {
@@ -120,46 +119,199 @@ function occupancy(floor: Floor): FreeAt {
   return freeAt;
 }
 
-/**
- * With a learned model: a table is held by the party seated at it last (an earlier party at the
- * same table has left), for its expected remaining stay given how long it has sat already, so a
- * party past its mean turn time still holds the table for a while rather than none.
- */
-function learnedOccupancy(floor: Floor, model: LearnedModel): FreeAt {
-  const freeAt: FreeAt = new Map(floor.tables.map((t) => [t.id, floor.now]));
-  const latest = new Map<string, SeatedParty>();
-  const unassigned: SeatedParty[] = [];
-  for (const party of floor.seated) {
-    if (party.tableId !== null && freeAt.has(party.tableId)) {
-      const current = latest.get(party.tableId);
-      if (current === undefined || party.seatedAt > current.seatedAt) latest.set(party.tableId, party);
-    } else {
-      unassigned.push(party);
-    }
-  }
-  const leaves = (party: SeatedParty): number => {
-    const mean = learnedTurnSeconds(model, party.partySize, party.seatedAt, floor.utcOffsetSeconds ?? 0);
-    // Whole seconds: table times stay small integers (no boxed doubles in the replay's maps).
-    return floor.now + Math.round(remainingSeconds(model, mean, floor.now - party.seatedAt));
+/** Draws of the learned replay; the planned seat time is their median. */
+export const REPLAY_DRAWS = 64;
+/** The draws' fixed seed: the same floor always gets the same estimate. */
+const REPLAY_SEED = 0x5eed_2026;
+
+/** mulberry32: a small, fast, seeded generator of uniforms in [0, 1). */
+function uniforms(seed: number): () => number {
+  let a = seed | 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
-  for (const [tableId, party] of latest) freeAt.set(tableId, leaves(party));
-  for (const party of unassigned) {
-    const table = bestTable(floor.tables, freeAt, party.partySize);
-    if (table !== null) freeAt.set(table.id, Math.max(freeAt.get(table.id)!, leaves(party)));
-  }
-  return freeAt;
+}
+
+/** A party at a table, as the draws see it: its mean turn, how long it has sat, and the turns still possible. */
+interface Holder {
+  readonly mean: number;
+  readonly elapsed: number;
+  /** Elapsed / mean. */
+  readonly sat: number;
+  /** First index of model.turnRatios above `sat`. */
+  readonly from: number;
+  /** Probability that it is still at the table (its leaving may have gone unrecorded). */
+  readonly present: number;
+}
+
+/** A queued party, as the draws see it. */
+interface Ahead {
+  readonly partySize: number;
+  readonly joinedAt: number;
+  /** Indices of the tables that fit it, in tie-break order. */
+  readonly fitting: readonly number[];
 }
 
 /**
- * How long a queued party seated at `at` is planned to hold its table: the turn time, and with a
- * learned model its mean turn time weighted by the chance it is still there and shows up (parties
- * ahead walk away at the learned rate), so the replay plans the expected use of the table.
+ * The learned replay: the floor prepared once per request (tables in tie-break order, smallest then
+ * id; the party holding each; the tables each queued party fits), then REPLAY_DRAWS draws of its
+ * future from a fixed seed: the seated parties' remaining stays, who of the parties ahead is still
+ * there when called, and their turn times. A party's planned seat time is the median of its seat
+ * times over the draws: the median minimises the absolute error, and the first of several tables to
+ * free up comes earlier than the earliest of their mean free times, which a replay with mean turn
+ * times would plan.
  */
-function holdSeconds(floor: Floor, party: QueuedParty, at: number): number {
-  const model = floor.model;
-  if (!model) return turnSeconds(floor.turnTimes, party.partySize);
-  const turn = learnedTurnSeconds(model, party.partySize, at, floor.utcOffsetSeconds ?? 0);
-  return Math.round(turn * staysUntil(model, party.joinedAt ?? floor.now, at));
+class LearnedReplay {
+  private readonly tables: TableSpec[];
+  private readonly holders: (Holder | null)[];
+  private readonly unassigned: { fitting: readonly number[]; holder: Holder }[] = [];
+  private readonly fitting = new Map<number, number[]>();
+  private readonly ahead: Ahead[];
+  /** Table free times of the draw in progress (seconds). */
+  private readonly freeAt: Float64Array;
+  private readonly offset: number;
+
+  constructor(
+    private readonly floor: Floor,
+    private readonly model: LearnedModel,
+  ) {
+    this.offset = floor.utcOffsetSeconds ?? 0;
+    this.tables = [...floor.tables].sort((a, b) => a.seats - b.seats || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const index = new Map(this.tables.map((t, i) => [t.id, i]));
+    const latest = new Map<number, SeatedParty>();
+    for (const party of floor.seated) {
+      const i = party.tableId === null ? undefined : index.get(party.tableId);
+      if (i === undefined) {
+        this.unassigned.push({ fitting: this.fits(party.partySize), holder: this.holder(party) });
+        continue;
+      }
+      const current = latest.get(i);
+      if (current === undefined || party.seatedAt > current.seatedAt) latest.set(i, party);
+    }
+    this.holders = this.tables.map((_, i) => {
+      const party = latest.get(i);
+      return party === undefined ? null : this.holder(party);
+    });
+    this.ahead = floor.queue.map((p) => ({ partySize: p.partySize, joinedAt: p.joinedAt ?? floor.now, fitting: this.fits(p.partySize) }));
+    this.freeAt = new Float64Array(this.tables.length);
+  }
+
+  private holder(party: SeatedParty): Holder {
+    const mean = learnedTurnSeconds(this.model, party.partySize, party.seatedAt, this.offset);
+    const elapsed = Math.max(0, this.floor.now - party.seatedAt);
+    const sat = elapsed / mean;
+    const ratios = this.model.turnRatios;
+    let from = 0;
+    while (from < ratios.length && ratios[from]! <= sat) from += 1;
+    // Given no record of its leaving, it is still there unless its turn is over and the host did not
+    // record it: P(turn > sat) / (P(turn > sat) + P(turn <= sat) x (1 - share of leavings recorded)).
+    const longer = (ratios.length - from) / ratios.length;
+    const unrecorded = (1 - longer) * (1 - this.model.clearedShare);
+    const present = longer + unrecorded > 0 ? longer / (longer + unrecorded) : 1;
+    return { mean, elapsed, sat, from, present };
+  }
+
+  /** Indices of the tables that fit `partySize`, in tie-break order. */
+  fits(partySize: number): number[] {
+    let list = this.fitting.get(partySize);
+    if (list === undefined) {
+      list = [];
+      for (let i = 0; i < this.tables.length; i++) if (fits(this.tables[i]!, partySize)) list.push(i);
+      this.fitting.set(partySize, list);
+    }
+    return list;
+  }
+
+  /** Index of the table of `fitting` that frees first in the draw in progress (ties: tie-break order); NaN without tables. */
+  private firstFree(fitting: readonly number[]): number {
+    let best = Number.NaN;
+    let bestAt = Number.POSITIVE_INFINITY;
+    for (const i of fitting) {
+      if (this.freeAt[i]! < bestAt) {
+        bestAt = this.freeAt[i]!;
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  /** A remaining stay drawn from the turns longer than the holder has sat; beyond them all, the curve's tail. */
+  private remaining(h: Holder, rand: () => number): number {
+    if (rand() >= h.present) return 0;
+    const ratios = this.model.turnRatios;
+    if (h.from >= ratios.length) return remainingSeconds(this.model, h.mean, h.elapsed);
+    return (ratios[h.from + Math.floor(rand() * (ratios.length - h.from))]! - h.sat) * h.mean;
+  }
+
+  /**
+   * One draw: the tables' free times, then the queue seated in order, each party at the fitting
+   * table that frees first. `seats` (if given) gets each queued party's seat time in this draw at
+   * [party * REPLAY_DRAWS + draw] (NaN when no table fits it).
+   */
+  private draw(rand: () => number, draw: number, seats: Float64Array | null): void {
+    const { model, freeAt } = this;
+    const now = this.floor.now;
+    for (let i = 0; i < freeAt.length; i++) {
+      const h = this.holders[i];
+      freeAt[i] = h === null || h === undefined ? now : now + this.remaining(h, rand);
+    }
+    // Parties seated without a recorded table occupy the fitting table that is free first.
+    for (const { fitting, holder } of this.unassigned) {
+      const i = this.firstFree(fitting);
+      if (i >= 0) freeAt[i] = Math.max(freeAt[i]!, now + this.remaining(holder, rand));
+    }
+    const ratios = model.turnRatios;
+    for (let k = 0; k < this.ahead.length; k++) {
+      const party = this.ahead[k]!;
+      const i = this.firstFree(party.fitting);
+      if (!(i >= 0)) {
+        // Nothing fits: the host seats them by hand; they hold no table here.
+        if (seats !== null) seats[k * REPLAY_DRAWS + draw] = Number.NaN;
+        continue;
+      }
+      const at = Math.max(now, freeAt[i]!);
+      if (seats !== null) seats[k * REPLAY_DRAWS + draw] = at;
+      // Still there and showing up when called (no-shows, walk-aways while waiting), then its turn.
+      if (rand() < staysUntil(model, party.joinedAt, at)) {
+        freeAt[i] = at + learnedTurnSeconds(model, party.partySize, at, this.offset) * ratios[Math.floor(rand() * ratios.length)]!;
+      } else {
+        freeAt[i] = at;
+      }
+    }
+  }
+
+  /** Planned seat time of a party of each size joining the end of the queue now (null: no table fits). */
+  newParties(partySizes: readonly number[]): (number | null)[] {
+    const fitting = partySizes.map((size) => this.fits(size));
+    const seats = partySizes.map((_, k) => (fitting[k]!.length === 0 ? null : new Float64Array(REPLAY_DRAWS)));
+    const rand = uniforms(REPLAY_SEED);
+    for (let d = 0; d < REPLAY_DRAWS; d++) {
+      this.draw(rand, d, null);
+      for (let k = 0; k < seats.length; k++) {
+        const s = seats[k];
+        if (s) s[d] = Math.max(this.floor.now, this.freeAt[this.firstFree(fitting[k]!)]!);
+      }
+    }
+    return seats.map((s) => (s ? median(s) : null));
+  }
+
+  /** Planned seat time of every queued party, by queue position (null: no table fits). */
+  queued(): (number | null)[] {
+    const seats = new Float64Array(this.ahead.length * REPLAY_DRAWS);
+    const rand = uniforms(REPLAY_SEED);
+    for (let d = 0; d < REPLAY_DRAWS; d++) this.draw(rand, d, seats);
+    return this.ahead.map((party, k) => (party.fitting.length === 0 ? null : median(seats.subarray(k * REPLAY_DRAWS, (k + 1) * REPLAY_DRAWS))));
+  }
+}
+
+/** The median of `xs` (sorted in place), to whole seconds. */
+function median(xs: Float64Array): number {
+  xs.sort();
+  const n = xs.length;
+  return Math.round(n % 2 === 1 ? xs[(n - 1) / 2]! : (xs[n / 2 - 1]! + xs[n / 2]!) / 2);
 }
 
 /** The estimate for a replayed seat time: calibrated by the learned error, else the fixed window. */
@@ -180,7 +332,7 @@ function replay(floor: Floor, stopBefore?: string): { freeAt: FreeAt; seatAt: Ma
     if (table === null) continue; // nothing fits: the host seats them by hand; they hold no table here
     const at = Math.max(floor.now, freeAt.get(table.id)!);
     seatAt.set(party.id, at);
-    freeAt.set(table.id, at + holdSeconds(floor, party, at));
+    freeAt.set(table.id, at + turnSeconds(floor.turnTimes, party.partySize));
   }
   return { freeAt, seatAt, ahead };
 }
@@ -206,6 +358,10 @@ export function zeroWait(now: number): Estimate {
 
 /** The replayed seat time of a party of `partySize` joining now, before any calibration; null if no table fits. */
 export function plannedNewParty(floor: Floor, partySize: number): { partiesAhead: number; plannedSeatAt: number } | null {
+  if (floor.model) {
+    const planned = new LearnedReplay(floor, floor.model).newParties([partySize])[0]!;
+    return planned === null ? null : { partiesAhead: floor.queue.length, plannedSeatAt: planned };
+  }
   const { freeAt, ahead } = replay(floor);
   const table = bestTable(floor.tables, freeAt, partySize);
   if (table === null) return null;
@@ -214,16 +370,45 @@ export function plannedNewParty(floor: Floor, partySize: number): { partiesAhead
 
 /** Estimate for a party of `partySize` joining the end of the queue now; null if no table fits. */
 export function estimateNewParty(floor: Floor, partySize: number): Estimate | null {
-  const planned = plannedNewParty(floor, partySize);
-  return planned === null ? null : estimateAt(floor, planned.partiesAhead, planned.plannedSeatAt);
+  return estimateNewParties(floor, [partySize])[0]!;
+}
+
+/**
+ * Estimates for parties of each of `partySizes` joining the end of the queue now (null where no
+ * table fits), from one replay: with a learned model the draws are shared by every size.
+ */
+export function estimateNewParties(floor: Floor, partySizes: readonly number[]): (Estimate | null)[] {
+  if (floor.model) {
+    const planned = new LearnedReplay(floor, floor.model).newParties(partySizes);
+    return planned.map((at) => (at === null ? null : estimateAt(floor, floor.queue.length, at)));
+  }
+  const { freeAt, ahead } = replay(floor);
+  return partySizes.map((size) => {
+    const table = bestTable(floor.tables, freeAt, size);
+    return table === null ? null : estimateAt(floor, ahead, Math.max(floor.now, freeAt.get(table.id)!));
+  });
 }
 
 /** Estimate for a party already in the queue; null if it is not queued or no table fits. */
 export function estimateQueuedParty(floor: Floor, entryId: string): Estimate | null {
-  const index = floor.queue.findIndex((p) => p.id === entryId);
-  if (index < 0) return null;
+  return estimateQueue(floor).get(entryId) ?? null;
+}
+
+/** Estimates for every queued party (by entry id; absent where no table fits), from one replay. */
+export function estimateQueue(floor: Floor): Map<string, Estimate> {
+  const out = new Map<string, Estimate>();
+  if (floor.model) {
+    const planned = new LearnedReplay(floor, floor.model).queued();
+    floor.queue.forEach((party, index) => {
+      const at = planned[index];
+      if (at !== null && at !== undefined) out.set(party.id, estimateAt(floor, index, at));
+    });
+    return out;
+  }
   const { seatAt } = replay(floor);
-  const at = seatAt.get(entryId);
-  if (at === undefined) return null;
-  return estimateAt(floor, index, at);
+  floor.queue.forEach((party, index) => {
+    const at = seatAt.get(party.id);
+    if (at !== undefined) out.set(party.id, estimateAt(floor, index, at));
+  });
+  return out;
 }

@@ -1,7 +1,7 @@
 // The learned model as the estimator reads it: lookups, and the replay with a model.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { estimateNewParty, estimateQueuedParty, plannedNewParty, type Floor, type TableSpec } from './estimator.js';
+import { estimateNewParties, estimateNewParty, estimateQueue, estimateQueuedParty, plannedNewParty, type Floor, type TableSpec } from './estimator.js';
 import {
   calibrated,
   HOUR_BANDS,
@@ -30,6 +30,9 @@ function model(overrides: Partial<LearnedModel> = {}): LearnedModel {
     // E[r - x | r > x] for x = 0, 0.5, 1, 1.5: 1, 0.6, 0.3, 0.2.
     remaining: [1, 0.6, 0.3, 0.2],
     remainingStep: 0.5,
+    // Every turn exactly its cell's mean, every leaving recorded: the replay's draws all agree.
+    turnRatios: [1],
+    clearedShare: 1,
     noShowRate: 0,
     leaveRatePerHour: 0,
     coverage: 0.8,
@@ -107,19 +110,76 @@ describe('the replay with a learned model', () => {
         { partySize: 2, tableId: 'a2', seatedAt: MON_19 - 20 * MIN },
       ],
     });
-    // The later party: elapsed 0.5 means: 0.6 * 40 = 24 min left.
-    assert.equal(plannedNewParty(f, 2)?.plannedSeatAt, MON_19 + 24 * MIN);
+    // The later party: every turn is 40 min, it has sat 20: 20 min left.
+    assert.equal(plannedNewParty(f, 2)?.plannedSeatAt, MON_19 + 20 * MIN);
   });
 
-  test('parties ahead hold a table for their turn time times the chance they are still there', () => {
-    const sure = model();
+  test('a seated party stays for a remaining turn drawn from the turns longer than it has sat', () => {
+    // Turns of 0.5, 1 or 1.5 means (20, 40, 60 min); the party has sat 30 min: it leaves in 10 or 30 min.
+    const m = model({ turnRatios: [0.5, 1, 1.5] });
+    const f = floor(m, { seated: [{ partySize: 2, tableId: 'a2', seatedAt: MON_19 - 30 * MIN }] });
+    const at = plannedNewParty(f, 2)!.plannedSeatAt;
+    assert.ok(at >= MON_19 + 10 * MIN && at <= MON_19 + 30 * MIN, `planned ${(at - MON_19) / MIN} min`);
+  });
+
+  test('the planned seat time is the median over the draws: the first of several tables frees earlier than the mean says', () => {
+    // Three two-tops, each taken just now; turns of 20, 40 or 60 min alike. Each table's mean free
+    // time is in 40 min, but the first of three frees in 20 min with probability 1 - (2/3)^3 = 0.70.
+    const m = model({ turnRatios: [0.5, 1, 1.5] });
+    const tables = [table('a2', 1, 2), table('b2', 1, 2), table('c2', 1, 2)];
+    const seated = tables.map((t) => ({ partySize: 2, tableId: t.id, seatedAt: MON_19 }));
+    const f = floor(m, { tables, seated });
+    assert.equal(plannedNewParty(f, 2)?.plannedSeatAt, MON_19 + 20 * MIN);
+    // The same floor always gets the same estimate (the draws have a fixed seed).
+    assert.deepEqual(estimateNewParty(f, 2), estimateNewParty(f, 2));
+  });
+
+  test('a party at a table whose leaving may have gone unrecorded is likely gone once it has sat longer than the turns', () => {
+    const seated = [{ partySize: 2, tableId: 'a2', seatedAt: MON_19 - 60 * MIN }];
+    // Every turn is 40 min; it has sat 60: if the host records every leaving, it is still there
+    // (the curve's tail: 0.2 x 40 min), else it has left and nobody recorded it.
+    assert.equal(plannedNewParty(floor(model(), { seated }), 2)?.plannedSeatAt, MON_19 + 8 * MIN);
+    assert.equal(plannedNewParty(floor(model({ clearedShare: 0.5 }), { seated }), 2)?.plannedSeatAt, MON_19);
+    // Sat 20 of 40 min: still there whatever the host records.
+    const early = [{ partySize: 2, tableId: 'a2', seatedAt: MON_19 - 20 * MIN }];
+    assert.equal(plannedNewParty(floor(model({ clearedShare: 0.2 }), { seated: early }), 2)?.plannedSeatAt, MON_19 + 20 * MIN);
+  });
+
+  test('parties ahead take their table only if they are still there when called', () => {
     const queue = [{ id: 'q1', partySize: 2, joinedAt: MON_19 - 3600 }];
-    assert.equal(plannedNewParty(floor(sure, { queue }), 2)?.plannedSeatAt, MON_19 + 40 * MIN);
-    const leaving = model({ noShowRate: 0.25, leaveRatePerHour: 0 });
-    assert.equal(plannedNewParty(floor(leaving, { queue }), 2)?.plannedSeatAt, MON_19 + 30 * MIN);
-    const hazard = model({ leaveRatePerHour: Math.log(2) });
-    // Joined an hour ago, seated now: half of them are still there.
-    assert.equal(plannedNewParty(floor(hazard, { queue }), 2)?.plannedSeatAt, MON_19 + 20 * MIN);
+    assert.equal(plannedNewParty(floor(model(), { queue }), 2)?.plannedSeatAt, MON_19 + 40 * MIN);
+    // A quarter are no-shows: in most draws it stays, and the median waits for it.
+    assert.equal(plannedNewParty(floor(model({ noShowRate: 0.25 }), { queue }), 2)?.plannedSeatAt, MON_19 + 40 * MIN);
+    // Joined an hour ago at 2 walk-aways per waiting hour: e^-2 = 14% still there: the table is free in most draws.
+    assert.equal(plannedNewParty(floor(model({ leaveRatePerHour: 2 }), { queue }), 2)?.plannedSeatAt, MON_19);
+  });
+
+  test('estimates for several sizes and for the whole queue come from one replay and match the single ones', () => {
+    const m = model({ turnRatios: [0.5, 0.8, 1, 1.3, 1.6], noShowRate: 0.1, leaveRatePerHour: 0.3, clearedShare: 0.6 });
+    const tables = [table('a2', 1, 2), table('b2', 1, 2), table('c4', 2, 4), table('d6', 3, 6)];
+    const seated = [
+      { partySize: 2, tableId: 'a2', seatedAt: MON_19 - 30 * MIN },
+      { partySize: 4, tableId: 'c4', seatedAt: MON_19 - 50 * MIN },
+      { partySize: 5, tableId: 'd6', seatedAt: MON_19 - 10 * MIN },
+      { partySize: 2, tableId: null, seatedAt: MON_19 - 15 * MIN },
+    ];
+    const queue = [
+      { id: 'q1', partySize: 2, joinedAt: MON_19 - 20 * MIN },
+      { id: 'q2', partySize: 6, joinedAt: MON_19 - 10 * MIN },
+      { id: 'q3', partySize: 12, joinedAt: MON_19 - 5 * MIN },
+      { id: 'q4', partySize: 4, joinedAt: MON_19 },
+    ];
+    const f = floor(m, { tables, seated, queue });
+    const sizes = [1, 2, 3, 4, 5, 6, 9];
+    assert.deepEqual(
+      estimateNewParties(f, sizes),
+      sizes.map((size) => estimateNewParty(f, size)),
+    );
+    assert.equal(estimateNewParty(f, 9), null, 'no table seats 9');
+    const all = estimateQueue(f);
+    assert.deepEqual([...all.keys()], ['q1', 'q2', 'q4'], 'q3 fits no table');
+    for (const id of ['q1', 'q2', 'q3', 'q4']) assert.deepEqual(estimateQueuedParty(f, id), all.get(id) ?? null);
+    assert.ok(all.get('q4')!.partiesAhead === 3 && estimateNewParty(f, 2)!.partiesAhead === 4);
   });
 
   test('the estimate is the calibrated one; a queued party gets it too', () => {

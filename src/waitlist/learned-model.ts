@@ -32,6 +32,18 @@ export interface LearnedModel {
    */
   readonly remaining: readonly number[];
   readonly remainingStep: number;
+  /**
+   * Quantiles of turn time / cell mean at (i + 0.5) / n, ascending: the spread of turn times around
+   * the cell mean, which the replay draws from (a seated party's remaining stay is drawn from the
+   * part above how long it has sat).
+   */
+  readonly turnRatios: readonly number[];
+  /**
+   * Share of seated parties whose leaving the host records ("table cleared"). A party at a table
+   * with no record may have left already: after sitting for x, it is still there with probability
+   * S(x) / (S(x) + (1 - S(x)) * (1 - share)), S the share of turns longer than x.
+   */
+  readonly clearedShare: number;
   /** Share of called parties that never take their table (no-shows). */
   readonly noShowRate: number;
   /** Walk-aways (cancellations) per waiting hour: the hazard of a party ahead leaving the queue. */
@@ -45,7 +57,7 @@ export interface LearnedModel {
 }
 
 /** Shape of the stored model's JSON; a model stored in another shape is ignored until the next refresh. */
-export const LEARNED_MODEL_FORMAT = 1;
+export const LEARNED_MODEL_FORMAT = 2;
 
 interface CachedModel {
   readonly version: number;

@@ -9,7 +9,16 @@ import { isOpenAt, utcOffsetMinutes } from '../merchants/opening-hours.js';
 import * as merchants from '../merchants/read-model.js';
 import type { Db, Store, Tx } from '../store/database.js';
 import { runIdempotent, type IdempotencyKey } from '../store/idempotency.js';
-import { estimateNewParty, estimateQueuedParty, expectedLeaveAt, largestServable, type Estimate, type Floor } from './estimator.js';
+import {
+  estimateNewParties,
+  estimateNewParty,
+  estimateQueue,
+  estimateQueuedParty,
+  expectedLeaveAt,
+  largestServable,
+  type Estimate,
+  type Floor,
+} from './estimator.js';
 import { learnedModelJson, NO_LEARNED_MODELS, type LearnedModel, type LearnedModelCache } from './learned-model.js';
 import { LiveFloors } from './live-floors.js';
 import type { Guest, HistoryParty, WaitlistEntry } from './model.js';
@@ -253,10 +262,10 @@ export class WaitlistService {
   async estimates(merchantId: string, serviceId: string, partySizes: readonly number[]): Promise<{ status: WaitlistStatus; estimates: WaitEstimateView[] }> {
     const ctx = await this.load(this.store.db, merchantId, serviceId);
     const candidates = new Map<number, Estimate>();
-    for (const size of new Set(partySizes)) {
-      const estimate = estimateNewParty(ctx.floor, size);
-      if (estimate !== null) candidates.set(size, estimate);
-    }
+    const sizes = [...new Set(partySizes)];
+    estimateNewParties(ctx.floor, sizes).forEach((estimate, k) => {
+      if (estimate !== null) candidates.set(sizes[k]!, estimate);
+    });
     const { status, offered } = offer(ctx.situation, candidates);
     const mode = ctx.service.waitlist.confirmationMode;
     return {
@@ -489,9 +498,10 @@ export class WaitlistService {
     // The host stand's list: the floor as stored now, like the entries beside it.
     const ctx = await this.load(this.store.db, merchantId, serviceId, null, true);
     const queue = await entries.activeQueue(this.store.db, merchantId, serviceId);
+    const estimates = estimateQueue(ctx.floor);
     return queue.map((entry) => ({
       entry,
-      estimate: estimateQueuedParty(ctx.floor, entry.id),
+      estimate: estimates.get(entry.id) ?? null,
       asOf: ctx.floor.now,
       confirmationMode: ctx.service.waitlist.confirmationMode,
     }));
