@@ -4,7 +4,7 @@
 // learned-model.ts) the turn times, the stay of seated parties, walk-aways ahead and the range come
 // from the merchant's own history instead of the configured turn times and a fixed window.
 import type { TurnTime } from '../merchants/rules.js';
-import { calibrated, learnedTurnSeconds, remainingSeconds, staysUntil, type LearnedModel } from './learned-model.js';
+import { bandIndex, calibrated, HOUR_BANDS, learnedTurnSeconds, localCell, remainingSeconds, type LearnedModel } from './learned-model.js';
 
 export interface TableSpec {
   readonly id: string;
@@ -119,8 +119,12 @@ function occupancy(floor: Floor): FreeAt {
   return freeAt;
 }
 
-/** Draws of the learned replay; the planned seat time is their median. */
-export const REPLAY_DRAWS = 64;
+/**
+ * Draws of the learned replay; the planned seat time is their median. 64 draws measured a little
+ * more accurate (docs/WAITLIST.md) but cost twice as much on the request path; 32 keep
+ * BatchGetWaitEstimates within about twice what the single mean-turn replay cost.
+ */
+export const REPLAY_DRAWS = 32;
 /** The draws' fixed seed: the same floor always gets the same estimate. */
 const REPLAY_SEED = 0x5eed_2026;
 
@@ -149,7 +153,8 @@ interface Holder {
 
 /** A queued party, as the draws see it. */
 interface Ahead {
-  readonly partySize: number;
+  /** Its band's mean turn times in seconds, by day x hour band (day * HOUR_BANDS.length + hour band). */
+  readonly turns: Float64Array;
   readonly joinedAt: number;
   /** Indices of the tables that fit it, in tie-break order. */
   readonly fitting: readonly number[];
@@ -173,6 +178,9 @@ class LearnedReplay {
   /** Table free times of the draw in progress (seconds). */
   private readonly freeAt: Float64Array;
   private readonly offset: number;
+  /** Local hour (hours since the epoch) of now, and the day x hour band cell of each hour from it. */
+  private readonly firstHour: number;
+  private readonly cells: number[] = [];
 
   constructor(
     private readonly floor: Floor,
@@ -195,7 +203,13 @@ class LearnedReplay {
       const party = latest.get(i);
       return party === undefined ? null : this.holder(party);
     });
-    this.ahead = floor.queue.map((p) => ({ partySize: p.partySize, joinedAt: p.joinedAt ?? floor.now, fitting: this.fits(p.partySize) }));
+    const turns = model.turnMinutes.map((days) => Float64Array.from(days.flat(), (m) => m * 60));
+    this.ahead = floor.queue.map((p) => ({
+      turns: turns[bandIndex(model.bands, p.partySize)]!,
+      joinedAt: p.joinedAt ?? floor.now,
+      fitting: this.fits(p.partySize),
+    }));
+    this.firstHour = Math.floor((floor.now + this.offset) / 3600);
     this.freeAt = new Float64Array(this.tables.length);
   }
 
@@ -212,6 +226,18 @@ class LearnedReplay {
     const unrecorded = (1 - longer) * (1 - this.model.clearedShare);
     const present = longer + unrecorded > 0 ? longer / (longer + unrecorded) : 1;
     return { mean, elapsed, sat, from, present };
+  }
+
+  /** The day x hour band cell (day * HOUR_BANDS.length + hour band) of a time from now on, by the hour. */
+  private cellAt(t: number): number {
+    const hour = Math.floor((t + this.offset) / 3600) - this.firstHour;
+    let cell = this.cells[hour];
+    if (cell === undefined) {
+      const { day, hourBand } = localCell(t, this.offset);
+      cell = day * HOUR_BANDS.length + hourBand;
+      this.cells[hour] = cell;
+    }
+    return cell;
   }
 
   /** Indices of the tables that fit `partySize`, in tie-break order. */
@@ -264,6 +290,8 @@ class LearnedReplay {
       if (i >= 0) freeAt[i] = Math.max(freeAt[i]!, now + this.remaining(holder, rand));
     }
     const ratios = model.turnRatios;
+    const shows = 1 - model.noShowRate;
+    const leavePerSecond = model.leaveRatePerHour / 3600;
     for (let k = 0; k < this.ahead.length; k++) {
       const party = this.ahead[k]!;
       const i = this.firstFree(party.fitting);
@@ -274,9 +302,9 @@ class LearnedReplay {
       }
       const at = Math.max(now, freeAt[i]!);
       if (seats !== null) seats[k * REPLAY_DRAWS + draw] = at;
-      // Still there and showing up when called (no-shows, walk-aways while waiting), then its turn.
-      if (rand() < staysUntil(model, party.joinedAt, at)) {
-        freeAt[i] = at + learnedTurnSeconds(model, party.partySize, at, this.offset) * ratios[Math.floor(rand() * ratios.length)]!;
+      // Still there and showing up when called (as staysUntil: no-shows, walk-aways while waiting), then its turn.
+      if (rand() < shows * Math.exp(-leavePerSecond * Math.max(0, at - party.joinedAt))) {
+        freeAt[i] = at + party.turns[this.cellAt(at)]! * ratios[Math.floor(rand() * ratios.length)]!;
       } else {
         freeAt[i] = at;
       }
