@@ -34,14 +34,40 @@ function area(url: string): string {
   return url;
 }
 
-export function summarise(file: string, root: string, top = 20): string {
+/**
+ * A stretch of the run: microseconds of the monotonic clock (process.hrtime), which V8 stamps the
+ * profile's samples with on Linux, so a window taken in the bench's process selects the server's
+ * samples during one method.
+ */
+export interface ProfileWindow {
+  readonly label: string;
+  readonly fromUs: number;
+  readonly toUs: number;
+}
+
+/** Now on the clock the profile's timestamps use (see ProfileWindow). */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+export function summarise(file: string, root: string, top = 20, window?: ProfileWindow): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // Each sample's time; with a window, only the samples inside it count.
+  const inWindow: boolean[] = [];
+  let at = profile.startTime;
+  for (const [i] of profile.samples.entries()) {
+    at += profile.timeDeltas[i] ?? 0;
+    inWindow.push(window === undefined || (at >= window.fromUs && at <= window.toUs));
+  }
   const selfUs = new Map<number, number>();
-  for (const [i, id] of profile.samples.entries()) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  const totalUs = profile.endTime - profile.startTime;
+  for (const [i, id] of profile.samples.entries()) if (inWindow[i]) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  const totalUs =
+    window === undefined
+      ? profile.endTime - profile.startTime
+      : Math.max(1, Math.min(window.toUs, profile.endTime) - Math.max(window.fromUs, profile.startTime));
 
   const key = (n: ProfileNode): string => `${n.callFrame.functionName || '(anonymous)'} ${place(n.callFrame.url, root)}:${n.callFrame.lineNumber + 1}`;
   const self = new Map<string, number>();
@@ -71,6 +97,7 @@ export function summarise(file: string, root: string, top = 20): string {
     return list;
   };
   profile.samples.forEach((id, i) => {
+    if (!inWindow[i]) return;
     for (const k of keysOf(id)) inclusive.set(k, (inclusive.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
 
@@ -81,7 +108,7 @@ export function summarise(file: string, root: string, top = 20): string {
       .slice(0, n)
       .map(([k, us]) => `  ${pct(us)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
   return [
-    `CPU profile ${file}: ${(totalUs / 1e6).toFixed(1)} s`,
+    window === undefined ? `CPU profile ${file}: ${(totalUs / 1e6).toFixed(1)} s` : `CPU profile during ${window.label}: ${(totalUs / 1e6).toFixed(1)} s`,
     'Self time by area:',
     ...list(areas, 15),
     `Self time, top ${top} functions:`,

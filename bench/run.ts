@@ -13,7 +13,7 @@ import { confirmedInStore, createInventory, WAITLIST_MERCHANTS, type Access, typ
 import type { LoadResult, LoadSpec, RequestPlan } from './load-spec.js';
 import type { CommitResult, CommitSpec } from './commit-rate.js';
 import { startBookingServer, startEchoServer, startExpressServer, startPostgres, type Postgres } from './processes.js';
-import { summarise } from './profile.js';
+import { monotonicUs, type ProfileWindow, summarise } from './profile.js';
 import { renderAll, writeDocs, type Baselines, type Row, type RunSettings, type StoreReport } from './report.js';
 
 const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connections <n>] [--generators <n>] [--postgres] [--write-docs] [--profile] [--only <method,...>]
@@ -239,6 +239,7 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
   log(`\n${store.label}: starting the booking server (serve --demo${profileDir ? ', --cpu-prof' : ''})`);
   const server = await startBookingServer(env, profileDir);
   const rows: Row[] = [];
+  const windows: ProfileWindow[] = [];
   let contention: StoreReport['contention'] = null;
   try {
     const access: Access = { baseUrl: server.baseUrl, credentials: env.BOOKING_SERVER_CREDENTIALS, adminToken: env.ADMIN_TOKEN };
@@ -247,7 +248,9 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
     for (const method of METHODS) {
       if (!selected(method.name)) continue;
       await probe(server.baseUrl, authorization, method.plan(inventory, `${runId}-probe`));
+      const fromUs = monotonicUs();
       const result = await measure(server.baseUrl, authorization, (id) => method.plan(inventory, `${id}-${method.name}`), runId);
+      windows.push({ label: `${method.name} (warm-up and measurement)`, fromUs, toUs: monotonicUs() });
       log(`  ${method.name}: ${describe(result)}`);
       rows.push({ name: method.name, limitMs: method.limitMs, result });
     }
@@ -278,7 +281,11 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
   const commit = await commitRate(baseline.spec);
   log(`  ${baseline.label}: ${Math.round(commit.rate).toLocaleString('en-US')} commits/s`);
   if (profileDir !== null) {
-    for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) log(`\n${summarise(join(profileDir, file), ROOT)}`);
+    for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
+      log(`\n${summarise(join(profileDir, file), ROOT)}`);
+      // The same profile during each method alone (the whole run includes start-up, the inventory and background work).
+      for (const window of windows) log(`\n${summarise(join(profileDir, file), ROOT, 12, window)}`);
+    }
   }
   return { store: store.label, rows, contention, notes: store.notes, commit: { label: baseline.label, rate: commit.rate } };
 }
