@@ -247,3 +247,16 @@ test("property: the hourly cached UTC offset equals luxon's, also inside hours w
     }
   }
 });
+
+test('a list of hours is checked and compiled once: asked again it answers the same, and a bad zone or instant is still refused', () => {
+  const hours: OpeningInterval[] = [{ day: 1, open: '09:00', close: '17:00' }];
+  const monday10 = Date.UTC(2026, 0, 5, 15, 0, 0) / 1000; // 10:00 in New York
+  for (let i = 0; i < 3; i++) {
+    assert.equal(isOpenAt(hours, 'America/New_York', monday10), true);
+    assert.equal(isOpenAt(hours, 'America/New_York', monday10 + 8 * 3600), false);
+  }
+  assert.throws(() => isOpenAt(hours, 'Mars/Olympus_Mons', monday10), /unknown IANA time zone/);
+  assert.throws(() => isOpenAt(hours, 'America/New_York', Number.NaN), /must be finite/);
+  const bad = [{ day: 1, open: '9am', close: '17:00' }];
+  for (let i = 0; i < 2; i++) assert.throws(() => isOpenAt(bad, 'America/New_York', monday10), /must be "HH:MM"/);
+});

@@ -56,13 +56,29 @@ export function isValidTimeZone(timeZone: string): boolean {
   return true;
 }
 
+/**
+ * Hours already checked and compiled, by the list itself: a merchant's hours kept in memory
+ * (merchants/configs.ts) are the same list at every estimate, which then neither checks nor parses
+ * them again (the profile showed it per request). Lists are not changed in place (a change of
+ * hours makes a new merchant object); a list read in a transaction is compiled once and dropped
+ * with it.
+ */
+const compiledHours = new WeakMap<readonly OpeningInterval[], readonly Compiled[]>();
+
 // Callers are expected to validate stored data up front, so bad input here is a programming error.
-function compile(intervals: readonly OpeningInterval[], timeZone: string, epochSeconds: number): Compiled[] {
-  const problem = validateOpeningIntervals(intervals);
-  if (problem !== null) throw new RangeError(problem);
+function compile(intervals: readonly OpeningInterval[], timeZone: string, epochSeconds: number): readonly Compiled[] {
+  let list = compiledHours.get(intervals);
+  if (list === undefined) {
+    const problem = validateOpeningIntervals(intervals);
+    if (problem !== null) throw new RangeError(problem);
+  }
   if (!isValidTimeZone(timeZone)) throw new RangeError(`unknown IANA time zone ${JSON.stringify(timeZone)}`);
   if (!Number.isFinite(epochSeconds)) throw new RangeError(`epochSeconds must be finite, got ${epochSeconds}`);
-  return intervals.map((iv) => ({ day: iv.day, open: parseTime(iv.open, false)!, close: parseTime(iv.close, true)! }));
+  if (list === undefined) {
+    list = intervals.map((iv) => ({ day: iv.day, open: parseTime(iv.open, false)!, close: parseTime(iv.close, true)! }));
+    compiledHours.set(intervals, list);
+  }
+  return list;
 }
 
 // Matching on wall-clock minutes (not on instants computed from the schedule) is what makes DST come out
