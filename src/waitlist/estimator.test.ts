@@ -2,6 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  EstimateMemo,
+  estimateNewParties,
   estimateNewParty,
   estimateQueuedParty,
   largestServable,
@@ -242,6 +244,65 @@ describe('properties', () => {
           assert.ok(e.seatAt >= f.now && e.range.start >= f.now);
         });
       }),
+    );
+  });
+});
+
+describe('EstimateMemo', () => {
+  const tables = [table('t2', 1, 2), table('t4', 2, 4)];
+  const seated: SeatedParty[] = [
+    { partySize: 2, tableId: 't2', seatedAt: N - 20 * MIN },
+    { partySize: 4, tableId: 't4', seatedAt: N - 50 * MIN },
+  ];
+
+  test('gives the same answer again while the floor is the same, item by item', () => {
+    const memo = new EstimateMemo();
+    const first = floor(tables, queued(2, 4), seated);
+    const once = memo.estimateNewParties('m/s', first, [2, 4]);
+    assert.deepEqual(once, estimateNewParties(first, [2, 4]));
+    // A new floor object holding the same parties (the live floor kept in memory hands out the same ones).
+    const again = memo.estimateNewParties('m/s', { ...first, queue: [...first.queue], seated: [...first.seated] }, [2, 4]);
+    assert.equal(again, once, 'reused');
+  });
+
+  test('computes again when anything in the floor or the sizes changed, and keeps keys apart', () => {
+    const memo = new EstimateMemo();
+    const base = floor(tables, queued(2, 4), seated);
+    const once = memo.estimateNewParties('m/s', base, [2, 4]);
+    const changed: [string, Floor, number[]][] = [
+      ['a second later', { ...base, now: N + 1 }, [2, 4]],
+      ['one more party queued', { ...base, queue: [...base.queue, { id: 'q3', partySize: 2 }] }, [2, 4]],
+      ['a party left its table', { ...base, seated: base.seated.slice(1) }, [2, 4]],
+      ['other tables', { ...base, tables: [...tables] }, [2, 4]],
+      ['other sizes', base, [2]],
+    ];
+    for (const [what, f, sizes] of changed) {
+      const got = memo.estimateNewParties('m/s', f, sizes);
+      assert.notEqual(got, once, what);
+      assert.deepEqual(got, estimateNewParties(f, sizes), what);
+      memo.estimateNewParties('m/s', base, [2, 4]);
+    }
+    // Another service with the same floor is computed for itself.
+    assert.notEqual(memo.estimateNewParties('m/other', base, [2, 4]), memo.estimateNewParties('m/s', base, [2, 4]));
+  });
+
+  test('any sequence of floors gets what estimateNewParties computes', () => {
+    // A few queues, shared by the steps, so that some steps hit what an earlier one kept.
+    const queues = [queued(), queued(2), queued(4, 2, 6)];
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c'), now: fc.integer({ min: 0, max: 2 }), queue: fc.integer({ min: 0, max: 2 }) }), {
+          maxLength: 30,
+        }),
+        (steps) => {
+          const memo = new EstimateMemo(2);
+          for (const { key, now, queue } of steps) {
+            const f = { ...floor(tables, queues[queue], seated), now: N + now };
+            assert.deepEqual(memo.estimateNewParties(key, f, [2, 5]), estimateNewParties(f, [2, 5]));
+          }
+        },
+      ),
+      { seed: 17 },
     );
   });
 });

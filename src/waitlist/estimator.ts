@@ -440,3 +440,47 @@ export function estimateQueue(floor: Floor): Map<string, Estimate> {
   });
   return out;
 }
+
+/**
+ * The last answer of `estimateNewParties` per key (a merchant's service), given again while the
+ * floor is the same: the same second, the same tables, turn times and model, and the same parties
+ * seated and queued (compared item by item: the live floor kept in memory hands out the same
+ * objects until a write drops it). The estimate is a pure function of the floor (the learned
+ * replay's draws are seeded), so a reuse is exact, never stale: a floor that changed in anything
+ * misses. It pays when a service is asked for estimates many times a second, as Google does for a
+ * busy restaurant; a busy key keeps one entry, and at most `capacity` keys are kept.
+ */
+export class EstimateMemo {
+  readonly #kept = new Map<string, { floor: Floor; sizes: readonly number[]; estimates: (Estimate | null)[] }>();
+
+  constructor(private readonly capacity = 1000) {}
+
+  estimateNewParties(key: string, floor: Floor, partySizes: readonly number[]): (Estimate | null)[] {
+    const kept = this.#kept.get(key);
+    if (kept !== undefined && sameItems(kept.sizes, partySizes) && sameFloor(kept.floor, floor)) return kept.estimates;
+    const estimates = estimateNewParties(floor, partySizes);
+    this.#kept.delete(key);
+    if (this.#kept.size >= this.capacity) this.#kept.delete(this.#kept.keys().next().value as string);
+    this.#kept.set(key, { floor, sizes: [...partySizes], estimates });
+    return estimates;
+  }
+}
+
+function sameFloor(a: Floor, b: Floor): boolean {
+  return (
+    a.now === b.now &&
+    a.tables === b.tables &&
+    a.turnTimes === b.turnTimes &&
+    (a.model ?? null) === (b.model ?? null) &&
+    (a.utcOffsetSeconds ?? 0) === (b.utcOffsetSeconds ?? 0) &&
+    sameItems(a.seated, b.seated) &&
+    sameItems(a.queue, b.queue)
+  );
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -10,7 +10,7 @@ import * as merchants from '../merchants/read-model.js';
 import type { Db, Store, Tx } from '../store/database.js';
 import { runIdempotent, type IdempotencyKey } from '../store/idempotency.js';
 import {
-  estimateNewParties,
+  EstimateMemo,
   estimateNewParty,
   estimateQueue,
   estimateQueuedParty,
@@ -69,6 +69,8 @@ interface Context {
 export class WaitlistService {
   /** The live floor of each service in memory, for reads outside a transaction (live-floors.ts). */
   readonly floors: LiveFloors;
+  /** The last estimates per service, given again while its floor is unchanged (estimator.ts). */
+  readonly #estimates = new EstimateMemo();
 
   constructor(
     private readonly store: Store,
@@ -263,7 +265,7 @@ export class WaitlistService {
     const ctx = await this.load(this.store.db, merchantId, serviceId);
     const candidates = new Map<number, Estimate>();
     const sizes = [...new Set(partySizes)];
-    estimateNewParties(ctx.floor, sizes).forEach((estimate, k) => {
+    this.#estimates.estimateNewParties(`${merchantId}\u0000${serviceId}`, ctx.floor, sizes).forEach((estimate, k) => {
       if (estimate !== null) candidates.set(sizes[k]!, estimate);
     });
     const { status, offered } = offer(ctx.situation, candidates);
