@@ -175,11 +175,19 @@ for (const dialect of DIALECTS) {
       ];
       const expected: Record<string, number> = { BatchGetWaitEstimates: 0, GetWaitlistEntry: 1, BatchAvailabilityLookup: 1, CheckAvailability: 1 };
       for (const [, read] of reads) await read(); // the configuration and the live floor are loaded once
-      for (const [name, read] of reads) {
-        queries.length = 0;
-        await read();
-        assert.equal(queries.length, expected[name], `${name}: ${queries.join(' | ')}`);
+      // On PostgreSQL the read model checks its stamps once more when its LISTEN connection comes up,
+      // which on a loaded machine can happen during the first counted pass: a later pass is steady.
+      let counted: Record<string, string[]> = {};
+      for (let pass = 0; pass < 3; pass++) {
+        counted = {};
+        for (const [name, read] of reads) {
+          queries.length = 0;
+          await read();
+          counted[name] = [...queries];
+        }
+        if (reads.every(([name]) => counted[name]?.length === expected[name])) break;
       }
+      for (const [name] of reads) assert.equal(counted[name]?.length, expected[name], `${name}: ${counted[name]?.join(' | ')}`);
     });
   });
 }
