@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   EstimateMemo,
   estimateNewParties,
+  estimateQueue,
   estimateNewParty,
   estimateQueuedParty,
   largestServable,
@@ -284,6 +285,20 @@ describe('EstimateMemo', () => {
     }
     // Another service with the same floor is computed for itself.
     assert.notEqual(memo.estimateNewParties('m/other', base, [2, 4]), memo.estimateNewParties('m/s', base, [2, 4]));
+  });
+
+  test("the queue's estimates: reused for the same floor, computed again for a changed one", () => {
+    const memo = new EstimateMemo();
+    const base = floor(tables, queued(2, 4, 2), seated);
+    const once = memo.estimateQueue('m/s', base);
+    assert.deepEqual(once, estimateQueue(base));
+    assert.equal(memo.estimateQueue('m/s', { ...base, queue: [...base.queue] }), once, 'reused');
+    const later = { ...base, now: N + 1 };
+    const again = memo.estimateQueue('m/s', later);
+    assert.notEqual(again, once);
+    assert.deepEqual(again, estimateQueue(later));
+    const shorter = { ...base, queue: base.queue.slice(1) };
+    assert.deepEqual(memo.estimateQueue('m/s', shorter), estimateQueue(shorter));
   });
 
   test('any sequence of floors gets what estimateNewParties computes', () => {

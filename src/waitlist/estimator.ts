@@ -442,7 +442,8 @@ export function estimateQueue(floor: Floor): Map<string, Estimate> {
 }
 
 /**
- * The last answer of `estimateNewParties` per key (a merchant's service), given again while the
+ * The last answers of `estimateNewParties` (BatchGetWaitEstimates) and `estimateQueue`
+ * (GetWaitlistEntry) per key (a merchant's service), given again while the
  * floor is the same: the same second, the same tables, turn times and model, and the same parties
  * seated and queued (compared item by item: the live floor kept in memory hands out the same
  * objects until a write drops it). The estimate is a pure function of the floor (the learned
@@ -451,18 +452,33 @@ export function estimateQueue(floor: Floor): Map<string, Estimate> {
  * busy restaurant; a busy key keeps one entry, and at most `capacity` keys are kept.
  */
 export class EstimateMemo {
-  readonly #kept = new Map<string, { floor: Floor; sizes: readonly number[]; estimates: (Estimate | null)[] }>();
+  readonly #newParties = new Map<string, { floor: Floor; sizes: readonly number[]; estimates: (Estimate | null)[] }>();
+  readonly #queues = new Map<string, { floor: Floor; estimates: Map<string, Estimate> }>();
 
   constructor(private readonly capacity = 1000) {}
 
+  /** What `estimateNewParties(floor, partySizes)` returns. */
   estimateNewParties(key: string, floor: Floor, partySizes: readonly number[]): (Estimate | null)[] {
-    const kept = this.#kept.get(key);
+    const kept = this.#newParties.get(key);
     if (kept !== undefined && sameItems(kept.sizes, partySizes) && sameFloor(kept.floor, floor)) return kept.estimates;
     const estimates = estimateNewParties(floor, partySizes);
-    this.#kept.delete(key);
-    if (this.#kept.size >= this.capacity) this.#kept.delete(this.#kept.keys().next().value as string);
-    this.#kept.set(key, { floor, sizes: [...partySizes], estimates });
+    this.#keep(this.#newParties, key, { floor, sizes: [...partySizes], estimates });
     return estimates;
+  }
+
+  /** What `estimateQueue(floor)` returns (the caller must not change the map). */
+  estimateQueue(key: string, floor: Floor): ReadonlyMap<string, Estimate> {
+    const kept = this.#queues.get(key);
+    if (kept !== undefined && sameFloor(kept.floor, floor)) return kept.estimates;
+    const estimates = estimateQueue(floor);
+    this.#keep(this.#queues, key, { floor, estimates });
+    return estimates;
+  }
+
+  #keep<T>(map: Map<string, T>, key: string, value: T): void {
+    map.delete(key);
+    if (map.size >= this.capacity) map.delete(map.keys().next().value as string);
+    map.set(key, value);
   }
 }
 

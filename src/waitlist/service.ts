@@ -332,7 +332,12 @@ export class WaitlistService {
     }
     return {
       entry,
-      estimate: isActive(entry.state) ? estimateQueuedParty(ctx.floor, entry.id) : null,
+      // Outside a transaction the floor is the one kept in memory, whose queue's estimates are reused within its second.
+      estimate: !isActive(entry.state)
+        ? null
+        : q === this.store.db
+          ? (this.#estimates.estimateQueue(`${entry.merchantId}\u0000${entry.serviceId}`, ctx.floor).get(entry.id) ?? null)
+          : estimateQueuedParty(ctx.floor, entry.id),
       asOf: ctx.floor.now,
       confirmationMode: ctx.service.waitlist.confirmationMode,
     };
