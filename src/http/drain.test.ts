@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { startApp } from '../test-support/app.js';
+import { until } from '../test-support/poll.js';
 
 /** Everything the server writes on the socket until it closes it, or `deadlineMs` passes. */
 function readAll(socket: Socket, deadlineMs: number): Promise<string> {
@@ -23,14 +24,6 @@ function readAll(socket: Socket, deadlineMs: number): Promise<string> {
     });
     socket.on('error', () => undefined);
   });
-}
-
-async function until(check: () => boolean, what: string, deadlineMs = 30_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 test('a request that arrives while the server drains gets our 503 body with Retry-After and Connection: close', async () => {
@@ -52,11 +45,11 @@ test('a request that arrives while the server drains gets our 503 body with Retr
     t.app.server.once('request', () => {
       requestSeen = true;
     });
-    await until(() => requestSeen, 'the first request to reach the server');
+    await until(() => requestSeen, 'the first request to reach the server', 30_000);
     const closing = t.app.close().then(() => {
       closed = true;
     });
-    await until(() => !t.app.server.listening, 'the server to stop listening');
+    await until(() => !t.app.server.listening, 'the server to stop listening', 30_000);
     // The rest of the first request, and a second one pipelined behind it.
     socket.write(`${body.slice(5)}GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
     const text = await received;

@@ -9,6 +9,7 @@ import { DEMO_M, DEMO_S, googleOk, ny } from '../test-support/bookings.js';
 import { DIALECTS, forDialect, seedMerchant, startApp as startAnyApp, type TestApp } from '../test-support/app.js';
 import { admin } from '../test-support/postgres.js';
 import { MerchantConfigs } from './configs.js';
+import { until } from '../test-support/poll.js';
 
 const TWO_TOP = [{ id: 'two', name: 'Two-top', minSeats: 1, seats: 2 }];
 const TWO_AND_FOUR = [...TWO_TOP, { id: 'four', name: 'Four-top', minSeats: 3, seats: 4 }];
@@ -20,16 +21,6 @@ async function offered(t: TestApp, merchantId: string, sizes = [2, 4]): Promise<
   const res = await t.google('BatchGetWaitEstimates', { merchant_id: merchantId, service_id: 'waitlist', party_size: sizes });
   assert.equal(res.statusCode, 200, res.body);
   return ((res.json().wait_estimate ?? []) as { party_size: number }[]).map((e) => e.party_size);
-}
-
-/** Polls `check` until it holds; fails after `ms` (a deadline, not a timing assertion). */
-async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) assert.fail(`not within ${ms / 1000} s: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 for (const dialect of DIALECTS) {
@@ -146,7 +137,7 @@ for (const dialect of DIALECTS) {
       // The reader's app itself (default check interval, and notifications on PostgreSQL), over HTTP.
       assert.deepEqual(await offered(reader, 'shared'), [2, 4]);
       await writer.services.merchants.replaceTables('shared', TWO_TOP);
-      await until(async () => (await offered(reader, 'shared')).join() === '2', 30_000, "the reader's estimates to follow the writer's change");
+      await until(async () => (await offered(reader, 'shared')).join() === '2', "the reader's estimates to follow the writer's change", 30_000);
     });
 
     test('queries per hot read: none per wait estimate (its live floor in memory), one per entry read and per availability lookup of one service', async () => {
@@ -201,14 +192,14 @@ describe('postgres notifications', { skip: DIALECTS.includes('postgres') ? false
       await seedMerchant(writer.services, { id: 'notified', tables: TWO_TOP });
       assert.deepEqual(await offered(reader, 'notified'), [2]);
       const configs = reader.services.merchants.configs;
-      await until(async () => configs.notified, 30_000, 'the reader to listen');
+      await until(async () => configs.notified, 'the reader to listen', 30_000);
       const loads = configs.loads;
       assert.deepEqual(await offered(reader, 'notified'), [2]);
       assert.equal(configs.loads, loads, 'served from memory');
       await writer.services.merchants.replaceTables('notified', TWO_AND_FOUR);
-      await until(async () => (await offered(reader, 'notified')).join() === '2,4', 30_000, 'the notification to reach the reader');
+      await until(async () => (await offered(reader, 'notified')).join() === '2,4', 'the notification to reach the reader', 30_000);
       await writer.services.merchants.updateService('notified', 'waitlist', (s) => ({ ...s, waitlist: { ...s.waitlist, paused: true } }));
-      await until(async () => (await offered(reader, 'notified')).length === 0, 30_000, 'the pause to reach the reader');
+      await until(async () => (await offered(reader, 'notified')).length === 0, 'the pause to reach the reader', 30_000);
     } finally {
       await reader.close();
       await writer.close();
@@ -222,7 +213,7 @@ describe('postgres notifications', { skip: DIALECTS.includes('postgres') ? false
     try {
       await seedMerchant(writer.services, { id: 'lost', tables: TWO_TOP });
       assert.deepEqual(await offered(reader, 'lost'), [2]);
-      await until(async () => reader.services.merchants.configs.notified, 30_000, 'the reader to listen');
+      await until(async () => reader.services.merchants.configs.notified, 'the reader to listen', 30_000);
       const database = new URL(url).pathname.slice(1);
       // Every listener on this database is the reader's (the writer has read nothing, so it does not listen).
       const listeners = async (): Promise<number[]> =>
@@ -236,8 +227,8 @@ describe('postgres notifications', { skip: DIALECTS.includes('postgres') ? false
       await admin((c) => c.query('select pg_terminate_backend($1)', [pid]));
       // Changed while nobody listens: this notification is lost.
       await writer.services.merchants.replaceTables('lost', TWO_AND_FOUR);
-      await until(async () => (await offered(reader, 'lost')).join() === '2,4', 30_000, 'the reader to listen again and check what it missed');
-      await until(async () => (await listeners()).some((p) => p !== pid), 30_000, 'a new LISTEN connection');
+      await until(async () => (await offered(reader, 'lost')).join() === '2,4', 'the reader to listen again and check what it missed', 30_000);
+      await until(async () => (await listeners()).some((p) => p !== pid), 'a new LISTEN connection', 30_000);
     } finally {
       await reader.close();
       await writer.close();

@@ -3,14 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PollLoop } from './outbox-queue.js';
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { until } from '../test-support/poll.js';
 
 test('passes never overlap, a failure is reported and the loop goes on, stop waits for the pass in progress', async () => {
   let passes = 0;
@@ -37,7 +30,7 @@ test('passes never overlap, a failure is reported and the loop goes on, stop wai
   loop.start();
   loop.start(); // a second start is a no-op
   assert.equal(loop.stopped, false);
-  await until(() => release !== null, 'the fourth pass');
+  await until(() => release !== null, 'the fourth pass', 30_000);
   assert.deepEqual(
     errors.map((e) => (e as Error).message),
     ['pass 2 failed'],

@@ -5,6 +5,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, forDialect, seedMerchant, type TestApp } from '../test-support/app.js';
+import { until } from '../test-support/poll.js';
 
 /** Long enough that no floor gets old during a test: only this process's writes drop one. */
 const NO_CHECK = { READ_MODEL_CHECK_MS: '3600000' };
@@ -38,16 +39,6 @@ async function ahead(t: TestApp, merchantId: string): Promise<number> {
   const estimates = res.json().wait_estimate as { wait_length: { parties_ahead_count?: number } }[];
   assert.equal(estimates.length, 1, res.body);
   return estimates[0]!.wait_length.parties_ahead_count ?? 0;
-}
-
-/** Polls `check` until it holds; fails after `ms` (a deadline, not a timing assertion). */
-async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) assert.fail(`not within ${ms / 1000} s: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 for (const dialect of DIALECTS) {
@@ -153,9 +144,9 @@ for (const dialect of DIALECTS) {
       assert.equal(await ahead(keeping, 'shared'), 1, 'the entry read refreshed the floor');
 
       const second = await join(writer, 'shared');
-      await until(async () => (await ahead(checking, 'shared')) === 2, 30_000, "the other replica's join to reach a reader checking every 200 ms");
+      await until(async () => (await ahead(checking, 'shared')) === 2, "the other replica's join to reach a reader checking every 200 ms", 30_000);
       await writer.services.waitlist.act(second, 'cancel');
-      await until(async () => (await ahead(checking, 'shared')) === 1, 30_000, "the other replica's cancel to reach a reader checking every 200 ms");
+      await until(async () => (await ahead(checking, 'shared')) === 1, "the other replica's cancel to reach a reader checking every 200 ms", 30_000);
     });
 
     test('READ_MODEL_CHECK_MS=0: every read reads the floor from the store', async () => {
