@@ -36,10 +36,12 @@ for (const dialect of DIALECTS) {
 
     /**
      * A refusal must be a 400 and only for text that cannot be stored as sent: lone surrogates
-     * (anywhere), NUL characters on PostgreSQL (its text type cannot hold U+0000).
+     * (anywhere), NUL characters on PostgreSQL (its text type cannot hold U+0000). Each field is
+     * tested on its own: two fields joined could pair a high surrogate ending one with a low one
+     * starting the next, and hide both (fast-check found `["\ud800", "\udc00\u0001"]`).
      */
-    function refused(response: { statusCode: number; body: string }, value: string, what: string): boolean {
-      if (LONE_SURROGATE.test(value) || (dialect === 'postgres' && value.includes('\u0000'))) {
+    function refused(response: { statusCode: number; body: string }, values: readonly string[], what: string): boolean {
+      if (values.some((value) => LONE_SURROGATE.test(value) || (dialect === 'postgres' && value.includes('\u0000')))) {
         assert.equal(response.statusCode, 400, `${what}: text that cannot be stored as sent must be refused, got ${response.statusCode} ${response.body}`);
         return true;
       }
@@ -54,7 +56,7 @@ for (const dialect of DIALECTS) {
             const id = `vb-m-${++n}`;
             const created = await f.t.admin('POST', '/merchants', { id, name, time_zone: 'America/New_York', waitlist_advisement: name });
             assertSane(created, `POST /merchants name ${JSON.stringify(name)}`);
-            if (refused(created, name, 'merchant name')) return;
+            if (refused(created, [name], 'merchant name')) return;
             if (name.trim() === '') {
               assert.equal(created.statusCode, 400, created.body);
               return;
@@ -83,7 +85,7 @@ for (const dialect of DIALECTS) {
               additional_request: given,
             });
             assertSane(created, `walk-in ${JSON.stringify([given, family])}`);
-            if (refused(created, given + family, 'walk-in name')) return;
+            if (refused(created, [given, family], 'walk-in name')) return;
             assert.equal(created.statusCode, 201, created.body);
             const entry = json(created.body) as { id: string; guest: { given_name: string; family_name: string }; additional_request: string };
             assert.deepEqual([entry.guest.given_name, entry.guest.family_name, entry.additional_request], [given, family, given]);
@@ -93,7 +95,8 @@ for (const dialect of DIALECTS) {
             await f.t.admin('POST', `/merchants/${WL.merchantId}/waitlist-entries/${entry.id}/cancel`);
           }),
         ),
-        { numRuns: runs(120) },
+        // Two fields whose lone surrogates pair up when joined (a false pass of the refusal check once).
+        { numRuns: runs(120), examples: [['\ud800', '\udc00\u0001']] },
       );
     });
 
@@ -114,7 +117,7 @@ for (const dialect of DIALECTS) {
             };
             const created = await f.t.google('CreateWaitlistEntry', body);
             assertSane(created, `CreateWaitlistEntry ${JSON.stringify(body)}`);
-            if (refused(created, given + token, 'waitlist user name')) return;
+            if (refused(created, [given, token], 'waitlist user name')) return;
             assert.equal(created.statusCode, 200, created.body);
             const entryId = json(created.body).waitlist_entry_id as string;
             assert.ok(entryId, created.body);
@@ -132,7 +135,8 @@ for (const dialect of DIALECTS) {
             assert.equal(deleted.statusCode, 200, deleted.body);
           }),
         ),
-        { numRuns: runs(120) },
+        // Two fields whose lone surrogates pair up when joined (a false pass of the refusal check once).
+        { numRuns: runs(120), examples: [['\ud800', '\udc00\u0001']] },
       );
     });
 
@@ -157,7 +161,7 @@ for (const dialect of DIALECTS) {
             };
             const created = await f.t.google('CreateBooking', body);
             assertSane(created, `CreateBooking ${JSON.stringify(body)}`);
-            if (refused(created, name + userId, 'booking user name')) return;
+            if (refused(created, [name, userId], 'booking user name')) return;
             assert.equal(created.statusCode, 200, created.body);
             const booking = (
               json(created.body) as { booking?: { booking_id: string; user_information: { user_id: string; given_name: string; family_name: string } } }
@@ -183,7 +187,8 @@ for (const dialect of DIALECTS) {
             assert.deepEqual([read.guest.given_name, read.guest.google_user_id, read.additional_request], [name, userId, name]);
           }),
         ),
-        { numRuns: runs(120) },
+        // Two fields whose lone surrogates pair up when joined (a false pass of the refusal check once).
+        { numRuns: runs(120), examples: [['\ud800', '\udc00\u0001']] },
       );
     });
 
@@ -197,7 +202,7 @@ for (const dialect of DIALECTS) {
           idempotency_token: `fixed-${n}`,
         });
         assertSane(response, `CreateBooking given_name ${JSON.stringify(name)}`);
-        if (refused(response, name, 'booking user name')) continue;
+        if (refused(response, [name], 'booking user name')) continue;
         assert.equal((json(response.body) as { booking: { user_information: { given_name: string } } }).booking.user_information.given_name, name);
       }
     });
