@@ -3,6 +3,7 @@
 // within the merchants and the time range asked for, in (merchant, service) order, a page at a time.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { CompiledQuery } from 'kysely';
 import { type TestApp, DIALECTS, forDialect } from '../test-support/app.js';
 import { addService, adminOk, ny, putSlots } from '../test-support/bookings.js';
 import { parseStarts, type ServiceSlotRun, serviceSlotRuns } from './repository.js';
@@ -105,6 +106,38 @@ for (const dialect of DIALECTS) {
         cursor = page[page.length - 1]!;
       }
       assert.deepEqual(pages, [['ma/durations', 'ma/plain', 'ma/spots'], ['ma/tags', 'mb/party', 'mb/staffed'], ['mb/tagged']]);
+    });
+
+    test('the read walks one index holding every column, without looking up the table rows (migration 0017)', async () => {
+      // Both pages' shapes: from the first merchant, and after a service.
+      const queries: CompiledQuery[] = [];
+      const capture = {
+        selectArrays: async (q: CompiledQuery) => {
+          queries.push(q);
+          return [];
+        },
+      };
+      await serviceSlotRuns(t.store, 'ma', 'mb', DAY[0], DAY[1], null, 10, capture);
+      await serviceSlotRuns(t.store, 'ma', 'mb', DAY[0], DAY[1], { merchantId: 'ma', serviceId: 'plain' }, 10, capture);
+      assert.equal(queries.length, 2);
+      if (dialect === 'sqlite') {
+        for (const q of queries) {
+          const plan = (await t.store.selectArrays(CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]))).map((r) => String(r[3]));
+          assert.ok(
+            plan.some((d) => d.includes('USING COVERING INDEX availability_slots_covering')),
+            plan.join('\n'),
+          );
+        }
+      } else {
+        // PostgreSQL picks an index-only scan by the table's statistics; the index is there to pick.
+        const rows = await t.store.selectArrays(
+          CompiledQuery.raw("select indexdef from pg_indexes where tablename = 'availability_slots' and indexname = 'availability_slots_covering'", []),
+        );
+        assert.match(
+          String(rows[0]?.[0]),
+          /\(merchant_id, service_id, start_sec, duration_sec, staff_id, room_id, party_size, spots_total, availability_tag\)/,
+        );
+      }
     });
   });
 }
