@@ -126,6 +126,10 @@ export async function holdingBookingsOfUser(q: Q, userId: string, merchantId: st
 /**
  * Bookings that hold a spot at `merchantId` starting at `startSec` for `partySize` (null: any),
  * made by this user id or by this email address (normalised): what Google calls a duplicate.
+ * One select per identity, as a UNION: each is a lookup of the guest's own bookings at that time
+ * (bookings_user_idx, bookings_email_idx). With the two identities ORed in one WHERE, SQLite's
+ * planner took the merchant's bookings instead (bookings_slot_idx by merchant_id alone) and
+ * read every booking the merchant has, at every booking.
  */
 export async function duplicatesOf(
   q: Q,
@@ -136,18 +140,20 @@ export async function duplicatesOf(
   email: string | null,
 ): Promise<Booking[]> {
   const key = emailKey(email);
-  if (userId === null && key === null) return [];
-  let query = q
-    .selectFrom('bookings')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('start_sec', '=', startSec)
-    .where('status', 'in', [...HOLDING_STATUSES]);
-  if (partySize !== null) query = query.where('party_size', '=', partySize);
-  const rows = await query
-    .where((eb) => eb.or([...(userId !== null ? [eb('user_id', '=', userId)] : []), ...(key !== null ? [eb('email_key', '=', key)] : [])]))
-    .orderBy('created_at')
-    .execute();
+  const holding = () => {
+    const query = q
+      .selectFrom('bookings')
+      .selectAll()
+      .where('merchant_id', '=', merchantId)
+      .where('start_sec', '=', startSec)
+      .where('status', 'in', [...HOLDING_STATUSES]);
+    return partySize === null ? query : query.where('party_size', '=', partySize);
+  };
+  const byUser = userId === null ? null : holding().where('user_id', '=', userId);
+  const byEmail = key === null ? null : holding().where('email_key', '=', key);
+  const query = byUser !== null && byEmail !== null ? byUser.union(byEmail) : (byUser ?? byEmail);
+  if (query === null) return [];
+  const rows = await query.orderBy('created_at').execute();
   return rows.map(toBooking);
 }
 
