@@ -30,6 +30,8 @@ import { LearnedModelCache } from './waitlist/learned-model.js';
 import { FeedRunsService } from './feeds/runs.js';
 import { WaitlistService } from './waitlist/service.js';
 import { AvailabilityService } from './availability/service.js';
+import { LiveSlots } from './availability/live-slots.js';
+import type { BookingEvents } from './bookings/events.js';
 import { TestPaymentProcessor, type PaymentProcessor } from './bookings/payments.js';
 import { BookingService } from './bookings/service.js';
 import { outboxListener } from './rtu/outbox.js';
@@ -86,8 +88,22 @@ export function buildServices(
   // Merchants' configuration in memory for the hot reads, dropped by MerchantService after each of
   // its changes commits and across replicas by the version check (merchants/configs.ts).
   const configs = new MerchantConfigs(store, config.readModelCheckMs);
-  // Bookings and availability report their changes to the real-time update outbox, in their transactions.
-  const availability = new AvailabilityService(store, clock, outboxListener, configs);
+  // Services' slots with their open spots in memory for lookups, a day at a time (availability/live-slots.ts),
+  // read again once older than READ_MODEL_CHECK_MS (0: none kept).
+  const liveSlots = config.readModelCheckMs > 0 ? new LiveSlots(store, config.readModelCheckMs) : null;
+  // Bookings and availability report their changes to the real-time update outbox, in their
+  // transactions; each change of open spots also drops the slots kept in memory once it commits.
+  const events: BookingEvents =
+    liveSlots === null
+      ? outboxListener
+      : {
+          ...outboxListener,
+          availabilityChanged: (trx, change, now) => {
+            liveSlots.changedIn(trx, change);
+            return outboxListener.availabilityChanged(trx, change, now);
+          },
+        };
+  const availability = new AvailabilityService(store, clock, events, configs, liveSlots);
   const merchants = new MerchantService(store, clock, [availability.checkServiceChange, availability.announceServiceChange], configs, [
     availability.announceMerchantChange,
   ]);
@@ -97,7 +113,7 @@ export function buildServices(
   // The live floor of each waitlist service in memory too, dropped by the waitlist after each of its
   // changes commits and read again once older than READ_MODEL_CHECK_MS (waitlist/live-floors.ts).
   const waitlist = new WaitlistService(store, clock, models, guestListener, configs, config.readModelCheckMs);
-  const bookings = new BookingService(store, clock, payments, outboxListener);
+  const bookings = new BookingService(store, clock, payments, events);
   return {
     removal: new RemovalService(store, clock, merchants, waitlist, bookings),
     sessions: new WebSessions(store.db, tokens, config.sessionTtlSeconds),

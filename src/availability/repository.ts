@@ -349,13 +349,24 @@ export async function heldForMerchants(q: Q, merchantIds: readonly string[], fro
 }
 
 const heldColumns = ['merchant_id', 'service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id', 'slot_party_size'] as const;
-type LookupRow = SlotRow & { kind: number | string; n: number | string };
+type LookupRow = SlotRow & { kind: number | string; n: number | string; until: number | string | null };
 const slotColumns = ['merchant_id', 'service_id', 'start_sec', 'duration_sec', 'staff_id', 'room_id'] as const;
-/** Kind 0: the slots; 1: spots held by bookings; 2: by leases (n per slot, in held columns' order). */
+/**
+ * Kind 0: the slots; 1: spots held by bookings; 2: by leases (n per slot, in held columns' order,
+ * `until` the earliest expiry among them: the count holds until then).
+ */
 const lookupQuery = prepared<[merchantId: string, serviceId: string, fromSec: number, toSec: number, now: number], LookupRow>((q) =>
   q
     .selectFrom('availability_slots')
-    .select([sql<number>`0`.as('kind'), ...slotColumns, 'party_size', 'spots_total', 'availability_tag', sql<number>`0`.as('n')])
+    .select([
+      sql<number>`0`.as('kind'),
+      ...slotColumns,
+      'party_size',
+      'spots_total',
+      'availability_tag',
+      sql<number>`0`.as('n'),
+      sql<number | string | null>`cast(null as bigint)`.as('until'),
+    ])
     .where('merchant_id', '=', arg<string>(0))
     .where('service_id', '=', arg<string>(1))
     .where('start_sec', '>=', arg<number>(2))
@@ -370,6 +381,7 @@ const lookupQuery = prepared<[merchantId: string, serviceId: string, fromSec: nu
           sql<number>`0`.as('spots_total'),
           sql<string>`''`.as('availability_tag'),
           sql<number>`count(*)`.as('n'),
+          sql<number | string | null>`cast(null as bigint)`.as('until'),
         ])
         .where('merchant_id', '=', arg<string>(0))
         .where('service_id', '=', arg<string>(1))
@@ -388,6 +400,7 @@ const lookupQuery = prepared<[merchantId: string, serviceId: string, fromSec: nu
           sql<number>`0`.as('spots_total'),
           sql<string>`''`.as('availability_tag'),
           sql<number>`count(*)`.as('n'),
+          sql<number | string>`min(expires_at)`.as('until'),
         ])
         .where('merchant_id', '=', arg<string>(0))
         .where('service_id', '=', arg<string>(1))
@@ -402,7 +415,8 @@ const lookupQuery = prepared<[merchantId: string, serviceId: string, fromSec: nu
 /**
  * A lookup of one service in one prepared query: its slots starting in [fromSec, toSec) (as
  * slotsInRange for one service, not in any order) and the spots held on them at `now` (as
- * heldForMerchants, for this service only).
+ * heldForMerchants, for this service only). `heldUntil`: the earliest expiry of the leases counted
+ * (the counts hold while the clock is before it), null when none is.
  */
 export async function serviceSlotsWithHeld(
   q: Q,
@@ -411,16 +425,18 @@ export async function serviceSlotsWithHeld(
   fromSec: number,
   toSec: number,
   now: number,
-): Promise<{ slots: StoredSlot[]; held: HeldSpots }> {
+): Promise<{ slots: StoredSlot[]; held: HeldSpots; heldUntil: number | null }> {
   const slots: StoredSlot[] = [];
   const held = new Map<string, number>();
+  let heldUntil: number | null = null;
   for (const r of await lookupQuery(q, merchantId, serviceId, fromSec, toSec, now)) {
     if (Number(r.kind) === 0) {
       slots.push(toSlot(r));
     } else {
       const key = slotKey(slotKeyFromRow(r, r.party_size));
       held.set(key, (held.get(key) ?? 0) + Number(r.n));
+      if (r.until !== null) heldUntil = Math.min(heldUntil ?? Number.POSITIVE_INFINITY, Number(r.until));
     }
   }
-  return { slots, held };
+  return { slots, held, heldUntil };
 }

@@ -21,6 +21,10 @@ import { slotMatches, type SlotQuery } from './matching.js';
 import * as slots from './repository.js';
 import { openSpots, type StoredSlot } from './slot.js';
 import type { AvailabilityListener } from './events.js';
+import { dayOf, type LiveSlots, type SlotDay } from './live-slots.js';
+
+/** A lookup whose slot times fall on more service days than this reads them from the store instead of keeping them. */
+const MAX_KEPT_DAYS_PER_LOOKUP = 8;
 
 /** Longest window one replace may cover; keeps a single transaction bounded. */
 const MAX_WINDOW_SEC = 400 * 86_400;
@@ -61,6 +65,8 @@ export class AvailabilityService {
     private readonly listener: AvailabilityListener,
     /** Merchants' configuration in memory, for lookups. */
     private readonly configs: merchants.MerchantConfigs = new merchants.MerchantConfigs(store, 500),
+    /** Services' slots in memory, a day at a time, for lookups; null: every lookup reads the store. */
+    readonly liveSlots: LiveSlots | null = null,
   ) {}
 
   /** Wired into MerchantService: a service switches to recurrences only when its upcoming slots can be described by them. */
@@ -118,10 +124,13 @@ export class AvailabilityService {
   };
 
   /**
-   * For each query, whether a matching slot has an open spot now. The merchant's services come
-   * from memory (merchants/configs.ts); one prepared query whatever the number of slot times when
-   * they name one service (the slots and the spots held on them), three when they name several:
-   * the slots in range, the bookings and the leases holding them.
+   * For each query, the open spots of the best matching slot now (0: none). The merchant's
+   * services come from memory (merchants/configs.ts), and so do the slots of the days the queries
+   * fall on, with their open spots (live-slots.ts: none of its queries while they are kept, one per
+   * service and day read). Without them, or for queries over more than a few service days: one
+   * prepared query whatever the number of slot times when they name one service (the slots and the
+   * spots held on them), three when they name several: the slots in range, the bookings and the
+   * leases holding them.
    */
   async lookup(merchantId: string, queries: readonly SlotQuery[]): Promise<number[]> {
     const config = await this.configs.get(merchantId);
@@ -133,6 +142,18 @@ export class AvailabilityService {
     const now = nowSeconds(this.clock);
     const wanted = queries.filter((q) => bookable(q.serviceId) !== undefined && q.startSec > now);
     if (wanted.length === 0) return queries.map(() => 0);
+    const kept = this.liveSlots === null ? null : await this.#keptDays(this.liveSlots, merchantId, wanted, now, config);
+    if (kept !== null) {
+      return queries.map((q) => {
+        const service = bookable(q.serviceId);
+        if (service === undefined || q.startSec <= now) return 0;
+        let best = 0;
+        for (const { slot, open } of kept.get(q.serviceId)?.get(dayOf(q.startSec))?.get(q.startSec) ?? []) {
+          if (slotMatches(slot, q, service.booking)) best = Math.max(best, open);
+        }
+        return best;
+      });
+    }
     let from = Number.POSITIVE_INFINITY;
     let to = Number.NEGATIVE_INFINITY;
     for (const q of wanted) {
@@ -155,6 +176,38 @@ export class AvailabilityService {
       }
       return best;
     });
+  }
+
+  /** The kept slots of the service days the queries fall on (service -> day -> slots), or null when they are too many. */
+  async #keptDays(
+    live: LiveSlots,
+    merchantId: string,
+    wanted: readonly SlotQuery[],
+    now: number,
+    basis: object,
+  ): Promise<Map<string, Map<number, SlotDay>> | null> {
+    const days = new Map<string, Map<number, SlotDay | null>>();
+    let count = 0;
+    for (const q of wanted) {
+      let byDay = days.get(q.serviceId);
+      if (byDay === undefined) {
+        byDay = new Map();
+        days.set(q.serviceId, byDay);
+      }
+      const day = dayOf(q.startSec);
+      if (byDay.has(day)) continue;
+      if (++count > MAX_KEPT_DAYS_PER_LOOKUP) return null;
+      byDay.set(day, null);
+    }
+    const kept = new Map<string, Map<number, SlotDay>>();
+    const reads: Promise<void>[] = [];
+    for (const [serviceId, byDay] of days) {
+      const out = new Map<number, SlotDay>();
+      kept.set(serviceId, out);
+      for (const day of byDay.keys()) reads.push(live.get(merchantId, serviceId, day, now, basis).then((slotsOfDay) => void out.set(day, slotsOfDay)));
+    }
+    await Promise.all(reads);
+    return kept;
   }
 
   /** Replaces the service's slots starting inside `window` with the expansion of `entries`. */

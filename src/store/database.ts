@@ -65,6 +65,38 @@ export interface Store {
   close(): Promise<void>;
 }
 
+const commitHooks = new WeakMap<Tx, (() => void)[]>();
+
+/**
+ * Calls `hook` once the transaction `trx` belongs to has committed, before its caller goes on:
+ * for dropping what a process keeps in memory about what the transaction changed, so that
+ * nothing this process has acknowledged is missed by its next read. Never called when the
+ * transaction fails or is retried (a retry's own calls count). On SQLite, where a group of
+ * transactions shares one commit (GroupCommit), once the group has committed: a hook registered
+ * in a transaction rolled back to its savepoint may run too, so a hook must be harmless when
+ * nothing changed.
+ */
+export function afterCommit(trx: Tx, hook: () => void): void {
+  const hooks = commitHooks.get(trx);
+  if (hooks === undefined) commitHooks.set(trx, [hook]);
+  else hooks.push(hook);
+}
+
+/** Runs `work` through `run`, then the hooks its transaction registered (afterCommit), once `run` has succeeded. */
+async function withCommitHooks<T>(run: (work: (trx: Tx) => Promise<T>) => Promise<T>, work: (trx: Tx) => Promise<T>): Promise<T> {
+  let used: Tx | undefined;
+  const value = await run((trx) => {
+    used = trx;
+    return work(trx);
+  });
+  const hooks = used === undefined ? undefined : commitHooks.get(used);
+  if (hooks !== undefined) {
+    commitHooks.delete(used!);
+    for (const hook of hooks) hook();
+  }
+  return value;
+}
+
 export interface NotificationHandlers {
   onMessage(payload: string): void;
   onListening(): void;
@@ -552,7 +584,7 @@ export async function openStore(config: DatabaseConfig, options: StoreOptions = 
     return {
       db,
       dialect: 'postgres',
-      transaction: (work) => withRetries(() => db.transaction().execute(work)),
+      transaction: (work) => withRetries(() => withCommitHooks((w) => db.transaction().execute(w), work)),
       lockKeys: async (trx, keys) => {
         if (keys.length === 0) return;
         if (keys.length === 1) {
@@ -586,7 +618,7 @@ export async function openStore(config: DatabaseConfig, options: StoreOptions = 
   return {
     db,
     dialect: 'sqlite',
-    transaction: (work) => groups.run(work),
+    transaction: (work) => withCommitHooks((w) => groups.run(w), work),
     lockKeys: async () => {},
     selectArrays,
     openReader: () => (wal === null ? { selectArrays, close: async () => {} } : openSqliteReader(sqlite.name)),
