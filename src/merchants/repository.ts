@@ -2,6 +2,7 @@
 import type { Selectable } from 'kysely';
 import { DEFAULT_BOOKING_RULES, type TurnTime } from './rules.js';
 import type { Db, Tx } from '../store/database.js';
+import { arg, prepared } from '../store/prepared.js';
 import type { MerchantTable, ServiceTable } from '../store/schema.js';
 import { GUEST_LANGUAGES, type DiningTable, type GuestLanguage, type GuestMessageSettings, type Merchant, type Service } from './model.js';
 import type { OpeningInterval } from './opening-hours.js';
@@ -69,11 +70,19 @@ function toService(row: Selectable<ServiceTable>): Service {
   };
 }
 
+// A merchant, its opening hours and its tables are read in every write's transaction that needs them: built once (prepared.ts).
+const merchantById = prepared<[id: string], Selectable<MerchantTable>>((q) => q.selectFrom('merchants').selectAll().where('id', '=', arg<string>(0)));
+const hoursOf = prepared<[merchantId: string], OpeningInterval>((q) =>
+  q.selectFrom('opening_hours').select(['day', 'open', 'close']).where('merchant_id', '=', arg<string>(0)).orderBy('position'),
+);
+const tablesOf = prepared<[merchantId: string], { id: string; name: string; min_seats: number; seats: number }>((q) =>
+  q.selectFrom('dining_tables').select(['id', 'name', 'min_seats', 'seats']).where('merchant_id', '=', arg<string>(0)).orderBy('seats').orderBy('id'),
+);
+
 export async function findMerchant(q: Q, id: string): Promise<Merchant | null> {
-  const row = await q.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = await merchantById(q, id);
   if (!row) return null;
-  const hours = await q.selectFrom('opening_hours').select(['day', 'open', 'close']).where('merchant_id', '=', id).orderBy('position').execute();
-  return toMerchant(row, hours);
+  return toMerchant(row, await hoursOf(q, id));
 }
 
 export async function listMerchants(q: Q, onlyId: string | null): Promise<Merchant[]> {
@@ -259,13 +268,7 @@ export async function updateService(q: Q, s: ServiceWrite, now: number): Promise
 }
 
 export async function listTables(q: Q, merchantId: string): Promise<DiningTable[]> {
-  const rows = await q
-    .selectFrom('dining_tables')
-    .select(['id', 'name', 'min_seats', 'seats'])
-    .where('merchant_id', '=', merchantId)
-    .orderBy('seats')
-    .orderBy('id')
-    .execute();
+  const rows = await tablesOf(q, merchantId);
   return rows.map((r) => ({ id: r.id, name: r.name, minSeats: r.min_seats, seats: r.seats }));
 }
 
@@ -321,18 +324,27 @@ export async function serviceOfWrite(
   serviceId: string,
   lock: 'update' | 'share',
 ): Promise<{ service: Service; active: boolean } | null> {
-  let query = trx
-    .selectFrom('services as s')
-    .innerJoin('merchants as m', 'm.id', 's.merchant_id')
-    .selectAll('s')
-    .select('m.deactivated_at as merchant_deactivated_at')
-    .where('s.merchant_id', '=', merchantId)
-    .where('s.id', '=', serviceId);
-  if (dialect === 'postgres') query = lock === 'update' ? query.forUpdate('s').forShare('m') : query.forShare();
-  const row = await query.executeTakeFirst();
+  const [row] = await serviceOfWriteQueries[dialect === 'postgres' ? lock : 'none'](trx, merchantId, serviceId);
   if (row === undefined) return null;
   return { service: toService(row), active: row.merchant_deactivated_at === null && row.deactivated_at === null };
 }
+
+type ServiceOfWriteRow = Selectable<ServiceTable> & { merchant_deactivated_at: number | null };
+
+/** serviceOfWrite's select, built once per lock (prepared.ts); none on SQLite, whose writers hold the database's write lock. */
+function serviceOfWriteQuery(lock: 'none' | 'update' | 'share') {
+  return prepared<[merchantId: string, serviceId: string], ServiceOfWriteRow>((q) => {
+    const query = q
+      .selectFrom('services as s')
+      .innerJoin('merchants as m', 'm.id', 's.merchant_id')
+      .selectAll('s')
+      .select('m.deactivated_at as merchant_deactivated_at')
+      .where('s.merchant_id', '=', arg<string>(0))
+      .where('s.id', '=', arg<string>(1));
+    return lock === 'none' ? query : lock === 'update' ? query.forUpdate('s').forShare('m') : query.forShare();
+  });
+}
+const serviceOfWriteQueries = { none: serviceOfWriteQuery('none'), update: serviceOfWriteQuery('update'), share: serviceOfWriteQuery('share') };
 
 /** The last stamp given to a change of any merchant's configuration (migration 0012). */
 export async function configClock(q: Q): Promise<number> {

@@ -2,6 +2,7 @@
 import { type Selectable, sql } from 'kysely';
 import type { GuestLanguage } from '../merchants/model.js';
 import type { Db, Tx } from '../store/database.js';
+import { preparedWith } from '../store/prepared.js';
 import type { GuestLinkTable, GuestMessageTable, GuestReplyTable } from '../store/schema.js';
 import type { SmsKind } from './catalog.js';
 
@@ -52,25 +53,27 @@ function toLink(r: Selectable<GuestLinkTable>): GuestLink {
   };
 }
 
+/** The link every join inserts, built once (prepared.ts). */
+const insertLinkQuery = preparedWith<Omit<GuestLink, 'onMyWayAt' | 'extra'>, never>((q, link) =>
+  q.insertInto('guest_links').values({
+    entry_id: link.entryId,
+    merchant_id: link.merchantId,
+    token: link.token,
+    phone: link.phone,
+    sms: link.sms,
+    language: link.language,
+    join_position: link.joinPosition,
+    on_my_way_at: null,
+    extra_minutes: null,
+    extra_requested_at: null,
+    extra_status: null,
+    extra_decided_at: null,
+    created_at: link.createdAt,
+  }),
+);
+
 export async function insertLink(trx: Tx, link: Omit<GuestLink, 'onMyWayAt' | 'extra'>): Promise<void> {
-  await trx
-    .insertInto('guest_links')
-    .values({
-      entry_id: link.entryId,
-      merchant_id: link.merchantId,
-      token: link.token,
-      phone: link.phone,
-      sms: link.sms,
-      language: link.language,
-      join_position: link.joinPosition,
-      on_my_way_at: null,
-      extra_minutes: null,
-      extra_requested_at: null,
-      extra_status: null,
-      extra_decided_at: null,
-      created_at: link.createdAt,
-    })
-    .execute();
+  await insertLinkQuery(trx, link);
 }
 
 export async function findLink(q: Q, entryId: string): Promise<GuestLink | null> {
@@ -158,8 +161,12 @@ export interface MessagePayload {
 }
 
 /** Adds a text to the outbox, in the caller's transaction; a second one for the same event is ignored. */
-export async function enqueueMessage(trx: Tx, m: NewMessage, now: number): Promise<void> {
-  await trx
+/** The outbox row of a text (every join's, when texts are on), built once (prepared.ts). */
+const enqueueQuery = preparedWith<
+  { entryId: string; merchantId: string; kind: SmsKind; dedupeKey: string; payload: string; toPhone: string | null; now: number },
+  never
+>((q, m) =>
+  q
     .insertInto('guest_messages')
     .values({
       entry_id: m.entryId,
@@ -167,14 +174,14 @@ export async function enqueueMessage(trx: Tx, m: NewMessage, now: number): Promi
       kind: m.kind,
       dedupe_key: m.dedupeKey,
       entity_key: m.entryId,
-      payload: JSON.stringify(m.payload),
+      payload: m.payload,
       status: 'pending',
       attempts: 0,
-      available_at: now,
+      available_at: m.now,
       claimed_by: null,
       claimed_until: null,
       last_error: null,
-      created_at: now,
+      created_at: m.now,
       delivered_at: null,
       delivery: 'queued',
       skip_reason: null,
@@ -183,10 +190,21 @@ export async function enqueueMessage(trx: Tx, m: NewMessage, now: number): Promi
       provider_sid: null,
       error_code: null,
       sent_at: null,
-      updated_at: now,
+      updated_at: m.now,
     })
-    .onConflict((oc) => oc.columns(['entry_id', 'dedupe_key']).doNothing())
-    .execute();
+    .onConflict((oc) => oc.columns(['entry_id', 'dedupe_key']).doNothing()),
+);
+
+export async function enqueueMessage(trx: Tx, m: NewMessage, now: number): Promise<void> {
+  await enqueueQuery(trx, {
+    entryId: m.entryId,
+    merchantId: m.merchantId,
+    kind: m.kind,
+    dedupeKey: m.dedupeKey,
+    payload: JSON.stringify(m.payload),
+    toPhone: m.toPhone,
+    now,
+  });
 }
 
 export interface OutgoingMessage {

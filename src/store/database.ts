@@ -5,6 +5,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import {
+  CompiledQuery,
   Kysely,
   Migrator,
   PostgresDialect,
@@ -15,7 +16,6 @@ import {
   type DatabaseConnection,
   type Driver,
   type LogEvent,
-  type CompiledQuery,
   type MigrationProvider,
   type SqliteDatabase as KyselySqliteDatabase,
   type SqliteStatement,
@@ -214,6 +214,13 @@ interface Waiting {
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
+/** The group commit's own statements, compiled once: they run around every grouped transaction. */
+const SAVEPOINT = CompiledQuery.raw('savepoint grouped');
+const RELEASE = CompiledQuery.raw('release grouped');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to grouped');
+const SYNCHRONOUS_NORMAL = CompiledQuery.raw('pragma synchronous = normal');
+const SYNCHRONOUS_FULL = CompiledQuery.raw('pragma synchronous = full');
+
 /** At most this many write transactions share one commit. */
 const MAX_GROUP = 64;
 /**
@@ -394,16 +401,16 @@ export class GroupCommit {
         while (this.#queue.length > 0 && group.length < MAX_GROUP && (group.length === 0 || performance.now() - started < this.#budgetMs)) {
           const waiting = this.#queue.shift()!;
           group.push(waiting);
-          await sql`savepoint grouped`.execute(trx);
+          await trx.executeQuery(SAVEPOINT);
           try {
             const value = await waiting.work(trx);
-            await sql`release grouped`.execute(trx);
+            await trx.executeQuery(RELEASE);
             outcomes.push({ ok: true, value });
           } catch (error) {
             outcomes.push({ ok: false, error });
             try {
-              await sql`rollback to grouped`.execute(trx);
-              await sql`release grouped`.execute(trx);
+              await trx.executeQuery(ROLLBACK_TO);
+              await trx.executeQuery(RELEASE);
             } catch {
               // SQLite has already rolled the whole transaction back (SQLITE_FULL, SQLITE_IOERR):
               // the group fails, with the error that caused it.
@@ -418,11 +425,11 @@ export class GroupCommit {
       } else {
         // One connection, held from the first pragma to the last: only this commit skips the fsync.
         await this.db.connection().execute(async (connection) => {
-          await sql`pragma synchronous = normal`.execute(connection);
+          await connection.executeQuery(SYNCHRONOUS_NORMAL);
           try {
             await transaction(connection);
           } finally {
-            await sql`pragma synchronous = full`.execute(connection);
+            await connection.executeQuery(SYNCHRONOUS_FULL);
           }
         });
       }

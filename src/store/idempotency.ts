@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '../errors.js';
 import type { Db, Store, Tx } from './database.js';
+import { preparedWith } from './prepared.js';
 
 export interface IdempotencyKey {
   readonly scope: string;
@@ -54,6 +55,17 @@ export async function isRecorded(db: Db, key: Pick<IdempotencyKey, 'scope' | 'to
   return row !== undefined;
 }
 
+// The two statements every idempotent write makes, built once (prepared.ts).
+const claim = preparedWith<{ scope: string; token: string; requestHash: string; now: number }, never>((q, v) =>
+  q
+    .insertInto('idempotency_records')
+    .values({ scope: v.scope, token: v.token, request_hash: v.requestHash, response_json: '', created_at: v.now })
+    .onConflict((oc) => oc.columns(['scope', 'token']).doNothing()),
+);
+const recordResult = preparedWith<{ scope: string; token: string; responseJson: string }, never>((q, v) =>
+  q.updateTable('idempotency_records').set({ response_json: v.responseJson }).where('scope', '=', v.scope).where('token', '=', v.token),
+);
+
 /**
  * Runs `work` once per key. The ledger row is claimed first: on PostgreSQL a concurrent claim of
  * the same key blocks on the unique index until the first transaction ends, then sees its result;
@@ -66,12 +78,8 @@ export async function runIdempotent<R, F>(
   work: (trx: Tx) => Promise<Outcome<R, F>>,
 ): Promise<{ ok: R; replayed: boolean; differentRequest?: boolean } | { failure: F }> {
   const result = await transactionUnlessFailure<{ result: R; replayed: boolean; differentRequest?: boolean }, F>(store, async (trx) => {
-    const claimed = await trx
-      .insertInto('idempotency_records')
-      .values({ scope: key.scope, token: key.token, request_hash: key.requestHash, response_json: '', created_at: now })
-      .onConflict((oc) => oc.columns(['scope', 'token']).doNothing())
-      .executeTakeFirst();
-    if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) {
+    const claimed = await claim(trx, { scope: key.scope, token: key.token, requestHash: key.requestHash, now });
+    if (Number(claimed.numAffectedRows ?? 0) === 0) {
       const prior = await trx
         .selectFrom('idempotency_records')
         .select(['request_hash', 'response_json'])
@@ -86,12 +94,7 @@ export async function runIdempotent<R, F>(
     }
     const outcome = await work(trx);
     if ('failure' in outcome) return outcome;
-    await trx
-      .updateTable('idempotency_records')
-      .set({ response_json: JSON.stringify(outcome.ok) })
-      .where('scope', '=', key.scope)
-      .where('token', '=', key.token)
-      .execute();
+    await recordResult(trx, { scope: key.scope, token: key.token, responseJson: JSON.stringify(outcome.ok) });
     return { ok: { result: outcome.ok, replayed: false } };
   });
   if ('failure' in result) return result;

@@ -3,7 +3,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Actor } from '../merchants/actor.js';
 import { emailKey } from '../merchants/guest-identity.js';
 import type { Db, Tx } from '../store/database.js';
-import { arg, prepared } from '../store/prepared.js';
+import { arg, prepared, preparedWith } from '../store/prepared.js';
 import type { WaitlistEntryTable } from '../store/schema.js';
 import type { QueuedParty, SeatedParty } from './estimator.js';
 import type { Guest, HistoryParty, Quote, WaitlistEntry } from './model.js';
@@ -78,25 +78,72 @@ export interface NewEntry {
  */
 /** Inserts a new entry and returns it as stored (one round trip); null if the guest already has a live entry. */
 export async function insertEntry(trx: Tx, e: NewEntry): Promise<WaitlistEntry | null> {
-  const row = await trx
+  const { rows } = await insertEntryQuery(trx, {
+    id: e.id,
+    merchantId: e.merchantId,
+    serviceId: e.serviceId,
+    source: sourceColumn(e.source),
+    state: e.state,
+    partySize: e.partySize,
+    givenName: e.guest.givenName,
+    familyName: e.guest.familyName,
+    telephone: e.guest.telephone,
+    email: e.guest.email,
+    googleUserId: e.guest.googleUserId,
+    emailKey: e.source === 'google' ? emailKey(e.guest.email) : null,
+    additionalRequest: e.additionalRequest,
+    queueSeq: e.queueSeq,
+    now: e.now,
+    quotedSeatAt: e.quote?.seatAt ?? null,
+    quotedRangeStart: e.quote?.rangeStart ?? null,
+    quotedRangeEnd: e.quote?.rangeEnd ?? null,
+  });
+  const row = rows[0];
+  return row === undefined ? null : toEntry(row);
+}
+
+interface EntryValues {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly serviceId: string;
+  readonly source: WaitlistEntryTable['source'];
+  readonly state: WaitlistState;
+  readonly partySize: number;
+  readonly givenName: Guest['givenName'];
+  readonly familyName: Guest['familyName'];
+  readonly telephone: Guest['telephone'];
+  readonly email: Guest['email'];
+  readonly googleUserId: Guest['googleUserId'];
+  readonly emailKey: string | null;
+  readonly additionalRequest: string | null;
+  readonly queueSeq: number;
+  readonly now: number;
+  readonly quotedSeatAt: number | null;
+  readonly quotedRangeStart: number | null;
+  readonly quotedRangeEnd: number | null;
+}
+
+/** insertEntry's statement, built once (prepared.ts). */
+const insertEntryQuery = preparedWith<EntryValues, Selectable<WaitlistEntryTable>>((q, v) =>
+  q
     .insertInto('waitlist_entries')
     .values({
-      id: e.id,
-      merchant_id: e.merchantId,
-      service_id: e.serviceId,
-      source: sourceColumn(e.source),
-      state: e.state,
-      party_size: e.partySize,
-      given_name: e.guest.givenName,
-      family_name: e.guest.familyName,
-      telephone: e.guest.telephone,
-      email: e.guest.email,
-      google_user_id: e.guest.googleUserId,
-      email_key: e.source === 'google' ? emailKey(e.guest.email) : null,
-      additional_request: e.additionalRequest,
+      id: v.id,
+      merchant_id: v.merchantId,
+      service_id: v.serviceId,
+      source: v.source,
+      state: v.state,
+      party_size: v.partySize,
+      given_name: v.givenName,
+      family_name: v.familyName,
+      telephone: v.telephone,
+      email: v.email,
+      google_user_id: v.googleUserId,
+      email_key: v.emailKey,
+      additional_request: v.additionalRequest,
       table_id: null,
-      queue_seq: e.queueSeq,
-      created_at: e.now,
+      queue_seq: v.queueSeq,
+      created_at: v.now,
       confirmed_at: null,
       canceled_at: null,
       declined_at: null,
@@ -104,18 +151,16 @@ export async function insertEntry(trx: Tx, e: NewEntry): Promise<WaitlistEntry |
       checked_in_at: null,
       seated_at: null,
       marked_no_show_at: null,
-      updated_at: e.now,
+      updated_at: v.now,
       left_at: null,
-      quoted_seat_at: e.quote?.seatAt ?? null,
-      quoted_range_start: e.quote?.rangeStart ?? null,
-      quoted_range_end: e.quote?.rangeEnd ?? null,
+      quoted_seat_at: v.quotedSeatAt,
+      quoted_range_start: v.quotedRangeStart,
+      quoted_range_end: v.quotedRangeEnd,
     })
     // No conflict target: either index (the id is a fresh UUID) means "already has a live entry".
     .onConflict((oc) => oc.doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  return row === undefined ? null : toEntry(row);
-}
+    .returningAll(),
+);
 
 /**
  * The position at the end of a service's queue: after every entry so far, and the clock's
@@ -123,15 +168,18 @@ export async function insertEntry(trx: Tx, e: NewEntry): Promise<WaitlistEntry |
  * back to ordering by random id. Call inside the transaction that holds the service's lock.
  */
 export async function nextQueueSeq(trx: Tx, merchantId: string, serviceId: string, nowMs: number): Promise<number> {
-  const row = await trx
-    .selectFrom('waitlist_entries')
-    .select((eb) => eb.fn.max('queue_seq').as('last'))
-    .where('merchant_id', '=', merchantId)
-    .where('service_id', '=', serviceId)
-    .executeTakeFirst();
+  const [row] = await lastQueueSeq(trx, merchantId, serviceId);
   const last = row?.last === null || row?.last === undefined ? null : Number(row.last);
   return last === null ? nowMs : Math.max(nowMs, last + 1);
 }
+
+const lastQueueSeq = prepared<[merchantId: string, serviceId: string], { last: number | string | null }>((q) =>
+  q
+    .selectFrom('waitlist_entries')
+    .select((eb) => eb.fn.max('queue_seq').as('last'))
+    .where('merchant_id', '=', arg<string>(0))
+    .where('service_id', '=', arg<string>(1)),
+);
 
 const entryById = prepared<[id: string], Selectable<WaitlistEntryTable>>((q) => q.selectFrom('waitlist_entries').selectAll().where('id', '=', arg<string>(0)));
 
