@@ -2,7 +2,7 @@
 // or by a lease that has neither expired nor been used; open spots are always derived from those.
 import { sql } from 'kysely';
 import type { Db, Store, Tx } from '../store/database.js';
-import { arg, prepared } from '../store/prepared.js';
+import { arg, prepared, preparedWith } from '../store/prepared.js';
 import type { SlotSpec, TimeRange } from './expansion.js';
 import { type HeldSpots, HOLDING_STATUSES, type SlotKey, slotKey, slotKeyColumns, slotKeyFromRow, type StoredSlot } from './slot.js';
 
@@ -82,6 +82,8 @@ export async function replaceWindow(
 
 /** Slots of one merchant starting in [fromSec, toSec), optionally of some services only. */
 export async function slotsInRange(q: Q, merchantId: string, serviceIds: readonly string[] | null, fromSec: number, toSec: number): Promise<StoredSlot[]> {
+  // One service (every booking's and lease's candidates): the statement built once.
+  if (serviceIds !== null && serviceIds.length === 1) return (await slotsOfServiceInRange(q, merchantId, serviceIds[0]!, fromSec, toSec)).map(toSlot);
   let query = q
     .selectFrom('availability_slots')
     .selectAll()
@@ -93,25 +95,72 @@ export async function slotsInRange(q: Q, merchantId: string, serviceIds: readonl
   return rows.map(toSlot);
 }
 
+const slotsOfServiceInRange = prepared<[merchantId: string, serviceId: string, fromSec: number, toSec: number], SlotRow>((q) =>
+  q
+    .selectFrom('availability_slots')
+    .selectAll()
+    .where('merchant_id', '=', arg<string>(0))
+    .where('start_sec', '>=', arg<number>(2))
+    .where('start_sec', '<', arg<number>(3))
+    .where('service_id', 'in', [arg<string>(1)])
+    .orderBy('service_id')
+    .orderBy('start_sec'),
+);
+
 /** Equality on the key columns shared by slots, bookings and leases (the party size column differs). */
 const keyColumns = slotKeyColumns;
+
+type KeyValues = { merchantId: string; serviceId: string; startSec: number; durationSec: number; staffId: string; roomId: string; partySize: number };
+const keyValues = (key: SlotKey): KeyValues => ({
+  merchantId: key.merchantId,
+  serviceId: key.serviceId,
+  startSec: key.startSec,
+  durationSec: key.durationSec,
+  staffId: key.staffId,
+  roomId: key.roomId,
+  partySize: key.partySize,
+});
+/** Equality on a slot's key, with the named values of a prepared statement; `partySize` is the column of the slot's party size. */
+const keyWhere = (v: KeyValues, partySize: 'party_size' | 'slot_party_size') => ({
+  merchant_id: v.merchantId,
+  service_id: v.serviceId,
+  start_sec: v.startSec,
+  duration_sec: v.durationSec,
+  staff_id: v.staffId,
+  room_id: v.roomId,
+  [partySize]: v.partySize,
+});
 
 /**
  * Locks one slot for the rest of the transaction (capacity checks on it are then serialised):
  * SQLite writers already hold the database lock; PostgreSQL locks the row.
  */
 export async function lockSlot(trx: Tx, dialect: 'sqlite' | 'postgres', key: SlotKey): Promise<StoredSlot | null> {
-  let query = trx
-    .selectFrom('availability_slots')
-    .selectAll()
-    .where((eb) => eb.and({ ...keyColumns(key), party_size: key.partySize }));
-  if (dialect === 'postgres') query = query.forUpdate();
-  const row = await query.executeTakeFirst();
+  const { rows } = await (dialect === 'postgres' ? slotForUpdate : slotByKey)(trx, keyValues(key));
+  const row = rows[0];
   return row ? toSlot(row) : null;
 }
 
+/** lockSlot's select, built once (prepared.ts), with the row lock (PostgreSQL) or without (SQLite). */
+function slotQuery(forUpdate: boolean) {
+  return preparedWith<KeyValues, SlotRow>((q, v) => {
+    const query = q
+      .selectFrom('availability_slots')
+      .selectAll()
+      .where((eb) => eb.and(keyWhere(v, 'party_size')));
+    return forUpdate ? query.forUpdate() : query;
+  });
+}
+const slotByKey = slotQuery(false);
+const slotForUpdate = slotQuery(true);
+
 /** Spots held on one slot, leaving out one lease or booking (the one being converted or moved). */
 export async function heldOnSlot(trx: Tx, key: SlotKey, now: number, except: { leaseId?: string; bookingId?: string } = {}): Promise<number> {
+  // Nothing left out (every new booking): the statement built once.
+  if (except.bookingId === undefined && except.leaseId === undefined) {
+    const { rows } = await heldOnSlotQuery(trx, { ...keyValues(key), now });
+    return Number(rows[0]!.n);
+  }
   let bookings = trx
     .selectFrom('bookings')
     .select(sql<number>`count(*)`.as('n'))
@@ -129,6 +178,22 @@ export async function heldOnSlot(trx: Tx, key: SlotKey, now: number, except: { l
   const row = await trx.selectNoFrom(sql<number>`(${bookings}) + (${leases})`.as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+const heldOnSlotQuery = preparedWith<KeyValues & { now: number }, { n: number | string }>((q, v) => {
+  const bookings = q
+    .selectFrom('bookings')
+    .select(sql<number>`count(*)`.as('n'))
+    .where((eb) => eb.and(keyWhere(v, 'slot_party_size')))
+    .where('status', 'in', [...HOLDING_STATUSES]);
+  const leases = q
+    .selectFrom('leases')
+    .select(sql<number>`count(*)`.as('n'))
+    .where((eb) => eb.and(keyWhere(v, 'slot_party_size')))
+    .where('booking_id', 'is', null)
+    .where('expires_at', '>', v.now);
+  // Both counts in one round trip.
+  return q.selectNoFrom(sql<number>`(${bookings}) + (${leases})`.as('n'));
+});
 
 /**
  * Slots of a service starting at or after `fromSec` whose spots_total is not 1: they cannot be

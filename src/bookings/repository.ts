@@ -1,9 +1,10 @@
 // Bookings and leases in the store. Rows stay in here; callers get Booking and Lease.
-import { sql, type Selectable } from 'kysely';
+import { type Insertable, sql, type Selectable } from 'kysely';
 import { type SlotKeyRow, slotKeyColumns, slotKeyFromRow, HOLDING_STATUSES, type SlotKey } from '../availability/slot.js';
 import type { Actor } from '../merchants/actor.js';
 import { emailKey } from '../merchants/guest-identity.js';
 import type { Db, Tx } from '../store/database.js';
+import { preparedWith } from '../store/prepared.js';
 import type { BookingTable, LeaseTable, OfferTable } from '../store/schema.js';
 import type { Booking, BookingStatus, Lease, Offer, PrepaymentStatus } from './model.js';
 
@@ -48,36 +49,72 @@ function slotColumns(k: SlotKey) {
 }
 
 export async function insertBooking(trx: Tx, b: Booking): Promise<void> {
-  await trx
-    .insertInto('bookings')
-    .values({
-      id: b.id,
-      ...slotColumns(b.slot),
-      party_size: b.partySize,
-      availability_tag: b.availabilityTag,
-      status: b.status,
-      confirmation_mode: b.confirmationMode,
-      source: b.source,
-      user_id: b.user.userId,
-      given_name: b.user.givenName,
-      family_name: b.user.familyName,
-      telephone: b.user.telephone,
-      email: b.user.email,
-      email_key: emailKey(b.user.email),
-      language_code: b.user.languageCode,
-      additional_request: b.additionalRequest,
-      offer_id: b.offerId,
-      lease_id: b.leaseId,
-      payment_json: b.payment.received === null ? null : JSON.stringify(b.payment.received),
-      prepayment_status: b.payment.prepaymentStatus,
-      payment_transaction_id: b.payment.transactionId,
-      canceled_by: canceledByColumn(b.canceledBy),
-      created_at: b.createdAt,
-      updated_at: b.updatedAt,
-      canceled_at: b.canceledAt,
-    })
-    .execute();
+  await insertBookingQuery(trx, {
+    id: b.id,
+    ...slotColumns(b.slot),
+    party_size: b.partySize,
+    availability_tag: b.availabilityTag,
+    status: b.status,
+    confirmation_mode: b.confirmationMode,
+    source: b.source,
+    user_id: b.user.userId,
+    given_name: b.user.givenName,
+    family_name: b.user.familyName,
+    telephone: b.user.telephone,
+    email: b.user.email,
+    email_key: emailKey(b.user.email),
+    language_code: b.user.languageCode,
+    additional_request: b.additionalRequest,
+    offer_id: b.offerId,
+    lease_id: b.leaseId,
+    payment_json: b.payment.received === null ? null : JSON.stringify(b.payment.received),
+    prepayment_status: b.payment.prepaymentStatus,
+    payment_transaction_id: b.payment.transactionId,
+    canceled_by: canceledByColumn(b.canceledBy),
+    created_at: b.createdAt,
+    updated_at: b.updatedAt,
+    canceled_at: b.canceledAt,
+  });
 }
+
+type BookingRow = Insertable<BookingTable>;
+const BOOKING_COLUMNS = [
+  'id',
+  'merchant_id',
+  'service_id',
+  'start_sec',
+  'duration_sec',
+  'staff_id',
+  'room_id',
+  'slot_party_size',
+  'party_size',
+  'availability_tag',
+  'status',
+  'confirmation_mode',
+  'source',
+  'user_id',
+  'given_name',
+  'family_name',
+  'telephone',
+  'email',
+  'email_key',
+  'language_code',
+  'additional_request',
+  'offer_id',
+  'lease_id',
+  'payment_json',
+  'prepayment_status',
+  'payment_transaction_id',
+  'canceled_by',
+  'created_at',
+  'updated_at',
+  'canceled_at',
+] as const satisfies readonly (keyof BookingRow)[];
+
+/** insertBooking's statement, built once (prepared.ts): a booking's row, every column named. */
+const insertBookingQuery = preparedWith<Required<Pick<BookingRow, (typeof BOOKING_COLUMNS)[number]>>, never>((q, v) =>
+  q.insertInto('bookings').values(Object.fromEntries(BOOKING_COLUMNS.map((column) => [column, v[column]])) as BookingRow),
+);
 
 export async function findBooking(q: Q, id: string): Promise<Booking | null> {
   const row = await q.selectFrom('bookings').selectAll().where('id', '=', id).executeTakeFirst();
@@ -112,16 +149,24 @@ export async function saveBooking(trx: Tx, b: Booking): Promise<void> {
 
 /** A user's bookings that hold a spot and end after `since`, at one merchant or at all. */
 export async function holdingBookingsOfUser(q: Q, userId: string, merchantId: string | null, since: number): Promise<Booking[]> {
-  let query = q
-    .selectFrom('bookings')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .where('status', 'in', [...HOLDING_STATUSES])
-    .where((eb) => eb(eb('start_sec', '+', eb.ref('duration_sec')), '>', since));
-  if (merchantId !== null) query = query.where('merchant_id', '=', merchantId);
-  const rows = await query.orderBy('start_sec').execute();
+  const { rows } = await (merchantId === null ? holdingOfUserAnywhere : holdingOfUserAtMerchant)(q, { userId, merchantId, since });
   return rows.map(toBooking);
 }
+
+/** holdingBookingsOfUser's select, built once per shape (prepared.ts): every booking of a known user makes one. */
+function holdingOfUser(atMerchant: boolean) {
+  return preparedWith<{ userId: string; merchantId: string | null; since: number }, Selectable<BookingTable>>((q, v) => {
+    const query = q
+      .selectFrom('bookings')
+      .selectAll()
+      .where('user_id', '=', v.userId)
+      .where('status', 'in', [...HOLDING_STATUSES])
+      .where((eb) => eb(eb('start_sec', '+', eb.ref('duration_sec')), '>', v.since));
+    return (atMerchant ? query.where('merchant_id', '=', v.merchantId as string) : query).orderBy('start_sec');
+  });
+}
+const holdingOfUserAnywhere = holdingOfUser(false);
+const holdingOfUserAtMerchant = holdingOfUser(true);
 
 /**
  * Bookings that hold a spot at `merchantId` starting at `startSec` for `partySize` (null: any),
@@ -140,21 +185,36 @@ export async function duplicatesOf(
   email: string | null,
 ): Promise<Booking[]> {
   const key = emailKey(email);
-  const holding = () => {
-    const query = q
-      .selectFrom('bookings')
-      .selectAll()
-      .where('merchant_id', '=', merchantId)
-      .where('start_sec', '=', startSec)
-      .where('status', 'in', [...HOLDING_STATUSES]);
-    return partySize === null ? query : query.where('party_size', '=', partySize);
-  };
-  const byUser = userId === null ? null : holding().where('user_id', '=', userId);
-  const byEmail = key === null ? null : holding().where('email_key', '=', key);
-  const query = byUser !== null && byEmail !== null ? byUser.union(byEmail) : (byUser ?? byEmail);
-  if (query === null) return [];
-  const rows = await query.orderBy('created_at').execute();
+  if (userId === null && key === null) return [];
+  const shape = `${partySize !== null}${userId !== null}${key !== null}`;
+  let query = duplicatesQueries.get(shape);
+  if (query === undefined) {
+    query = duplicatesQuery(partySize !== null, userId !== null, key !== null);
+    duplicatesQueries.set(shape, query);
+  }
+  const { rows } = await query(q, { merchantId, startSec, partySize, userId, emailKey: key });
   return rows.map(toBooking);
+}
+
+type DuplicateValues = { merchantId: string; startSec: number; partySize: number | null; userId: string | null; emailKey: string | null };
+/** duplicatesOf's select per shape (with a party size or not, by user, by email, or both), built once (prepared.ts). */
+const duplicatesQueries = new Map<string, (q: Q, values: DuplicateValues) => Promise<{ rows: Selectable<BookingTable>[] }>>();
+
+function duplicatesQuery(withPartySize: boolean, byUser: boolean, byEmail: boolean) {
+  return preparedWith<DuplicateValues, Selectable<BookingTable>>((q, v) => {
+    const holding = () => {
+      const query = q
+        .selectFrom('bookings')
+        .selectAll()
+        .where('merchant_id', '=', v.merchantId)
+        .where('start_sec', '=', v.startSec)
+        .where('status', 'in', [...HOLDING_STATUSES]);
+      return withPartySize ? query.where('party_size', '=', v.partySize as number) : query;
+    };
+    const user = holding().where('user_id', '=', v.userId as string);
+    const email = holding().where('email_key', '=', v.emailKey as string);
+    return (byUser && byEmail ? user.union(email) : byUser ? user : email).orderBy('created_at');
+  });
 }
 
 export async function userHasBookings(q: Q, userId: string): Promise<boolean> {

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { BookingEvents, BookingField } from '../bookings/events.js';
 import type { Db, Store, Tx } from '../store/database.js';
 import * as queue from '../store/outbox-queue.js';
+import { preparedWith } from '../store/prepared.js';
 
 export type OutboxItem =
   | { readonly kind: 'booking'; readonly merchantId: string; readonly bookingId: string; readonly fields: readonly BookingField[] }
@@ -21,26 +22,28 @@ export function entityKey(item: OutboxItem): string {
   return item.kind === 'booking' ? `booking:${item.bookingId}` : `availability:${JSON.stringify([item.merchantId, item.serviceId])}`;
 }
 
+/** enqueue's statement, built once (prepared.ts): every booking writes one. */
+const insertItem = preparedWith<{ kind: OutboxItem['kind']; entityKey: string; payload: string; now: number; merchantId: string }, never>((q, v) =>
+  q.insertInto('outbox').values({
+    kind: v.kind,
+    entity_key: v.entityKey,
+    payload: v.payload,
+    status: 'pending',
+    attempts: 0,
+    available_at: v.now,
+    claimed_by: null,
+    claimed_until: null,
+    last_error: null,
+    created_at: v.now,
+    delivered_at: null,
+    merchant_id: v.merchantId,
+  }),
+);
+
 /** Adds an update to deliver; call inside the transaction that makes the change. */
 export async function enqueue(trx: Tx, item: OutboxItem, now: number): Promise<void> {
   const { kind, ...payload } = item;
-  await trx
-    .insertInto('outbox')
-    .values({
-      kind,
-      entity_key: entityKey(item),
-      payload: JSON.stringify(payload),
-      status: 'pending',
-      attempts: 0,
-      available_at: now,
-      claimed_by: null,
-      claimed_until: null,
-      last_error: null,
-      created_at: now,
-      delivered_at: null,
-      merchant_id: item.merchantId,
-    })
-    .execute();
+  await insertItem(trx, { kind, entityKey: entityKey(item), payload: JSON.stringify(payload), now, merchantId: item.merchantId });
 }
 
 /**
