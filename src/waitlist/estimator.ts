@@ -121,10 +121,37 @@ function occupancy(floor: Floor): FreeAt {
 
 /**
  * Draws of the learned replay; the planned seat time is their median. 64 draws measured a little
- * more accurate (docs/WAITLIST.md) but cost twice as much on the request path; 32 keep
- * BatchGetWaitEstimates within about twice what the single mean-turn replay cost.
+ * more accurate (docs/WAITLIST.md) but cost twice as much on the request path; 32 stratified draws
+ * (below) are about as accurate as 64 plain ones, at the cost of 32.
  */
 export const REPLAY_DRAWS = 32;
+/**
+ * Stratified draws (a Latin hypercube): each random choice of a draw (whether a seated party is
+ * still there and how long it stays, whether a party ahead shows up and its turn) is a dimension,
+ * and over the REPLAY_DRAWS draws each dimension takes one uniform from each of REPLAY_DRAWS equal
+ * slices of [0, 1), the slices in an order shuffled once per dimension. Every draw still sees
+ * independent-looking choices, but no dimension's draws bunch up by chance, so the median of the
+ * draws varies much less from one floor to the next than with plain uniforms. Dimensions beyond
+ * STRATA (a queue of more than about 250 parties) draw plain uniforms.
+ */
+const STRATA: readonly Uint8Array[] = (() => {
+  const rand = uniforms(0x1a7e_51de);
+  return Array.from({ length: 512 }, () => {
+    const order = Uint8Array.from({ length: REPLAY_DRAWS }, (_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    return order;
+  });
+})();
+
+/** The uniform of dimension `dim` in draw `draw`: in its slice of [0, 1), or plain beyond STRATA. */
+export function stratified(dim: number, draw: number, rand: () => number): number {
+  const order = STRATA[dim];
+  return order === undefined ? rand() : (order[draw]! + rand()) / REPLAY_DRAWS;
+}
+
 /** The draws' fixed seed: the same floor always gets the same estimate. */
 const REPLAY_SEED = 0x5eed_2026;
 
@@ -264,30 +291,37 @@ class LearnedReplay {
     return best;
   }
 
-  /** A remaining stay drawn from the turns longer than the holder has sat; beyond them all, the curve's tail. */
-  private remaining(h: Holder, rand: () => number): number {
-    if (rand() >= h.present) return 0;
+  /**
+   * A remaining stay drawn from the turns longer than the holder has sat; beyond them all, the
+   * curve's tail. Dimensions `dim` (still there) and `dim + 1` (the stay) of draw `draw`.
+   */
+  private remaining(h: Holder, rand: () => number, dim: number, draw: number): number {
+    if (stratified(dim, draw, rand) >= h.present) return 0;
     const ratios = this.model.turnRatios;
     if (h.from >= ratios.length) return remainingSeconds(this.model, h.mean, h.elapsed);
-    return (ratios[h.from + Math.floor(rand() * (ratios.length - h.from))]! - h.sat) * h.mean;
+    return (ratios[h.from + Math.floor(stratified(dim + 1, draw, rand) * (ratios.length - h.from))]! - h.sat) * h.mean;
   }
 
   /**
    * One draw: the tables' free times, then the queue seated in order, each party at the fitting
    * table that frees first. `seats` (if given) gets each queued party's seat time in this draw at
-   * [party * REPLAY_DRAWS + draw] (NaN when no table fits it).
+   * [party * REPLAY_DRAWS + draw] (NaN when no table fits it). The dimensions of its stratified
+   * uniforms: two per table (its holder still there, its remaining stay), two per party seated
+   * without a table, then two per party ahead (it shows up, its turn).
    */
   private draw(rand: () => number, draw: number, seats: Float64Array | null): void {
     const { model, freeAt } = this;
     const now = this.floor.now;
     for (let i = 0; i < freeAt.length; i++) {
       const h = this.holders[i];
-      freeAt[i] = h === null || h === undefined ? now : now + this.remaining(h, rand);
+      freeAt[i] = h === null || h === undefined ? now : now + this.remaining(h, rand, 2 * i, draw);
     }
     // Parties seated without a recorded table occupy the fitting table that is free first.
+    let dim = 2 * freeAt.length;
     for (const { fitting, holder } of this.unassigned) {
       const i = this.firstFree(fitting);
-      if (i >= 0) freeAt[i] = Math.max(freeAt[i]!, now + this.remaining(holder, rand));
+      dim += 2;
+      if (i >= 0) freeAt[i] = Math.max(freeAt[i]!, now + this.remaining(holder, rand, dim - 2, draw));
     }
     const ratios = model.turnRatios;
     const shows = 1 - model.noShowRate;
@@ -303,8 +337,8 @@ class LearnedReplay {
       const at = Math.max(now, freeAt[i]!);
       if (seats !== null) seats[k * REPLAY_DRAWS + draw] = at;
       // Still there and showing up when called (as staysUntil: no-shows, walk-aways while waiting), then its turn.
-      if (rand() < shows * Math.exp(-leavePerSecond * Math.max(0, at - party.joinedAt))) {
-        freeAt[i] = at + party.turns[this.cellAt(at)]! * ratios[Math.floor(rand() * ratios.length)]!;
+      if (stratified(dim + 2 * k, draw, rand) < shows * Math.exp(-leavePerSecond * Math.max(0, at - party.joinedAt))) {
+        freeAt[i] = at + party.turns[this.cellAt(at)]! * ratios[Math.floor(stratified(dim + 2 * k + 1, draw, rand) * ratios.length)]!;
       } else {
         freeAt[i] = at;
       }

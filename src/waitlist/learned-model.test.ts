@@ -1,7 +1,17 @@
 // The learned model as the estimator reads it: lookups, and the replay with a model.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { estimateNewParties, estimateNewParty, estimateQueue, estimateQueuedParty, plannedNewParty, type Floor, type TableSpec } from './estimator.js';
+import {
+  estimateNewParties,
+  estimateNewParty,
+  estimateQueue,
+  estimateQueuedParty,
+  plannedNewParty,
+  REPLAY_DRAWS,
+  stratified,
+  type Floor,
+  type TableSpec,
+} from './estimator.js';
 import {
   calibrated,
   HOUR_BANDS,
@@ -132,6 +142,39 @@ describe('the replay with a learned model', () => {
     assert.equal(plannedNewParty(f, 2)?.plannedSeatAt, MON_19 + 20 * MIN);
     // The same floor always gets the same estimate (the draws have a fixed seed).
     assert.deepEqual(estimateNewParty(f, 2), estimateNewParty(f, 2));
+  });
+
+  test('the draws are stratified: over the draws, each random choice takes one uniform from each slice of [0, 1)', () => {
+    let calls = 0;
+    const rand = (): number => {
+      calls += 1;
+      return (calls * 0.618_033_988_75) % 1;
+    };
+    for (const dim of [0, 1, 2, 7, 100, 511]) {
+      const slices = Array.from({ length: REPLAY_DRAWS }, (_, draw) => Math.floor(stratified(dim, draw, rand) * REPLAY_DRAWS)).sort((a, b) => a - b);
+      assert.deepEqual(
+        slices,
+        Array.from({ length: REPLAY_DRAWS }, (_, i) => i),
+        `dimension ${dim}`,
+      );
+    }
+    // Different dimensions take the slices in different orders (else the choices would move together).
+    const order = (dim: number): number[] => Array.from({ length: REPLAY_DRAWS }, (_, draw) => Math.floor(stratified(dim, draw, () => 0.5) * REPLAY_DRAWS));
+    assert.notDeepEqual(order(0), order(1));
+    // Beyond the precomputed dimensions (a queue of hundreds), plain uniforms.
+    assert.equal(
+      stratified(100_000, 3, () => 0.25),
+      0.25,
+    );
+  });
+
+  test("a seated party's stay is drawn once from each slice of the turns: the planned seat time is their median", () => {
+    // Turns evenly spread from 0.5 to 1.5 means (20 to 60 min), the party seated just now, nobody
+    // waiting: the median of the 32 stratified draws is within a slice of the middle (40 min).
+    const turnRatios = Array.from({ length: 64 }, (_, i) => 0.5 + i / 63);
+    const f = floor(model({ turnRatios }), { seated: [{ partySize: 2, tableId: 'a2', seatedAt: MON_19 }] });
+    const minutes = (plannedNewParty(f, 2)!.plannedSeatAt - MON_19) / MIN;
+    assert.ok(minutes >= 39 && minutes <= 41, `planned ${minutes} min`);
   });
 
   test('a party at a table whose leaving may have gone unrecorded is likely gone once it has sat longer than the turns', () => {
