@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import type { HistoryParty } from '../waitlist/model.js';
 import { evaluate, LEARNED } from './evaluate.js';
 import { splitNights, withParties, type RestaurantHistory } from './history.js';
-import { learnModel, PRIOR_WEIGHT } from './learn.js';
+import { fitRange, learnModel, PRIOR_WEIGHT, RANGE_PAD_SECONDS, type ErrorSample } from './learn.js';
+import { rangeAround } from '../waitlist/learned-model.js';
 import { simulate } from './simulate.js';
 import { DEFAULT_TURN_TIMES } from '../merchants/rules.js';
 
@@ -161,6 +162,40 @@ describe('calibrated ranges', () => {
       const share = t.quotedWaitInside / t.quotedWait;
       assert.ok(t.quotedWait > 150, `enough parties waited (${t.quotedWait})`);
       assert.ok(Math.abs(share - coverage) < 0.12, `coverage ${coverage}: ${share}`);
+    }
+  });
+
+  /** Samples of one planned wait (minutes) whose actual seat times are spread evenly over +/- `spread` minutes. */
+  function waited(n: number, waitMinutes: number, spread: number): ErrorSample[] {
+    return Array.from({ length: n }, (_, i) => {
+      const planned = MON_19 + waitMinutes * 60;
+      const actual = planned + Math.round(((2 * (i + 0.5)) / n - 1) * spread * 60);
+      return { now: MON_19, planned, actual, z: (actual - planned) / (waitMinutes * 60 + RANGE_PAD_SECONDS) };
+    });
+  }
+  const held = (samples: readonly ErrorSample[], coverage: number): number => {
+    const q = fitRange(samples, coverage, RANGE_PAD_SECONDS);
+    return samples.filter((s) => {
+      const { range } = rangeAround(s.now, s.planned, q, RANGE_PAD_SECONDS);
+      return s.actual >= range.start && s.actual <= range.end;
+    }).length;
+  };
+
+  test('the range holds the stated share of the guests quoted a wait, not of every party', () => {
+    // 100 parties quoted 30 minutes and seated within +/- 20 of it, and 300 seated on arrival as
+    // planned: counting those, 80% of all would be reached with windows that hold a fifth of the waiting.
+    const wait = waited(100, 30, 20);
+    const none = Array.from({ length: 300 }, () => ({ now: MON_19, planned: MON_19, actual: MON_19, z: 0 }));
+    assert.ok(held([...wait, ...none], 0.8) - 300 >= 81);
+  });
+
+  test('the share held on the samples is the conformal one: at least ceil((n + 1) x coverage) of n', () => {
+    for (const [n, coverage] of [
+      [100, 0.8],
+      [59, 0.8],
+      [200, 0.6],
+    ] as const) {
+      assert.ok(held(waited(n, 30, 20), coverage) >= Math.ceil((n + 1) * coverage - 1e-9), `${n} samples, coverage ${coverage}`);
     }
   });
 

@@ -299,7 +299,8 @@ export function learnModel(h: RestaurantHistory, options: LearnOptions): Learned
   };
 }
 
-interface ErrorSample {
+/** One seated party of the calibration: its join, the replay's planned seat time, the real one, and z. */
+export interface ErrorSample {
   readonly now: number;
   readonly planned: number;
   readonly actual: number;
@@ -361,21 +362,35 @@ function calibrate(h: RestaurantHistory, model: LearnedModel, coverage: number):
 
 /**
  * The median error, and the narrowest central quantile pair whose window, as the guest is shown it
- * (whole minutes, never before the join), holds at least `coverage` of the samples: rounding to
- * minutes widens short windows, so the nominal quantiles alone would over-cover short waits.
+ * (whole minutes, never before the join), holds the share `coverage` of the guests it is a promise
+ * to: the samples whose calibrated seat time is a minute or more after the join (a guest quoted no
+ * wait is seated on arrival, inside any window, and would let the others' windows shrink), or all
+ * of the bucket's samples when fewer than MIN_BUCKET_SAMPLES of them were quoted a wait. The share
+ * held is the conformal one, at least ceil((n + 1) x coverage) of the n samples: a window chosen to
+ * hold exactly `coverage` of the samples it was fitted on holds a little less of the guests that
+ * come after. Rounding to minutes widens short windows, so the nominal quantiles alone would
+ * over-cover short waits; hence the count on the windows as shown.
  */
-function fitRange(samples: readonly ErrorSample[], coverage: number, padSeconds: number): RangeQuantiles {
+export function fitRange(samples: readonly ErrorSample[], coverage: number, padSeconds: number): RangeQuantiles {
   const z = samples.map((s) => s.z).sort((a, b) => a - b);
   const mid = quantile(z, 0.5);
   let chosen: RangeQuantiles = { low: quantile(z, 0.005), mid, high: quantile(z, 0.995) };
   for (let level = 0.2; level < 0.99; level += 0.01) {
     const q = { low: quantile(z, (1 - level) / 2), mid, high: quantile(z, (1 + level) / 2) };
+    let quoted = 0;
+    let quotedInside = 0;
     let inside = 0;
     for (const s of samples) {
-      const { range } = rangeAround(s.now, s.planned, q, padSeconds);
-      if (s.actual >= range.start && s.actual <= range.end) inside += 1;
+      const { seatAt, range } = rangeAround(s.now, s.planned, q, padSeconds);
+      const hit = s.actual >= range.start && s.actual <= range.end ? 1 : 0;
+      inside += hit;
+      if (seatAt - s.now >= 60) {
+        quoted += 1;
+        quotedInside += hit;
+      }
     }
-    if (inside >= coverage * samples.length) {
+    const [n, held] = quoted >= MIN_BUCKET_SAMPLES ? [quoted, quotedInside] : [samples.length, inside];
+    if (held >= Math.min(n, Math.ceil((n + 1) * coverage - 1e-9))) {
       chosen = q;
       break;
     }
