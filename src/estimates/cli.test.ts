@@ -62,6 +62,18 @@ describe('booking-server estimates', () => {
     );
     assert.match(evaluated.stdout, /^learned replay \(ours\)\s+\d+\s+[\d.]+\s+[\d.]+%\s+[+-][\d.]+\s+\d+, [\d.]+%$/m);
     assert.match(evaluated.stdout, /^fixed minutes per party ahead\s+\d+/m);
+
+    // Two files (here: seeds 3 and 4) are evaluated as one pool of four restaurants.
+    const c = join(work, 'c.jsonl');
+    assert.equal((await cli('simulate', '--seed', '4', '--restaurants', '2', '--nights', '10', '--out', c)).code, 0);
+    const pooled = await cli('evaluate', '--input', a, c, '--test-nights', '3');
+    assert.equal(pooled.code, 0, pooled.stderr);
+    assert.match(pooled.stderr, /evaluate: 4 restaurant\(s\) from 2 files, evaluated as one pool\n/);
+    assert.match(pooled.stderr, /evaluate: restaurant 4\/4 \(sim-2\)/);
+    assert.match(pooled.stdout.split('\n')[0]!, /^4 restaurant\(s\): learned on 28 night\(s\), measured on 12 later night\(s\); /);
+    const joins = (out: string): number => Number(/; (\d+) joins,/.exec(out)![1]);
+    const alone = await cli('evaluate', '--input', c, '--test-nights', '3');
+    assert.equal(joins(pooled.stdout), joins(evaluated.stdout) + joins(alone.stdout));
   });
 
   test('bad options and inputs exit 2 with a message naming them', async () => {
@@ -72,7 +84,7 @@ describe('booking-server estimates', () => {
       [['simulate', '--nights', 'many'], /--nights must be a whole number, got "many"/],
       [['simulate', '--seed', '1.5'], /--seed must be a whole number/],
       [['simulate', '--out', join(work, 'missing-dir', 'x.jsonl')], /cannot write/],
-      [['evaluate'], /give exactly one of --input <file> and --merchant <id>/],
+      [['evaluate'], /give exactly one of --input <file...> and --merchant <id>/],
       [['evaluate', '--input', bad, '--merchant', 'm'], /give exactly one of/],
       [['evaluate', '--input', bad, '--coverage', '120'], /--coverage must be between 50 and 99, got 120/],
       [['evaluate', '--input', join(work, 'nope.jsonl')], /cannot read .*nope\.jsonl/],

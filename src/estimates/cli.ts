@@ -82,24 +82,29 @@ async function historyFromDatabase(support: EstimatesCliSupport, merchantId: str
 
 async function runEvaluate(
   support: EstimatesCliSupport,
-  options: { input?: string; merchant?: string; testNights: string; coverage: string; days: string },
+  options: { input?: string[]; merchant?: string; testNights: string; coverage: string; days: string },
 ): Promise<void> {
   if ((options.input === undefined) === (options.merchant === undefined))
-    support.fail('estimates evaluate: give exactly one of --input <file> and --merchant <id>', 2);
+    support.fail('estimates evaluate: give exactly one of --input <file...> and --merchant <id>', 2);
   const testNights = wholeNumber(support, 'test-nights', options.testNights, 1, 365);
   const coverage = wholeNumber(support, 'coverage', options.coverage, 50, 99) / 100;
   const days = wholeNumber(support, 'days', options.days, 2, 730);
   let restaurants: RestaurantHistory[];
   if (options.input !== undefined) {
-    const text = await readFile(options.input, 'utf8').catch((error: NodeJS.ErrnoException) =>
-      support.fail(`estimates evaluate: cannot read ${options.input}: ${error.message}`, 2),
-    );
-    try {
-      restaurants = parseHistory(text);
-    } catch (error) {
-      if (error instanceof HistoryFormatError) support.fail(`estimates evaluate: ${options.input}: ${error.message}`, 2);
-      throw error;
+    // Several files (e.g. several seeds of `estimates simulate`) are evaluated as one pool of restaurants.
+    restaurants = [];
+    for (const input of options.input) {
+      const text = await readFile(input, 'utf8').catch((error: NodeJS.ErrnoException) =>
+        support.fail(`estimates evaluate: cannot read ${input}: ${error.message}`, 2),
+      );
+      try {
+        restaurants.push(...parseHistory(text));
+      } catch (error) {
+        if (error instanceof HistoryFormatError) support.fail(`estimates evaluate: ${input}: ${error.message}`, 2);
+        throw error;
+      }
     }
+    if (options.input.length > 1) progress(`evaluate: ${restaurants.length} restaurant(s) from ${options.input.length} files, evaluated as one pool`);
   } else {
     restaurants = [await historyFromDatabase(support, options.merchant!, days)];
   }
@@ -172,7 +177,7 @@ export function registerEstimateCommands(program: Command, support: EstimatesCli
   estimates
     .command('evaluate')
     .description("replay a history: the estimate each guest would have been quoted at join, ours and the market's heuristics, against the real seat times")
-    .option('--input <file>', 'a history file from `estimates simulate`')
+    .option('--input <files...>', 'history files from `estimates simulate` (several: their restaurants are evaluated as one pool)')
     .option('--merchant <id>', "the merchant's recorded history in the database (DATABASE_URL)")
     .option('--test-nights <n>', 'last nights of each restaurant to measure on (the nights before are learned from)', '7')
     .option('--coverage <percent>', 'share of parties the range is calibrated to hold', '80')
