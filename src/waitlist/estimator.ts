@@ -120,9 +120,9 @@ function occupancy(floor: Floor): FreeAt {
 }
 
 /**
- * Draws of the learned replay; the planned seat time is their median. 64 draws measured a little
- * more accurate (docs/WAITLIST.md) but cost twice as much on the request path; 32 stratified draws
- * (below) are about as accurate as 64 plain ones, at the cost of 32.
+ * Draws of the learned replay; the planned seat time is their median. Stratified (below), 32 draws
+ * measured nearly as accurate as 64 on the development seeds (docs/WAITLIST.md), which cost twice
+ * as much on the request path.
  */
 export const REPLAY_DRAWS = 32;
 /**
