@@ -8,8 +8,11 @@
 //   notifications do, a read never uses the model when its last check of the stamps ("which
 //   merchants changed since the last stamp seen", one indexed query) is older than `checkMs`.
 // So a read is at most `checkMs` (plus one query) behind a commit made elsewhere, and never behind
-// a commit of this process. Writes do not use it: they read what they decide on in their
-// transaction (a booking or a join checks its service and the merchant's state under lock).
+// a commit of this process. Writes use it only as their transaction would read it: each
+// configuration remembers the merchant's stamp it was loaded at (read before it), and a write reads
+// the stamp in its transaction and takes the configuration from memory only when the stamps are
+// equal (`at`): then no change of the merchant's configuration has committed since it was loaded,
+// and it is what the transaction would read itself. Otherwise the write reads it in its transaction.
 import type { Store } from '../store/database.js';
 import type { DiningTable, Merchant, Service } from './model.js';
 import * as repo from './repository.js';
@@ -20,6 +23,8 @@ export interface MerchantConfig {
   readonly services: ReadonlyMap<string, Service>;
   /** By seats, then id. */
   readonly tables: readonly DiningTable[];
+  /** The merchant's stamp when this was loaded (read before it; configVersion); null: none recorded. */
+  readonly version: number | null;
 }
 
 /** Merchants kept at most; the oldest loaded leaves first (it is loaded again when asked for). */
@@ -76,6 +81,24 @@ export class MerchantConfigs {
     return config;
   }
 
+  /**
+   * For a write transaction: the merchant's configuration kept in memory if it was loaded at
+   * `version`, the stamp the transaction read (configVersion), so exactly what the transaction would
+   * read itself; null otherwise (not kept, loaded at another stamp, or no stamp recorded), and the
+   * transaction reads it. Never loads: a transaction must not wait for a read outside it.
+   */
+  at(merchantId: string, version: number | null): MerchantConfig | null {
+    if (version === null) return null;
+    const cached = this.#cached.get(merchantId);
+    return cached !== undefined && cached.version === version ? cached : null;
+  }
+
+  /** Loads the merchant's configuration in the background, if it is not kept (after a write had to read it). */
+  warm(merchantId: string): void {
+    if (this.#cached.has(merchantId) || this.#loading.has(merchantId)) return;
+    this.get(merchantId).catch(() => {});
+  }
+
   /** Drops the merchant: the next read loads it again. Called after a change of it commits. */
   invalidate(merchantId: string): void {
     this.#cached.delete(merchantId);
@@ -100,13 +123,16 @@ export class MerchantConfigs {
   async #load(merchantId: string): Promise<MerchantConfig | null> {
     this.loads += 1;
     const db = this.store.db;
+    // The stamp first: what is read after it is at least as new, so a write that later reads the
+    // same stamp in its transaction sees no change this load could have missed.
+    const version = await repo.configVersion(db, merchantId);
     const [merchant, services, tables] = await Promise.all([
       repo.findMerchant(db, merchantId),
       repo.listServices(db, merchantId),
       repo.listTables(db, merchantId),
     ]);
     if (merchant === null) return null;
-    return { merchant, services: new Map(services.map((s) => [s.id, s])), tables };
+    return { merchant, services: new Map(services.map((s) => [s.id, s])), tables, version };
   }
 
   /** PostgreSQL: a notification drops its merchant at once; after a (re)connection, the next read checks the stamps. */

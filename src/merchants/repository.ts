@@ -346,6 +346,19 @@ function serviceOfWriteQuery(lock: 'none' | 'update' | 'share') {
 }
 const serviceOfWriteQueries = { none: serviceOfWriteQuery('none'), update: serviceOfWriteQuery('update'), share: serviceOfWriteQuery('share') };
 
+/**
+ * The stamp of the merchant's last configuration change (migration 0012's triggers: merchant,
+ * opening hours, services, tables); null when none was recorded (not changed since the migration).
+ */
+export async function configVersion(q: Q, merchantId: string): Promise<number | null> {
+  const [row] = await versionOf(q, merchantId);
+  return row === undefined ? null : Number(row.version);
+}
+
+const versionOf = prepared<[merchantId: string], { version: number | string }>((q) =>
+  q.selectFrom('read_model_versions').select('version').where('merchant_id', '=', arg<string>(0)),
+);
+
 /** The last stamp given to a change of any merchant's configuration (migration 0012). */
 export async function configClock(q: Q): Promise<number> {
   const row = await q.selectFrom('read_model_clock').select('version').where('id', '=', 1).executeTakeFirst();

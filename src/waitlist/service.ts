@@ -139,13 +139,28 @@ export class WaitlistService {
             ? await this.floors.fresh(merchantId, serviceId, since)
             : await this.floors.get(merchantId, serviceId, since);
     } else {
-      // In a transaction, everything as the transaction sees it.
-      [merchant, svc, tables, parties] = await Promise.all([
-        merchants.findMerchant(q, merchantId),
-        service ?? merchants.findService(q, merchantId, serviceId),
-        merchants.listTables(q, merchantId),
+      // In a transaction, everything as the transaction sees it: the merchant's configuration from
+      // memory when it was loaded at the stamp the transaction reads (then it is what the
+      // transaction would read: merchants/configs.ts), else read here (and loaded into memory
+      // outside the transaction for the next write); the live floor always from the transaction.
+      let version: number | null;
+      [version, parties] = await Promise.all([
+        merchants.configVersion(q, merchantId),
         entries.floorParties(q, merchantId, serviceId, since, this.models.enabled),
       ]);
+      const config = this.configs.at(merchantId, version);
+      if (config !== null) {
+        merchant = config.merchant;
+        svc = service ?? config.services.get(serviceId) ?? null;
+        tables = config.tables;
+      } else {
+        [merchant, svc, tables] = await Promise.all([
+          merchants.findMerchant(q, merchantId),
+          service ?? merchants.findService(q, merchantId, serviceId),
+          merchants.listTables(q, merchantId),
+        ]);
+        this.configs.warm(merchantId);
+      }
     }
     if (merchant === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
     if (svc === null) throw new DomainError('UNKNOWN_SERVICE', `unknown service_id "${serviceId}" for merchant "${merchantId}"`);
