@@ -35,6 +35,7 @@ import type { SlotQuery } from '../availability/matching.js';
 import { DomainError, invalid } from '../errors.js';
 import { messageHash, parseMessage, renderMessage, requireText, seconds } from './proto-json.js';
 import { batchAvailabilityLookupJson } from './availability-lookup-json.js';
+import { readBatchAvailabilityLookup } from './availability-lookup-request.js';
 import type { Booking, BookingFailure, PrepaymentStatus as DomainPrepayment } from '../bookings/model.js';
 import type { BookingResult } from '../bookings/context.js';
 import type { PaymentInput } from '../bookings/payments.js';
@@ -134,7 +135,8 @@ function requireSlot(slot: Slot | undefined): Slot {
 export function bookingRoutes(bookings: BookingService, availability: AvailabilityService) {
   return async function routes(app: FastifyInstance): Promise<void> {
     app.post('/BatchAvailabilityLookup', async (request, reply) => {
-      const req = parseMessage(BatchAvailabilityLookupRequestSchema, request.body);
+      // The shape Google sends is read directly (availability-lookup-request.ts: as protobuf-es reads it, property-tested); anything else by protobuf-es.
+      const req = readBatchAvailabilityLookup(request.body) ?? parseMessage(BatchAvailabilityLookupRequestSchema, request.body);
       const merchantId = requireText(req.merchantId, 'merchant_id');
       const queries = req.slotTime.map((t) => slotQuery(t.serviceId, t.startSec, t.durationSec, t.resourceIds));
       const open = await availability.lookup(merchantId, queries);
