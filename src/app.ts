@@ -12,6 +12,7 @@ import { DomainError, invalid } from './errors.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './http/error-mapping.js';
 import { Metrics } from './http/metrics.js';
 import { RequestSummary } from './http/request-summary.js';
+import { lazyChildLogger } from './http/request-logger.js';
 import { readTls, watchTls } from './http/tls.js';
 import { FailureThrottle } from './http/basic-auth.js';
 import { healthRoutes, Lifecycle } from './http/health.js';
@@ -161,6 +162,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     loggerInstance: logger,
     // One line per request is written by the onResponse hook below, without URLs or bodies.
     logController: new LogController({ disableRequestLogging: true }),
+    // Each request's pino child is made only when the request logs a line (http/request-logger.ts).
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: config.bodyLimitBytes,
     // A schema's `additionalProperties: false` refuses unknown fields instead of dropping them
     // silently (Fastify's default); the admin API closes every body schema (http/closed-bodies.ts).
@@ -197,7 +200,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     clearInterval(summaryTimer);
     writeSummary();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  // Hooks on every request are written with `done` rather than async: a promise per hook and
+  // request was measurable on the fastest reads (docs/PERFORMANCE.md, issue 17).
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     const ms = reply.elapsedTime;
@@ -205,6 +210,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // Load balancers probe every few seconds: their requests would drown the others' figures.
     if (route !== '/healthz' && route !== '/readyz') summary.record(route, status, ms);
     if (logger.isLevelEnabled('debug')) request.log.debug({ method: request.method, route, status, ms: Math.round(ms * 10) / 10 }, 'request');
+    done();
   });
   installErrorHandler(app);
   // Draining: once app.close() has begun, a request that still arrives (pipelined, or on a
@@ -214,13 +220,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addHook('preClose', async () => {
     draining = true;
   });
-  app.addHook('onRequest', async (_request, reply) => {
-    if (!draining) return;
-    reply.header('connection', 'close').header('retry-after', '1');
-    throw new DomainError('UNAVAILABLE', 'the server is shutting down; retry the request (another replica answers it)');
-  });
-  app.addHook('onRequest', async (request) => {
-    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) throw invalid('an HTTP/1.1 request needs a Host header');
+  app.addHook('onRequest', (request, reply, done) => {
+    if (draining) {
+      reply.header('connection', 'close').header('retry-after', '1');
+      done(new DomainError('UNAVAILABLE', 'the server is shutting down; retry the request (another replica answers it)'));
+    } else if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      done(invalid('an HTTP/1.1 request needs a Host header'));
+    } else {
+      done();
+    }
   });
 
   // Before any route: the generator collects the admin routes as they are registered.
@@ -241,8 +249,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Live updates of the host stand: every committed change of a merchant's data, checked every
   // second and right after each write this process answers (docs/HOST-STAND.md, "Live updates").
   const changes = new ChangeFeed(deps.store, 1000, (error) => app.log.warn({ err: error }, 'change feed poll failed'));
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) changes.poke();
+    done();
   });
   app.addHook('onClose', async () => changes.stop());
   const secureCookie = config.tls !== null || (config.publicBaseUrl?.startsWith('https:') ?? false);

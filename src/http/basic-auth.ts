@@ -14,6 +14,40 @@ export function credentialsMatch(digests: readonly CredentialDigest[], username:
   return match;
 }
 
+/**
+ * Authorization header values that passed the check, so that a client sending the same header
+ * again (Google sends the same one with every call) is not hashed again: hashing the presented
+ * secret was a visible share of a fast read (docs/PERFORMANCE.md, issue 17). A header is compared
+ * with every kept one in constant time, as the digests are; only headers that passed are kept
+ * (a wrong secret never is), at most `max` of them, and the valid pairs are fixed for the
+ * process's life (they come from its configuration), so a kept header stays valid. The header
+ * holds the secret as the process's own configuration does (BOOKING_SERVER_CREDENTIALS).
+ */
+export class VerifiedCredentials {
+  readonly #headers: Buffer[] = [];
+
+  constructor(private readonly max = 16) {}
+
+  /** Whether this exact header value passed before. */
+  has(header: string): boolean {
+    if (this.#headers.length === 0) return false;
+    // As UTF-8, not latin1, which would map U+0141 onto "A".
+    const presented = Buffer.from(header, 'utf8');
+    let found = false;
+    for (const known of this.#headers) if (known.length === presented.length) found = timingSafeEqual(known, presented) || found;
+    return found;
+  }
+
+  /** Records a header value that passed the full check. */
+  add(header: string): void {
+    if (this.#headers.length < this.max && !this.has(header)) this.#headers.push(Buffer.from(header, 'utf8'));
+  }
+
+  get size(): number {
+    return this.#headers.length;
+  }
+}
+
 /** Failed attempts per client address in a fixed window; bounded in memory. */
 export class FailureThrottle {
   private readonly failures = new Map<string, { count: number; windowStart: number }>();
@@ -58,7 +92,12 @@ export class FailureThrottle {
  * behind the same proxy, see TRUST_PROXY) cannot lock Google out. Success does not reset the
  * count, or a client could interleave guesses with anyone's good requests.
  */
-export async function registerBasicAuth(app: FastifyInstance, digests: readonly CredentialDigest[], throttle: FailureThrottle): Promise<void> {
+export async function registerBasicAuth(
+  app: FastifyInstance,
+  digests: readonly CredentialDigest[],
+  throttle: FailureThrottle,
+  verified = new VerifiedCredentials(),
+): Promise<void> {
   await app.register(basicAuth, {
     authenticate: { realm: 'booking-server' },
     validate: async (username: string, password: string, request: FastifyRequest, reply: FastifyReply) => {
@@ -72,5 +111,17 @@ export async function registerBasicAuth(app: FastifyInstance, digests: readonly 
       throw new DomainError('UNAUTHENTICATED', 'invalid credentials');
     },
   });
-  app.addHook('onRequest', app.basicAuth);
+  // A header that passed before passes again without the plugin's parsing and the hash; any other
+  // goes through the plugin (its 401s, WWW-Authenticate and the throttle are unchanged).
+  app.addHook('onRequest', (request, reply, done) => {
+    const header = request.headers.authorization;
+    if (typeof header === 'string' && verified.has(header)) {
+      done();
+      return;
+    }
+    void app.basicAuth(request, reply, (error?: Error) => {
+      if (error === undefined && typeof header === 'string') verified.add(header);
+      done(error);
+    });
+  });
 }

@@ -70,3 +70,27 @@ test('a request that arrives while the server drains gets our 503 body with Retr
     await t.close().catch(() => undefined);
   }
 });
+
+test('an HTTP/1.1 request without Host gets our 400 body; HTTP/1.0 without it is answered', async () => {
+  const t = await startApp();
+  try {
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.server.address();
+    assert.ok(address && typeof address === 'object');
+    const send = async (request: string): Promise<string> => {
+      const socket = connect(address.port, '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      const received = readAll(socket, 30_000);
+      socket.write(request);
+      return received;
+    };
+    const text = await send('GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n');
+    const [head, json] = text.split('\r\n\r\n') as [string, string];
+    assert.match(head, /^HTTP\/1\.1 400 /, text);
+    assert.deepEqual(JSON.parse(json), { error: { status: 400, code: 'INVALID_ARGUMENT', message: 'an HTTP/1.1 request needs a Host header' } });
+    assert.match(await send('GET /healthz HTTP/1.0\r\n\r\n'), /^HTTP\/1\.1 200 /);
+  } finally {
+    await t.app.close().catch(() => undefined);
+    await t.close().catch(() => undefined);
+  }
+});

@@ -174,6 +174,23 @@ for (const dialect of DIALECTS) {
           assert.equal(res.json().waitlist_status, 'OPEN');
         }
       });
+
+      test('a header that passed before passes again without the full check; a wrong one of the same length after it is still refused', async () => {
+        const good = basic(NEW_PAIR.user, NEW_PAIR.password);
+        // The same length as the good header, one character off (the last of the password).
+        const wrong = basic(NEW_PAIR.user, `${NEW_PAIR.password.slice(0, -1)}${NEW_PAIR.password.endsWith('7') ? '8' : '7'}`);
+        assert.equal(wrong.length, good.length);
+        for (let i = 0; i < 3; i++) {
+          assert.equal((await call(good)).statusCode, 200);
+          const refused = await call(wrong);
+          assert.equal(refused.statusCode, 401);
+          assert.match(String(refused.headers['www-authenticate']), /^Basic realm="booking-server"/);
+          assert.equal(errorOf(refused).code, 'UNAUTHENTICATED');
+        }
+        // Lowercase scheme: another header value for the same pair, checked in full and then known too.
+        assert.equal((await call(good.replace(/^Basic/, 'basic'))).statusCode, 200);
+        assert.equal((await call(undefined)).statusCode, 401);
+      });
     });
 
     describe('auth failure throttling', () => {
