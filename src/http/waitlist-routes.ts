@@ -13,14 +13,14 @@ import { invalid } from '../errors.js';
 import { messageHash, parseMessage, renderMessage, requireText } from './proto-json.js';
 import { zeroWait } from '../waitlist/estimator.js';
 import { batchGetWaitEstimatesJson, getWaitlistEntryJson, waitEstimateJson } from './waitlist-json.js';
-import type { EntryView, WaitlistService } from '../waitlist/service.js';
+import type { EntryStatusView, WaitlistService } from '../waitlist/service.js';
 
 /**
  * Google: both WaitLength fields "should be populated". parties_ahead_count has explicit presence
  * in our proto, so 0 is printed too (proto3 would leave a plain int32 0 out). Written directly
  * (waitlist-json.ts): these answers are the hottest reads.
  */
-export function renderEntry(view: EntryView): string {
+export function renderEntry(view: EntryStatusView): string {
   const { entry } = view;
   // An entry out of the queue (seated, cancelled, ...) or that no table fits waits for nobody we know of.
   const estimate = waitEstimateJson(entry.partySize, view.estimate ?? zeroWait(view.asOf), view.confirmationMode);
@@ -86,7 +86,7 @@ export function waitlistRoutes(waitlist: WaitlistService) {
 
     app.post('/GetWaitlistEntry', async (request, reply) => {
       const req = parseMessage(GetWaitlistEntryRequestSchema, request.body);
-      const view = await waitlist.get(requireText(req.waitlistEntryId, 'waitlist_entry_id'));
+      const view = await waitlist.entryStatus(requireText(req.waitlistEntryId, 'waitlist_entry_id'));
       return reply.type(JSON_TYPE).send(renderEntry(view));
     });
 

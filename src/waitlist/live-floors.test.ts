@@ -149,6 +149,90 @@ for (const dialect of DIALECTS) {
       await until(async () => (await ahead(checking, 'shared')) === 1, "the other replica's cancel to reach a reader checking every 200 ms", 30_000);
     });
 
+    /** GetWaitlistEntry's answer, the number of queries it made, and the same entry's answer read from the store. */
+    const entryRead = async (t: TestApp, queries: string[], entryId: string) => {
+      queries.length = 0;
+      const res = await t.google('GetWaitlistEntry', { waitlist_entry_id: entryId });
+      assert.equal(res.statusCode, 200, res.body);
+      const made = queries.length;
+      const body = res.json().waitlist_entry;
+      // The store's answer: with the merchant's floors dropped, the entry is read from the store.
+      const merchantId = (await t.services.waitlist.get(entryId)).entry.merchantId;
+      t.services.waitlist.dropFloors(merchantId);
+      const stored = await t.google('GetWaitlistEntry', { waitlist_entry_id: entryId });
+      assert.equal(stored.statusCode, 200, stored.body);
+      return { body, made, stored: stored.json().waitlist_entry };
+    };
+
+    test('GetWaitlistEntry of a queued party is answered from the floor in memory, as the store would answer it; own changes are seen at once', async () => {
+      const queries: string[] = [];
+      const t = await start({ env: NO_CHECK, onQuery: (sql) => queries.push(sql) });
+      await seedMerchant(t.services, { id: 'entries-a', tables: TWO_TOPS });
+      await seedMerchant(t.services, { id: 'entries-b', tables: TWO_TOPS });
+      const a = [await join(t, 'entries-a'), await join(t, 'entries-a'), await join(t, 'entries-a')];
+      const b = [await join(t, 'entries-b')];
+      for (const [merchantId, ids] of [
+        ['entries-a', a],
+        ['entries-b', b],
+      ] as const) {
+        for (const [k, id] of ids.entries()) {
+          await ahead(t, merchantId); // the floor in memory
+          const { body, made, stored } = await entryRead(t, queries, id);
+          assert.equal(made, 0, `${id}: answered from memory (${queries.join(' | ')})`);
+          assert.deepEqual(body, stored, 'the same answer as from the store');
+          assert.equal(body.waitlist_entry_state, 'WAITING');
+          // Its own merchant's queue: k parties ahead in "entries-a", none in "entries-b".
+          assert.equal(body.wait_estimate.wait_length.parties_ahead_count ?? 0, k, JSON.stringify(body));
+          assert.equal((await t.services.waitlist.entryStatus(id)).entry.merchantId, merchantId);
+        }
+      }
+      // Changes made through this process: the next read sees them.
+      await ahead(t, 'entries-a');
+      await t.services.waitlist.act(a[0]!, 'cancel');
+      const canceled = await t.google('GetWaitlistEntry', { waitlist_entry_id: a[0] });
+      assert.equal(canceled.json().waitlist_entry.waitlist_entry_state, 'CANCELED', canceled.body);
+      assert.ok(canceled.json().waitlist_entry.waitlist_entry_state_times.canceled_time_seconds, canceled.body);
+      await ahead(t, 'entries-a');
+      await t.services.waitlist.act(a[1]!, 'notify');
+      const ready = await entryRead(t, queries, a[1]!);
+      assert.equal(ready.body.waitlist_entry_state, 'SERVICE_READY', JSON.stringify(ready.body));
+      assert.deepEqual(ready.body, ready.stored);
+      await ahead(t, 'entries-a');
+      const again = await entryRead(t, queries, a[1]!);
+      assert.equal(again.made, 0, 'a party still in the queue is answered from memory again');
+      assert.equal(again.body.waitlist_entry_state, 'SERVICE_READY');
+      assert.ok(again.body.waitlist_entry_state_times.service_readied_time_seconds, JSON.stringify(again.body));
+      assert.deepEqual(again.body, again.stored);
+      await ahead(t, 'entries-a');
+      await t.services.waitlist.act(a[2]!, 'seat', { tableId: 'two-a' });
+      const seated = await t.google('GetWaitlistEntry', { waitlist_entry_id: a[2] });
+      assert.equal(seated.json().waitlist_entry.waitlist_entry_state, 'SEATED', seated.body);
+      assert.equal((await t.google('GetWaitlistEntry', { waitlist_entry_id: 'no-such-entry' })).statusCode, 404);
+    });
+
+    test("GetWaitlistEntry: another replica's change is seen once the floor is older than READ_MODEL_CHECK_MS", async () => {
+      const writer = await start();
+      await seedMerchant(writer.services, { id: 'entry-shared', tables: TWO_TOPS });
+      const keeping = await start({ databaseUrl: urlOf(writer), env: NO_CHECK });
+      const checking = await start({ databaseUrl: urlOf(writer), env: { READ_MODEL_CHECK_MS: '200' } });
+      const entryId = await join(writer, 'entry-shared');
+      const state = async (reader: TestApp): Promise<string> => {
+        const res = await reader.google('GetWaitlistEntry', { waitlist_entry_id: entryId });
+        assert.equal(res.statusCode, 200, res.body);
+        return res.json().waitlist_entry.waitlist_entry_state as string;
+      };
+      for (const reader of [keeping, checking]) {
+        assert.equal(await ahead(reader, 'entry-shared'), 1);
+        assert.equal(await state(reader), 'WAITING');
+      }
+      await writer.services.waitlist.act(entryId, 'cancel');
+      await until(async () => (await state(checking)) === 'CANCELED', "the other replica's cancel to reach a reader checking every 200 ms", 30_000);
+      // A reader whose floor is younger than its bound still answers from memory: the bound is what a read may lag.
+      assert.equal(await state(keeping), 'WAITING');
+      keeping.services.waitlist.dropFloors('entry-shared');
+      assert.equal(await state(keeping), 'CANCELED');
+    });
+
     test('READ_MODEL_CHECK_MS=0: every read reads the floor from the store', async () => {
       const t = await start({ env: { READ_MODEL_CHECK_MS: '0' } });
       await seedMerchant(t.services, { id: 'unkept', tables: TWO_TOPS });

@@ -13,7 +13,7 @@
 // join would serialise PostgreSQL's commits (its notification queue lock is held through commit).
 // Writes never use it: a join reads the queue in its transaction.
 import type { Store } from '../store/database.js';
-import { floorParties, type FloorParties } from './repository.js';
+import { floorParties, type FloorParties, type QueuedEntry } from './repository.js';
 
 /** Merchants kept at most; the oldest loaded leaves first (read again when asked for). */
 const MAX_MERCHANTS = 20_000;
@@ -37,6 +37,8 @@ export class LiveFloors {
   /** Merchant -> service -> floor. */
   readonly #kept = new Map<string, Map<string, Kept>>();
   readonly #loading = new Map<string, Map<string, Loading>>();
+  /** Each party in a kept floor's queue, by entry id (GetWaitlistEntry asks by id alone). */
+  readonly #queued = new Map<string, QueuedEntry>();
   /** Floors read from the store so far (tests count them). */
   loads = 0;
 
@@ -55,6 +57,21 @@ export class LiveFloors {
     const loading = this.#loading.get(merchantId)?.get(serviceId);
     if (loading !== undefined && loading.since <= seatedSince) return seatedFrom(await loading.promise, seatedSince);
     return this.fresh(merchantId, serviceId, seatedSince);
+  }
+
+  /**
+   * The party of that entry id in the queue of a kept floor that is still fresh (read less than
+   * `maxAgeMs` ago), or undefined: not in any kept queue (out of the queue, of a service nobody
+   * read lately, or changed by this process since), or its floor is too old. The party is its
+   * merchant's and service's as its floor was read: an id is the entry's own (a UUID), so an
+   * entry of one merchant is never given for another's.
+   */
+  queued(entryId: string): QueuedEntry | undefined {
+    const party = this.#queued.get(entryId);
+    if (party === undefined) return undefined;
+    const kept = this.#kept.get(party.merchantId)?.get(party.serviceId);
+    if (kept === undefined || performance.now() - kept.readAt >= this.maxAgeMs) return undefined;
+    return party;
   }
 
   /** Reads the floor from the store now (whatever is kept), and keeps it for the next reads. */
@@ -81,7 +98,7 @@ export class LiveFloors {
 
   /** Drops the merchant's floors (every service: seated parties are the merchant's). Called after a change of its entries commits. */
   invalidate(merchantId: string): void {
-    this.#kept.delete(merchantId);
+    this.#drop(merchantId);
     const loading = this.#loading.get(merchantId);
     if (loading !== undefined) {
       for (const l of loading.values()) l.stale = true;
@@ -93,8 +110,23 @@ export class LiveFloors {
     const current = this.#kept.get(merchantId)?.get(serviceId);
     // A read that started earlier than the one kept does not replace it.
     if (current !== undefined && current.readAt > kept.readAt) return;
-    if (!this.#kept.has(merchantId) && this.#kept.size >= MAX_MERCHANTS) this.#kept.delete(this.#kept.keys().next().value!);
+    if (!this.#kept.has(merchantId) && this.#kept.size >= MAX_MERCHANTS) this.#drop(this.#kept.keys().next().value!);
+    if (current !== undefined) this.#unindex(current);
     inner(this.#kept, merchantId).set(serviceId, kept);
+    for (const party of kept.parties.queue) this.#queued.set(party.id, party);
+  }
+
+  /** Forgets a merchant's kept floors and their parties' index. */
+  #drop(merchantId: string): void {
+    const services = this.#kept.get(merchantId);
+    if (services === undefined) return;
+    for (const kept of services.values()) this.#unindex(kept);
+    this.#kept.delete(merchantId);
+  }
+
+  #unindex(kept: Kept): void {
+    // Only the index entries that are this floor's: a party that moved to another kept floor since stays.
+    for (const party of kept.parties.queue) if (this.#queued.get(party.id) === party) this.#queued.delete(party.id);
   }
 }
 

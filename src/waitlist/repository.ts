@@ -6,7 +6,7 @@ import type { Db, Tx } from '../store/database.js';
 import { arg, prepared, preparedWith } from '../store/prepared.js';
 import type { WaitlistEntryTable } from '../store/schema.js';
 import type { QueuedParty, SeatedParty } from './estimator.js';
-import type { Guest, HistoryParty, Quote, WaitlistEntry } from './model.js';
+import type { Guest, HistoryParty, Quote, StateTimes, WaitlistEntry } from './model.js';
 import { ACTIVE_STATES, type StateTimeColumn, type WaitlistState } from './state-machine.js';
 
 type Q = Db | Tx;
@@ -229,9 +229,20 @@ export async function activeQueue(q: Q, merchantId: string, serviceId: string): 
   return rows.map(toEntry);
 }
 
+/**
+ * A party in the queue as the live floor holds it: what an estimate needs, and what Google's
+ * GetWaitlistEntry answers of it (its state and the times of its states; no personal data).
+ */
+export interface QueuedEntry extends QueuedParty {
+  readonly merchantId: string;
+  readonly serviceId: string;
+  readonly state: WaitlistState;
+  readonly times: StateTimes;
+}
+
 /** What an estimate needs of the live floor (floorParties). */
 export interface FloorParties {
-  readonly queue: QueuedParty[];
+  readonly queue: QueuedEntry[];
   readonly seated: SeatedParty[];
   /** The version of the merchant's stored learned model; null when none is stored or it was not asked for. */
   readonly modelVersion: number | null;
@@ -244,20 +255,59 @@ export interface FloorParties {
  * learnedModelVersion).
  */
 export async function floorParties(q: Q, merchantId: string, serviceId: string, seatedSince: number, withModel: boolean): Promise<FloorParties> {
-  const queue: QueuedParty[] = [];
+  const queue: QueuedEntry[] = [];
   const seated: SeatedParty[] = [];
   let modelVersion: number | null = null;
   for (const r of await (withModel ? floorWithModelQuery : floorQuery)(q, merchantId, serviceId, seatedSince)) {
     const kind = Number(r.kind);
-    if (kind === 0) queue.push({ id: r.id, partySize: r.party_size, joinedAt: Number(r.created_at) });
-    else if (kind === 1) seated.push({ partySize: r.party_size, tableId: r.table_id, seatedAt: Number(r.seated_at) });
+    if (kind === 0) {
+      const createdAt = Number(r.created_at);
+      queue.push({
+        id: r.id,
+        partySize: r.party_size,
+        joinedAt: createdAt,
+        merchantId,
+        serviceId,
+        state: r.state,
+        times: {
+          createdAt,
+          confirmedAt: orNull(r.confirmed_at),
+          canceledAt: orNull(r.canceled_at),
+          declinedAt: orNull(r.declined_at),
+          serviceReadiedAt: orNull(r.service_readied_at),
+          checkedInAt: orNull(r.checked_in_at),
+          seatedAt: orNull(r.seated_at),
+          markedNoShowAt: orNull(r.marked_no_show_at),
+          leftAt: orNull(r.left_at),
+        },
+      });
+    } else if (kind === 1) seated.push({ partySize: r.party_size, tableId: r.table_id, seatedAt: Number(r.seated_at) });
     else modelVersion = Number(r.created_at);
   }
   return { queue, seated, modelVersion };
 }
 
-type FloorRow = { kind: number; id: string; party_size: number; created_at: number; table_id: string | null; seated_at: number | null; queue_seq: number };
-const floorColumns = ['id', 'party_size', 'created_at', 'table_id', 'seated_at', 'queue_seq'] as const;
+const orNull = (v: number | null): number | null => (v === null ? null : Number(v));
+
+type FloorRow = {
+  kind: number;
+  id: string;
+  party_size: number;
+  created_at: number;
+  table_id: string | null;
+  seated_at: number | null;
+  queue_seq: number;
+  state: WaitlistState;
+  confirmed_at: number | null;
+  canceled_at: number | null;
+  declined_at: number | null;
+  service_readied_at: number | null;
+  checked_in_at: number | null;
+  marked_no_show_at: number | null;
+  left_at: number | null;
+};
+const TIME_COLUMNS = ['confirmed_at', 'canceled_at', 'declined_at', 'service_readied_at', 'checked_in_at', 'marked_no_show_at', 'left_at'] as const;
+const floorColumns = ['id', 'party_size', 'created_at', 'table_id', 'seated_at', 'queue_seq', 'state', ...TIME_COLUMNS] as const;
 
 /** Kind 0: the queue, in order; 1: seated parties; 2 (withModel): one row whose created_at is the learned model's version. */
 function buildFloorQuery(q: Q, withModel: boolean) {
@@ -284,6 +334,8 @@ function buildFloorQuery(q: Q, withModel: boolean) {
       sql<string | null>`null`.as('table_id'),
       sql<number | null>`null`.as('seated_at'),
       sql<number>`0`.as('queue_seq'),
+      sql<WaitlistState>`null`.as('state'),
+      ...TIME_COLUMNS.map((c) => sql<number | null>`null`.as(c)),
     ])
     .where('merchant_id', '=', arg<string>(0));
   return (withModel ? queue.unionAll(seated).unionAll(model) : queue.unionAll(seated)).orderBy('kind').orderBy('queue_seq').orderBy('id');

@@ -23,6 +23,7 @@ import { learnedModelJson, NO_LEARNED_MODELS, type LearnedModel, type LearnedMod
 import { LiveFloors } from './live-floors.js';
 import type { Guest, HistoryParty, WaitlistEntry } from './model.js';
 import * as entries from './repository.js';
+import type { QueuedEntry } from './repository.js';
 import { joinFailure, offer, type JoinFailure, type Situation, type WaitlistStatus } from './rules.js';
 import { NO_LISTENER, type ChangeCause, type WaitlistListener } from './listener.js';
 import { ACTIVE_STATES, isActive, transition, type WaitlistAction } from './state-machine.js';
@@ -42,6 +43,14 @@ export interface EntryView {
   /** Current estimate while the party is in the queue; null otherwise. */
   readonly estimate: Estimate | null;
   /** When the view was computed (epoch seconds). */
+  readonly asOf: number;
+  readonly confirmationMode: ConfirmationMode;
+}
+
+/** What Google's GetWaitlistEntry answers of an entry: no personal data. */
+export interface EntryStatusView {
+  readonly entry: Pick<WaitlistEntry, 'id' | 'merchantId' | 'serviceId' | 'state' | 'partySize' | 'times'>;
+  readonly estimate: Estimate | null;
   readonly asOf: number;
   readonly confirmationMode: ConfirmationMode;
 }
@@ -364,6 +373,31 @@ export class WaitlistService {
       throw new DomainError('WAITLIST_ENTRY_NOT_FOUND', `unknown waitlist_entry_id "${entryId}"`);
     }
     return this.view(entry);
+  }
+
+  /**
+   * An entry's state and estimate for Google (GetWaitlistEntry). A party in the queue of a live
+   * floor kept in memory is answered from it, without a query; any other entry (out of the queue,
+   * or of a floor not kept or too old) is read from the store, as `get` does. So the answer is
+   * never behind a change made through this process (each drops its merchant's floors), and at
+   * most READ_MODEL_CHECK_MS behind one made through another replica, as the wait estimates.
+   */
+  async entryStatus(entryId: string): Promise<EntryStatusView> {
+    const queued = this.floors.queued(entryId);
+    if (queued !== undefined) {
+      const ctx = await this.load(this.store.db, queued.merchantId, queued.serviceId);
+      // The floor may have been read again meanwhile: the party as that floor holds it, if it still does.
+      const party = ctx.floor.queue.find((p) => p.id === entryId) as QueuedEntry | undefined;
+      if (party !== undefined && party.merchantId === queued.merchantId) {
+        return {
+          entry: party,
+          estimate: this.#estimates.estimateQueue(`${party.merchantId}\u0000${party.serviceId}`, ctx.floor).get(entryId) ?? null,
+          asOf: ctx.floor.now,
+          confirmationMode: ctx.service.waitlist.confirmationMode,
+        };
+      }
+    }
+    return this.get(entryId);
   }
 
   /**
