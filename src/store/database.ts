@@ -8,7 +8,6 @@ import {
   CompiledQuery,
   Kysely,
   Migrator,
-  PostgresDialect,
   sql,
   SqliteAdapter,
   SqliteDialect,
@@ -26,6 +25,8 @@ import { migrations } from './migrations/index.js';
 import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js';
 import { sqliteDriver, sqliteDriverPath, type SqliteDatabase } from './sqlite-driver.js';
 import { type ArrayReader, openSqliteReader } from './sqlite-reader.js';
+import { closeAtCommit, openAtCommit, takeAtCommit } from './at-commit.js';
+import { PipelinedPostgresDialect, runPipelined } from './postgres-pipeline.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -398,15 +399,19 @@ export class GroupCommit {
     const started = performance.now();
     const transaction = async (db: Db) =>
       db.transaction().execute(async (trx) => {
+        // Statements registered with atCommit run when each one's work returns, inside its savepoint.
+        openAtCommit(trx);
         while (this.#queue.length > 0 && group.length < MAX_GROUP && (group.length === 0 || performance.now() - started < this.#budgetMs)) {
           const waiting = this.#queue.shift()!;
           group.push(waiting);
           await trx.executeQuery(SAVEPOINT);
           try {
             const value = await waiting.work(trx);
+            for (const query of takeAtCommit(trx)) await trx.executeQuery(query);
             await trx.executeQuery(RELEASE);
             outcomes.push({ ok: true, value });
           } catch (error) {
+            takeAtCommit(trx);
             outcomes.push({ ok: false, error });
             try {
               await trx.executeQuery(ROLLBACK_TO);
@@ -418,6 +423,7 @@ export class GroupCommit {
             }
           }
         }
+        closeAtCommit(trx);
       });
     try {
       if (this.wal === null) {
@@ -486,10 +492,18 @@ async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
   }
 }
 
-function openPostgres(url: string, poolMax: number, onIdleError: (error: Error) => void, onQuery?: (sql: string) => void): { db: Db; pool: pg.Pool } {
+function openPostgres(
+  url: string,
+  poolMax: number,
+  onIdleError: (error: Error) => void,
+  onQuery?: (sql: string) => void,
+  onRoundTrip?: () => void,
+): { db: Db; pool: pg.Pool; dialect: PipelinedPostgresDialect } {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolMax,
+    // Queries are sent without waiting for the answers to those before them (postgres-pipeline.ts).
+    pipeline: true,
     // int8 (bigint) as a JS number: epoch seconds and micros stay far below 2^53.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -505,7 +519,8 @@ function openPostgres(url: string, poolMax: number, onIdleError: (error: Error) 
   // next one, fails with the error (the request gets a 503) and the pool discards the client when
   // it is released, so there is nothing more to do with the event here.
   pool.on('connect', (client) => client.on('error', () => {}));
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...queryLog(onQuery) }), pool };
+  const dialect = new PipelinedPostgresDialect(pool, onRoundTrip);
+  return { db: new Kysely<Database>({ dialect, ...queryLog(onQuery) }), pool, dialect };
 }
 
 /** How long a lost LISTEN connection waits before it is opened again. */
@@ -575,6 +590,8 @@ export interface StoreOptions {
   readonly onIdleError?: (error: Error) => void;
   /** Called with the SQL of every query the store runs (tests count queries with it). */
   readonly onQuery?: (sql: string) => void;
+  /** PostgreSQL: called for every round trip to the database (a query sent while none of its connection's was in flight). */
+  readonly onRoundTrip?: () => void;
   /** SQLite: told about a WAL checkpoint of the worker thread that failed (the connection's own backstop still bounds the WAL). */
   readonly onCheckpointError?: (message: string) => void;
   /** SQLite: told about each WAL checkpoint of the worker thread (the WAL's pages, and how many are in the database file now). */
@@ -583,7 +600,7 @@ export interface StoreOptions {
 
 export async function openStore(config: DatabaseConfig, options: StoreOptions = {}): Promise<Store> {
   if (config.kind === 'postgres') {
-    const { db, pool } = openPostgres(config.url, config.poolMax, options.onIdleError ?? (() => {}), options.onQuery);
+    const { db, pool, dialect } = openPostgres(config.url, config.poolMax, options.onIdleError ?? (() => {}), options.onQuery, options.onRoundTrip);
     const selectArrays = async (query: CompiledQuery) =>
       (await pool.query({ text: query.sql, values: [...query.parameters], rowMode: 'array' })).rows as unknown[][];
     const listeners: PgListener[] = [];
@@ -591,7 +608,7 @@ export async function openStore(config: DatabaseConfig, options: StoreOptions = 
     return {
       db,
       dialect: 'postgres',
-      transaction: (work) => withRetries(() => withCommitHooks((w) => db.transaction().execute(w), work)),
+      transaction: (work) => withRetries(() => withCommitHooks((w) => runPipelined(db, dialect, w), work)),
       lockKeys: async (trx, keys) => {
         if (keys.length === 0) return;
         if (keys.length === 1) {

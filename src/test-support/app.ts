@@ -54,6 +54,8 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** Told the SQL of every query the store runs. */
   readonly onQuery?: (sql: string) => void;
+  /** PostgreSQL: told about every round trip to the database. */
+  readonly onRoundTrip?: () => void;
   /** An existing PostgreSQL database (another replica's) instead of a fresh one; the caller drops it. */
   readonly databaseUrl?: string;
 }
@@ -74,6 +76,7 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
       idleErrors += 1;
     },
     ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+    ...(options.onRoundTrip ? { onRoundTrip: options.onRoundTrip } : {}),
   });
   const clock = new ManualClock(options.nowMs ?? MONDAY_NOON_NY);
   // One service graph, shared by the app and the test (as in `serve`): bookings made either way take turns in one slot gate,
