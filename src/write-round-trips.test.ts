@@ -10,8 +10,14 @@
 // were four reads for a booking; service and activity two for a join). Then two more of a join: its
 // merchant, opening hours and tables come from memory when they were loaded at the merchant's
 // configuration stamp, which the join reads instead (one statement where there were three; a join
-// right after a change of the configuration still reads them). A change that adds a statement to these hot
-// writes has to change the numbers here, and say why.
+// right after a change of the configuration still reads them). On PostgreSQL the round trips are
+// counted too (store/postgres-pipeline.ts): BEGIN goes with the first statement, reads issued
+// together travel together (a join's service lock and the reads of its queue; a booking's service
+// and guest locks; its candidates, duplicates and the user's bookings; a slot's lock and its count),
+// and writes nobody reads the result of (the idempotency record's answer, the booking's row, outbox
+// rows, the guest's link) go with the COMMIT: a join is 4 round trips, a booking 5 (before, one per
+// statement: 10 and 13). A change that adds a statement or a round trip to these hot writes has to change the
+// numbers here, and say why.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seedDemo } from './demo/seed.js';
@@ -24,10 +30,19 @@ const EXPECTED = {
   postgres: { join: 10, booking: 13 },
 } as const;
 
+/** Round trips to PostgreSQL per write, BEGIN and COMMIT included (see store/postgres-pipeline.ts). */
+const ROUND_TRIPS = { join: 4, booking: 5 } as const;
+
 for (const dialect of DIALECTS) {
   test(`${dialect}: statements per CreateWaitlistEntry and per CreateBooking`, async (context) => {
     const queries: string[] = [];
-    const t = await forDialect(dialect)({ onQuery: (sql) => queries.push(sql) });
+    let roundTrips = 0;
+    const t = await forDialect(dialect)({
+      onQuery: (sql) => queries.push(sql),
+      onRoundTrip: () => {
+        roundTrips += 1;
+      },
+    });
     try {
       await seedMerchant(t.services, { id: 'counted' });
       await seedDemo(t.services, t.clock);
@@ -36,6 +51,7 @@ for (const dialect of DIALECTS) {
       assert.equal(estimates.statusCode, 200, estimates.body);
       for (let i = 0; i < 2; i++) {
         queries.length = 0;
+        roundTrips = 0;
         const join = await t.google('CreateWaitlistEntry', {
           merchant_id: 'counted',
           service_id: 'waitlist',
@@ -46,6 +62,8 @@ for (const dialect of DIALECTS) {
         assert.equal(join.statusCode, 200, join.body);
         assert.ok(join.json().waitlist_entry_id, join.body);
         const joinQueries = queries.splice(0);
+        const joinTrips = roundTrips;
+        roundTrips = 0;
         const booking = await t.google(
           'CreateBooking',
           bookingRequest({
@@ -58,10 +76,17 @@ for (const dialect of DIALECTS) {
         assert.equal(booking.statusCode, 200, booking.body);
         assert.ok(booking.json().booking, booking.body);
         const bookingQueries = queries.splice(0);
+        const bookingTrips = roundTrips;
         if (i === 1) {
-          context.diagnostic(`${dialect}: CreateWaitlistEntry ${joinQueries.length} statements, CreateBooking ${bookingQueries.length}`);
+          context.diagnostic(
+            `${dialect}: CreateWaitlistEntry ${joinQueries.length} statements (${joinTrips} round trips), CreateBooking ${bookingQueries.length} (${bookingTrips})`,
+          );
           assert.equal(joinQueries.length, EXPECTED[dialect].join, `CreateWaitlistEntry:\n${joinQueries.join('\n')}`);
           assert.equal(bookingQueries.length, EXPECTED[dialect].booking, `CreateBooking:\n${bookingQueries.join('\n')}`);
+          if (dialect === 'postgres') {
+            assert.equal(joinTrips, ROUND_TRIPS.join, `CreateWaitlistEntry:\n${joinQueries.join('\n')}`);
+            assert.equal(bookingTrips, ROUND_TRIPS.booking, `CreateBooking:\n${bookingQueries.join('\n')}`);
+          }
         }
       }
     } finally {

@@ -126,17 +126,22 @@ async function createIn(
   const { merchantId, slot: query } = command;
   // The service and whether it and its merchant are active, in one read under a share lock: a
   // deactivation of the merchant or service cannot commit beside this booking.
-  const found = await merchants.serviceOfWrite(trx, store.dialect, merchantId, query.serviceId, 'share');
+  const serviceRead = merchants.serviceOfWrite(trx, store.dialect, merchantId, query.serviceId, 'share');
+  // Per-user rules and duplicate detection are decided under the guest's locks (user id and
+  // email), always taken in the same order so that two requests never wait on each other in a cycle.
+  // Issued right behind the service's read (on PostgreSQL one round trip, the locks taken after the
+  // service's share lock as before); when the checks below refuse, they go with the rollback.
+  const email = emailKey(command.user.email);
+  const guestLocks = [...(command.user.userId !== null ? [`booking-user:${command.user.userId}`] : []), ...(email !== null ? [`booking-email:${email}`] : [])];
+  const guestLocked = store.lockKeys(trx, guestLocks.sort());
+  guestLocked.catch(() => {});
+  const found = await serviceRead;
   // None: which of the merchant and the service is unknown (UNKNOWN_MERCHANT, UNKNOWN_SERVICE).
   const service = found?.service ?? (await bookableService(trx, merchantId, query.serviceId));
   if (!service.booking.enabled) return slotUnavailable('this service takes no bookings');
   if (found === null || !found.active) return slotUnavailable('the merchant or service no longer takes bookings');
   if (query.startSec <= now) return slotUnavailable('the slot has already started');
-  // Per-user rules and duplicate detection are decided under the guest's locks (user id and
-  // email), always taken in the same order so that two requests never wait on each other in a cycle.
-  const email = emailKey(command.user.email);
-  const guestLocks = [...(command.user.userId !== null ? [`booking-user:${command.user.userId}`] : []), ...(email !== null ? [`booking-email:${email}`] : [])];
-  await store.lockKeys(trx, guestLocks.sort());
+  await guestLocked;
 
   let lease: Lease | null = null;
   if (command.leaseId !== null) {
@@ -152,24 +157,33 @@ async function createIn(
     }
   }
 
-  const candidates =
-    lease !== null ? [{ ...lease.slot, spotsTotal: 0, availabilityTag: lease.availabilityTag }] : await slotCandidates(trx, merchantId, query, service);
+  // The slot's candidates, the guest's duplicates and the user's bookings are read at once (on
+  // PostgreSQL one round trip) and used in the order of the checks below. A candidate starts at the
+  // requested time (a lease's slot was checked to), so with a party size in the request the
+  // duplicates' query is known before the candidates are; without one it waits for them.
+  const candidatesRead =
+    lease !== null
+      ? Promise.resolve([{ ...lease.slot, spotsTotal: 0, availabilityTag: lease.availabilityTag }])
+      : slotCandidates(trx, merchantId, query, service);
+  // Google: a booking with the same party size, time and email (or user) is a duplicate. Only
+  // Google's requests are checked (staff may book two tables for one guest on purpose).
+  const duplicatesOf = (partySize: number) => repo.duplicatesOf(trx, merchantId, query.startSec, partySize, command.user.userId, command.user.email);
+  const early = command.source === 'google' && command.partySize > 0 ? duplicatesOf(command.partySize) : null;
+  const existingRead = command.user.userId === null ? Promise.resolve([]) : repo.holdingBookingsOfUser(trx, command.user.userId, merchantId, now);
+  early?.catch(() => {});
+  existingRead.catch(() => {});
+  const candidates = await candidatesRead;
   const first = candidates[0];
   if (first === undefined) return slotUnavailable(await noSlotReason(trx, merchantId, query, service));
   if (!partyFits(first, command.partySize, service.booking)) return slotUnavailable(`party size ${command.partySize} cannot take this slot`);
   // Without a party size in the request, the slot's own size (or the service's smallest) is booked.
   const partySize = command.partySize || first.partySize || service.booking.minPartySize;
-  // Google: a booking with the same party size, time and email (or user) is a duplicate. Only
-  // Google's requests are checked (staff may book two tables for one guest on purpose).
-  if (
-    command.source === 'google' &&
-    (await repo.duplicatesOf(trx, merchantId, first.startSec, partySize, command.user.userId, command.user.email)).length > 0
-  ) {
+  if (command.source === 'google' && (await (early ?? duplicatesOf(partySize))).length > 0) {
     return {
       failure: { cause: 'OVERLAPPING_RESERVATION', description: 'this guest already has a booking at this time for this party size (a duplicate request)' },
     };
   }
-  const existing = command.user.userId === null ? [] : await repo.holdingBookingsOfUser(trx, command.user.userId, merchantId, now);
+  const existing = await existingRead;
   const conflict = userConflict(first, existing, service.booking);
   if (conflict !== null) return { failure: conflict };
 

@@ -3,6 +3,7 @@ import { type Insertable, sql, type Selectable } from 'kysely';
 import { type SlotKeyRow, slotKeyColumns, slotKeyFromRow, HOLDING_STATUSES, type SlotKey } from '../availability/slot.js';
 import type { Actor } from '../merchants/actor.js';
 import { emailKey } from '../merchants/guest-identity.js';
+import { atCommit } from '../store/at-commit.js';
 import type { Db, Tx } from '../store/database.js';
 import { preparedWith } from '../store/prepared.js';
 import type { BookingTable, LeaseTable, OfferTable } from '../store/schema.js';
@@ -48,33 +49,40 @@ function slotColumns(k: SlotKey) {
   return { ...slotKeyColumns(k), slot_party_size: k.partySize };
 }
 
+/**
+ * Written at the end of the booking's transaction (atCommit: on PostgreSQL it goes with the
+ * COMMIT), still under the slot's lock, which is held until then.
+ */
 export async function insertBooking(trx: Tx, b: Booking): Promise<void> {
-  await insertBookingQuery(trx, {
-    id: b.id,
-    ...slotColumns(b.slot),
-    party_size: b.partySize,
-    availability_tag: b.availabilityTag,
-    status: b.status,
-    confirmation_mode: b.confirmationMode,
-    source: b.source,
-    user_id: b.user.userId,
-    given_name: b.user.givenName,
-    family_name: b.user.familyName,
-    telephone: b.user.telephone,
-    email: b.user.email,
-    email_key: emailKey(b.user.email),
-    language_code: b.user.languageCode,
-    additional_request: b.additionalRequest,
-    offer_id: b.offerId,
-    lease_id: b.leaseId,
-    payment_json: b.payment.received === null ? null : JSON.stringify(b.payment.received),
-    prepayment_status: b.payment.prepaymentStatus,
-    payment_transaction_id: b.payment.transactionId,
-    canceled_by: canceledByColumn(b.canceledBy),
-    created_at: b.createdAt,
-    updated_at: b.updatedAt,
-    canceled_at: b.canceledAt,
-  });
+  atCommit(
+    trx,
+    insertBookingQuery.compile(trx, {
+      id: b.id,
+      ...slotColumns(b.slot),
+      party_size: b.partySize,
+      availability_tag: b.availabilityTag,
+      status: b.status,
+      confirmation_mode: b.confirmationMode,
+      source: b.source,
+      user_id: b.user.userId,
+      given_name: b.user.givenName,
+      family_name: b.user.familyName,
+      telephone: b.user.telephone,
+      email: b.user.email,
+      email_key: emailKey(b.user.email),
+      language_code: b.user.languageCode,
+      additional_request: b.additionalRequest,
+      offer_id: b.offerId,
+      lease_id: b.leaseId,
+      payment_json: b.payment.received === null ? null : JSON.stringify(b.payment.received),
+      prepayment_status: b.payment.prepaymentStatus,
+      payment_transaction_id: b.payment.transactionId,
+      canceled_by: canceledByColumn(b.canceledBy),
+      created_at: b.createdAt,
+      updated_at: b.updatedAt,
+      canceled_at: b.canceledAt,
+    }),
+  );
 }
 
 type BookingRow = Insertable<BookingTable>;
@@ -313,8 +321,9 @@ export async function claimExpiredLeases(trx: Tx, now: number): Promise<Lease[]>
   return rows.map(toLease);
 }
 
+/** At the end of the booking's transaction, after the booking's row (atCommit, as insertBooking). */
 export async function markLeaseUsed(trx: Tx, leaseId: string, bookingId: string): Promise<void> {
-  await trx.updateTable('leases').set({ booking_id: bookingId }).where('id', '=', leaseId).execute();
+  atCommit(trx, trx.updateTable('leases').set({ booking_id: bookingId }).where('id', '=', leaseId));
 }
 
 function toOffer(r: Selectable<OfferTable>): Offer {

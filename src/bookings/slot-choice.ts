@@ -51,9 +51,8 @@ export async function takeSpot(
   except: { leaseId?: string; bookingId?: string } = {},
 ): Promise<StoredSlot | null> {
   for (const candidate of candidates) {
-    const locked = await slots.lockSlot(trx, store.dialect, candidate);
-    if (locked === null) continue;
-    if ((await slots.openSpotsOnSlot(trx, locked, now, except)) > 0) return locked;
+    const locked = await slots.lockSlotWithOpenSpots(trx, store.dialect, candidate, now, except);
+    if (locked !== null && locked.open > 0) return locked.slot;
   }
   return null;
 }

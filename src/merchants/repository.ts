@@ -80,9 +80,10 @@ const tablesOf = prepared<[merchantId: string], { id: string; name: string; min_
 );
 
 export async function findMerchant(q: Q, id: string): Promise<Merchant | null> {
-  const [row] = await merchantById(q, id);
+  // Both at once: on PostgreSQL, in a transaction, one round trip (store/postgres-pipeline.ts).
+  const [[row], hours] = await Promise.all([merchantById(q, id), hoursOf(q, id)]);
   if (!row) return null;
-  return toMerchant(row, await hoursOf(q, id));
+  return toMerchant(row, hours);
 }
 
 export async function listMerchants(q: Q, onlyId: string | null): Promise<Merchant[]> {

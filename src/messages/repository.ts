@@ -1,6 +1,7 @@
 // Guest links, texts, replies and opt-outs in the store. Rows stay in here.
 import { type Selectable, sql } from 'kysely';
 import type { GuestLanguage } from '../merchants/model.js';
+import { atCommit } from '../store/at-commit.js';
 import type { Db, Tx } from '../store/database.js';
 import { preparedWith } from '../store/prepared.js';
 import type { GuestLinkTable, GuestMessageTable, GuestReplyTable } from '../store/schema.js';
@@ -72,8 +73,9 @@ const insertLinkQuery = preparedWith<Omit<GuestLink, 'onMyWayAt' | 'extra'>, nev
   }),
 );
 
+/** Written at the end of the join's transaction, atomically with it (atCommit: on PostgreSQL it goes with the COMMIT). */
 export async function insertLink(trx: Tx, link: Omit<GuestLink, 'onMyWayAt' | 'extra'>): Promise<void> {
-  await insertLinkQuery(trx, link);
+  atCommit(trx, insertLinkQuery.compile(trx, link));
 }
 
 export async function findLink(q: Q, entryId: string): Promise<GuestLink | null> {
@@ -195,16 +197,20 @@ const enqueueQuery = preparedWith<
     .onConflict((oc) => oc.columns(['entry_id', 'dedupe_key']).doNothing()),
 );
 
+/** Queued at the end of the change's transaction, atomically with it (atCommit: on PostgreSQL it goes with the COMMIT). */
 export async function enqueueMessage(trx: Tx, m: NewMessage, now: number): Promise<void> {
-  await enqueueQuery(trx, {
-    entryId: m.entryId,
-    merchantId: m.merchantId,
-    kind: m.kind,
-    dedupeKey: m.dedupeKey,
-    payload: JSON.stringify(m.payload),
-    toPhone: m.toPhone,
-    now,
-  });
+  atCommit(
+    trx,
+    enqueueQuery.compile(trx, {
+      entryId: m.entryId,
+      merchantId: m.merchantId,
+      kind: m.kind,
+      dedupeKey: m.dedupeKey,
+      payload: JSON.stringify(m.payload),
+      toPhone: m.toPhone,
+      now,
+    }),
+  );
 }
 
 export interface OutgoingMessage {

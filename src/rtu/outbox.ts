@@ -2,6 +2,7 @@
 // by the worker. A row is done only after Google accepted it; nothing is ever silently dropped.
 import { sql } from 'kysely';
 import type { BookingEvents, BookingField } from '../bookings/events.js';
+import { atCommit } from '../store/at-commit.js';
 import type { Db, Store, Tx } from '../store/database.js';
 import * as queue from '../store/outbox-queue.js';
 import { preparedWith } from '../store/prepared.js';
@@ -40,10 +41,13 @@ const insertItem = preparedWith<{ kind: OutboxItem['kind']; entityKey: string; p
   }),
 );
 
-/** Adds an update to deliver; call inside the transaction that makes the change. */
+/**
+ * Adds an update to deliver; call inside the transaction that makes the change. The row is written
+ * at the end of that transaction, atomically with it (atCommit: on PostgreSQL it goes with the COMMIT).
+ */
 export async function enqueue(trx: Tx, item: OutboxItem, now: number): Promise<void> {
   const { kind, ...payload } = item;
-  await insertItem(trx, { kind, entityKey: entityKey(item), payload: JSON.stringify(payload), now, merchantId: item.merchantId });
+  atCommit(trx, insertItem.compile(trx, { kind, entityKey: entityKey(item), payload: JSON.stringify(payload), now, merchantId: item.merchantId }));
 }
 
 /**

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '../errors.js';
 import type { Db, Store, Tx } from './database.js';
+import { atCommit } from './at-commit.js';
 import { preparedWith } from './prepared.js';
 
 export interface IdempotencyKey {
@@ -94,7 +95,8 @@ export async function runIdempotent<R, F>(
     }
     const outcome = await work(trx);
     if ('failure' in outcome) return outcome;
-    await recordResult(trx, { scope: key.scope, token: key.token, responseJson: JSON.stringify(outcome.ok) });
+    // Nobody reads the update's result: it goes with the COMMIT (one round trip on PostgreSQL).
+    atCommit(trx, recordResult.compile(trx, { scope: key.scope, token: key.token, responseJson: JSON.stringify(outcome.ok) }));
     return { ok: { result: outcome.ok, replayed: false } };
   });
   if ('failure' in result) return result;

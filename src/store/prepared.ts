@@ -61,12 +61,20 @@ export function prepared<A extends readonly unknown[], R>(build: (q: Db | Tx) =>
  * shape. Only where a single value goes, as with arg(). The whole result (rows, and the rows an
  * insert, update or delete affected).
  */
-export function preparedWith<V extends object, R>(build: (q: Db | Tx, v: V) => Compilable<R>): (q: Db | Tx, values: V) => Promise<QueryResult<R>> {
+/** A query prepared by preparedWith: run it with values, or only compile it with them. */
+export interface PreparedWith<V extends object, R> {
+  (q: Db | Tx, values: V): Promise<QueryResult<R>>;
+  /** The query with these values, compiled but not run (for a write at commit: at-commit.ts). */
+  compile(q: Db | Tx, values: V): CompiledQuery<R>;
+}
+
+export function preparedWith<V extends object, R>(build: (q: Db | Tx, v: V) => Compilable<R>): PreparedWith<V, R> {
   const names = new Proxy({} as V, { get: (_, key) => (typeof key === 'string' ? new Placeholder(key) : undefined) });
   const compile = compiledOnce((q) => build(q, names));
-  return (q, values) => {
+  const withValues = (q: Db | Tx, values: V): CompiledQuery<R> => {
     const { query, slots } = compile(q);
     const parameters = slots.map((slot, i) => (slot === null ? query.parameters[i] : (values as Record<string, unknown>)[slot as string]));
-    return q.executeQuery<R>({ ...query, parameters });
+    return { ...query, parameters };
   };
+  return Object.assign((q: Db | Tx, values: V) => q.executeQuery<R>(withValues(q, values)), { compile: withValues });
 }

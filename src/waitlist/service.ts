@@ -128,7 +128,7 @@ export class WaitlistService {
    * from memory, or with `fresh` the live floor from the store (and keeps it); in a transaction,
    * everything as the transaction sees it.
    */
-  private async load(q: Db | Tx, merchantId: string, serviceId: string, service?: Service | null, fresh = false): Promise<Context> {
+  private async load(q: Db | Tx, merchantId: string, serviceId: string, service?: Service | null | Promise<Service | null>, fresh = false): Promise<Context> {
     const now = nowSeconds(this.clock);
     const since = now - SEATED_LOOKBACK_SECONDS;
     let merchant: Merchant | null;
@@ -139,7 +139,7 @@ export class WaitlistService {
       // A read: the configuration (merchants/configs.ts) and the live floor (live-floors.ts) from memory.
       const config = await this.configs.get(merchantId);
       merchant = config?.merchant ?? null;
-      svc = service ?? config?.services.get(serviceId) ?? null;
+      svc = (await service) ?? config?.services.get(serviceId) ?? null;
       tables = config?.tables ?? [];
       parties =
         merchant === null || svc === null
@@ -160,7 +160,7 @@ export class WaitlistService {
       const config = this.configs.at(merchantId, version);
       if (config !== null) {
         merchant = config.merchant;
-        svc = service ?? config.services.get(serviceId) ?? null;
+        svc = (await service) ?? config.services.get(serviceId) ?? null;
         tables = config.tables;
       } else {
         [merchant, svc, tables] = await Promise.all([
@@ -308,10 +308,24 @@ export class WaitlistService {
     if (!Number.isInteger(command.partySize) || command.partySize < 1) throw invalid('party_size must be a positive integer');
     const now = nowSeconds(this.clock);
     const work = async (trx: Tx): Promise<{ ok: { entryId: string } } | { failure: JoinFailure }> => {
-      // One read: the service, locked for the queue's writers, and whether it and its merchant are active.
-      const found = await merchants.serviceOfWrite(trx, this.store.dialect, command.merchantId, command.serviceId, 'update');
+      // One read: the service, locked for the queue's writers, and whether it and its merchant are
+      // active. The reads of the queue are issued at once behind it: the database runs them in
+      // order, after the lock is granted, so they see the queue as its writers leave it (on
+      // PostgreSQL, all of them one round trip; store/postgres-pipeline.ts).
+      const locked = merchants.serviceOfWrite(trx, this.store.dialect, command.merchantId, command.serviceId, 'update');
+      const loading = this.load(
+        trx,
+        command.merchantId,
+        command.serviceId,
+        locked.then((found) => found?.service ?? null),
+      );
+      const queueSeq = entries.nextQueueSeq(trx, command.merchantId, command.serviceId, this.clock.nowMs());
+      // Awaited below, unless an earlier failure ends the work first.
+      loading.catch(() => {});
+      queueSeq.catch(() => {});
+      const found = await locked;
       if (found === null || !found.active) await this.assertActive(trx, command.merchantId, command.serviceId);
-      const ctx = await this.load(trx, command.merchantId, command.serviceId, found?.service ?? null);
+      const ctx = await loading;
       const estimate = estimateNewParty(ctx.floor, command.partySize);
       const failure = joinFailure(ctx.situation, command.partySize, command.guest.telephone, estimate, command.source);
       if (failure !== null) return { failure };
@@ -325,7 +339,7 @@ export class WaitlistService {
         partySize: command.partySize,
         guest: command.guest,
         additionalRequest: ctx.service.waitlist.supportsAdditionalRequest ? command.additionalRequest : null,
-        queueSeq: await entries.nextQueueSeq(trx, command.merchantId, command.serviceId, this.clock.nowMs()),
+        queueSeq: await queueSeq,
         now,
         quote: estimate === null ? null : { seatAt: estimate.seatAt, rangeStart: estimate.range.start, rangeEnd: estimate.range.end },
       });
