@@ -187,6 +187,17 @@ interface Ahead {
   readonly fitting: readonly number[];
 }
 
+/** Each band's mean turn times in seconds, by day x hour band; computed once per model (models are not changed once made). */
+const TURN_SECONDS = new WeakMap<LearnedModel, readonly Float64Array[]>();
+function turnSecondsByBand(model: LearnedModel): readonly Float64Array[] {
+  let turns = TURN_SECONDS.get(model);
+  if (turns === undefined) {
+    turns = model.turnMinutes.map((days) => Float64Array.from(days.flat(), (m) => m * 60));
+    TURN_SECONDS.set(model, turns);
+  }
+  return turns;
+}
+
 /**
  * The learned replay: the floor prepared once per request (tables in tie-break order, smallest then
  * id; the party holding each; the tables each queued party fits), then REPLAY_DRAWS draws of its
@@ -230,7 +241,7 @@ class LearnedReplay {
       const party = latest.get(i);
       return party === undefined ? null : this.holder(party);
     });
-    const turns = model.turnMinutes.map((days) => Float64Array.from(days.flat(), (m) => m * 60));
+    const turns = turnSecondsByBand(model);
     this.ahead = floor.queue.map((p) => ({
       turns: turns[bandIndex(model.bands, p.partySize)]!,
       joinedAt: p.joinedAt ?? floor.now,
