@@ -2,7 +2,7 @@
 // reads the guest's number; on each change it puts the text the change calls for in the outbox,
 // in the change's own transaction (src/waitlist/listener.ts). Nothing is sent here: the worker
 // sends after commit, so no Google call waits on a provider.
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { nowSeconds } from '../clock.js';
 import type { Merchant } from '../merchants/model.js';
@@ -14,9 +14,21 @@ import { clockTime, firstName, resolveLanguage } from './i18n.js';
 import { toE164 } from './phone.js';
 import * as repo from './repository.js';
 
-/** 144 random bits, URL-safe: the status page's only key. It carries no data. */
+/** Random bytes for TOKENS_PER_FILL tokens, drawn at once: a call of randomBytes(18) for each token cost tens of microseconds of every join. */
+const TOKEN_BYTES = 18;
+const TOKENS_PER_FILL = 256;
+const tokenPool = Buffer.alloc(TOKEN_BYTES * TOKENS_PER_FILL);
+let tokenOffset = tokenPool.length;
+
+/** 144 random bits (from the CSPRNG, each byte used once), URL-safe: the status page's only key. It carries no data. */
 export function newStatusToken(): string {
-  return randomBytes(18).toString('base64url');
+  if (tokenOffset + TOKEN_BYTES > tokenPool.length) {
+    randomFillSync(tokenPool);
+    tokenOffset = 0;
+  }
+  const token = tokenPool.toString('base64url', tokenOffset, tokenOffset + TOKEN_BYTES);
+  tokenOffset += TOKEN_BYTES;
+  return token;
 }
 
 const KIND_OF_ACTION: Partial<Record<TransitionEvent['action'], SmsKind>> = {
