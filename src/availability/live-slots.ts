@@ -10,8 +10,10 @@
 // - when the leases it counted start to expire: a day is kept only while the clock is before the
 //   earliest expiry among them;
 // - for writes made elsewhere (another replica, the CLI), by age: a day read more than `maxAgeMs`
-//   ago is read again (READ_MODEL_CHECK_MS, 500 ms by default: at most two queries a second per busy
-//   service, day and process, whatever the load);
+//   ago is never answered, and is read again (READ_MODEL_CHECK_MS, 500 ms by default); a day past
+//   half that age is read again in the background while still answered, so that a busy service's
+//   lookups do not all wait for that read (at most about four queries a second per busy service,
+//   day and process, whatever the load);
 // - when the merchant's configuration in memory changes (merchants/configs.ts: its own stamps and,
 //   on PostgreSQL, notifications), since a day is kept with the configuration it was read under.
 // So a lookup is never behind a change this process has acknowledged and at most `maxAgeMs` (plus
@@ -80,8 +82,16 @@ export class LiveSlots {
   async get(merchantId: string, serviceId: string, day: number, now: number, basis: object): Promise<SlotDay> {
     const key = serviceKey(merchantId, serviceId);
     const kept = this.#kept.get(key)?.get(day);
-    if (kept !== undefined && kept.basis === basis && now < kept.until && performance.now() - kept.readAt < this.maxAgeMs) return kept.slots;
     const loading = this.#loading.get(key)?.get(day);
+    if (kept !== undefined && kept.basis === basis && now < kept.until) {
+      const age = performance.now() - kept.readAt;
+      if (age < this.maxAgeMs) {
+        // Past half its age, the day is read again in the background while it is still answered:
+        // under load no request waits for the read that the age bound makes due.
+        if (age >= this.maxAgeMs / 2 && loading === undefined) this.#load(key, merchantId, serviceId, day, now, basis).catch(() => {});
+        return kept.slots;
+      }
+    }
     if (loading !== undefined && loading.basis === basis) {
       const read = await loading.promise;
       if (now < read.until) return read.slots;
