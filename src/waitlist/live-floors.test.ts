@@ -154,7 +154,9 @@ for (const dialect of DIALECTS) {
       queries.length = 0;
       const res = await t.google('GetWaitlistEntry', { waitlist_entry_id: entryId });
       assert.equal(res.statusCode, 200, res.body);
-      const made = queries.length;
+      // Queries of entries (the entry, the floor); the merchant's configuration may be checked again
+      // on PostgreSQL when the read model's LISTEN connection comes up (merchants/configs.ts), which is not this read's doing.
+      const made = queries.filter((q) => q.includes('waitlist_entries')).length;
       const body = res.json().waitlist_entry;
       // The store's answer: with the merchant's floors dropped, the entry is read from the store.
       const merchantId = (await t.services.waitlist.get(entryId)).entry.merchantId;
@@ -225,6 +227,9 @@ for (const dialect of DIALECTS) {
         assert.equal(await ahead(reader, 'entry-shared'), 1);
         assert.equal(await state(reader), 'WAITING');
       }
+      // Still in the queue: the reader reads its floor again once it is too old, and answers from it.
+      await writer.services.waitlist.act(entryId, 'notify');
+      await until(async () => (await state(checking)) === 'SERVICE_READY', "the other replica's notify to reach a reader checking every 200 ms", 30_000);
       await writer.services.waitlist.act(entryId, 'cancel');
       await until(async () => (await state(checking)) === 'CANCELED', "the other replica's cancel to reach a reader checking every 200 ms", 30_000);
       // A reader whose floor is younger than its bound still answers from memory: the bound is what a read may lag.

@@ -60,18 +60,14 @@ export class LiveFloors {
   }
 
   /**
-   * The party of that entry id in the queue of a kept floor that is still fresh (read less than
-   * `maxAgeMs` ago), or undefined: not in any kept queue (out of the queue, of a service nobody
-   * read lately, or changed by this process since), or its floor is too old. The party is its
-   * merchant's and service's as its floor was read: an id is the entry's own (a UUID), so an
-   * entry of one merchant is never given for another's.
+   * The party of that entry id in the queue of a kept floor, whatever its age (the caller reads
+   * the floor through `get`, which reads it again when too old, and looks for the party there), or
+   * undefined: not in any kept queue (out of the queue, of a service nobody read lately, or
+   * changed by this process since). The party is its merchant's and service's as its floor was
+   * read: an id is the entry's own (a UUID), so an entry of one merchant is never given for another's.
    */
   queued(entryId: string): QueuedEntry | undefined {
-    const party = this.#queued.get(entryId);
-    if (party === undefined) return undefined;
-    const kept = this.#kept.get(party.merchantId)?.get(party.serviceId);
-    if (kept === undefined || performance.now() - kept.readAt >= this.maxAgeMs) return undefined;
-    return party;
+    return this.#queued.get(entryId);
   }
 
   /** Reads the floor from the store now (whatever is kept), and keeps it for the next reads. */

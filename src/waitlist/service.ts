@@ -391,16 +391,18 @@ export class WaitlistService {
 
   /**
    * An entry's state and estimate for Google (GetWaitlistEntry). A party in the queue of a live
-   * floor kept in memory is answered from it, without a query; any other entry (out of the queue,
-   * or of a floor not kept or too old) is read from the store, as `get` does. So the answer is
+   * floor kept in memory is answered from that floor, without a query while it is younger than
+   * READ_MODEL_CHECK_MS (else it is read again first, and the party looked for there); any other
+   * entry (out of the queue, or of a floor not kept) is read from the store, as `get` does. So the answer is
    * never behind a change made through this process (each drops its merchant's floors), and at
    * most READ_MODEL_CHECK_MS behind one made through another replica, as the wait estimates.
    */
   async entryStatus(entryId: string): Promise<EntryStatusView> {
     const queued = this.floors.queued(entryId);
     if (queued !== undefined) {
+      // The floor as a read takes it: from memory, or read again (once for all the reads waiting) when too old.
       const ctx = await this.load(this.store.db, queued.merchantId, queued.serviceId);
-      // The floor may have been read again meanwhile: the party as that floor holds it, if it still does.
+      // The party as that floor holds it, if it still does.
       const party = ctx.floor.queue.find((p) => p.id === entryId) as QueuedEntry | undefined;
       if (party !== undefined && party.merchantId === queued.merchantId) {
         return {
