@@ -150,8 +150,8 @@ export class WaitlistService {
     } else {
       // In a transaction, everything as the transaction sees it: the merchant's configuration from
       // memory when it was loaded at the stamp the transaction reads (then it is what the
-      // transaction would read: merchants/configs.ts), else read here (and loaded into memory
-      // outside the transaction for the next write); the live floor always from the transaction.
+      // transaction would read: merchants/configs.ts), else read here (and, on SQLite, loaded into
+      // memory outside the transaction for the next write); the live floor always from the transaction.
       let version: number | null;
       [version, parties] = await Promise.all([
         merchants.configVersion(q, merchantId),
@@ -168,7 +168,9 @@ export class WaitlistService {
           service ?? merchants.findService(q, merchantId, serviceId),
           merchants.listTables(q, merchantId),
         ]);
-        this.configs.warm(merchantId);
+        // SQLite only: on PostgreSQL the notifications of the change that made it miss arrive
+        // after such a load and drop it again; reads load it there.
+        if (this.store.dialect === 'sqlite') this.configs.warm(merchantId);
       }
     }
     if (merchant === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
