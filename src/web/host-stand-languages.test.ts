@@ -183,6 +183,53 @@ describe('host stand in every language', { skip: haveChromium() ? false : 'no ch
     }
   });
 
+  test('a late answer to an earlier change of language does not switch the page back', async () => {
+    const s = await signedIn('en', viewports.tablet);
+    const { page } = s;
+    // The server's answer to the change to Turkish is held until the page has asked for Italian and
+    // been answered; then it arrives, late.
+    let releaseTurkish: () => void = () => {};
+    const turkishHeld = new Promise<void>((resolve) => {
+      releaseTurkish = resolve;
+    });
+    let turkishAnswered: Promise<void> = Promise.resolve();
+    await page.route('**/session', async (route) => {
+      const request = route.request();
+      if (request.method() === 'PATCH' && (request.postData() ?? '').includes('"tr"')) {
+        turkishAnswered = (async () => {
+          const answer = await route.fetch();
+          await turkishHeld;
+          await route.fulfill({ response: answer });
+        })();
+        return;
+      }
+      await route.continue();
+    });
+    const menu = (lang: Language) => page.getByRole('banner').getByRole('combobox', { name: format(lang, 'nav.language') });
+    await menu('en').selectOption('tr');
+    await page.getByRole('link', { name: format('tr', 'nav.queue') }).waitFor(WAIT);
+    const italianAnswer = page.waitForResponse(
+      (r) => r.url().endsWith('/session') && r.request().method() === 'PATCH' && (r.request().postData() ?? '').includes('"it"'),
+    );
+    await menu('tr').selectOption('it');
+    await italianAnswer;
+    const turkishResponse = page.waitForResponse((r) => r.url().endsWith('/session') && (r.request().postData() ?? '').includes('"tr"'), WAIT);
+    releaseTurkish();
+    await turkishAnswered;
+    await turkishResponse;
+    // A whole round trip of the page's own after the late answer arrived: by then it has handled it.
+    await page.evaluate(() => fetch('/app').then((r) => r.text()));
+    assert.equal(await page.evaluate('document.documentElement.lang'), 'it');
+    await page.getByRole('link', { name: format('it', 'nav.queue') }).waitFor(WAIT);
+    assert.deepEqual(s.errors, [], 'script errors');
+    // The language is the staff member's: back to English for the tests that sign in after this one.
+    await page.unroute('**/session');
+    const englishAnswer = page.waitForResponse((r) => r.url().endsWith('/session') && r.request().method() === 'PATCH', WAIT);
+    await menu('it').selectOption('en');
+    await englishAnswer;
+    await page.context().close();
+  });
+
   test('a status line and an error follow a change of language: in Chinese, Arabic, Turkish, Italian and back', async () => {
     const s = await signedIn('en', viewports.tablet);
     const { page } = s;

@@ -1,7 +1,7 @@
 // The host stand: sign-in, then the waitlist, the floor and the day's bookings of one merchant.
 // Every change goes through the admin API; the server's event stream says when to reload.
 import { render } from 'preact';
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Merchant, type Session, setCsrf } from './api';
 import { format, formatNote, isRtl, LANGUAGE_NAMES, LANGUAGES, type Language, type MessageKey, type Note } from './i18n';
 import { AvailabilityScreen } from './availability';
@@ -273,9 +273,15 @@ function App() {
     document.title = format(lang, 'app.title');
   }, [lang]);
   const signedOut = useCallback(() => accept(null), [accept]);
+  // The language asked for last: the answer to an earlier change that arrives after a later one was
+  // asked for must not switch the page back to the earlier language.
+  const wantedLanguage = useRef<Language | null>(null);
   const changeLanguage = async (l: Language): Promise<void> => {
+    wantedLanguage.current = l;
     setLang(l);
-    if (session) accept(await api<Session>('PATCH', '/session', { language: l }));
+    if (!session) return;
+    const answer = await api<Session>('PATCH', '/session', { language: l });
+    if (wantedLanguage.current === l) accept(answer);
   };
   if (session === undefined) return <p>{t('loading')}</p>;
   if (session === null) return <SignIn t={t} onSession={accept} />;
