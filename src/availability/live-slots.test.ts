@@ -4,10 +4,10 @@
 // booking is seen once the day kept is older than READ_MODEL_CHECK_MS, while a replica that still
 // shows the spot cannot oversell it. "Now" is Monday 2026-01-05 12:00 New York; the demo merchant
 // 1001 has 30-minute slots 09:00-16:30 with two spots each.
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seedDemo } from '../demo/seed.js';
-import { DIALECTS, forDialect, startApp as startAnyApp, type TestApp } from '../test-support/app.js';
+import { closedAfterSuite, DIALECTS, forDialect, startApp as startAnyApp, type TestApp } from '../test-support/app.js';
 import {
   DEMO_M,
   DEMO_S,
@@ -47,15 +47,8 @@ async function available(t: TestApp, starts: readonly number[], merchantId = DEM
 for (const dialect of DIALECTS) {
   describe(dialect, () => {
     const startApp = forDialect(dialect);
-    const apps: TestApp[] = [];
-    after(async () => {
-      for (const t of apps.reverse()) await t.close();
-    });
-    const start = async (env: Record<string, string>): Promise<TestApp> => {
-      const t = await startApp({ env });
-      apps.push(t);
-      return t;
-    };
+    const keep = closedAfterSuite();
+    const start = async (env: Record<string, string>): Promise<TestApp> => keep(await startApp({ env }));
     /** Another replica on `t`'s database: its own store, service graph and memory. */
     const replica = async (t: TestApp, env: Record<string, string>): Promise<TestApp> => {
       const database = t.config.database;
@@ -63,8 +56,7 @@ for (const dialect of DIALECTS) {
         database.kind === 'postgres'
           ? await startAnyApp({ dialect: 'postgres', databaseUrl: database.url, env })
           : await startAnyApp({ env: { ...env, DATABASE_URL: `sqlite:${database.path}` } });
-      apps.push(r);
-      return r;
+      return keep(r);
     };
 
     test('what this process changes is seen by its next lookup, and otherwise the day comes from memory', async () => {

@@ -2,11 +2,11 @@
 // a change made through this process is seen by the next read, and a change made by another
 // replica is seen through the version check (every read, READ_MODEL_CHECK_MS=0) or, on PostgreSQL,
 // through LISTEN/NOTIFY alone (a check interval of an hour). Also how many queries each hot read makes.
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seedDemo } from '../demo/seed.js';
 import { DEMO_M, DEMO_S, googleOk, ny } from '../test-support/bookings.js';
-import { DIALECTS, forDialect, seedMerchant, startApp as startAnyApp, type TestApp } from '../test-support/app.js';
+import { closedAfterSuite, DIALECTS, forDialect, seedMerchant, startApp as startAnyApp, type TestApp } from '../test-support/app.js';
 import { admin } from '../test-support/postgres.js';
 import { MerchantConfigs } from './configs.js';
 import { until } from '../test-support/poll.js';
@@ -26,15 +26,8 @@ async function offered(t: TestApp, merchantId: string, sizes = [2, 4]): Promise<
 for (const dialect of DIALECTS) {
   describe(dialect, () => {
     const startApp = forDialect(dialect);
-    const apps: TestApp[] = [];
-    after(async () => {
-      for (const t of apps.reverse()) await t.close();
-    });
-    const start = async (...args: Parameters<typeof startApp>): Promise<TestApp> => {
-      const t = await startApp(...args);
-      apps.push(t);
-      return t;
-    };
+    const keep = closedAfterSuite();
+    const start = async (...args: Parameters<typeof startApp>): Promise<TestApp> => keep(await startApp(...args));
 
     test('never serves one merchant what belongs to another: same service id, their own tables and rules', async () => {
       const t = await start({ env: NO_CHECK });

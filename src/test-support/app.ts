@@ -1,6 +1,7 @@
 // Test harness: the real app on a real SQLite file in a temp dir, with a clock the test moves by
 // hand. Tests speak HTTP to it through inject() and seed inventory through the real services.
 import { mkdtemp, rm } from 'node:fs/promises';
+import { after } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -162,4 +163,20 @@ export async function seedMerchant(services: Services, f: MerchantFixture): Prom
  */
 export function forDialect(dialect: Dialect): (options?: StartOptions) => Promise<TestApp> {
   return (options = {}) => startApp({ ...options, dialect });
+}
+
+/**
+ * For a suite that starts several apps (replicas on one database): call it in the suite's body; the
+ * function it returns keeps an app and gives it back, and every app kept is closed after the
+ * suite's tests, the last started first.
+ */
+export function closedAfterSuite(): <T extends TestApp>(app: T) => T {
+  const apps: TestApp[] = [];
+  after(async () => {
+    for (const t of apps.reverse()) await t.close();
+  });
+  return (app) => {
+    apps.push(app);
+    return app;
+  };
 }

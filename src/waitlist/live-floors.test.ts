@@ -2,9 +2,9 @@
 // change made through this process is seen by the very next read, a change made through another
 // replica is seen once the floor is older than READ_MODEL_CHECK_MS (and at once by the entry it
 // created), and with READ_MODEL_CHECK_MS=0 every read goes to the store. On SQLite and PostgreSQL.
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DIALECTS, forDialect, seedMerchant, type TestApp } from '../test-support/app.js';
+import { closedAfterSuite, DIALECTS, forDialect, seedMerchant, type TestApp } from '../test-support/app.js';
 import { until } from '../test-support/poll.js';
 
 /** Long enough that no floor gets old during a test: only this process's writes drop one. */
@@ -44,15 +44,8 @@ async function ahead(t: TestApp, merchantId: string): Promise<number> {
 for (const dialect of DIALECTS) {
   describe(dialect, () => {
     const startApp = forDialect(dialect);
-    const apps: TestApp[] = [];
-    after(async () => {
-      for (const t of apps.reverse()) await t.close();
-    });
-    const start = async (...args: Parameters<typeof startApp>): Promise<TestApp> => {
-      const t = await startApp(...args);
-      apps.push(t);
-      return t;
-    };
+    const keep = closedAfterSuite();
+    const start = async (...args: Parameters<typeof startApp>): Promise<TestApp> => keep(await startApp(...args));
     const urlOf = (t: TestApp): string => (t.config.database.kind === 'postgres' ? t.config.database.url : `sqlite:${t.config.database.path}`);
 
     test('never serves one merchant the queue of another with the same service id', async () => {
