@@ -65,13 +65,25 @@ function minimalEnv(extra: Env): NodeJS.ProcessEnv {
   return env;
 }
 
+/** What a bench run with `--profile` collects from the booking server's process. */
+export interface ServerProfiling {
+  /** Where `node --cpu-prof` writes the CPU profile (`--cpu-prof` is not allowed in NODE_OPTIONS). */
+  readonly cpuProfileDir: string | null;
+  /** Where bench/statement-profile.cjs, preloaded with NODE_OPTIONS=--require, writes each phase's SQLite statements. */
+  readonly statementProfileDir: string | null;
+}
+
+/** The statement profile's preload (bench only: the server never loads it by itself). */
+export const STATEMENT_PROFILE_PRELOAD = join(ROOT, 'bench', 'statement-profile.cjs');
+
 /**
- * `booking-server serve --demo`; with `profileDir`, under `node --cpu-prof` (not allowed in
- * NODE_OPTIONS). BENCH_SERVER_BIN runs another build's bin/booking-server.js instead, to compare two.
+ * `booking-server serve --demo`; profiled as `profiling` asks. BENCH_SERVER_BIN runs another
+ * build's bin/booking-server.js instead, to compare two.
  */
-export async function startBookingServer(env: Env, profileDir: string | null): Promise<RunningServer> {
+export async function startBookingServer(env: Env, profiling: ServerProfiling): Promise<RunningServer & { readonly pid?: number }> {
   const bin = process.env.BENCH_SERVER_BIN ?? BIN;
-  if (profileDir === null && bin === BIN) {
+  const { cpuProfileDir, statementProfileDir } = profiling;
+  if (cpuProfileDir === null && statementProfileDir === null && bin === BIN) {
     const server = await spawnServer(env, ['serve', '--demo'], 60_000);
     return {
       baseUrl: server.baseUrl,
@@ -81,13 +93,21 @@ export async function startBookingServer(env: Env, profileDir: string | null): P
       },
     };
   }
+  const statementEnv: Env =
+    statementProfileDir === null
+      ? {}
+      : {
+          // After any NODE_OPTIONS given through BENCH_SERVER_ENV.
+          NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(STATEMENT_PROFILE_PRELOAD)}`.trim(),
+          BENCH_STATEMENT_PROFILE_DIR: statementProfileDir,
+        };
   const { child, match } = await spawnUntil(
-    [...(profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), bin, 'serve', '--demo'],
-    minimalEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
+    [...(cpuProfileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`]), bin, 'serve', '--demo'],
+    minimalEnv({ PORT: '0', HOST: '127.0.0.1', ...env, ...statementEnv }),
     /booking-server listening on (http:\/\/127\.0\.0\.1:\d+)/,
     `booking server (${bin})`,
   );
-  return { baseUrl: match[1]!, stop: () => stopChild(child) };
+  return { baseUrl: match[1]!, stop: () => stopChild(child), ...(child.pid === undefined ? {} : { pid: child.pid }) };
 }
 
 /** The node:http JSON echo server (bench/echo-server.ts), in its own process. */

@@ -1,7 +1,8 @@
 // Reads a V8 .cpuprofile (node --cpu-prof) and prints where the time went: self time by function,
 // by area (our code, each dependency, node internals, GC), and inclusive time of our functions.
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+// Also reads the SQLite statement profile (bench/statement-profile.cjs) phase by phase.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
@@ -115,6 +116,69 @@ export function summarise(file: string, root: string, top = 20, window?: Profile
     ...list(self, top),
     `Inclusive time of our functions, top ${top}:`,
     ...list(inclusive, top),
+  ].join('\n');
+}
+
+/** One phase of the statement profile, as bench/statement-profile.cjs writes it. */
+interface StatementPhaseFile {
+  readonly pid: number;
+  readonly statements: readonly { readonly sql: string; readonly calls: number; readonly ns: number }[];
+}
+
+/**
+ * The SQLite statement profile of one booking server (bench/statement-profile.cjs, preloaded in
+ * its process): `mark()` ends the current phase (SIGUSR2) and resolves with the file it was
+ * written to, once written; the process's exit writes the last one.
+ */
+export class StatementProfile {
+  #next = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly pid: number,
+  ) {}
+
+  async mark(): Promise<string> {
+    const file = join(this.dir, `statements-${this.pid}-${this.#next}.json`);
+    this.#next += 1;
+    process.kill(this.pid, 'SIGUSR2');
+    // The server writes it on its event loop, which a group of writes may hold for a while.
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(file)) {
+      if (Date.now() > deadline) throw new Error(`the booking server did not write its statement profile ${file}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return file;
+  }
+}
+
+const digits = (n: number, fraction = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: fraction, maximumFractionDigits: fraction });
+
+/**
+ * The top statements of one phase by total time: calls, calls per request, microseconds per call,
+ * total milliseconds, and the SQL (whitespace folded, cut at `width`). Time is wall time inside
+ * better-sqlite3's synchronous calls on the server's main thread, so on a loaded machine it
+ * includes time the process waited for a core.
+ */
+export function summariseStatements(file: string, label: string, requests: number, top = 12, width = 110): string {
+  const phase = JSON.parse(readFileSync(file, 'utf8')) as StatementPhaseFile;
+  const rows = [...phase.statements].sort((a, b) => b.ns - a.ns);
+  const calls = rows.reduce((sum, r) => sum + r.calls, 0);
+  const ns = rows.reduce((sum, r) => sum + r.ns, 0);
+  const perRequest = requests > 0 ? `, ${digits(calls / requests, 1)} statements and ${digits(ns / 1000 / requests)} us a request` : '';
+  const sql = (text: string): string => {
+    const folded = text.replace(/\s+/g, ' ').trim();
+    return folded.length > width ? `${folded.slice(0, width - 3)}...` : folded;
+  };
+  return [
+    `SQLite statements during ${label}: ${digits(requests)} requests; ${digits(calls)} calls, ${digits(ns / 1e6)} ms${perRequest}`,
+    `  ${'calls'.padStart(9)} ${'/req'.padStart(6)} ${'us/call'.padStart(8)} ${'total ms'.padStart(9)}  statement (top ${top} by total time)`,
+    ...rows
+      .slice(0, top)
+      .map(
+        (r) =>
+          `  ${digits(r.calls).padStart(9)} ${(requests > 0 ? digits(r.calls / requests, 2) : '-').padStart(6)} ${digits(r.ns / 1000 / r.calls, 1).padStart(8)} ${digits(r.ns / 1e6).padStart(9)}  ${sql(r.sql)}`,
+      ),
   ].join('\n');
 }
 

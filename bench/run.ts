@@ -13,7 +13,7 @@ import { confirmedInStore, createInventory, WAITLIST_MERCHANTS, type Access, typ
 import type { LoadResult, LoadSpec, RequestPlan } from './load-spec.js';
 import type { CommitResult, CommitSpec } from './commit-rate.js';
 import { startBookingServer, startEchoServer, startExpressServer, startPostgres, type Postgres } from './processes.js';
-import { monotonicUs, type ProfileWindow, summarise } from './profile.js';
+import { monotonicUs, type ProfileWindow, StatementProfile, summarise, summariseStatements } from './profile.js';
 import { renderAll, writeDocs, type Baselines, type Row, type RunSettings, type StoreReport } from './report.js';
 
 const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connections <n>] [--generators <n>] [--postgres] [--write-docs] [--profile] [--only <method,...>]
@@ -23,7 +23,8 @@ const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connec
   --generators    load-generator processes making the load together (default 2)
   --postgres      also run against PostgreSQL: DATABASE_URL when it is postgres://, else a throwaway embedded one
   --write-docs    write the results into docs/PERFORMANCE.md (the "Booking server" section)
-  --profile       run the booking server under node --cpu-prof and print where its time went
+  --profile       run the booking server under node --cpu-prof and print where its time went, and on
+                  SQLite its top statements by total time during each method
   --only          run only these methods (e.g. CreateBooking,contention); the baseline always runs`;
 
 const { values: args } = parseArgs({
@@ -149,6 +150,8 @@ async function load(spec: LoadSpec, generators = settings.generators): Promise<L
 interface MeasureOptions {
   readonly generators?: number;
   readonly perRequestBody?: boolean;
+  /** Told the warm-up's result, which is otherwise dropped. */
+  readonly onWarmup?: (result: LoadResult) => void;
 }
 
 /** Warm-up (results dropped), then the measured run. Write plans get a fresh run id for each. */
@@ -165,7 +168,10 @@ async function measure(
     ...(authorization ? { authorization } : {}),
     ...(options.perRequestBody ? { perRequestBody: true } : {}),
   };
-  if (settings.warmupSec > 0) await load({ ...base, durationSec: settings.warmupSec, plan: plan(`${runId}-warm`) }, options.generators);
+  if (settings.warmupSec > 0) {
+    const warmup = await load({ ...base, durationSec: settings.warmupSec, plan: plan(`${runId}-warm`) }, options.generators);
+    options.onWarmup?.(warmup);
+  }
   return load({ ...base, durationSec: settings.durationSec, plan: plan(runId) }, options.generators);
 }
 
@@ -226,6 +232,8 @@ const METHODS: readonly Method[] = [
 
 interface StoreUnderTest {
   readonly label: string;
+  /** SQLite: with --profile, its statements are profiled too (bench/statement-profile.cjs). */
+  readonly sqlite: boolean;
   readonly databaseUrl: (dir: string) => string;
   /** The database's own durable commit rate, on the same disk. */
   readonly commitBaseline: (dir: string) => { spec: CommitSpec; label: string };
@@ -236,10 +244,13 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
   const dir = tempDir('booking-bench-');
   const env = serverEnv(dir, { LOG_LEVEL: 'warn', DATABASE_URL: store.databaseUrl(dir), ...extraServerEnv() });
   const profileDir = args.profile ? mkdtempSync(join(tmpdir(), 'booking-bench-prof-')) : null;
-  log(`\n${store.label}: starting the booking server (serve --demo${profileDir ? ', --cpu-prof' : ''})`);
-  const server = await startBookingServer(env, profileDir);
+  const statementDir = args.profile && store.sqlite ? mkdtempSync(join(tmpdir(), 'booking-bench-statements-')) : null;
+  log(`\n${store.label}: starting the booking server (serve --demo${profileDir ? ', --cpu-prof' : ''}${statementDir ? ', statement profile' : ''})`);
+  const server = await startBookingServer(env, { cpuProfileDir: profileDir, statementProfileDir: statementDir });
+  const statements = statementDir !== null && server.pid !== undefined ? new StatementProfile(statementDir, server.pid) : null;
   const rows: Row[] = [];
   const windows: ProfileWindow[] = [];
+  const statementPhases: { readonly label: string; readonly file: string; readonly requests: number }[] = [];
   let contention: StoreReport['contention'] = null;
   try {
     const access: Access = { baseUrl: server.baseUrl, credentials: env.BOOKING_SERVER_CREDENTIALS, adminToken: env.ADMIN_TOKEN };
@@ -248,9 +259,16 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
     for (const method of METHODS) {
       if (!selected(method.name)) continue;
       await probe(server.baseUrl, authorization, method.plan(inventory, `${runId}-probe`));
+      // Ends the statement profile's phase before this method (start-up, inventory, the method before).
+      await statements?.mark();
       const fromUs = monotonicUs();
-      const result = await measure(server.baseUrl, authorization, (id) => method.plan(inventory, `${id}-${method.name}`), runId);
-      windows.push({ label: `${method.name} (warm-up and measurement)`, fromUs, toUs: monotonicUs() });
+      let warmupRequests = 0;
+      const result = await measure(server.baseUrl, authorization, (id) => method.plan(inventory, `${id}-${method.name}`), runId, {
+        onWarmup: (warmup) => (warmupRequests = warmup.requests),
+      });
+      const label = `${method.name} (warm-up and measurement)`;
+      windows.push({ label, fromUs, toUs: monotonicUs() });
+      if (statements !== null) statementPhases.push({ label, file: await statements.mark(), requests: warmupRequests + result.requests });
       log(`  ${method.name}: ${describe(result)}`);
       rows.push({ name: method.name, limitMs: method.limitMs, result });
     }
@@ -287,6 +305,7 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
       for (const window of windows) log(`\n${summarise(join(profileDir, file), ROOT, 12, window)}`);
     }
   }
+  for (const phase of statementPhases) log(`\n${summariseStatements(phase.file, phase.label, phase.requests)}`);
   return { store: store.label, rows, contention, notes: store.notes, commit: { label: baseline.label, rate: commit.rate } };
 }
 
@@ -332,6 +351,7 @@ const writeNote = `Writes are durable. CreateWaitlistEntry spreads over ${WAITLI
 const stores: StoreUnderTest[] = [
   {
     label: 'SQLite (embedded: WAL, synchronous=FULL)',
+    sqlite: true,
     databaseUrl: (dir) => `sqlite:${join(dir, 'db.sqlite')}`,
     commitBaseline: (dir) => ({
       spec: { kind: 'sqlite', path: join(dir, 'commit-rate.sqlite'), durationSec: Math.min(settings.durationSec, 5) },
@@ -349,6 +369,7 @@ if (wantPostgres) {
     const url = postgres.url;
     stores.push({
       label: `PostgreSQL (${postgres.description}, pool of 10 connections)`,
+      sqlite: false,
       databaseUrl: () => url,
       commitBaseline: () => ({
         spec: { kind: 'postgres', url, connections: 10, durationSec: Math.min(settings.durationSec, 5) },
