@@ -155,16 +155,17 @@ async function createDatabase(serverUrl: string): Promise<string> {
 
 /**
  * DATABASE_URL (postgres://) when given, used as it is; otherwise a throwaway embedded PostgreSQL
- * from scripts/test-postgres.ts, with fsync on so that writes are as durable as on SQLite.
+ * from scripts/test-postgres.ts, with fsync on so that writes are as durable as on SQLite; with
+ * `statements`, pg_stat_statements loaded (for --profile: bench/pg-profile.ts).
  */
-export async function startPostgres(): Promise<Postgres> {
+export async function startPostgres(statements = false): Promise<Postgres> {
   const given = process.env.DATABASE_URL;
   if (given !== undefined && /^postgres(ql)?:\/\//.test(given)) {
     return { url: given, description: 'PostgreSQL from DATABASE_URL', stop: async () => {} };
   }
   const { child, match } = await spawnUntil(
     ['--import', 'tsx', join(ROOT, 'scripts', 'test-postgres.ts')],
-    minimalEnv({ TEST_PG_FSYNC: 'on' }),
+    minimalEnv({ TEST_PG_FSYNC: 'on', ...(statements ? { TEST_PG_STATEMENTS: 'on' } : {}) }),
     /TEST_PG_URL=(\S+)/,
     'embedded PostgreSQL',
     120_000,

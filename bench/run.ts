@@ -14,9 +14,10 @@ import type { LoadResult, LoadSpec, RequestPlan } from './load-spec.js';
 import type { CommitResult, CommitSpec } from './commit-rate.js';
 import { startBookingServer, startEchoServer, startExpressServer, startPostgres, type Postgres } from './processes.js';
 import { monotonicUs, type ProfileWindow, StatementProfile, summarise, summariseStatements } from './profile.js';
+import { watchPostgres } from './pg-profile.js';
 import { renderAll, writeDocs, type Baselines, type Row, type RunSettings, type StoreReport } from './report.js';
 
-const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connections <n>] [--generators <n>] [--postgres] [--write-docs] [--profile] [--only <method,...>]
+const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connections <n>] [--generators <n>] [--postgres] [--write-docs] [--profile] [--only <method,...>] [--store <sqlite|postgres>]
   --duration      seconds per method (default 10)
   --warmup        seconds of warm-up before each method (default 2)
   --connections   concurrent connections (default 50), shared among the generators
@@ -24,8 +25,10 @@ const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connec
   --postgres      also run against PostgreSQL: DATABASE_URL when it is postgres://, else a throwaway embedded one
   --write-docs    write the results into docs/PERFORMANCE.md (the "Booking server" section)
   --profile       run the booking server under node --cpu-prof and print where its time went, and on
-                  SQLite its top statements by total time during each method
-  --only          run only these methods (e.g. CreateBooking,contention); the baseline always runs`;
+                  SQLite its top statements by total time during each method; on PostgreSQL what its
+                  connections waited on, its CPU and its statements (bench/pg-profile.ts)
+  --only          run only these methods (e.g. CreateBooking,contention); the baseline always runs
+  --store         run only this store (sqlite, or postgres: implies --postgres)`;
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +40,7 @@ const { values: args } = parseArgs({
     'write-docs': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     only: { type: 'string' },
+    store: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -60,6 +64,10 @@ const settings: RunSettings = {
 };
 if (settings.generators > settings.connections) {
   process.stderr.write(`--generators must not exceed --connections\n${USAGE}\n`);
+  process.exit(2);
+}
+if (args.store !== undefined && args.store !== 'sqlite' && args.store !== 'postgres') {
+  process.stderr.write(`--store must be sqlite or postgres\n${USAGE}\n`);
   process.exit(2);
 }
 const only = args.only === undefined ? null : new Set(args.only.split(',').map((s) => s.trim().toLowerCase()));
@@ -238,6 +246,8 @@ interface StoreUnderTest {
   /** The database's own durable commit rate, on the same disk. */
   readonly commitBaseline: (dir: string) => { spec: CommitSpec; label: string };
   readonly notes: readonly string[];
+  /** With --profile, what the database did during each method (PostgreSQL: bench/pg-profile.ts). */
+  readonly watch?: (label: string, serverPid?: number) => Promise<{ stop(): Promise<string> }>;
 }
 
 async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreReport> {
@@ -262,6 +272,7 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
       // Ends the statement profile's phase before this method (start-up, inventory, the method before).
       await statements?.mark();
       const fromUs = monotonicUs();
+      const watching = args.profile ? await store.watch?.(`${method.name} (warm-up and measurement)`, server.pid) : undefined;
       let warmupRequests = 0;
       const result = await measure(server.baseUrl, authorization, (id) => method.plan(inventory, `${id}-${method.name}`), runId, {
         onWarmup: (warmup) => (warmupRequests = warmup.requests),
@@ -270,6 +281,7 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
       windows.push({ label, fromUs, toUs: monotonicUs() });
       if (statements !== null) statementPhases.push({ label, file: await statements.mark(), requests: warmupRequests + result.requests });
       log(`  ${method.name}: ${describe(result)}`);
+      if (watching !== undefined) log(`${await watching.stop()}`);
       rows.push({ name: method.name, limitMs: method.limitMs, result });
     }
     if (selected('contention')) {
@@ -348,8 +360,9 @@ try {
 }
 
 const writeNote = `Writes are durable. CreateWaitlistEntry spreads over ${WAITLIST_MERCHANTS} merchants; CreateBooking over 200 slots of one merchant; each request has its own idempotency token and user.`;
-const stores: StoreUnderTest[] = [
-  {
+const stores: StoreUnderTest[] = [];
+if (args.store !== 'postgres') {
+  stores.push({
     label: 'SQLite (embedded: WAL, synchronous=FULL)',
     sqlite: true,
     databaseUrl: (dir) => `sqlite:${join(dir, 'db.sqlite')}`,
@@ -358,14 +371,14 @@ const stores: StoreUnderTest[] = [
       label: 'SQLite single-row commits, one at a time (WAL, synchronous=FULL, same directory)',
     }),
     notes: [writeNote],
-  },
-];
+  });
+}
 const skipped: string[] = [];
 let postgres: Postgres | null = null;
-const wantPostgres = args.postgres || /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '');
+const wantPostgres = args.store !== 'sqlite' && (args.store === 'postgres' || args.postgres || /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? ''));
 if (wantPostgres) {
   try {
-    postgres = await startPostgres();
+    postgres = await startPostgres(args.profile);
     const url = postgres.url;
     stores.push({
       label: `PostgreSQL (${postgres.description}, pool of 10 connections)`,
@@ -376,6 +389,7 @@ if (wantPostgres) {
         label: 'PostgreSQL single-row commits from 10 connections at once (as the pool; fsync on)',
       }),
       notes: [writeNote],
+      watch: (label, serverPid) => watchPostgres(url, label, serverPid),
     });
   } catch (error) {
     skipped.push(`PostgreSQL: skipped, none could be started (${error instanceof Error ? error.message.split('\n')[0] : String(error)}).`);

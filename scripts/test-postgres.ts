@@ -51,7 +51,16 @@ const pg = new EmbeddedPostgres({
   persistent: false,
   createPostgresUser: process.getuid?.() === 0,
   // fsync off keeps the test suite fast; the benchmark (TEST_PG_FSYNC=on) measures durable writes.
-  postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `fsync=${process.env.TEST_PG_FSYNC === 'on' ? 'on' : 'off'}`, '-c', 'max_connections=300'],
+  // TEST_PG_STATEMENTS=on (the benchmark's --profile) loads pg_stat_statements, planning time included.
+  postgresFlags: [
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    `fsync=${process.env.TEST_PG_FSYNC === 'on' ? 'on' : 'off'}`,
+    '-c',
+    'max_connections=300',
+    ...(process.env.TEST_PG_STATEMENTS === 'on' ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track_planning=on'] : []),
+  ],
   onLog: () => {},
   onError: (message: unknown) => process.stderr.write(`postgres: ${String(message)}\n`),
 });
