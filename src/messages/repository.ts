@@ -243,8 +243,8 @@ export async function loadOutgoing(q: Q, ids: readonly number[]): Promise<Outgoi
 }
 
 /** The provider took the text: the outbox row is done, and the record says what was sent. */
-export async function markAccepted(db: Db, worker: string, id: number, sent: { sid: string; body: string; delivery: string }, now: number): Promise<boolean> {
-  const result = await db
+export async function markAccepted(trx: Tx, worker: string, id: number, sent: { sid: string; body: string; delivery: string }, now: number): Promise<boolean> {
+  const result = await trx
     .updateTable('guest_messages')
     .set({
       status: 'done',
@@ -266,7 +266,7 @@ export async function markAccepted(db: Db, worker: string, id: number, sent: { s
 
 /** Not sent, and never will be: an opted-out number, a rate limit, a number the provider refused. */
 export async function markSkipped(
-  db: Db,
+  trx: Tx,
   worker: string,
   id: number,
   reason: string,
@@ -274,7 +274,7 @@ export async function markSkipped(
   delivery = 'skipped',
   errorCode: string | null = null,
 ): Promise<void> {
-  await db
+  await trx
     .updateTable('guest_messages')
     .set({
       status: 'done',
@@ -302,19 +302,19 @@ const DELIVERY_RANK: Readonly<Record<string, number>> = {
   failed: 4,
 };
 
-/** Applies a provider status callback; returns the entry and merchant when the message is known. */
+/** Applies a provider status callback, in the caller's transaction; returns the entry and merchant when the message is known. */
 export async function applyStatus(
-  db: Db,
+  trx: Tx,
   sid: string,
   status: string,
   errorCode: string | null,
   now: number,
 ): Promise<{ entryId: string; toPhone: string | null } | null> {
-  const row = await db.selectFrom('guest_messages').select(['id', 'entry_id', 'delivery', 'to_phone']).where('provider_sid', '=', sid).executeTakeFirst();
+  const row = await trx.selectFrom('guest_messages').select(['id', 'entry_id', 'delivery', 'to_phone']).where('provider_sid', '=', sid).executeTakeFirst();
   if (!row) return null;
   const rank = DELIVERY_RANK[status];
   if (rank !== undefined && rank >= (DELIVERY_RANK[row.delivery] ?? 0)) {
-    await db
+    await trx
       .updateTable('guest_messages')
       .set({
         delivery: status,

@@ -146,8 +146,11 @@ export class GuestMessageService {
   /** A provider status callback. */
   async deliveryStatus(update: { sid: string; status: string; errorCode: string | null }): Promise<void> {
     const now = nowSeconds(this.clock);
-    const known = await repo.applyStatus(this.store.db, update.sid, update.status, update.errorCode, now);
-    if (known?.toPhone && update.errorCode === '21610') await repo.optOut(this.store.db, known.toPhone, 'provider:21610', now);
+    // One transaction (on SQLite a share of a group commit): every text sent is called back a few times.
+    await this.store.transaction(async (trx) => {
+      const known = await repo.applyStatus(trx, update.sid, update.status, update.errorCode, now);
+      if (known?.toPhone && update.errorCode === '21610') await repo.optOut(trx, known.toPhone, 'provider:21610', now);
+    });
   }
 
   /** What the status page shows; null for a token that names no entry (the page answers 404 either way). */
@@ -225,6 +228,7 @@ export class GuestMessageService {
   }
 
   replay(ids?: readonly number[]): Promise<number> {
-    return queue.replayDead(this.store.db, 'guest_messages', nowSeconds(this.clock), ids);
+    const now = nowSeconds(this.clock);
+    return this.store.transaction((trx) => queue.replayDead(trx, 'guest_messages', now, ids));
   }
 }

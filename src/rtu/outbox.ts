@@ -97,20 +97,20 @@ export async function claim(store: Store, worker: string, now: number, leaseSec:
  * Extends this worker's claim on rows it is still delivering (a long replace spans several calls);
  * false when the claim was lost (it lapsed and another worker took the rows over).
  */
-export const renewClaim = (db: Db, worker: string, ids: readonly number[], until: number): Promise<boolean> =>
-  queue.renewClaim(db, 'outbox', worker, ids, until);
+export const renewClaim = (trx: Tx, worker: string, ids: readonly number[], until: number): Promise<boolean> =>
+  queue.renewClaim(trx, 'outbox', worker, ids, until);
 
-export const markDone = (db: Db, worker: string, ids: readonly number[], now: number): Promise<void> => queue.markDone(db, 'outbox', worker, ids, now);
+export const markDone = (trx: Tx, worker: string, ids: readonly number[], now: number): Promise<void> => queue.markDone(trx, 'outbox', worker, ids, now);
 
 /** Gives the rows back for a later attempt (network error, 429, 5xx). */
-export const markRetry = (db: Db, worker: string, ids: readonly number[], availableAt: number, error: string): Promise<void> =>
-  queue.markRetry(db, 'outbox', worker, ids, availableAt, error);
+export const markRetry = (trx: Tx, worker: string, ids: readonly number[], availableAt: number, error: string): Promise<void> =>
+  queue.markRetry(trx, 'outbox', worker, ids, availableAt, error);
 
 /** Parks rows that retrying cannot fix (a 4xx other than 429) until an operator replays them. */
-export const markDead = (db: Db, worker: string, ids: readonly number[], error: string): Promise<void> => queue.markDead(db, 'outbox', worker, ids, error);
+export const markDead = (trx: Tx, worker: string, ids: readonly number[], error: string): Promise<void> => queue.markDead(trx, 'outbox', worker, ids, error);
 
 /** Puts dead-lettered rows back in the queue (all, or the given ids); returns how many. */
-export const replayDead = (db: Db, now: number, ids?: readonly number[]): Promise<number> => queue.replayDead(db, 'outbox', now, ids);
+export const replayDead = (trx: Tx, now: number, ids?: readonly number[]): Promise<number> => queue.replayDead(trx, 'outbox', now, ids);
 
 export interface DeadLetter {
   readonly id: number;
@@ -171,8 +171,8 @@ export async function stats(db: Db): Promise<OutboxStats> {
 }
 
 /** Deletes delivered rows older than `olderThan` (they are history, not state). */
-export async function pruneDelivered(db: Db, olderThan: number): Promise<number> {
-  const result = await db.deleteFrom('outbox').where('status', '=', 'done').where('delivered_at', '<', olderThan).executeTakeFirst();
+export async function pruneDelivered(trx: Tx, olderThan: number): Promise<number> {
+  const result = await trx.deleteFrom('outbox').where('status', '=', 'done').where('delivered_at', '<', olderThan).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 

@@ -38,6 +38,7 @@ export class RtuService {
 
   /** Queues dead letters again (all, or the given ids) once the cause is fixed. */
   replay(ids?: readonly number[]): Promise<number> {
-    return outbox.replayDead(this.store.db, nowSeconds(this.clock), ids);
+    const now = nowSeconds(this.clock);
+    return this.store.transaction((trx) => outbox.replayDead(trx, now, ids));
   }
 }

@@ -151,8 +151,12 @@ export class RtuWorker {
     let result: CallResult;
     // Before every call to Google the claim is extended, so that no other worker takes the rows
     // over while a long delivery is still running; a lost claim ends this delivery unmarked.
+    // Every mark is a transaction of the store's (on SQLite it shares a group commit, whose fsync
+    // runs off the event loop), committed before the worker goes on.
+    const store = this.o.store;
     const renew = async (): Promise<void> => {
-      if (!(await outbox.renewClaim(this.o.store.db, this.id, ids, nowSeconds(this.o.clock) + (this.o.leaseSec ?? 120)))) throw new ClaimLost();
+      const until = nowSeconds(this.o.clock) + (this.o.leaseSec ?? 120);
+      if (!(await store.transaction((trx) => outbox.renewClaim(trx, this.id, ids, until)))) throw new ClaimLost();
     };
     try {
       result = first.item.kind === 'booking' ? await this.deliverBooking(group, renew) : await this.deliverAvailability(group, renew);
@@ -164,14 +168,15 @@ export class RtuWorker {
       result = { outcome: 'retry', status: null, error: `internal: ${error instanceof Error ? error.message : String(error)}`, retryAfterSec: null };
     }
     const kind = first.item.kind;
-    const db = this.o.store.db;
     if (result.outcome === 'delivered') {
-      await outbox.markDone(db, this.id, ids, nowSeconds(this.o.clock));
+      const now = nowSeconds(this.o.clock);
+      await store.transaction((trx) => outbox.markDone(trx, this.id, ids, now));
       this.o.observer?.delivered(kind);
       return;
     }
     if (result.outcome === 'rejected') {
-      await outbox.markDead(db, this.id, ids, result.error);
+      const error = result.error;
+      await store.transaction((trx) => outbox.markDead(trx, this.id, ids, error));
       this.o.observer?.failed(kind, 'rejected', result.status);
       this.o.log.error(
         { kind, entity: first.entityKey, status: result.status, rows: ids.length },
@@ -187,7 +192,9 @@ export class RtuWorker {
       result.retryAfterSec !== null
         ? Math.min(3600, Math.max(1, Math.ceil(result.retryAfterSec)))
         : Math.max(1, Math.ceil(Math.random() * Math.min(cap, 2 ** Math.min(attempts, 20))));
-    await outbox.markRetry(db, this.id, ids, nowSeconds(this.o.clock) + backoff, result.error);
+    const availableAt = nowSeconds(this.o.clock) + backoff;
+    const error = result.error;
+    await store.transaction((trx) => outbox.markRetry(trx, this.id, ids, availableAt, error));
     this.o.observer?.failed(kind, 'retry', result.status);
     this.o.log.warn({ kind, entity: first.entityKey, status: result.status, attempts, retryInSec: backoff }, 'real-time update not delivered; will retry');
   }
@@ -283,6 +290,6 @@ export class RtuWorker {
     const now = nowSeconds(this.o.clock);
     if (now - this.lastPrune < 600) return;
     this.lastPrune = now;
-    await outbox.pruneDelivered(this.o.store.db, now - 7 * 86_400);
+    await this.o.store.transaction((trx) => outbox.pruneDelivered(trx, now - 7 * 86_400));
   }
 }

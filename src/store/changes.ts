@@ -123,7 +123,8 @@ export class ChangeFeed {
     }
     if (Date.now() - this.lastPrune > 60_000) {
       this.lastPrune = Date.now();
-      await db.deleteFrom('change_log').where('changed_at', '<', sql<number>`${this.nowMsSql()} - ${KEEP_MS}`).execute();
+      // A transaction of the store's: on SQLite it shares a group commit (fsync off the event loop).
+      await this.store.transaction((trx) => trx.deleteFrom('change_log').where('changed_at', '<', sql<number>`${this.nowMsSql()} - ${KEEP_MS}`).execute());
     }
   }
 }

@@ -2,8 +2,11 @@
 // guests in `guest_messages`): both tables have the same outbox columns, and rows of one entity
 // are delivered in id order by one worker at a time, under a renewable lease. Rows are written by
 // the owner of each outbox in the transaction of the change; this module only claims and marks.
+// Every write here takes an open transaction (`Store.transaction`): on SQLite a worker's marks then
+// share a group commit with the requests' transactions, whose fsync runs off the event loop
+// (GroupCommit, database.ts), where an autocommit write would fsync on it, one fsync per mark.
 import { sql } from 'kysely';
-import type { Db, Store } from './database.js';
+import type { Store, Tx } from './database.js';
 
 /** The tables that carry the outbox columns (id, entity_key, status, attempts, available_at, claimed_by, claimed_until, last_error, created_at, delivered_at). */
 export type OutboxTableName = 'outbox' | 'guest_messages';
@@ -66,8 +69,8 @@ export async function claim(store: Store, table: OutboxTableName, worker: string
 }
 
 /** Extends this worker's claim on rows it is still delivering; false when the claim was lost (it lapsed and another worker took the rows over). */
-export async function renewClaim(db: Db, table: OutboxTableName, worker: string, ids: readonly number[], until: number): Promise<boolean> {
-  const result = await db
+export async function renewClaim(trx: Tx, table: OutboxTableName, worker: string, ids: readonly number[], until: number): Promise<boolean> {
+  const result = await trx
     .updateTable(as(table))
     .set({ claimed_until: until })
     .where('id', 'in', [...ids])
@@ -77,9 +80,9 @@ export async function renewClaim(db: Db, table: OutboxTableName, worker: string,
   return Number(result.numUpdatedRows) === ids.length;
 }
 
-export async function markDone(db: Db, table: OutboxTableName, worker: string, ids: readonly number[], now: number): Promise<void> {
+export async function markDone(trx: Tx, table: OutboxTableName, worker: string, ids: readonly number[], now: number): Promise<void> {
   if (ids.length === 0) return;
-  await db
+  await trx
     .updateTable(as(table))
     .set({
       status: 'done',
@@ -94,9 +97,9 @@ export async function markDone(db: Db, table: OutboxTableName, worker: string, i
 }
 
 /** Gives the rows back for a later attempt. */
-export async function markRetry(db: Db, table: OutboxTableName, worker: string, ids: readonly number[], availableAt: number, error: string): Promise<void> {
+export async function markRetry(trx: Tx, table: OutboxTableName, worker: string, ids: readonly number[], availableAt: number, error: string): Promise<void> {
   if (ids.length === 0) return;
-  await db
+  await trx
     .updateTable(as(table))
     .set((eb) => ({
       attempts: eb('attempts', '+', 1),
@@ -111,9 +114,9 @@ export async function markRetry(db: Db, table: OutboxTableName, worker: string, 
 }
 
 /** Parks rows that retrying cannot fix until an operator replays them. */
-export async function markDead(db: Db, table: OutboxTableName, worker: string, ids: readonly number[], error: string): Promise<void> {
+export async function markDead(trx: Tx, table: OutboxTableName, worker: string, ids: readonly number[], error: string): Promise<void> {
   if (ids.length === 0) return;
-  await db
+  await trx
     .updateTable(as(table))
     .set((eb) => ({
       status: 'dead',
@@ -128,8 +131,8 @@ export async function markDead(db: Db, table: OutboxTableName, worker: string, i
 }
 
 /** Puts dead-lettered rows back in the queue (all, or the given ids); returns how many. */
-export async function replayDead(db: Db, table: OutboxTableName, now: number, ids?: readonly number[]): Promise<number> {
-  let query = db
+export async function replayDead(trx: Tx, table: OutboxTableName, now: number, ids?: readonly number[]): Promise<number> {
+  let query = trx
     .updateTable(as(table))
     .set({
       status: 'pending',
