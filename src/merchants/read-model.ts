@@ -2,6 +2,7 @@
 // merchants/): domain types only, each function taking the caller's Db or open transaction; and the
 // in-memory read model of their configuration for reads outside a transaction (configs.ts).
 export {
+  configAndDataVersion,
   configVersion,
   findMerchant,
   findService,

@@ -1,5 +1,5 @@
 // Reads and writes merchants, opening hours, services and tables. Rows stay in here.
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { DEFAULT_BOOKING_RULES, type TurnTime } from './rules.js';
 import type { Db, Tx } from '../store/database.js';
 import { arg, prepared } from '../store/prepared.js';
@@ -358,6 +358,24 @@ export async function configVersion(q: Q, merchantId: string): Promise<number | 
 
 const versionOf = prepared<[merchantId: string], { version: number | string }>((q) =>
   q.selectFrom('read_model_versions').select('version').where('merchant_id', '=', arg<string>(0)),
+);
+
+/**
+ * SQLite only: the merchant's stamp (configVersion) and the connection's `PRAGMA data_version`
+ * (which changes when another connection commits) in one statement: what a join on SQLite reads to
+ * know whether its merchant's configuration and its service's live floor kept in memory are what its
+ * transaction would read (waitlist/live-floors.ts).
+ */
+export async function configAndDataVersion(q: Q, merchantId: string): Promise<{ version: number | null; dataVersion: number }> {
+  const [row] = await versionAndDataOf(q, merchantId);
+  return { version: row?.version === null || row?.version === undefined ? null : Number(row.version), dataVersion: Number(row!.data_version) };
+}
+
+const versionAndDataOf = prepared<[merchantId: string], { version: number | string | null; data_version: number }>((q) =>
+  q.selectNoFrom((eb) => [
+    eb.selectFrom('read_model_versions').select('version').where('merchant_id', '=', arg<string>(0)).as('version'),
+    sql<number>`(select data_version from pragma_data_version)`.as('data_version'),
+  ]),
 );
 
 /** The last stamp given to a change of any merchant's configuration (migration 0012). */

@@ -197,6 +197,8 @@ export class RemovalService {
     return this.store.transaction(async (trx) => {
       // The flag's row lock (as a deactivation takes it) holds off bookings and joins meanwhile.
       await this.merchants.setDeactivatedIn(trx, target.merchantId, target.serviceId, nowSeconds(this.clock));
+      // Before the entries go: no floor kept in memory (nor one a join under way would keep) outlives them.
+      this.waitlist.dropFloors(target.merchantId);
       const ahead = await this.bookings.futureBookings(target.merchantId, target.serviceId, nowSeconds(this.clock), trx);
       const pending = await pendingOutbox(trx, target);
       if (ahead.length > 0 || pending > 0)

@@ -11,7 +11,18 @@
 // So a read is never behind a commit of this process's WaitlistService and at most `maxAgeMs`
 // (plus one query) behind one made elsewhere. No trigger or notification: a NOTIFY from every
 // join would serialise PostgreSQL's commits (its notification queue lock is held through commit).
-// Writes never use it: a join reads the queue in its transaction.
+//
+// A join on SQLite takes its floor from here instead of reading it in its transaction when that is
+// exactly what the transaction would read (`claimForJoin`), and leaves the floor it made behind for
+// the next one (`keepAfterJoin`). On SQLite this process's connection is the only writer of
+// this process, and a kept floor is only ever read between transactions, so the floor a join
+// leaves behind is the database's as long as (1) no other connection has committed since
+// (`PRAGMA data_version`, read in the join's transaction, is the one the floor was kept at) and
+// (2) no other write of this process has touched the merchant's floors since: every write that
+// does calls `beginWrite` inside its transaction, before it writes (which drops the merchant's kept
+// floors and tells a join that began earlier not to keep its floor), and `endWrite` once it is
+// over. Floors read by reads carry no data version and are never used by a join. PostgreSQL joins
+// read their floor in their transaction as before.
 import type { Store } from '../store/database.js';
 import { floorParties, type FloorParties, type QueuedEntry } from './repository.js';
 
@@ -24,6 +35,13 @@ interface Kept {
   readonly since: number;
   /** performance.now() when its query started. */
   readonly readAt: number;
+  /** SQLite's `PRAGMA data_version` it is the database's floor at, when a join kept it (keepAfterJoin); null: read by a read. */
+  readonly dataVersion?: number | null;
+}
+
+/** A write of a merchant's floors under way (beginWrite); the latest one per merchant is remembered. */
+export interface FloorWrite {
+  readonly merchantId: string;
 }
 
 interface Loading {
@@ -39,8 +57,12 @@ export class LiveFloors {
   readonly #loading = new Map<string, Map<string, Loading>>();
   /** Each party in a kept floor's queue, by entry id (GetWaitlistEntry asks by id alone). */
   readonly #queued = new Map<string, QueuedEntry>();
+  /** Per merchant, the latest write of its floors that began and has not ended. */
+  readonly #writes = new Map<string, FloorWrite>();
   /** Floors read from the store so far (tests count them). */
   loads = 0;
+  /** Joins that took their floor from memory (tests count them). */
+  joinHits = 0;
 
   constructor(
     private readonly store: Store,
@@ -90,6 +112,53 @@ export class LiveFloors {
     const parties = await loading.promise;
     if (!loading.stale) this.#keep(merchantId, serviceId, { parties, since: seatedSince, readAt });
     return parties;
+  }
+
+  /**
+   * A write of the merchant's entries (or learned model) begins, in its transaction and before it
+   * writes: the merchant's kept floors are dropped and floors being read are not kept, and a join
+   * that began earlier will not keep the floor it made (keepAfterJoin). Pair with endWrite.
+   */
+  beginWrite(merchantId: string): FloorWrite {
+    const write: FloorWrite = { merchantId };
+    this.invalidate(merchantId);
+    this.#writes.set(merchantId, write);
+    return write;
+  }
+
+  /** The write is over (committed or failed): drops the merchant's floors again (for PostgreSQL's reads during it). */
+  endWrite(write: FloorWrite): void {
+    if (this.#writes.get(write.merchantId) === write) this.#writes.delete(write.merchantId);
+    this.invalidate(write.merchantId);
+  }
+
+  /**
+   * SQLite, in a join's transaction, before it writes: the service's floor kept in memory if it is
+   * the database's at `dataVersion` (the transaction's `PRAGMA data_version`) and holds the parties
+   * seated since `seatedSince`, else null (the join reads it); either way the join's write begins
+   * (beginWrite), so the floor is no longer kept.
+   */
+  claimForJoin(merchantId: string, serviceId: string, seatedSince: number, dataVersion: number): { write: FloorWrite; parties: FloorParties | null } {
+    const kept = this.#kept.get(merchantId)?.get(serviceId);
+    const usable = kept !== undefined && kept.dataVersion === dataVersion && kept.since <= seatedSince;
+    if (usable) this.joinHits += 1;
+    return { write: this.beginWrite(merchantId), parties: usable ? seatedFrom(kept.parties, seatedSince) : null };
+  }
+
+  /**
+   * After a join's transaction committed: keeps `parties` (the floor the join decided on, with its
+   * party) as the database's floor at `dataVersion` when no other write of the merchant's floors
+   * began since the join's (else drops them, as endWrite). `readAt`: when the join's transaction
+   * read the data version (reads age the floor from then).
+   */
+  keepAfterJoin(write: FloorWrite, serviceId: string, kept: { parties: FloorParties; since: number; readAt: number; dataVersion: number }): void {
+    if (this.maxAgeMs === 0 || this.#writes.get(write.merchantId) !== write) {
+      this.endWrite(write);
+      return;
+    }
+    this.#writes.delete(write.merchantId);
+    this.invalidate(write.merchantId);
+    this.#keep(write.merchantId, serviceId, kept);
   }
 
   /** Drops the merchant's floors (every service: seated parties are the merchant's). Called after a change of its entries commits. */

@@ -20,10 +20,10 @@ import {
   type Floor,
 } from './estimator.js';
 import { learnedModelJson, NO_LEARNED_MODELS, type LearnedModel, type LearnedModelCache } from './learned-model.js';
-import { LiveFloors } from './live-floors.js';
+import { LiveFloors, type FloorWrite } from './live-floors.js';
 import type { Guest, HistoryParty, WaitlistEntry } from './model.js';
 import * as entries from './repository.js';
-import type { QueuedEntry } from './repository.js';
+import type { FloorParties, QueuedEntry } from './repository.js';
 import { joinFailure, offer, type JoinFailure, type Situation, type WaitlistStatus } from './rules.js';
 import { NO_LISTENER, type ChangeCause, type WaitlistListener } from './listener.js';
 import { ACTIVE_STATES, isActive, transition, type WaitlistAction } from './state-machine.js';
@@ -75,6 +75,16 @@ interface Context {
   readonly situation: Situation;
 }
 
+/** A join's floor and its write of the merchant's floors (LiveFloors), filled in by `load` in the join's transaction. */
+interface JoinFloor {
+  write: FloorWrite | null;
+  /** SQLite: the floor the join decided on, and what LiveFloors.keepAfterJoin needs with it. */
+  parties: FloorParties | null;
+  since: number;
+  readAt: number;
+  dataVersion: number;
+}
+
 export class WaitlistService {
   /** The live floor of each service in memory, for reads outside a transaction (live-floors.ts). */
   readonly floors: LiveFloors;
@@ -96,30 +106,30 @@ export class WaitlistService {
   }
 
   /**
-   * Drops the merchant's live floors kept in memory: called after a transaction that changed its
-   * entries commits (or failed). WaitlistService does it for its own transactions; a caller that
-   * changes entries in its own transaction (cancelOpenIn) calls it once that has committed.
+   * Drops the merchant's live floors kept in memory, and keeps a join under way from leaving its
+   * floor behind (LiveFloors.beginWrite): a caller that changes entries in its own transaction
+   * (cancelOpenIn) calls it in that transaction before it writes, and again once it has committed
+   * (or failed). WaitlistService does the same for its own transactions.
    */
   dropFloors(merchantId: string): void {
-    this.floors.invalidate(merchantId);
+    this.floors.endWrite(this.floors.beginWrite(merchantId));
   }
 
-  /** A write transaction that drops the live floors of the merchants it `touch`es once it has committed (or failed). */
+  /**
+   * A write transaction that changes the entries (or the learned model) of the merchants it
+   * `touch`es, which it calls in the transaction before it writes: their live floors are dropped
+   * then (LiveFloors.beginWrite) and again once it has committed (or failed).
+   */
   private async writing<T>(work: (trx: Tx, touch: (merchantId: string) => void) => Promise<T>): Promise<T> {
-    const touched = new Set<string>();
+    const touched = new Map<string, FloorWrite>();
     try {
-      return await this.store.transaction((trx) => work(trx, (merchantId) => touched.add(merchantId)));
+      return await this.store.transaction((trx) =>
+        work(trx, (merchantId) => {
+          touched.set(merchantId, this.floors.beginWrite(merchantId));
+        }),
+      );
     } finally {
-      for (const merchantId of touched) this.floors.invalidate(merchantId);
-    }
-  }
-
-  /** Runs a write that changes `merchantId`'s entries (or its learned model) and drops its live floors once it has committed (or failed). */
-  private async changing<T>(merchantId: string, write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } finally {
-      this.floors.invalidate(merchantId);
+      for (const write of touched.values()) this.floors.endWrite(write);
     }
   }
 
@@ -128,7 +138,14 @@ export class WaitlistService {
    * from memory, or with `fresh` the live floor from the store (and keeps it); in a transaction,
    * everything as the transaction sees it.
    */
-  private async load(q: Db | Tx, merchantId: string, serviceId: string, service?: Service | null | Promise<Service | null>, fresh = false): Promise<Context> {
+  private async load(
+    q: Db | Tx,
+    merchantId: string,
+    serviceId: string,
+    service?: Service | null | Promise<Service | null>,
+    fresh = false,
+    join?: JoinFloor,
+  ): Promise<Context> {
     const now = nowSeconds(this.clock);
     const since = now - SEATED_LOOKBACK_SECONDS;
     let merchant: Merchant | null;
@@ -153,10 +170,24 @@ export class WaitlistService {
       // transaction would read: merchants/configs.ts), else read here (and, on SQLite, loaded into
       // memory outside the transaction for the next write); the live floor always from the transaction.
       let version: number | null;
-      [version, parties] = await Promise.all([
-        merchants.configVersion(q, merchantId),
-        entries.floorParties(q, merchantId, serviceId, since, this.models.enabled),
-      ]);
+      if (join !== undefined && this.store.dialect === 'sqlite') {
+        // A join on SQLite: its service's floor from memory when it is the database's at the data
+        // version this transaction reads, else read here; either way this join's write of the
+        // merchant's floors begins now (LiveFloors.claimForJoin).
+        join.readAt = performance.now();
+        let dataVersion: number;
+        ({ version, dataVersion } = await merchants.configAndDataVersion(q, merchantId));
+        const claimed = this.floors.claimForJoin(merchantId, serviceId, since, dataVersion);
+        join.write = claimed.write;
+        parties = claimed.parties ?? (await entries.floorParties(q, merchantId, serviceId, since, this.models.enabled));
+        Object.assign(join, { parties, since, dataVersion });
+      } else {
+        if (join !== undefined) join.write = this.floors.beginWrite(merchantId);
+        [version, parties] = await Promise.all([
+          merchants.configVersion(q, merchantId),
+          entries.floorParties(q, merchantId, serviceId, since, this.models.enabled),
+        ]);
+      }
       const config = this.configs.at(merchantId, version);
       if (config !== null) {
         merchant = config.merchant;
@@ -227,9 +258,10 @@ export class WaitlistService {
   async saveLearnedModel(merchantId: string, model: LearnedModel, details: unknown): Promise<boolean> {
     const modelJson = learnedModelJson(model);
     const detailsJson = JSON.stringify(details);
-    return this.changing(merchantId, () =>
-      this.store.transaction((trx) => entries.saveLearnedModel(trx, merchantId, model.computedAt, modelJson, detailsJson)),
-    );
+    return this.writing((trx, touch) => {
+      touch(merchantId);
+      return entries.saveLearnedModel(trx, merchantId, model.computedAt, modelJson, detailsJson);
+    });
   }
 
   /**
@@ -309,7 +341,12 @@ export class WaitlistService {
   async join(command: JoinCommand, key: IdempotencyKey | null): Promise<JoinResult> {
     if (!Number.isInteger(command.partySize) || command.partySize < 1) throw invalid('party_size must be a positive integer');
     const now = nowSeconds(this.clock);
+    // The floor this join decides on and its write of the merchant's floors (set by `load`), and the
+    // party it added: on SQLite the floor with the party is kept for the next join (LiveFloors).
+    const joinFloor: JoinFloor = { write: null, parties: null, since: 0, readAt: 0, dataVersion: 0 };
+    let joined: QueuedEntry | null = null;
     const work = async (trx: Tx): Promise<{ ok: { entryId: string } } | { failure: JoinFailure }> => {
+      joined = null;
       // One read: the service, locked for the queue's writers, and whether it and its merchant are
       // active. The reads of the queue are issued at once behind it: the database runs them in
       // order, after the lock is granted, so they see the queue as its writers leave it (on
@@ -320,6 +357,8 @@ export class WaitlistService {
         command.merchantId,
         command.serviceId,
         locked.then((found) => found?.service ?? null),
+        false,
+        joinFloor,
       );
       const queueSeq = entries.nextQueueSeq(trx, command.merchantId, command.serviceId, this.clock.nowMs());
       // Awaited below, unless an earlier failure ends the work first.
@@ -346,6 +385,15 @@ export class WaitlistService {
         quote: estimate === null ? null : { seatAt: estimate.seatAt, rangeStart: estimate.range.start, rangeEnd: estimate.range.end },
       });
       if (entry === null) return { failure: { cause: 'EXISTING_WAITLIST_ENTRY', description: 'this user already has a live waitlist entry' } };
+      joined = {
+        id: entry.id,
+        partySize: entry.partySize,
+        joinedAt: entry.times.createdAt,
+        merchantId: entry.merchantId,
+        serviceId: entry.serviceId,
+        state: entry.state,
+        times: entry.times,
+      };
       await this.listener.joined(trx, {
         entry,
         merchant: ctx.merchant,
@@ -355,12 +403,40 @@ export class WaitlistService {
       });
       return { ok: { entryId: id } };
     };
-    if (key === null) {
-      const outcome = await this.changing(command.merchantId, () => this.store.transaction(work));
-      return 'failure' in outcome ? outcome : { entryId: outcome.ok.entryId, replayed: false };
+    let committed = false;
+    try {
+      if (key === null) {
+        const outcome = await this.store.transaction(work);
+        committed = !('failure' in outcome);
+        return 'failure' in outcome ? outcome : { entryId: outcome.ok.entryId, replayed: false };
+      }
+      const result = await runIdempotent(this.store, key, now, work);
+      committed = !('failure' in result) && !result.replayed;
+      return 'failure' in result ? result : { entryId: result.ok.entryId, replayed: result.replayed };
+    } finally {
+      this.#joinEnded(command.merchantId, command.serviceId, joinFloor, committed ? joined : null);
     }
-    const result = await this.changing(command.merchantId, () => runIdempotent(this.store, key, now, work));
-    return 'failure' in result ? result : { entryId: result.ok.entryId, replayed: result.replayed };
+  }
+
+  /**
+   * After a join: on SQLite, a join that committed its party keeps the floor it decided on with the
+   * party at its end (when no other write of the merchant began since; LiveFloors.keepAfterJoin);
+   * otherwise the merchant's floors are dropped, as after any write.
+   */
+  #joinEnded(merchantId: string, serviceId: string, floor: JoinFloor, party: QueuedEntry | null): void {
+    if (floor.write === null) {
+      this.floors.invalidate(merchantId);
+    } else if (party !== null && floor.parties !== null) {
+      const { queue, seated, modelVersion } = floor.parties;
+      this.floors.keepAfterJoin(floor.write, serviceId, {
+        parties: { queue: [...queue, party], seated, modelVersion },
+        since: floor.since,
+        readAt: floor.readAt,
+        dataVersion: floor.dataVersion,
+      });
+    } else {
+      this.floors.endWrite(floor.write);
+    }
   }
 
   async view(entry: WaitlistEntry, q: Db | Tx = this.store.db): Promise<EntryView> {
@@ -447,9 +523,12 @@ export class WaitlistService {
   /**
    * The merchant's deactivation: cancels every open entry of the merchant (or service) through the
    * same cancel step as the host stand's, in the caller's transaction. The cancelled entries. The
-   * caller calls dropFloors(merchantId) once its transaction has committed.
+   * caller calls dropFloors(merchantId) once its transaction has committed (it is called here
+   * before the cancels too).
    */
   async cancelOpenIn(trx: Tx, merchantId: string, serviceId: string | null, now: number): Promise<WaitlistEntry[]> {
+    // In the transaction, before the cancels: no floor kept in memory (nor one a join under way would keep) misses them.
+    this.dropFloors(merchantId);
     const canceled: WaitlistEntry[] = [];
     for (const open of await this.openEntries(merchantId, serviceId, trx)) {
       const entry = await entries.findEntryForUpdate(trx, this.store.dialect, open.id);
