@@ -132,17 +132,26 @@ function requireSlot(slot: Slot | undefined): Slot {
   return slot;
 }
 
+/**
+ * BatchAvailabilityLookup from the parsed JSON body to the answer's JSON: the route's whole work,
+ * shared by the Fastify route and the direct read path (fast-reads.ts). Errors are thrown (or rejected).
+ */
+export function lookupAnswer(availability: AvailabilityService): (body: unknown) => Promise<string> {
+  return async (body) => {
+    // The shape Google sends is read directly (availability-lookup-request.ts: as protobuf-es reads it, property-tested); anything else by protobuf-es.
+    const req = readBatchAvailabilityLookup(body) ?? parseMessage(BatchAvailabilityLookupRequestSchema, body);
+    const merchantId = requireText(req.merchantId, 'merchant_id');
+    const queries = req.slotTime.map((t) => slotQuery(t.serviceId, t.startSec, t.durationSec, t.resourceIds));
+    const open = await availability.lookup(merchantId, queries);
+    // Written directly (availability-lookup-json.ts: byte for byte protobuf-es, property-tested).
+    return batchAvailabilityLookupJson(req.slotTime, (i) => (open[i] ?? 0) > 0);
+  };
+}
+
 export function bookingRoutes(bookings: BookingService, availability: AvailabilityService) {
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.post('/BatchAvailabilityLookup', async (request, reply) => {
-      // The shape Google sends is read directly (availability-lookup-request.ts: as protobuf-es reads it, property-tested); anything else by protobuf-es.
-      const req = readBatchAvailabilityLookup(request.body) ?? parseMessage(BatchAvailabilityLookupRequestSchema, request.body);
-      const merchantId = requireText(req.merchantId, 'merchant_id');
-      const queries = req.slotTime.map((t) => slotQuery(t.serviceId, t.startSec, t.durationSec, t.resourceIds));
-      const open = await availability.lookup(merchantId, queries);
-      // Written directly (availability-lookup-json.ts: byte for byte protobuf-es, property-tested).
-      return reply.type(JSON_TYPE).send(batchAvailabilityLookupJson(req.slotTime, (i) => (open[i] ?? 0) > 0));
-    });
+    const lookup = lookupAnswer(availability);
+    app.post('/BatchAvailabilityLookup', async (request, reply) => reply.type(JSON_TYPE).send(await lookup(request.body)));
 
     app.post('/CheckAvailability', async (request, reply) => {
       const req = parseMessage(CheckAvailabilityRequestSchema, request.body);

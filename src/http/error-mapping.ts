@@ -2,7 +2,7 @@
 // 200 responses with a failure body. Caller mistakes get 4xx with a message; only our own faults 5xx.
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ERROR_CODES, type ErrorCode } from '../errors.js';
 
 export interface ErrorBody {
@@ -77,31 +77,51 @@ export function clientErrorOf(error: FastifyError): { status: number; code: Erro
   return code === undefined ? { status: 400, code: 'INVALID_ARGUMENT', message } : { status: ERROR_CODES[code], code, message };
 }
 
+/** An error's answer: status, headers to set before the body (in this order), and the body. */
+export interface ErrorAnswer {
+  readonly status: number;
+  readonly headers: readonly (readonly [string, string | number])[];
+  readonly body: ErrorBody;
+}
+
+const NO_HEADERS: ErrorAnswer['headers'] = [];
+
+/**
+ * What any error raised while serving a request is answered with, and what it logs (our faults and
+ * the store's only, through `log()`, which gives the request's logger). One function for the
+ * Fastify error handler and the direct read path (http/fast-reads.ts), so both answer alike.
+ * `hasWwwAuthenticate`: whether the reply already carries a WWW-Authenticate header.
+ */
+export function errorAnswer(error: FastifyError | DomainError, log: () => FastifyBaseLogger, hasWwwAuthenticate = false): ErrorAnswer {
+  const status = (error as FastifyError).statusCode;
+  const known =
+    error instanceof DomainError
+      ? { status: ERROR_CODES[error.code], code: error.code, message: error.message }
+      : typeof status === 'number' && status >= 400 && status < 500
+        ? clientErrorOf(error)
+        : null;
+  if (known !== null) {
+    const headers = known.status === 401 && !hasWwwAuthenticate ? ([['www-authenticate', 'Basic realm="booking-server"']] as const) : NO_HEADERS;
+    return { status: known.status, headers, body: errorBody(known.status, known.code, known.message) };
+  }
+  const unstorable = unstorableInput(error);
+  if (unstorable !== null) {
+    log().warn({ err: error }, 'the database refused a value from the request');
+    return { status: 400, headers: NO_HEADERS, body: errorBody(400, 'INVALID_ARGUMENT', unstorable) };
+  }
+  if (isStoreUnavailable(error)) {
+    log().error({ err: error }, 'store unavailable');
+    return { status: 503, headers: [['retry-after', 5]], body: errorBody(503, 'UNAVAILABLE', 'the store cannot take this request now; retry later') };
+  }
+  log().error({ err: error }, 'unexpected error');
+  return { status: 500, headers: NO_HEADERS, body: errorBody(500, 'INTERNAL', 'internal error') };
+}
+
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
-    const status = (error as FastifyError).statusCode;
-    const known =
-      error instanceof DomainError
-        ? { status: ERROR_CODES[error.code], code: error.code, message: error.message }
-        : typeof status === 'number' && status >= 400 && status < 500
-          ? clientErrorOf(error)
-          : null;
-    if (known !== null) {
-      if (known.status === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', 'Basic realm="booking-server"');
-      return reply.status(known.status).send(errorBody(known.status, known.code, known.message));
-    }
-    const unstorable = unstorableInput(error);
-    if (unstorable !== null) {
-      request.log.warn({ err: error }, 'the database refused a value from the request');
-      return reply.status(400).send(errorBody(400, 'INVALID_ARGUMENT', unstorable));
-    }
-    if (isStoreUnavailable(error)) {
-      request.log.error({ err: error }, 'store unavailable');
-      reply.header('retry-after', 5);
-      return reply.status(503).send(errorBody(503, 'UNAVAILABLE', 'the store cannot take this request now; retry later'));
-    }
-    request.log.error({ err: error }, 'unexpected error');
-    return reply.status(500).send(errorBody(500, 'INTERNAL', 'internal error'));
+    const answer = errorAnswer(error, () => request.log, reply.hasHeader('www-authenticate'));
+    for (const [name, value] of answer.headers) reply.header(name, value);
+    return reply.status(answer.status).send(answer.body);
   });
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(errorBody(404, 'NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`));

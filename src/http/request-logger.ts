@@ -80,3 +80,17 @@ export function lazyChildLogger(logger: FastifyBaseLogger, bindings: Bindings, o
   if (options.level !== undefined || options.serializers !== undefined || typeof parent.isLevelEnabled !== 'function') return logger.child(bindings, options);
   return new LazyRequestLogger(parent, bindings, options);
 }
+
+/**
+ * Request ids as Fastify's default makes them ("req-" and a base-36 counter), from one counter shared
+ * by Fastify (its `genReqId`) and the direct read path (fast-reads.ts), so that ids stay unique
+ * across both. The direct path takes one only for a request that logs.
+ */
+export function requestIds(): () => string {
+  let next = 0;
+  return () => {
+    // Below 2^31, as Fastify's own (a small integer for V8).
+    next = (next + 1) & 2147483647;
+    return `req-${next.toString(36)}`;
+  };
+}

@@ -8,12 +8,14 @@ import { bookingRoutes } from './booking-routes.js';
 import type { BookingService } from '../bookings/service.js';
 import { waitlistRoutes } from './waitlist-routes.js';
 import type { WaitlistService } from '../waitlist/service.js';
-import { type FailureThrottle, registerBasicAuth } from './basic-auth.js';
+import { type FailureThrottle, registerBasicAuth, type VerifiedCredentials } from './basic-auth.js';
 
 export interface V3Deps {
   readonly store: Store;
   readonly credentials: readonly CredentialDigest[];
   readonly throttle: FailureThrottle;
+  /** Headers that passed the full check, shared with the direct read path (fast-reads.ts). */
+  readonly verified: VerifiedCredentials;
   readonly waitlist: WaitlistService;
   readonly bookings: BookingService;
   readonly availability: AvailabilityService;
@@ -33,7 +35,7 @@ export function v3Plugin(deps: V3Deps) {
         done(new DomainError('INVALID_ARGUMENT', 'request body is not valid JSON'), undefined);
       }
     });
-    await registerBasicAuth(app, deps.credentials, deps.throttle);
+    await registerBasicAuth(app, deps.credentials, deps.throttle, deps.verified);
 
     app.get('/HealthCheck', async (_request, reply) => {
       await deps.store.db.selectFrom('merchants').select('id').limit(1).execute();

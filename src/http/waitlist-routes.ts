@@ -36,16 +36,35 @@ function guestIdentity(userId: string, email: string): string | null {
   return null;
 }
 
+/**
+ * BatchGetWaitEstimates from the parsed JSON body to the answer's JSON: the route's whole work, shared
+ * by the Fastify route and the direct read path (fast-reads.ts). Errors are thrown (or rejected).
+ */
+export function estimatesAnswer(waitlist: WaitlistService): (body: unknown) => Promise<string> {
+  return async (body) => {
+    const req = parseMessage(BatchGetWaitEstimatesRequestSchema, body);
+    const merchantId = requireText(req.merchantId, 'merchant_id');
+    const serviceId = requireText(req.serviceId, 'service_id');
+    const sizes = [...new Set(req.partySize)];
+    const { status, estimates } = await waitlist.estimates(merchantId, serviceId, sizes);
+    return batchGetWaitEstimatesJson(status, estimates);
+  };
+}
+
+/** GetWaitlistEntry from the parsed JSON body to the answer's JSON (as estimatesAnswer). */
+export function entryAnswer(waitlist: WaitlistService): (body: unknown) => Promise<string> {
+  return async (body) => {
+    const req = parseMessage(GetWaitlistEntryRequestSchema, body);
+    const view = await waitlist.entryStatus(requireText(req.waitlistEntryId, 'waitlist_entry_id'));
+    return renderEntry(view);
+  };
+}
+
 export function waitlistRoutes(waitlist: WaitlistService) {
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.post('/BatchGetWaitEstimates', async (request, reply) => {
-      const req = parseMessage(BatchGetWaitEstimatesRequestSchema, request.body);
-      const merchantId = requireText(req.merchantId, 'merchant_id');
-      const serviceId = requireText(req.serviceId, 'service_id');
-      const sizes = [...new Set(req.partySize)];
-      const { status, estimates } = await waitlist.estimates(merchantId, serviceId, sizes);
-      return reply.type(JSON_TYPE).send(batchGetWaitEstimatesJson(status, estimates));
-    });
+    const estimates = estimatesAnswer(waitlist);
+    const entry = entryAnswer(waitlist);
+    app.post('/BatchGetWaitEstimates', async (request, reply) => reply.type(JSON_TYPE).send(await estimates(request.body)));
 
     app.post('/CreateWaitlistEntry', async (request, reply) => {
       const req = parseMessage(CreateWaitlistEntryRequestSchema, request.body);
@@ -84,11 +103,7 @@ export function waitlistRoutes(waitlist: WaitlistService) {
       return reply.type(JSON_TYPE).send(renderMessage(CreateWaitlistEntryResponseSchema, response));
     });
 
-    app.post('/GetWaitlistEntry', async (request, reply) => {
-      const req = parseMessage(GetWaitlistEntryRequestSchema, request.body);
-      const view = await waitlist.entryStatus(requireText(req.waitlistEntryId, 'waitlist_entry_id'));
-      return reply.type(JSON_TYPE).send(renderEntry(view));
-    });
+    app.post('/GetWaitlistEntry', async (request, reply) => reply.type(JSON_TYPE).send(await entry(request.body)));
 
     app.post('/DeleteWaitlistEntry', async (request, reply) => {
       const req = parseMessage(DeleteWaitlistEntryRequestSchema, request.body);
