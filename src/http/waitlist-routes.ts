@@ -14,6 +14,7 @@ import { messageHash, parseMessage, renderMessage, requireText } from './proto-j
 import { zeroWait } from '../waitlist/estimator.js';
 import { batchGetWaitEstimatesJson, getWaitlistEntryJson, waitEstimateJson } from './waitlist-json.js';
 import type { EntryStatusView, WaitlistService } from '../waitlist/service.js';
+import { readBatchGetWaitEstimates, readGetWaitlistEntry } from './waitlist-request.js';
 
 /**
  * Google: both WaitLength fields "should be populated". parties_ahead_count has explicit presence
@@ -42,7 +43,8 @@ function guestIdentity(userId: string, email: string): string | null {
  */
 export function estimatesAnswer(waitlist: WaitlistService): (body: unknown) => Promise<string> {
   return async (body) => {
-    const req = parseMessage(BatchGetWaitEstimatesRequestSchema, body);
+    // The shape Google sends is read directly (waitlist-request.ts: as protobuf-es reads it, property-tested); anything else by protobuf-es.
+    const req = readBatchGetWaitEstimates(body) ?? parseMessage(BatchGetWaitEstimatesRequestSchema, body);
     const merchantId = requireText(req.merchantId, 'merchant_id');
     const serviceId = requireText(req.serviceId, 'service_id');
     const sizes = [...new Set(req.partySize)];
@@ -54,7 +56,7 @@ export function estimatesAnswer(waitlist: WaitlistService): (body: unknown) => P
 /** GetWaitlistEntry from the parsed JSON body to the answer's JSON (as estimatesAnswer). */
 export function entryAnswer(waitlist: WaitlistService): (body: unknown) => Promise<string> {
   return async (body) => {
-    const req = parseMessage(GetWaitlistEntryRequestSchema, body);
+    const req = readGetWaitlistEntry(body) ?? parseMessage(GetWaitlistEntryRequestSchema, body);
     const view = await waitlist.entryStatus(requireText(req.waitlistEntryId, 'waitlist_entry_id'));
     return renderEntry(view);
   };
