@@ -102,9 +102,10 @@ async function serve(options: { demo?: boolean }): Promise<void> {
   let closing = false;
   // Requests still in flight when shutdown starts get `Connection: close`: otherwise their keep-alive
   // connection stays open after the response and app.close() waits for keepAliveTimeout (72 s).
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // `done`-style, not async: it runs for every request (a promise per request, docs/PERFORMANCE.md).
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
   const shutdown = (signal: string): void => {
     if (closing) {
