@@ -26,7 +26,7 @@ import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js';
 import { sqliteDriver, sqliteDriverPath, type SqliteDatabase } from './sqlite-driver.js';
 import { type ArrayReader, openSqliteReader } from './sqlite-reader.js';
 import { closeAtCommit, openAtCommit, takeAtCommit } from './at-commit.js';
-import { PipelinedPostgresDialect, runPipelined } from './postgres-pipeline.js';
+import { isStalePlan, PipelinedPostgresDialect, runPipelined } from './postgres-pipeline.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -475,7 +475,10 @@ export async function ping(db: Db): Promise<void> {
   await sql`select 1`.execute(db);
 }
 
-/** PostgreSQL errors worth retrying the whole transaction for: serialization failure, deadlock. */
+/**
+ * PostgreSQL errors worth retrying the whole transaction for: serialization failure, deadlock, and
+ * a prepared statement that a migration made stale (postgres-pipeline.ts: the retry prepares it again).
+ */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 6;
 
@@ -485,7 +488,7 @@ async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
       return await attempt();
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      if (n >= MAX_ATTEMPTS || typeof code !== 'string' || !RETRYABLE.has(code)) throw error;
+      if (n >= MAX_ATTEMPTS || typeof code !== 'string' || !(RETRYABLE.has(code) || isStalePlan(error))) throw error;
       // Exponential backoff with full jitter: 5, 10, 20, ... ms at most.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** (n - 1)));
     }

@@ -3,6 +3,9 @@
 // statements issued together in a transaction travel together (BEGIN with the first, atCommit
 // writes with the COMMIT), a failure among them rolls the transaction back and leaves the
 // connection clean, and a read issued behind a row lock still runs after the lock is granted.
+// Statements sent again are prepared once per connection, and one that a migration made stale
+// ("cached plan must not change result type") is prepared again: alone at once, in a transaction by
+// running the transaction again.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
@@ -184,6 +187,96 @@ describe('postgres: statements in a pipeline', { skip: PG_SKIP }, () => {
       release();
       await holder;
       assert.deepEqual(await waiter, [10, 10]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  /** The statements prepared on the store's connection (pool of one: the session the store uses). */
+  async function preparedOn(db: Db, like: string): Promise<number> {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements where statement like ${like}`.execute(db);
+    return rows[0]?.n ?? -1;
+  }
+
+  test('a statement sent again is prepared once on its connection and then only executed', async () => {
+    const t = await startApp({ env: { DATABASE_POOL_MAX: '1' } });
+    try {
+      const probe = (q: Db | Tx, n: number) => sql<{ n: number }>`select ${n}::int + 0 as n /* prepared-probe */`.execute(q);
+      assert.equal((await probe(t.store.db, 1)).rows[0]?.n, 1);
+      // The first use runs unnamed (a one-off text is never prepared).
+      assert.equal(await preparedOn(t.store.db, '%prepared-probe%'), 0);
+      for (const n of [2, 3, 4]) assert.equal((await probe(t.store.db, n)).rows[0]?.n, n);
+      // In a transaction too, several at once (the first of them behind BEGIN).
+      const rows = await t.store.transaction(async (trx) => Promise.all([5, 6, 7].map(async (n) => (await probe(trx, n)).rows[0]?.n)));
+      assert.deepEqual(rows, [5, 6, 7]);
+      assert.equal(await preparedOn(t.store.db, '%prepared-probe%'), 1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('a migration that changes what a prepared statement returns: alone it is sent again, in a transaction the transaction runs again', async () => {
+    const t = await startApp({ env: { DATABASE_POOL_MAX: '1' } });
+    try {
+      await sql`create table prepared_probe (id int primary key, n int not null)`.execute(t.store.db);
+      await sql`insert into prepared_probe values (1, 10)`.execute(t.store.db);
+      const read = (q: Db | Tx) => sql<Record<string, unknown>>`select * from prepared_probe where id = ${1}`.execute(q);
+      await read(t.store.db);
+      await read(t.store.db);
+      assert.equal(await preparedOn(t.store.db, '%prepared_probe%'), 1);
+
+      // As another replica's migration would: the prepared `select *` now returns another row type.
+      await sql`alter table prepared_probe add column note text not null default 'added'`.execute(t.store.db);
+      assert.deepEqual((await read(t.store.db)).rows, [{ id: 1, n: 10, note: 'added' }]);
+      await read(t.store.db);
+
+      await sql`alter table prepared_probe add column more int not null default 7`.execute(t.store.db);
+      let attempts = 0;
+      const row = await t.store.transaction(async (trx) => {
+        attempts += 1;
+        await record(trx, `attempt-${attempts}`).execute();
+        return (await read(trx)).rows[0];
+      });
+      assert.deepEqual(row, { id: 1, n: 10, note: 'added', more: 7 });
+      // The first attempt failed on the stale statement and rolled back; only the second committed.
+      assert.equal(attempts, 2);
+      assert.deepEqual(await tokens(t.store.db), ['attempt-2']);
+      // And the statement is prepared again for what the table is now.
+      await read(t.store.db);
+      assert.equal(await preparedOn(t.store.db, '%prepared_probe%'), 1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('another connection of the pool drops its stale statements before it is used again', async () => {
+    const t = await startApp({ env: { DATABASE_POOL_MAX: '2' } });
+    try {
+      await sql`create table prepared_probe2 (id int primary key)`.execute(t.store.db);
+      await sql`insert into prepared_probe2 values (1)`.execute(t.store.db);
+      const read = (q: Db | Tx) => sql<Record<string, unknown>>`select * from prepared_probe2 where id = ${1}`.execute(q);
+      // Both connections prepare the statement: two transactions held open at once, each reading twice.
+      let release: () => void = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let reading = 0;
+      const both = [1, 2].map(() =>
+        t.store.transaction(async (trx) => {
+          await read(trx);
+          await read(trx);
+          reading += 1;
+          if (reading === 2) release();
+          await held;
+        }),
+      );
+      await Promise.all(both);
+      await sql`alter table prepared_probe2 add column note text not null default 'added'`.execute(t.store.db);
+      // Every use after the change answers with the new columns, whichever connection it gets.
+      for (let i = 0; i < 4; i++) {
+        const rows = await Promise.all([t.store.transaction((trx) => read(trx)), read(t.store.db)]);
+        for (const r of rows) assert.deepEqual(r.rows, [{ id: 1, note: 'added' }]);
+      }
     } finally {
       await t.close();
     }

@@ -11,6 +11,14 @@
 //   the idempotency record's answer) together with its COMMIT.
 // Queries issued in one turn of the event loop leave in one write to the socket (the stream is
 // corked until the turn ends), so the backend wakes once for them.
+//
+// Statements are prepared once per connection: a statement with parameters whose text this
+// process has sent before goes as a named prepared statement (node-postgres parses it on a
+// connection the first time and then only binds and executes it), so that PostgreSQL neither
+// parses nor analyses it again, and plans it again only while it keeps custom plans (its plan
+// cache uses a generic plan once that costs no more). The benchmark's pg_stat_statements showed
+// planning taking more time than execution on the hot writes. See `PreparedStatements` below for
+// the bounds and for what happens when a migration changes what a statement returns.
 import type pg from 'pg';
 import { closeAtCommit, openAtCommit, takeAtCommit } from './at-commit.js';
 import {
@@ -30,18 +38,96 @@ import {
   type TransactionSettings,
 } from 'kysely';
 
+/** How many distinct statement texts get a name (the process's statements are a few hundred shapes). */
+const MAX_NAMED = 400;
+/** Texts seen once are remembered up to this many (a text gets a name at its second use), then forgotten all at once. */
+const MAX_SEEN = 10_000;
+
+/**
+ * The names of the statements prepared on the connections of one pool. A text gets a name the
+ * second time it is sent (a one-off text, e.g. a migration's, is never prepared), up to
+ * MAX_NAMED texts; later texts run unnamed, as before, so that neither this map nor any backend's
+ * prepared statements grow without bound (texts that vary, such as IN lists of every length, are
+ * the risk). Each connection prepares a named statement the first time it runs it.
+ *
+ * A migration that changes what a prepared statement returns (a `select *` on a table that gained
+ * a column) makes PostgreSQL refuse to run it ("cached plan must not change result type"). The
+ * first such error bumps `generation`: every connection then drops all its prepared statements
+ * (DEALLOCATE ALL) before it is used again, a statement run outside a transaction is sent once
+ * more at once, and a transaction is retried by the Store (isStalePlan). A connection that was
+ * checked out at the time fails at most once more, and is cleaned when it next leaves the pool.
+ */
+export class PreparedStatements {
+  readonly #names = new Map<string, string>();
+  readonly #seen = new Set<string>();
+  #generation = 0;
+
+  /** The name to send `text` under, or undefined to send it unnamed. */
+  nameOf(text: string, parameters: number): string | undefined {
+    if (parameters === 0) return undefined;
+    const name = this.#names.get(text);
+    if (name !== undefined || this.#names.size >= MAX_NAMED) return name;
+    if (!this.#seen.has(text)) {
+      if (this.#seen.size >= MAX_SEEN) this.#seen.clear();
+      this.#seen.add(text);
+      return undefined;
+    }
+    this.#seen.delete(text);
+    const named = `p${this.#names.size + 1}`;
+    this.#names.set(text, named);
+    return named;
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** A statement prepared by a connection of `generation` no longer fits the schema. */
+  stale(generation: number): void {
+    if (generation === this.#generation) this.#generation += 1;
+  }
+}
+
+/** PostgreSQL's refusal to run a prepared statement whose result's columns a schema change has changed. */
+export function isStalePlan(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === '0A000' && typeof message === 'string' && message.includes('cached plan must not change result type');
+}
+
+/** node-postgres's record of the statements parsed on a connection (not in its types). */
+interface ParsedStatements {
+  parsedStatements: Record<string, string>;
+  submittedNamedStatements: Record<string, string>;
+}
+
 /** A pooled connection in pipeline mode; counts round trips (a query sent while nothing else was in flight). */
 export class PipelinedConnection implements DatabaseConnection {
   #inFlight = 0;
   #corked = false;
+  /** The statements' generation this connection's prepared statements belong to (PreparedStatements). */
+  #generation: number;
+  /** Set by runPipelined while a transaction runs on it: a statement that fails then is not sent again. */
+  inTransaction = false;
 
   constructor(
     readonly client: pg.PoolClient,
     private readonly onRoundTrip: (() => void) | undefined,
-  ) {}
+    private readonly statements: PreparedStatements,
+  ) {
+    this.#generation = statements.generation;
+  }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const { command, rowCount, rows } = await this.send(compiledQuery.sql, compiledQuery.parameters);
+    let result: pg.QueryResult;
+    try {
+      result = await this.send(compiledQuery.sql, compiledQuery.parameters);
+    } catch (error) {
+      // Outside a transaction nothing else was undone: the statement is prepared again and sent once more.
+      if (this.inTransaction || !isStalePlan(error)) throw error;
+      await this.dropStaleStatements();
+      result = await this.send(compiledQuery.sql, compiledQuery.parameters);
+    }
+    const { command, rowCount, rows } = result;
     return {
       numAffectedRows: command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE' ? BigInt(rowCount ?? 0) : undefined,
       rows: (rows ?? []) as R[],
@@ -53,9 +139,32 @@ export class PipelinedConnection implements DatabaseConnection {
     this.#cork();
     if (this.#inFlight === 0) this.onRoundTrip?.();
     this.#inFlight += 1;
-    return this.client.query(text, [...parameters]).finally(() => {
-      this.#inFlight -= 1;
-    });
+    const name = this.statements.nameOf(text, parameters.length);
+    const generation = this.#generation;
+    const sent = name === undefined ? this.client.query(text, [...parameters]) : this.client.query({ name, text, values: [...parameters] });
+    return sent
+      .catch((error: unknown) => {
+        if (isStalePlan(error)) this.statements.stale(generation);
+        throw error;
+      })
+      .finally(() => {
+        this.#inFlight -= 1;
+      });
+  }
+
+  /**
+   * When a statement prepared on some connection no longer fits the schema (PreparedStatements),
+   * drops every statement prepared on this one before it is used again: DEALLOCATE ALL, then
+   * node-postgres forgets them, so that each is parsed again at its next use.
+   */
+  async dropStaleStatements(): Promise<void> {
+    if (this.#generation === this.statements.generation) return;
+    const generation = this.statements.generation;
+    await this.client.query('deallocate all');
+    const parsed = (this.client as unknown as { connection: ParsedStatements }).connection;
+    parsed.parsedStatements = {};
+    parsed.submittedNamedStatements = {};
+    this.#generation = generation;
   }
 
   /** Holds the socket's writes until the current turn of the event loop ends: the queries issued in it leave together. */
@@ -83,14 +192,17 @@ const COMMIT = 'commit';
 const ROLLBACK = 'rollback';
 
 class PipelinedDriver implements Driver {
-  readonly #connections = new WeakMap<pg.PoolClient, PipelinedConnection>();
+  readonly #connections: WeakMap<pg.PoolClient, PipelinedConnection>;
   #pool: pg.Pool | null;
 
   constructor(
     pool: pg.Pool,
     private readonly onRoundTrip: (() => void) | undefined,
+    private readonly statements: PreparedStatements,
+    connections: WeakMap<pg.PoolClient, PipelinedConnection>,
   ) {
     this.#pool = pool;
+    this.#connections = connections;
   }
 
   async init(): Promise<void> {}
@@ -100,8 +212,15 @@ class PipelinedDriver implements Driver {
     const client = await this.#pool.connect();
     let connection = this.#connections.get(client);
     if (connection === undefined) {
-      connection = new PipelinedConnection(client, this.onRoundTrip);
+      connection = new PipelinedConnection(client, this.onRoundTrip, this.statements);
       this.#connections.set(client, connection);
+    }
+    try {
+      await connection.dropStaleStatements();
+    } catch (error) {
+      // The connection is broken: the pool discards it.
+      client.release(error as Error);
+      throw error;
     }
     return connection;
   }
@@ -135,6 +254,10 @@ class PipelinedDriver implements Driver {
 
 /** Kysely's PostgreSQL dialect over a pool in pipeline mode (see the top of this file). */
 export class PipelinedPostgresDialect extends PostgresDialect {
+  /** The statements prepared on this pool's connections (shared by every driver of the dialect). */
+  readonly statements = new PreparedStatements();
+  readonly #connections = new WeakMap<pg.PoolClient, PipelinedConnection>();
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly onRoundTrip?: () => void,
@@ -142,11 +265,11 @@ export class PipelinedPostgresDialect extends PostgresDialect {
     super({ pool });
   }
   override createDriver(): Driver {
-    return new PipelinedDriver(this.pool, this.onRoundTrip);
+    return new PipelinedDriver(this.pool, this.onRoundTrip, this.statements, this.#connections);
   }
   /** What a Transaction's props name as its driver (a Transaction never uses it: no nested transactions, no destroy). */
   get transactionDriver(): Driver {
-    return new PipelinedDriver(this.pool, this.onRoundTrip);
+    return new PipelinedDriver(this.pool, this.onRoundTrip, this.statements, this.#connections);
   }
   override createQueryCompiler(): QueryCompiler {
     return new PostgresQueryCompiler();
@@ -171,6 +294,7 @@ function noop(): void {}
 export async function runPipelined<DB, T>(db: Kysely<DB>, dialect: PipelinedPostgresDialect, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   const base = db.getExecutor();
   return base.provideConnection(async (connection) => {
+    (connection as PipelinedConnection).inTransaction = true;
     // Unlike Kysely's transactions, statements are not made to wait for each other's answers.
     const executor = base.withConnectionProvider({ provideConnection: (consumer) => consumer(connection) });
     const trx = new Transaction<DB>({ config: { dialect }, executor, dialect, driver: dialect.transactionDriver });
@@ -193,6 +317,8 @@ export async function runPipelined<DB, T>(db: Kysely<DB>, dialect: PipelinedPost
       closeAtCommit(trx);
       await connection.executeQuery(CompiledQuery.raw(ROLLBACK)).catch(noop);
       throw error;
+    } finally {
+      (connection as PipelinedConnection).inTransaction = false;
     }
   });
 }
