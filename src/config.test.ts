@@ -163,6 +163,17 @@ describe('describeConfig', () => {
   });
 });
 
+describe('DATABASE_PREPARED_STATEMENTS', () => {
+  const database = (value?: string) =>
+    loadConfig({ DATABASE_URL: 'postgres://app@db.internal/booking', ...(value === undefined ? {} : { DATABASE_PREPARED_STATEMENTS: value }) }, CWD).database;
+
+  test('on by default, off when set, anything else refused', () => {
+    assert.deepEqual(database(), { kind: 'postgres', url: 'postgres://app@db.internal/booking', poolMax: 10, preparedStatements: true });
+    assert.equal((database('off') as { preparedStatements?: boolean }).preparedStatements, false);
+    assert.throws(() => database('yes'), /DATABASE_PREPARED_STATEMENTS/);
+  });
+});
+
 describe('TRUST_PROXY', () => {
   const trust = (value: string | undefined) => loadConfig(value === undefined ? {} : { TRUST_PROXY: value }, CWD).trustProxy;
 

@@ -14,7 +14,17 @@ export type SqliteCheckpoints = 'connection' | 'worker';
 
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; readonly path: string; readonly checkpoints?: SqliteCheckpoints }
-  | { readonly kind: 'postgres'; readonly url: string; readonly poolMax: number };
+  | {
+      readonly kind: 'postgres';
+      readonly url: string;
+      readonly poolMax: number;
+      /**
+       * Statements sent more than once are prepared per connection (store/postgres-pipeline.ts;
+       * default true). DATABASE_PREPARED_STATEMENTS=off for a pooler in transaction mode that does
+       * not keep prepared statements (PgBouncer before 1.21, or without max_prepared_statements).
+       */
+      readonly preparedStatements?: boolean;
+    };
 
 /** SHA-256 of `user:password`; compared in constant time by the Basic-auth check. */
 export type CredentialDigest = Buffer;
@@ -196,7 +206,9 @@ function parseDatabase(env: Env, cwd: string): DatabaseConfig {
     } catch {
       throw new ConfigError('DATABASE_URL', 'is not a valid postgres:// URL');
     }
-    return { kind: 'postgres', url: raw, poolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000) };
+    const prepared = text(env, 'DATABASE_PREPARED_STATEMENTS') ?? 'on';
+    if (prepared !== 'on' && prepared !== 'off') throw new ConfigError('DATABASE_PREPARED_STATEMENTS', `must be on or off, got "${prepared}"`);
+    return { kind: 'postgres', url: raw, poolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000), preparedStatements: prepared === 'on' };
   }
   throw new ConfigError('DATABASE_URL', 'must start with sqlite: or postgres://');
 }

@@ -498,6 +498,7 @@ async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
 function openPostgres(
   url: string,
   poolMax: number,
+  preparedStatements: boolean,
   onIdleError: (error: Error) => void,
   onQuery?: (sql: string) => void,
   onRoundTrip?: () => void,
@@ -522,7 +523,7 @@ function openPostgres(
   // next one, fails with the error (the request gets a 503) and the pool discards the client when
   // it is released, so there is nothing more to do with the event here.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const dialect = new PipelinedPostgresDialect(pool, onRoundTrip);
+  const dialect = new PipelinedPostgresDialect(pool, onRoundTrip, preparedStatements);
   return { db: new Kysely<Database>({ dialect, ...queryLog(onQuery) }), pool, dialect };
 }
 
@@ -603,7 +604,14 @@ export interface StoreOptions {
 
 export async function openStore(config: DatabaseConfig, options: StoreOptions = {}): Promise<Store> {
   if (config.kind === 'postgres') {
-    const { db, pool, dialect } = openPostgres(config.url, config.poolMax, options.onIdleError ?? (() => {}), options.onQuery, options.onRoundTrip);
+    const { db, pool, dialect } = openPostgres(
+      config.url,
+      config.poolMax,
+      config.preparedStatements ?? true,
+      options.onIdleError ?? (() => {}),
+      options.onQuery,
+      options.onRoundTrip,
+    );
     const selectArrays = async (query: CompiledQuery) =>
       (await pool.query({ text: query.sql, values: [...query.parameters], rowMode: 'array' })).rows as unknown[][];
     const listeners: PgListener[] = [];

@@ -215,6 +215,16 @@ describe('postgres: statements in a pipeline', { skip: PG_SKIP }, () => {
     }
   });
 
+  test('with DATABASE_PREPARED_STATEMENTS=off nothing is prepared (for a pooler in transaction mode)', async () => {
+    const t = await startApp({ env: { DATABASE_POOL_MAX: '1', DATABASE_PREPARED_STATEMENTS: 'off' } });
+    try {
+      for (const n of [1, 2, 3]) await sql`select ${n}::int + 0 as n /* unprepared-probe */`.execute(t.store.db);
+      assert.equal(await preparedOn(t.store.db, '%unprepared-probe%'), 0);
+    } finally {
+      await t.close();
+    }
+  });
+
   test('a migration that changes what a prepared statement returns: alone it is sent again, in a transaction the transaction runs again', async () => {
     const t = await startApp({ env: { DATABASE_POOL_MAX: '1' } });
     try {

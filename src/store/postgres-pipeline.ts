@@ -62,9 +62,12 @@ export class PreparedStatements {
   readonly #seen = new Set<string>();
   #generation = 0;
 
+  /** `enabled` false: every statement is sent unnamed (DATABASE_PREPARED_STATEMENTS=off). */
+  constructor(private readonly enabled = true) {}
+
   /** The name to send `text` under, or undefined to send it unnamed. */
   nameOf(text: string, parameters: number): string | undefined {
-    if (parameters === 0) return undefined;
+    if (parameters === 0 || !this.enabled) return undefined;
     const name = this.#names.get(text);
     if (name !== undefined || this.#names.size >= MAX_NAMED) return name;
     if (!this.#seen.has(text)) {
@@ -255,14 +258,16 @@ class PipelinedDriver implements Driver {
 /** Kysely's PostgreSQL dialect over a pool in pipeline mode (see the top of this file). */
 export class PipelinedPostgresDialect extends PostgresDialect {
   /** The statements prepared on this pool's connections (shared by every driver of the dialect). */
-  readonly statements = new PreparedStatements();
+  readonly statements: PreparedStatements;
   readonly #connections = new WeakMap<pg.PoolClient, PipelinedConnection>();
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly onRoundTrip?: () => void,
+    preparedStatements = true,
   ) {
     super({ pool });
+    this.statements = new PreparedStatements(preparedStatements);
   }
   override createDriver(): Driver {
     return new PipelinedDriver(this.pool, this.onRoundTrip, this.statements, this.#connections);
