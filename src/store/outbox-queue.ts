@@ -22,24 +22,52 @@ export interface ClaimedRow {
   readonly createdAt: number;
 }
 
+/** How many due rows, at most, a claim looks at per entity it may take: its window. */
+const WINDOW_PER_ENTITY = 8;
+
 /**
  * Claims every pending row of up to `entities` entities that are due and not claimed by another
  * worker, and returns their ids in order. Claims are serialised (one claimer at a time per
  * table), so an entity is only ever in one worker's hands and its rows cannot overtake each
  * other. A claim lapses after `leaseSec` (a worker that died), and the rows become claimable again.
+ *
+ * An entity is claimable when every one of its pending rows is due and none is claimed. The claim
+ * reads only the first due rows of claimable entities (`WINDOW_PER_ENTITY` per entity asked for),
+ * in the order they fell due, by the pending index (status, available_at, id), each checked
+ * against its entity's other pending rows by the entity index: its cost does not grow with the
+ * backlog. (It grouped every pending row by entity before: with texts arriving faster than one
+ * worker sent them, each claim scanned the whole backlog, 2 to 3.5 ms on the event loop per claim
+ * in the bench, and the worker fell further behind.)
  */
 export async function claim(store: Store, table: OutboxTableName, worker: string, now: number, leaseSec: number, entities: number): Promise<ClaimedRow[]> {
   const t = as(table);
   return store.transaction(async (trx) => {
     await store.lockKeys(trx, [`${table}-claim`]);
-    const busy = trx.selectFrom(t).select('entity_key').where('status', '=', 'pending').where('claimed_until', '>', now);
+    const window = trx
+      .selectFrom(`${t} as m` as 'outbox as m')
+      .select(['m.entity_key', 'm.id'])
+      .where('m.status', '=', 'pending')
+      .where('m.available_at', '<=', now)
+      .where((eb) => eb.or([eb('m.claimed_until', 'is', null), eb('m.claimed_until', '<=', now)]))
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom(`${t} as x` as 'outbox as x')
+              .select(sql`1`.as('one'))
+              .whereRef('x.entity_key', '=', 'm.entity_key')
+              .where('x.status', '=', 'pending')
+              .where((eb) => eb.or([eb('x.available_at', '>', now), eb('x.claimed_until', '>', now)])),
+          ),
+        ),
+      )
+      .orderBy('m.available_at')
+      .orderBy('m.id')
+      .limit(entities * WINDOW_PER_ENTITY)
+      .as('w');
     const due = await trx
-      .selectFrom(t)
-      .select(['entity_key', sql<number>`min(id)`.as('first')])
-      .where('status', '=', 'pending')
-      .where('entity_key', 'not in', busy)
-      .groupBy('entity_key')
-      .having(sql`max(available_at)`, '<=', now)
+      .selectFrom(window)
+      .select(['w.entity_key', sql<number>`min(w.id)`.as('first')])
+      .groupBy('w.entity_key')
       .orderBy('first')
       .limit(entities)
       .execute();

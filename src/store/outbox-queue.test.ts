@@ -1,0 +1,126 @@
+// The outboxes' claim (outbox-queue.ts), on both databases: which entities a worker may take (every
+// pending row due, none claimed by another worker), all of an entity's pending rows in id order,
+// and a claim that looks at a bounded window of due rows without starving an entity behind rows
+// it cannot take.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { DIALECTS, forDialect, type TestApp } from '../test-support/app.js';
+import { claim } from './outbox-queue.js';
+
+const NOW = 1_800_000_000;
+
+for (const dialect of DIALECTS) {
+  describe(dialect, () => {
+    const startApp = forDialect(dialect);
+    let t: TestApp;
+    before(async () => {
+      t = await startApp();
+    });
+    after(() => t.close());
+    beforeEach(async () => {
+      await t.store.db.deleteFrom('outbox').execute();
+    });
+
+    /** Adds pending rows for an entity (available now unless told), returning their ids. */
+    async function add(entity: string, count: number, row: { availableAt?: number; claimedBy?: string; claimedUntil?: number } = {}): Promise<number[]> {
+      const ids: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const inserted = await t.store.db
+          .insertInto('outbox')
+          .values({
+            kind: 'booking',
+            entity_key: entity,
+            payload: '{}',
+            status: 'pending',
+            attempts: 0,
+            available_at: row.availableAt ?? NOW - 10,
+            claimed_by: row.claimedBy ?? null,
+            claimed_until: row.claimedUntil ?? null,
+            last_error: null,
+            created_at: NOW - 10,
+            delivered_at: null,
+            merchant_id: null,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        ids.push(Number(inserted.id));
+      }
+      return ids;
+    }
+
+    test('takes every pending row of the oldest due entities, in id order, up to the number asked for', async () => {
+      const a = await add('a', 2);
+      const b = await add('b', 1);
+      const a2 = await add('a', 1);
+      await add('c', 1);
+      const rows = await claim(t.store, 'outbox', 'w1', NOW, 60, 2);
+      assert.deepEqual(
+        rows.map((r) => [r.entityKey, r.id]),
+        [
+          ['a', a[0]],
+          ['a', a[1]],
+          ['b', b[0]],
+          ['a', a2[0]],
+        ].sort((x, y) => Number(x[1]) - Number(y[1])),
+      );
+      // Claimed rows are not taken again until their lease lapses; the rest is.
+      assert.deepEqual(
+        (await claim(t.store, 'outbox', 'w2', NOW, 60, 5)).map((r) => r.entityKey),
+        ['c'],
+      );
+      assert.deepEqual((await claim(t.store, 'outbox', 'w2', NOW + 30, 60, 5)).length, 0);
+      const lapsed = await claim(t.store, 'outbox', 'w2', NOW + 61, 60, 5);
+      assert.deepEqual([...new Set(lapsed.map((r) => r.entityKey))].sort(), ['a', 'b', 'c']);
+    });
+
+    test('an entity with a row not yet due, or a row claimed by another worker, is not taken at all', async () => {
+      await add('later', 1);
+      await add('later', 1, { availableAt: NOW + 100 });
+      await add('busy', 1);
+      await add('busy', 1, { claimedBy: 'other', claimedUntil: NOW + 30 });
+      const free = await add('free', 1);
+      const rows = await claim(t.store, 'outbox', 'w1', NOW, 60, 10);
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        free,
+      );
+    });
+
+    test('rows it cannot take ahead in the queue do not hide an entity it can take', async () => {
+      // More untakeable due rows than the claim's window (8 per entity asked for), all older.
+      for (let i = 0; i < 30; i++) {
+        await add(`waiting-${i}`, 1);
+        await add(`waiting-${i}`, 1, { availableAt: NOW + 100 });
+      }
+      const free = await add('free', 1);
+      const rows = await claim(t.store, 'outbox', 'w1', NOW, 60, 1);
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        free,
+      );
+    });
+
+    test('a backlog larger than the window is taken in rounds, oldest first, every row once', async () => {
+      const all: number[] = [];
+      for (let i = 0; i < 120; i++) all.push(...(await add(`e${i}`, 1 + (i % 3))));
+      const taken: number[] = [];
+      for (let round = 0; round < 20; round++) {
+        const rows = await claim(t.store, 'outbox', 'w1', NOW, 60, 10);
+        if (rows.length === 0) break;
+        taken.push(...rows.map((r) => r.id));
+        await t.store.transaction((trx) =>
+          trx
+            .updateTable('outbox')
+            .set({ status: 'done' })
+            .where(
+              'id',
+              'in',
+              rows.map((r) => r.id),
+            )
+            .execute(),
+        );
+      }
+      assert.deepEqual(taken, all);
+    });
+  });
+}
