@@ -237,6 +237,7 @@ const METHODS: readonly Method[] = [
   },
   { name: 'CreateBooking', limitMs: 4000, plan: (inv, runId) => ({ kind: 'create-booking', path: '/v3/CreateBooking', runId, ...inv.booking }) },
 ];
+const WRITE_METHODS = new Set(['CreateWaitlistEntry', 'CreateBooking']);
 
 interface StoreUnderTest {
   readonly label: string;
@@ -252,6 +253,12 @@ interface StoreUnderTest {
 
 async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreReport> {
   const dir = tempDir('booking-bench-');
+  // The database's commit rate before the server starts and after it stops (never while it runs,
+  // so that the two never share the cores or the disk); the faster one is the baseline, so that a
+  // disk slower at one of the two moments cannot flatter the writes' ratio.
+  const baseline = store.commitBaseline(dir);
+  const commitBefore = await commitRate(baseline.spec);
+  log(`  ${baseline.label}, before the server: ${Math.round(commitBefore.rate).toLocaleString('en-US')} commits/s`);
   const env = serverEnv(dir, { LOG_LEVEL: 'warn', DATABASE_URL: store.databaseUrl(dir), ...extraServerEnv() });
   const profileDir = args.profile ? mkdtempSync(join(tmpdir(), 'booking-bench-prof-')) : null;
   const statementDir = args.profile && store.sqlite ? mkdtempSync(join(tmpdir(), 'booking-bench-statements-')) : null;
@@ -273,6 +280,14 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
       await statements?.mark();
       const fromUs = monotonicUs();
       const watching = args.profile ? await store.watch?.(`${method.name} (warm-up and measurement)`, server.pid) : undefined;
+      // The echo again right before a read, driven the same way: the machine's speed drifts over a
+      // run (other work, CPU frequency), and a ratio to an echo measured minutes earlier mixes that
+      // drift in. The server is idle meanwhile; the echo is idle while the method runs.
+      let echoNext: LoadResult | undefined;
+      if (!WRITE_METHODS.has(method.name)) {
+        echoNext = await measure(echoServer.baseUrl, undefined, echoPlan, runId);
+        log(`  echo right before ${method.name}: ${describe(echoNext)}`);
+      }
       let warmupRequests = 0;
       const result = await measure(server.baseUrl, authorization, (id) => method.plan(inventory, `${id}-${method.name}`), runId, {
         onWarmup: (warmup) => (warmupRequests = warmup.requests),
@@ -282,7 +297,7 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
       if (statements !== null) statementPhases.push({ label, file: await statements.mark(), requests: warmupRequests + result.requests });
       log(`  ${method.name}: ${describe(result)}`);
       if (watching !== undefined) log(`${await watching.stop()}`);
-      rows.push({ name: method.name, limitMs: method.limitMs, result });
+      rows.push({ name: method.name, limitMs: method.limitMs, result, ...(echoNext === undefined ? {} : { echo: echoNext }) });
     }
     if (selected('contention')) {
       const { merchantId, serviceId, slot, spots } = inventory.contention;
@@ -306,10 +321,8 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
   } finally {
     await server.stop();
   }
-  // After the server has stopped, so that the two never share the cores or the disk.
-  const baseline = store.commitBaseline(dir);
-  const commit = await commitRate(baseline.spec);
-  log(`  ${baseline.label}: ${Math.round(commit.rate).toLocaleString('en-US')} commits/s`);
+  const commitAfter = await commitRate(baseline.spec);
+  log(`  ${baseline.label}, after the server: ${Math.round(commitAfter.rate).toLocaleString('en-US')} commits/s`);
   if (profileDir !== null) {
     for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
       log(`\n${summarise(join(profileDir, file), ROOT)}`);
@@ -318,7 +331,13 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
     }
   }
   for (const phase of statementPhases) log(`\n${summariseStatements(phase.file, phase.label, phase.requests)}`);
-  return { store: store.label, rows, contention, notes: store.notes, commit: { label: baseline.label, rate: commit.rate } };
+  return {
+    store: store.label,
+    rows,
+    contention,
+    notes: store.notes,
+    commit: { label: baseline.label, rate: Math.max(commitBefore.rate, commitAfter.rate), before: commitBefore.rate, after: commitAfter.rate },
+  };
 }
 
 const runId = randomBytes(4).toString('hex');
@@ -330,14 +349,14 @@ const echoPlan = (): RequestPlan => ({ kind: 'fixed', path: '/', bodies: [ECHO_B
 // The echo three ways, to show that the load generator is not what limits the baseline: bodies
 // built per request in one generator (how the bench drove it before), prepared requests from one
 // generator, and prepared requests from all generators (the baseline every ratio uses).
-const echo = await startEchoServer();
+const echoServer = await startEchoServer();
 let baselines: Baselines;
 try {
-  const perRequestBody = await measure(echo.baseUrl, undefined, echoPlan, runId, { generators: 1, perRequestBody: true });
+  const perRequestBody = await measure(echoServer.baseUrl, undefined, echoPlan, runId, { generators: 1, perRequestBody: true });
   log(`  echo, body built per request, 1 generator: ${describe(perRequestBody)}`);
-  const oneGenerator = await measure(echo.baseUrl, undefined, echoPlan, runId, { generators: 1 });
+  const oneGenerator = await measure(echoServer.baseUrl, undefined, echoPlan, runId, { generators: 1 });
   log(`  echo, prepared request, 1 generator: ${describe(oneGenerator)}`);
-  const several = settings.generators === 1 ? oneGenerator : await measure(echo.baseUrl, undefined, echoPlan, runId);
+  const several = settings.generators === 1 ? oneGenerator : await measure(echoServer.baseUrl, undefined, echoPlan, runId);
   if (settings.generators > 1) log(`  echo, prepared request, ${settings.generators} generators: ${describe(several)}`);
   // The faster of the two: a ratio to a baseline the generators held back would flatter the server.
   baselines = {
@@ -347,8 +366,9 @@ try {
     echoPerRequestBody: perRequestBody,
     express: null,
   };
-} finally {
-  await echo.stop();
+} catch (error) {
+  await echoServer.stop();
+  throw error;
 }
 const expressServer = await startExpressServer();
 try {
@@ -403,6 +423,7 @@ try {
   for (const store of stores) reports.push(await benchStore(store, runId));
 } finally {
   await postgres?.stop();
+  await echoServer.stop();
   removeTempDirs();
 }
 
