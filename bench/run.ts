@@ -276,18 +276,19 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
     for (const method of METHODS) {
       if (!selected(method.name)) continue;
       await probe(server.baseUrl, authorization, method.plan(inventory, `${runId}-probe`));
-      // Ends the statement profile's phase before this method (start-up, inventory, the method before).
-      await statements?.mark();
-      const fromUs = monotonicUs();
-      const watching = args.profile ? await store.watch?.(`${method.name} (warm-up and measurement)`, server.pid) : undefined;
       // The echo again right before a read, driven the same way: the machine's speed drifts over a
       // run (other work, CPU frequency), and a ratio to an echo measured minutes earlier mixes that
-      // drift in. The server is idle meanwhile; the echo is idle while the method runs.
+      // drift in. The server is idle meanwhile; the echo is idle while the method runs. Before the
+      // method's profile window opens, so that the window holds the method alone.
       let echoNext: LoadResult | undefined;
       if (!WRITE_METHODS.has(method.name)) {
         echoNext = await measure(echoServer.baseUrl, undefined, echoPlan, runId);
         log(`  echo right before ${method.name}: ${describe(echoNext)}`);
       }
+      // Ends the statement profile's phase before this method (start-up, inventory, the method before).
+      await statements?.mark();
+      const fromUs = monotonicUs();
+      const watching = args.profile ? await store.watch?.(`${method.name} (warm-up and measurement)`, server.pid) : undefined;
       let warmupRequests = 0;
       const result = await measure(server.baseUrl, authorization, (id) => method.plan(inventory, `${id}-${method.name}`), runId, {
         onWarmup: (warmup) => (warmupRequests = warmup.requests),
