@@ -158,14 +158,14 @@ async function createDatabase(serverUrl: string): Promise<string> {
  * from scripts/test-postgres.ts, with fsync on so that writes are as durable as on SQLite; with
  * `statements`, pg_stat_statements loaded (for --profile: bench/pg-profile.ts).
  */
-export async function startPostgres(statements = false): Promise<Postgres> {
+export async function startPostgres(statements = false, settings: readonly string[] = []): Promise<Postgres> {
   const given = process.env.DATABASE_URL;
   if (given !== undefined && /^postgres(ql)?:\/\//.test(given)) {
     return { url: given, description: 'PostgreSQL from DATABASE_URL', stop: async () => {} };
   }
   const { child, match } = await spawnUntil(
     ['--import', 'tsx', join(ROOT, 'scripts', 'test-postgres.ts')],
-    minimalEnv({ TEST_PG_FSYNC: 'on', ...(statements ? { TEST_PG_STATEMENTS: 'on' } : {}) }),
+    minimalEnv({ TEST_PG_FSYNC: 'on', ...(statements ? { TEST_PG_STATEMENTS: 'on' } : {}), ...(settings.length > 0 ? { TEST_PG_SETTINGS: settings.join(',') } : {}) }),
     /TEST_PG_URL=(\S+)/,
     'embedded PostgreSQL',
     120_000,
@@ -176,7 +176,7 @@ export async function startPostgres(statements = false): Promise<Postgres> {
     await client.connect();
     const version = (await client.query<{ server_version: string }>('show server_version')).rows[0]?.server_version ?? '?';
     await client.end();
-    return { url, description: `embedded PostgreSQL ${version} (scripts/test-postgres.ts, fsync on)`, stop: () => stopChild(child) };
+    return { url, description: `embedded PostgreSQL ${version} (scripts/test-postgres.ts, fsync on${settings.map((s) => `, ${s}`).join('')})`, stop: () => stopChild(child) };
   } catch (error) {
     await stopChild(child);
     throw error;

@@ -94,6 +94,45 @@ function extraServerEnv(): Record<string, string> {
   }
   return env;
 }
+const serverExtra = extraServerEnv();
+
+/**
+ * The server's PostgreSQL pool: DATABASE_POOL_MAX given through BENCH_SERVER_ENV, else the
+ * server's default (10). The commit baseline uses as many connections, so that the writes are
+ * compared with commits from as many sessions at once as the pool can hold.
+ */
+function poolSize(): number {
+  const raw = serverExtra.DATABASE_POOL_MAX;
+  if (raw === undefined) return 10;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) {
+    process.stderr.write(`BENCH_SERVER_ENV: DATABASE_POOL_MAX must be a whole number from 1 to 1000, got "${raw}"\n`);
+    process.exit(2);
+  }
+  return n;
+}
+const pool = poolSize();
+
+/**
+ * BENCH_PG_SETTINGS="name=value,name=value": settings for the embedded PostgreSQL (each passed as
+ * `-c name=value` at its start), e.g. commit_delay=100,commit_siblings=2 to measure whether
+ * concurrent commits share their fsyncs. Ignored with a DATABASE_URL of your own.
+ */
+function postgresSettings(): string[] {
+  const settings: string[] = [];
+  for (const pair of (process.env.BENCH_PG_SETTINGS ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
+    if (!/^[a-z_][a-z0-9_.]*=[A-Za-z0-9_.:-]+$/.test(pair)) {
+      process.stderr.write(`BENCH_PG_SETTINGS: expected name=value (a PostgreSQL setting), got "${pair}"\n`);
+      process.exit(2);
+    }
+    settings.push(pair);
+  }
+  return settings;
+}
+const pgSettings = postgresSettings();
 
 /** Runs one load in one load-generator process and returns its result. */
 async function loadOne(spec: LoadSpec): Promise<LoadResult> {
@@ -259,7 +298,7 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
   const baseline = store.commitBaseline(dir);
   const commitBefore = await commitRate(baseline.spec);
   log(`  ${baseline.label}, before the server: ${Math.round(commitBefore.rate).toLocaleString('en-US')} commits/s`);
-  const env = serverEnv(dir, { LOG_LEVEL: 'warn', DATABASE_URL: store.databaseUrl(dir), ...extraServerEnv() });
+  const env = serverEnv(dir, { LOG_LEVEL: 'warn', DATABASE_URL: store.databaseUrl(dir), ...serverExtra });
   const profileDir = args.profile ? mkdtempSync(join(tmpdir(), 'booking-bench-prof-')) : null;
   const statementDir = args.profile && store.sqlite ? mkdtempSync(join(tmpdir(), 'booking-bench-statements-')) : null;
   log(`\n${store.label}: starting the booking server (serve --demo${profileDir ? ', --cpu-prof' : ''}${statementDir ? ', statement profile' : ''})`);
@@ -399,15 +438,15 @@ let postgres: Postgres | null = null;
 const wantPostgres = args.store !== 'sqlite' && (args.store === 'postgres' || args.postgres || /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? ''));
 if (wantPostgres) {
   try {
-    postgres = await startPostgres(args.profile);
+    postgres = await startPostgres(args.profile, pgSettings);
     const url = postgres.url;
     stores.push({
-      label: `PostgreSQL (${postgres.description}, pool of 10 connections)`,
+      label: `PostgreSQL (${postgres.description}, pool of ${pool} connection${pool === 1 ? '' : 's'})`,
       sqlite: false,
       databaseUrl: () => url,
       commitBaseline: () => ({
-        spec: { kind: 'postgres', url, connections: 10, durationSec: Math.min(settings.durationSec, 5) },
-        label: 'PostgreSQL single-row commits from 10 connections at once (as the pool; fsync on)',
+        spec: { kind: 'postgres', url, connections: pool, durationSec: Math.min(settings.durationSec, 5) },
+        label: `PostgreSQL single-row commits from ${pool} connection${pool === 1 ? '' : 's'} at once (as the pool; fsync on)`,
       }),
       notes: [writeNote],
       watch: (label, serverPid) => watchPostgres(url, label, serverPid),

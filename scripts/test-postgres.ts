@@ -60,6 +60,11 @@ const pg = new EmbeddedPostgres({
     '-c',
     'max_connections=300',
     ...(process.env.TEST_PG_STATEMENTS === 'on' ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track_planning=on'] : []),
+    // TEST_PG_SETTINGS=name=value,...: more settings (the benchmark's BENCH_PG_SETTINGS).
+    ...(process.env.TEST_PG_SETTINGS ?? '')
+      .split(',')
+      .filter((pair) => pair !== '')
+      .flatMap((pair) => ['-c', pair]),
   ],
   onLog: () => {},
   onError: (message: unknown) => process.stderr.write(`postgres: ${String(message)}\n`),
