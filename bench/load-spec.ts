@@ -1,5 +1,6 @@
 // What the bench driver asks the load generator (a separate process) to do, and what it reports.
 // Both sides are plain JSON: the load generator builds the request bodies itself.
+import type { ServerCpu } from './server-cpu.js';
 
 export interface WaitlistTarget {
   readonly merchantId: string;
@@ -63,4 +64,6 @@ export interface LoadResult {
   readonly samples: readonly string[];
   /** Load-generator processes that made the load together (their results summed; p50/p99/max are the worst of them). */
   readonly generators: number;
+  /** The server's CPU time per request answered (bench/server-cpu.ts), added by the driver where /proc tells it. */
+  readonly serverCpu?: ServerCpu;
 }

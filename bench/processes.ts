@@ -8,6 +8,8 @@ import { BIN, ROOT, spawnServer, withTimeout, type Env } from '../test/e2e/suppo
 
 export interface RunningServer {
   readonly baseUrl: string;
+  /** The server's process (for its CPU time: bench/server-cpu.ts). */
+  readonly pid?: number;
   /** SIGTERM (graceful: a CPU profile is written on exit), SIGKILL if it lingers. */
   stop(): Promise<void>;
 }
@@ -80,13 +82,14 @@ export const STATEMENT_PROFILE_PRELOAD = join(ROOT, 'bench', 'statement-profile.
  * `booking-server serve --demo`; profiled as `profiling` asks. BENCH_SERVER_BIN runs another
  * build's bin/booking-server.js instead, to compare two.
  */
-export async function startBookingServer(env: Env, profiling: ServerProfiling): Promise<RunningServer & { readonly pid?: number }> {
+export async function startBookingServer(env: Env, profiling: ServerProfiling): Promise<RunningServer> {
   const bin = process.env.BENCH_SERVER_BIN ?? BIN;
   const { cpuProfileDir, statementProfileDir } = profiling;
   if (cpuProfileDir === null && statementProfileDir === null && bin === BIN) {
     const server = await spawnServer(env, ['serve', '--demo'], 60_000);
     return {
       baseUrl: server.baseUrl,
+      pid: server.pid,
       stop: async () => {
         server.kill('SIGTERM');
         await withTimeout(server.exited, 30_000, 'booking server to exit').catch(() => server.stop());
@@ -118,7 +121,7 @@ export async function startEchoServer(): Promise<RunningServer> {
     /echo listening on (http:\/\/127\.0\.0\.1:\d+)/,
     'echo server',
   );
-  return { baseUrl: match[1]!, stop: () => stopChild(child) };
+  return { baseUrl: match[1]!, stop: () => stopChild(child), ...(child.pid === undefined ? {} : { pid: child.pid }) };
 }
 
 /** The Express fixed-answer server (bench/express-server.ts), in its own process. */
@@ -129,7 +132,7 @@ export async function startExpressServer(): Promise<RunningServer> {
     /express listening on (http:\/\/127\.0\.0\.1:\d+)/,
     'Express server',
   );
-  return { baseUrl: match[1]!, stop: () => stopChild(child) };
+  return { baseUrl: match[1]!, stop: () => stopChild(child), ...(child.pid === undefined ? {} : { pid: child.pid }) };
 }
 
 export interface Postgres {
@@ -165,7 +168,11 @@ export async function startPostgres(statements = false, settings: readonly strin
   }
   const { child, match } = await spawnUntil(
     ['--import', 'tsx', join(ROOT, 'scripts', 'test-postgres.ts')],
-    minimalEnv({ TEST_PG_FSYNC: 'on', ...(statements ? { TEST_PG_STATEMENTS: 'on' } : {}), ...(settings.length > 0 ? { TEST_PG_SETTINGS: settings.join(',') } : {}) }),
+    minimalEnv({
+      TEST_PG_FSYNC: 'on',
+      ...(statements ? { TEST_PG_STATEMENTS: 'on' } : {}),
+      ...(settings.length > 0 ? { TEST_PG_SETTINGS: settings.join(',') } : {}),
+    }),
     /TEST_PG_URL=(\S+)/,
     'embedded PostgreSQL',
     120_000,
@@ -176,7 +183,11 @@ export async function startPostgres(statements = false, settings: readonly strin
     await client.connect();
     const version = (await client.query<{ server_version: string }>('show server_version')).rows[0]?.server_version ?? '?';
     await client.end();
-    return { url, description: `embedded PostgreSQL ${version} (scripts/test-postgres.ts, fsync on${settings.map((s) => `, ${s}`).join('')})`, stop: () => stopChild(child) };
+    return {
+      url,
+      description: `embedded PostgreSQL ${version} (scripts/test-postgres.ts, fsync on${settings.map((s) => `, ${s}`).join('')})`,
+      stop: () => stopChild(child),
+    };
   } catch (error) {
     await stopChild(child);
     throw error;

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import type { LoadResult } from './load-spec.js';
+import type { ServerCpu } from './server-cpu.js';
 
 export interface Row {
   readonly name: string;
@@ -54,6 +55,18 @@ export function machine(): string {
   return `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${fmt(gib, 1)} GiB RAM, ${type()} ${release()}, Node ${process.version}`;
 }
 
+/** A server's CPU time per request (bench/server-cpu.ts), as printed on each line and in the results. */
+export function describeCpu(cpu: ServerCpu): string {
+  return `${fmt(cpu.processUsPerRequest)} us a request (main thread ${fmt(cpu.mainUsPerRequest)} us, ${fmt(cpu.mainSystemShare * 100)}% of it in the kernel; main thread on a core ${fmt(cpu.mainCores * 100)}% of the time)`;
+}
+
+/** The table's cell: the method's server CPU per request, and for a read the echo's before it. */
+function cpuCell(r: LoadResult, echo: LoadResult | undefined): string {
+  if (r.serverCpu === undefined) return '–';
+  const own = `${fmt(r.serverCpu.processUsPerRequest)} (${fmt(r.serverCpu.mainCores * 100)}%)`;
+  return echo?.serverCpu === undefined ? own : `${own} / ${fmt(echo.serverCpu.processUsPerRequest)} (${fmt(echo.serverCpu.mainCores * 100)}%)`;
+}
+
 /** Whether a method meets issue 17's target, with the reason when it does not. */
 function target(name: string, r: LoadResult, echo: LoadResult, baselines: Baselines, commitRate: number): string {
   if (WRITES.has(name)) {
@@ -80,8 +93,10 @@ export function renderStore(report: StoreReport, baselines: Baselines, settings:
     '',
     'Read baseline: the echo measured right before each read, driven the same way (the column "echo before it"); a read\'s ratio is to that echo.',
     '',
-    '| method | req/s | echo before it | vs echo | vs Express | vs commits | p50 ms | p99 ms | Google limit | p99 within limit | non-2xx / errors | business failures | issue 17 target |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|---|',
+    "Server CPU: the server process's user and system time over the measured seconds divided by the requests it answered (/proc; bench/server-cpu.ts), in microseconds, with how much of the time its main thread (the event loop) was on a core; for a read, then the echo's before it.",
+    '',
+    "| method | req/s | echo before it | vs echo | vs Express | vs commits | p50 ms | p99 ms | server CPU us/req (main thread busy) / echo's | Google limit | p99 within limit | non-2xx / errors | business failures | issue 17 target |",
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|---|',
   ];
   for (const { name, limitMs, result: r, echo: echoNext } of report.rows) {
     const echo = echoNext ?? baselines.echo;
@@ -89,7 +104,7 @@ export function renderStore(report: StoreReport, baselines: Baselines, settings:
     const vsExpress = baselines.express === null ? '–' : fmt(r.rps / baselines.express.rps, 2);
     const vsCommits = WRITES.has(name) ? fmt(r.rps / report.commit.rate, 2) : '–';
     lines.push(
-      `| ${name} | ${fmt(r.rps)} | ${echoNext === undefined ? '–' : fmt(echoNext.rps)} | ${fmt(r.rps / echo.rps, 2)} | ${vsExpress} | ${vsCommits} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${limitMs === null ? '–' : `${fmt(limitMs)} ms`} | ${within} | ${fmt(r.non2xx)} / ${fmt(r.errors)} | ${fmt(r.businessFailures)} | ${target(name, r, echo, baselines, report.commit.rate)} |`,
+      `| ${name} | ${fmt(r.rps)} | ${echoNext === undefined ? '–' : fmt(echoNext.rps)} | ${fmt(r.rps / echo.rps, 2)} | ${vsExpress} | ${vsCommits} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${cpuCell(r, echoNext)} | ${limitMs === null ? '–' : `${fmt(limitMs)} ms`} | ${within} | ${fmt(r.non2xx)} / ${fmt(r.errors)} | ${fmt(r.businessFailures)} | ${target(name, r, echo, baselines, report.commit.rate)} |`,
     );
   }
   if (report.contention !== null) {
@@ -105,7 +120,8 @@ export function renderStore(report: StoreReport, baselines: Baselines, settings:
   return lines.join('\n');
 }
 
-const http = (r: LoadResult): string => `${fmt(r.rps)} req/s, p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms (${fmt(r.non2xx)} non-2xx, ${fmt(r.errors)} errors)`;
+const http = (r: LoadResult): string =>
+  `${fmt(r.rps)} req/s, p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms (${fmt(r.non2xx)} non-2xx, ${fmt(r.errors)} errors)${r.serverCpu === undefined ? '' : `; server CPU ${describeCpu(r.serverCpu)}`}`;
 
 export function renderAll(reports: readonly StoreReport[], baselines: Baselines, settings: RunSettings, skipped: readonly string[]): string {
   const { echo, echoOneGenerator, echoSeveral, echoPerRequestBody, express } = baselines;

@@ -13,9 +13,10 @@ import { confirmedInStore, createInventory, WAITLIST_MERCHANTS, type Access, typ
 import type { LoadResult, LoadSpec, RequestPlan } from './load-spec.js';
 import type { CommitResult, CommitSpec } from './commit-rate.js';
 import { startBookingServer, startEchoServer, startExpressServer, startPostgres, type Postgres } from './processes.js';
+import { cpuPerRequest, sampleCpu } from './server-cpu.js';
 import { monotonicUs, type ProfileWindow, StatementProfile, summarise, summariseStatements } from './profile.js';
 import { watchPostgres } from './pg-profile.js';
-import { renderAll, writeDocs, type Baselines, type Row, type RunSettings, type StoreReport } from './report.js';
+import { describeCpu, renderAll, writeDocs, type Baselines, type Row, type RunSettings, type StoreReport } from './report.js';
 
 const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connections <n>] [--generators <n>] [--postgres] [--write-docs] [--profile] [--only <method,...>] [--store <sqlite|postgres>]
   --duration      seconds per method (default 10)
@@ -199,6 +200,8 @@ interface MeasureOptions {
   readonly perRequestBody?: boolean;
   /** Told the warm-up's result, which is otherwise dropped. */
   readonly onWarmup?: (result: LoadResult) => void;
+  /** The server's process: its CPU time per request of the measured run is added to the result. */
+  readonly pid?: number | undefined;
 }
 
 /** Warm-up (results dropped), then the measured run. Write plans get a fresh run id for each. */
@@ -219,7 +222,10 @@ async function measure(
     const warmup = await load({ ...base, durationSec: settings.warmupSec, plan: plan(`${runId}-warm`) }, options.generators);
     options.onWarmup?.(warmup);
   }
-  return load({ ...base, durationSec: settings.durationSec, plan: plan(runId) }, options.generators);
+  const before = sampleCpu(options.pid);
+  const result = await load({ ...base, durationSec: settings.durationSec, plan: plan(runId) }, options.generators);
+  const serverCpu = cpuPerRequest(before, sampleCpu(options.pid), result.requests, result.durationSec);
+  return serverCpu === null ? result : { ...result, serverCpu };
 }
 
 /** Fixed plans are not inspected per response under load: one answer of each body is checked first. */
@@ -256,6 +262,7 @@ async function commitRate(spec: CommitSpec): Promise<CommitResult> {
 
 const describe = (r: LoadResult): string =>
   `${Math.round(r.rps).toLocaleString('en-US')} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, business failures ${r.businessFailures}` +
+  (r.serverCpu === undefined ? '' : `; server CPU ${describeCpu(r.serverCpu)}`) +
   (r.samples.length > 0 ? `\n      e.g. ${r.samples.slice(0, 2).join('\n      e.g. ')}` : '');
 
 interface Method {
@@ -321,7 +328,7 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
       // method's profile window opens, so that the window holds the method alone.
       let echoNext: LoadResult | undefined;
       if (!WRITE_METHODS.has(method.name)) {
-        echoNext = await measure(echoServer.baseUrl, undefined, echoPlan, runId);
+        echoNext = await measure(echoServer.baseUrl, undefined, echoPlan, runId, { pid: echoServer.pid });
         log(`  echo right before ${method.name}: ${describe(echoNext)}`);
       }
       // Ends the statement profile's phase before this method (start-up, inventory, the method before).
@@ -330,6 +337,7 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
       const watching = args.profile ? await store.watch?.(`${method.name} (warm-up and measurement)`, server.pid) : undefined;
       let warmupRequests = 0;
       const result = await measure(server.baseUrl, authorization, (id) => method.plan(inventory, `${id}-${method.name}`), runId, {
+        pid: server.pid,
         onWarmup: (warmup) => (warmupRequests = warmup.requests),
       });
       const label = `${method.name} (warm-up and measurement)`;
@@ -392,11 +400,11 @@ const echoPlan = (): RequestPlan => ({ kind: 'fixed', path: '/', bodies: [ECHO_B
 const echoServer = await startEchoServer();
 let baselines: Baselines;
 try {
-  const perRequestBody = await measure(echoServer.baseUrl, undefined, echoPlan, runId, { generators: 1, perRequestBody: true });
+  const perRequestBody = await measure(echoServer.baseUrl, undefined, echoPlan, runId, { generators: 1, perRequestBody: true, pid: echoServer.pid });
   log(`  echo, body built per request, 1 generator: ${describe(perRequestBody)}`);
-  const oneGenerator = await measure(echoServer.baseUrl, undefined, echoPlan, runId, { generators: 1 });
+  const oneGenerator = await measure(echoServer.baseUrl, undefined, echoPlan, runId, { generators: 1, pid: echoServer.pid });
   log(`  echo, prepared request, 1 generator: ${describe(oneGenerator)}`);
-  const several = settings.generators === 1 ? oneGenerator : await measure(echoServer.baseUrl, undefined, echoPlan, runId);
+  const several = settings.generators === 1 ? oneGenerator : await measure(echoServer.baseUrl, undefined, echoPlan, runId, { pid: echoServer.pid });
   if (settings.generators > 1) log(`  echo, prepared request, ${settings.generators} generators: ${describe(several)}`);
   // The faster of the two: a ratio to a baseline the generators held back would flatter the server.
   baselines = {
@@ -412,7 +420,7 @@ try {
 }
 const expressServer = await startExpressServer();
 try {
-  const express = await measure(expressServer.baseUrl, undefined, echoPlan, runId);
+  const express = await measure(expressServer.baseUrl, undefined, echoPlan, runId, { pid: expressServer.pid });
   log(`  Express, fixed answer: ${describe(express)}`);
   baselines = { ...baselines, express };
 } finally {

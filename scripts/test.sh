@@ -32,8 +32,8 @@ if [ -z "${TEST_PG_URL:-}" ]; then
   export TEST_PG_URL
 fi
 
-# Suites: unit (pure rules, services and HTTP on both databases, end-to-end processes; the
-# default), chaos (crashes and faults), fuzz (bad input). Or an explicit list of files.
+# Suites: unit (pure rules, services and HTTP on both databases, end-to-end processes, the
+# benchmark's own parts; the default), chaos (crashes and faults), fuzz (bad input). Or an explicit list of files.
 suite=unit
 if [ "${1:-}" = "--suite" ]; then
   suite=$2
@@ -43,7 +43,7 @@ if [ "$#" -gt 0 ]; then
   files=("$@")
 else
   case "$suite" in
-    unit) mapfile -t files < <(find src test/e2e -name '*.test.ts' 2>/dev/null | sort) ;;
+    unit) mapfile -t files < <(find src test/e2e bench -name '*.test.ts' 2>/dev/null | sort) ;;
     chaos | fuzz | package) mapfile -t files < <(find "test/$suite" -name '*.test.ts' 2>/dev/null | sort) ;;
     *) echo "unknown suite: $suite (unit, chaos, fuzz or package)" >&2; exit 2 ;;
   esac
