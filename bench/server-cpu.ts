@@ -47,8 +47,8 @@ export function parseStat(line: string): { readonly user: number; readonly syste
 export function sampleCpu(pid: number | undefined): CpuSample | null {
   if (pid === undefined) return null;
   try {
-    const whole = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     const main = parseStat(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+    const whole = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     return {
       atUs: Number(process.hrtime.bigint() / 1000n),
       processUs: (whole.user + whole.system) * US_PER_TICK,
