@@ -13,6 +13,7 @@ import { confirmedInStore, createInventory, WAITLIST_MERCHANTS, type Access, typ
 import type { LoadResult, LoadSpec, RequestPlan } from './load-spec.js';
 import type { CommitResult, CommitSpec } from './commit-rate.js';
 import { startBookingServer, startEchoServer, startExpressServer, startPostgres, type Postgres } from './processes.js';
+import { DEFAULT_POOL_MAX } from '../src/config.js';
 import { cpuPerRequest, sampleCpu } from './server-cpu.js';
 import { monotonicUs, type ProfileWindow, StatementProfile, summarise, summariseStatements } from './profile.js';
 import { watchPostgres } from './pg-profile.js';
@@ -99,12 +100,12 @@ const serverExtra = extraServerEnv();
 
 /**
  * The server's PostgreSQL pool: DATABASE_POOL_MAX given through BENCH_SERVER_ENV, else the
- * server's default (10). The commit baseline uses as many connections, so that the writes are
+ * server's default. The commit baseline uses as many connections, so that the writes are
  * compared with commits from as many sessions at once as the pool can hold.
  */
 function poolSize(): number {
   const raw = serverExtra.DATABASE_POOL_MAX;
-  if (raw === undefined) return 10;
+  if (raw === undefined) return DEFAULT_POOL_MAX;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 1000) {
     process.stderr.write(`BENCH_SERVER_ENV: DATABASE_POOL_MAX must be a whole number from 1 to 1000, got "${raw}"\n`);

@@ -181,6 +181,9 @@ function text(env: Env, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** PostgreSQL connections per process when DATABASE_POOL_MAX is not set (the benchmark sizes its commit baseline by it). */
+export const DEFAULT_POOL_MAX = 10;
+
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = text(env, name);
   if (raw === undefined) return fallback;
@@ -208,7 +211,7 @@ function parseDatabase(env: Env, cwd: string): DatabaseConfig {
     }
     const prepared = text(env, 'DATABASE_PREPARED_STATEMENTS') ?? 'on';
     if (prepared !== 'on' && prepared !== 'off') throw new ConfigError('DATABASE_PREPARED_STATEMENTS', `must be on or off, got "${prepared}"`);
-    return { kind: 'postgres', url: raw, poolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000), preparedStatements: prepared === 'on' };
+    return { kind: 'postgres', url: raw, poolMax: integer(env, 'DATABASE_POOL_MAX', DEFAULT_POOL_MAX, 1, 1000), preparedStatements: prepared === 'on' };
   }
   throw new ConfigError('DATABASE_URL', 'must start with sqlite: or postgres://');
 }
