@@ -23,6 +23,7 @@ import assert from 'node:assert/strict';
 import { seedDemo } from './demo/seed.js';
 import { DIALECTS, forDialect, seedMerchant } from './test-support/app.js';
 import { bookingRequest, ny } from './test-support/bookings.js';
+import { until } from './test-support/poll.js';
 
 /** Statements per write: SQLite counts the group commit's own (pragma, begin, savepoint, release, commit). */
 const EXPECTED = {
@@ -89,6 +90,44 @@ for (const dialect of DIALECTS) {
           }
         }
       }
+    } finally {
+      await t.close();
+    }
+  });
+}
+
+for (const dialect of DIALECTS) {
+  test(`${dialect}: a join of a merchant no read has asked for loads its configuration outside the transaction, once, for the joins after it`, async () => {
+    const queries: string[] = [];
+    const t = await forDialect(dialect)({ onQuery: (sql) => queries.push(sql) });
+    try {
+      await seedMerchant(t.services, { id: 'written-only' });
+      const configs = t.services.merchants.configs;
+      const join = async (i: number): Promise<string[]> => {
+        queries.length = 0;
+        const answer = await t.google('CreateWaitlistEntry', {
+          merchant_id: 'written-only',
+          service_id: 'waitlist',
+          party_size: 2,
+          idempotency_token: `written-only-${i}`,
+          user_information: { user_id: `written-only-user-${i}`, given_name: 'Ada', family_name: 'Lovelace', telephone: '+1 212-736-5000' },
+        });
+        assert.equal(answer.statusCode, 200, answer.body);
+        return queries.splice(0);
+      };
+      const loadsBefore = configs.loads;
+      const first = await join(0);
+      assert.ok(first.length > EXPECTED[dialect].join, `the first join reads the configuration itself:\n${first.join('\n')}`);
+      // The join itself started the load (nothing else has asked for this merchant).
+      await until(() => configs.loads > loadsBefore, 'the join to load the configuration in the background');
+      // Settles the load in flight without starting another.
+      await configs.get('written-only');
+      assert.equal(configs.loads, loadsBefore + 1, 'one load');
+      for (let i = 1; i <= 2; i++) {
+        const next = await join(i);
+        assert.equal(next.length, EXPECTED[dialect].join, `join ${i} takes the configuration from memory:\n${next.join('\n')}`);
+      }
+      assert.equal(configs.loads, loadsBefore + 1, 'no load after the first');
     } finally {
       await t.close();
     }

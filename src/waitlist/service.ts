@@ -167,8 +167,8 @@ export class WaitlistService {
     } else {
       // In a transaction, everything as the transaction sees it: the merchant's configuration from
       // memory when it was loaded at the stamp the transaction reads (then it is what the
-      // transaction would read: merchants/configs.ts), else read here (and, on SQLite, loaded into
-      // memory outside the transaction for the next write); the live floor always from the transaction.
+      // transaction would read: merchants/configs.ts), else read here (and loaded into memory
+      // outside the transaction for the next write); the live floor always from the transaction.
       let version: number | null;
       if (join !== undefined && this.store.dialect === 'sqlite') {
         // A join on SQLite: its service's floor from memory when it is the database's at the data
@@ -199,9 +199,11 @@ export class WaitlistService {
           service ?? merchants.findService(q, merchantId, serviceId),
           merchants.listTables(q, merchantId),
         ]);
-        // SQLite only: on PostgreSQL the notifications of the change that made it miss arrive
-        // after such a load and drop it again; reads load it there.
-        if (this.store.dialect === 'sqlite') this.configs.warm(merchantId);
+        // Loaded outside the transaction for the next write, when it is not kept at all (a merchant
+        // no read has asked for yet: without this, every join of a merchant that is only written to
+        // read all three here). On PostgreSQL the notification of a change that made it miss may
+        // arrive after such a load and drop it again: then the next write loads it once more.
+        this.configs.warm(merchantId);
       }
     }
     if (merchant === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
