@@ -10,7 +10,8 @@
 // were four reads for a booking; service and activity two for a join). Then two more of a join: its
 // merchant, opening hours and tables come from memory when they were loaded at the merchant's
 // configuration stamp, which the join reads instead (one statement where there were three; a join
-// right after a change of the configuration still reads them). On PostgreSQL the round trips are
+// right after a change of the configuration still reads them, and a join of a merchant no read has
+// asked for loads them outside its transaction for the joins after it, on both databases). On PostgreSQL the round trips are
 // counted too (store/postgres-pipeline.ts): BEGIN goes with the first statement, reads issued
 // together travel together (a join's service lock and the reads of its queue; a booking's service
 // and guest locks; its candidates, duplicates and the user's bookings; a slot's lock and its count),
