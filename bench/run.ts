@@ -114,6 +114,7 @@ function poolSize(): number {
   return n;
 }
 const pool = poolSize();
+const poolConnections = `${pool} connection${pool === 1 ? '' : 's'}`;
 
 /**
  * BENCH_PG_SETTINGS="name=value,name=value": settings for the embedded PostgreSQL (each passed as
@@ -450,12 +451,12 @@ if (wantPostgres) {
     postgres = await startPostgres(args.profile, pgSettings);
     const url = postgres.url;
     stores.push({
-      label: `PostgreSQL (${postgres.description}, pool of ${pool} connection${pool === 1 ? '' : 's'})`,
+      label: `PostgreSQL (${postgres.description}, pool of ${poolConnections})`,
       sqlite: false,
       databaseUrl: () => url,
       commitBaseline: () => ({
         spec: { kind: 'postgres', url, connections: pool, durationSec: Math.min(settings.durationSec, 5) },
-        label: `PostgreSQL single-row commits from ${pool} connection${pool === 1 ? '' : 's'} at once (as the pool; fsync on)`,
+        label: `PostgreSQL single-row commits from ${poolConnections} at once (as the pool; fsync on)`,
       }),
       notes: [writeNote],
       watch: (label, serverPid) => watchPostgres(url, label, serverPid),

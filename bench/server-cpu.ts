@@ -7,6 +7,7 @@
 // and JavaScript, such as reading the socket and parsing HTTP, is counted there too; on this
 // machine the main thread was on a core the whole time while its profile showed 45% "(idle)".)
 import { readFileSync } from 'node:fs';
+import { monotonicUs } from './profile.js';
 
 /** /proc reports times in clock ticks of USER_HZ, which is 100 on Linux on every architecture. */
 const US_PER_TICK = 10_000;
@@ -50,7 +51,7 @@ export function sampleCpu(pid: number | undefined): CpuSample | null {
     const main = parseStat(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
     const whole = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     return {
-      atUs: Number(process.hrtime.bigint() / 1000n),
+      atUs: monotonicUs(),
       processUs: (whole.user + whole.system) * US_PER_TICK,
       mainUs: (main.user + main.system) * US_PER_TICK,
       mainSystemUs: main.system * US_PER_TICK,
