@@ -13,7 +13,7 @@ import { invalid } from '../errors.js';
 import { messageHash, parseMessage, renderMessage, requireText } from './proto-json.js';
 import { zeroWait } from '../waitlist/estimator.js';
 import { batchGetWaitEstimatesJson, getWaitlistEntryJson, waitEstimateJson } from './waitlist-json.js';
-import type { EntryStatusView, WaitlistService } from '../waitlist/service.js';
+import type { EntryStatusView, EstimatesResult, WaitlistService } from '../waitlist/service.js';
 import { readBatchGetWaitEstimates, readGetWaitlistEntry } from './waitlist-request.js';
 
 /**
@@ -40,16 +40,28 @@ function guestIdentity(userId: string, email: string): string | null {
 /**
  * BatchGetWaitEstimates from the parsed JSON body to the answer's JSON: the route's whole work, shared
  * by the Fastify route and the direct read path (fast-reads.ts). Errors are thrown (or rejected).
+ * When everything the estimates need is in memory the answer is returned at once, not as a promise
+ * (WaitlistService.estimatesKept), and a kept result given again is printed once.
  */
-export function estimatesAnswer(waitlist: WaitlistService): (body: unknown) => Promise<string> {
-  return async (body) => {
+export function estimatesAnswer(waitlist: WaitlistService): (body: unknown) => string | Promise<string> {
+  const printed = new WeakMap<EstimatesResult, string>();
+  const print = (result: EstimatesResult): string => {
+    let json = printed.get(result);
+    if (json === undefined) {
+      json = batchGetWaitEstimatesJson(result.status, result.estimates);
+      printed.set(result, json);
+    }
+    return json;
+  };
+  return (body) => {
     // The shape Google sends is read directly (waitlist-request.ts: as protobuf-es reads it, property-tested); anything else by protobuf-es.
     const req = readBatchGetWaitEstimates(body) ?? parseMessage(BatchGetWaitEstimatesRequestSchema, body);
     const merchantId = requireText(req.merchantId, 'merchant_id');
     const serviceId = requireText(req.serviceId, 'service_id');
     const sizes = [...new Set(req.partySize)];
-    const { status, estimates } = await waitlist.estimates(merchantId, serviceId, sizes);
-    return batchGetWaitEstimatesJson(status, estimates);
+    const kept = waitlist.estimatesKept(merchantId, serviceId, sizes);
+    if (kept !== null) return print(kept);
+    return waitlist.estimates(merchantId, serviceId, sizes).then(({ status, estimates }) => batchGetWaitEstimatesJson(status, estimates));
   };
 }
 

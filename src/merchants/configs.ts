@@ -82,6 +82,15 @@ export class MerchantConfigs {
   }
 
   /**
+   * The merchant's configuration when `get` would answer it from memory without a query (kept, and
+   * the stamps checked less than `checkMs` ago); undefined otherwise (then `get`, which checks or loads).
+   */
+  peek(merchantId: string): MerchantConfig | undefined {
+    if (!this.#listening || performance.now() - this.#checkedAt >= this.checkMs) return undefined;
+    return this.#cached.get(merchantId);
+  }
+
+  /**
    * For a write transaction: the merchant's configuration kept in memory if it was loaded at
    * `version`, the stamp the transaction read (configVersion), so exactly what the transaction would
    * read itself; null otherwise (not kept, loaded at another stamp, or no stamp recorded), and the

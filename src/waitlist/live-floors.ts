@@ -74,11 +74,18 @@ export class LiveFloors {
 
   /** The service's live floor, with the parties seated since `seatedSince` (epoch seconds). */
   async get(merchantId: string, serviceId: string, seatedSince: number): Promise<FloorParties> {
-    const kept = this.#kept.get(merchantId)?.get(serviceId);
-    if (kept !== undefined && kept.since <= seatedSince && performance.now() - kept.readAt < this.maxAgeMs) return seatedFrom(kept.parties, seatedSince);
+    const kept = this.peek(merchantId, serviceId, seatedSince);
+    if (kept !== undefined) return kept;
     const loading = this.#loading.get(merchantId)?.get(serviceId);
     if (loading !== undefined && loading.since <= seatedSince) return seatedFrom(await loading.promise, seatedSince);
     return this.fresh(merchantId, serviceId, seatedSince);
+  }
+
+  /** The service's live floor when `get` would answer it from memory (kept and younger than `maxAgeMs`); undefined otherwise. */
+  peek(merchantId: string, serviceId: string, seatedSince: number): FloorParties | undefined {
+    const kept = this.#kept.get(merchantId)?.get(serviceId);
+    if (kept !== undefined && kept.since <= seatedSince && performance.now() - kept.readAt < this.maxAgeMs) return seatedFrom(kept.parties, seatedSince);
+    return undefined;
   }
 
   /**

@@ -38,6 +38,30 @@ export interface WaitEstimateView {
   readonly confirmationMode: ConfirmationMode;
 }
 
+/** What BatchGetWaitEstimates answers: whether the waitlist takes parties now, and the estimates it offers. */
+export interface EstimatesResult {
+  readonly status: WaitlistStatus;
+  readonly estimates: readonly WaitEstimateView[];
+}
+
+/** Services whose last estimates (and what they were computed from) are kept for `estimatesKept`; the oldest leaves first. */
+const LAST_ESTIMATES_KEPT = 1000;
+
+interface LastEstimates {
+  readonly now: number;
+  readonly config: merchants.MerchantConfig;
+  readonly parties: FloorParties;
+  readonly model: LearnedModel | null;
+  readonly sizes: readonly number[];
+  readonly result: EstimatesResult;
+}
+
+function sameSizes(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export interface EntryView {
   readonly entry: WaitlistEntry;
   /** Current estimate while the party is in the queue; null otherwise. */
@@ -90,6 +114,8 @@ export class WaitlistService {
   readonly floors: LiveFloors;
   /** The last estimates per service, given again while its floor is unchanged (estimator.ts). */
   readonly #estimates = new EstimateMemo();
+  /** Per service, the last result of `estimatesKept` and what it was computed from. */
+  readonly #lastEstimates = new Map<string, LastEstimates>();
 
   constructor(
     private readonly store: Store,
@@ -208,30 +234,8 @@ export class WaitlistService {
     }
     if (merchant === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
     if (svc === null) throw new DomainError('UNKNOWN_SERVICE', `unknown service_id "${serviceId}" for merchant "${merchantId}"`);
-    const { queue, seated } = parties;
     const model = (await this.storedModelAt(q, merchantId, parties.modelVersion))?.model ?? null;
-    const floor: Floor = {
-      now,
-      tables,
-      turnTimes: merchant.turnTimes,
-      seated,
-      queue,
-      model,
-      // One offset for the whole replay (the next few hours): looked up once, not per party.
-      utcOffsetSeconds: model === null ? 0 : utcOffsetMinutes(merchant.timeZone, now) * 60,
-    };
-    return {
-      merchant,
-      service: svc,
-      floor,
-      situation: {
-        now,
-        merchantOpen: isOpenAt(merchant.openingHours, merchant.timeZone, now),
-        rules: svc.waitlist,
-        queueLength: queue.length,
-        largestTable: largestServable(tables),
-      },
-    };
+    return context(merchant, svc, tables, parties, model, now);
   }
 
   /** The stored model of that version, from the cache, or read and parsed once when it changed. */
@@ -321,11 +325,54 @@ export class WaitlistService {
     }
   }
 
-  async estimates(merchantId: string, serviceId: string, partySizes: readonly number[]): Promise<{ status: WaitlistStatus; estimates: WaitEstimateView[] }> {
-    const ctx = await this.load(this.store.db, merchantId, serviceId);
+  /**
+   * What `estimates` answers, computed without waiting when everything it needs is in memory and
+   * current: the merchant's configuration and the service's live floor as a read would take them
+   * (MerchantConfigs.peek, LiveFloors.peek) and the learned model of the floor's version; null
+   * otherwise, and the caller asks `estimates`, which reads what is missing. The same inputs (the
+   * same configuration, floor and model objects, in the same second) give the same result object
+   * back: the result is a function of them alone.
+   */
+  estimatesKept(merchantId: string, serviceId: string, partySizes: readonly number[]): EstimatesResult | null {
+    const config = this.configs.peek(merchantId);
+    const svc = config?.services.get(serviceId);
+    if (config === undefined || svc === undefined) return null;
+    const now = nowSeconds(this.clock);
+    const parties = this.floors.peek(merchantId, serviceId, now - SEATED_LOOKBACK_SECONDS);
+    if (parties === undefined) return null;
+    let model: LearnedModel | null = null;
+    if (parties.modelVersion !== null) {
+      const cached = this.models.get(merchantId, parties.modelVersion);
+      if (cached === undefined) return null;
+      model = cached?.model ?? null;
+    }
+    const key = `${merchantId}\u0000${serviceId}`;
+    const last = this.#lastEstimates.get(key);
+    if (
+      last !== undefined &&
+      last.now === now &&
+      last.config === config &&
+      last.parties === parties &&
+      last.model === model &&
+      sameSizes(last.sizes, partySizes)
+    ) {
+      return last.result;
+    }
+    const result = this.#estimatesIn(context(config.merchant, svc, config.tables, parties, model, now), key, partySizes);
+    if (last === undefined && this.#lastEstimates.size >= LAST_ESTIMATES_KEPT) this.#lastEstimates.delete(this.#lastEstimates.keys().next().value!);
+    this.#lastEstimates.set(key, { now, config, parties, model, sizes: [...partySizes], result });
+    return result;
+  }
+
+  /** The current estimates for parties of each size joining now, and whether the waitlist takes them. */
+  async estimates(merchantId: string, serviceId: string, partySizes: readonly number[]): Promise<EstimatesResult> {
+    return this.#estimatesIn(await this.load(this.store.db, merchantId, serviceId), `${merchantId}\u0000${serviceId}`, partySizes);
+  }
+
+  #estimatesIn(ctx: Context, key: string, partySizes: readonly number[]): EstimatesResult {
     const candidates = new Map<number, Estimate>();
     const sizes = [...new Set(partySizes)];
-    this.#estimates.estimateNewParties(`${merchantId}\u0000${serviceId}`, ctx.floor, sizes).forEach((estimate, k) => {
+    this.#estimates.estimateNewParties(key, ctx.floor, sizes).forEach((estimate, k) => {
       if (estimate !== null) candidates.set(sizes[k]!, estimate);
     });
     const { status, offered } = offer(ctx.situation, candidates);
@@ -665,4 +712,31 @@ export class WaitlistService {
   async list(filter: entries.EntryFilter): Promise<WaitlistEntry[]> {
     return entries.listEntries(this.store.db, filter);
   }
+}
+
+/** A service as a read or a write sees it: what estimates and the waitlist's rules are computed from. */
+function context(merchant: Merchant, svc: Service, tables: readonly DiningTable[], parties: FloorParties, model: LearnedModel | null, now: number): Context {
+  const { queue, seated } = parties;
+  const floor: Floor = {
+    now,
+    tables,
+    turnTimes: merchant.turnTimes,
+    seated,
+    queue,
+    model,
+    // One offset for the whole replay (the next few hours): looked up once, not per party.
+    utcOffsetSeconds: model === null ? 0 : utcOffsetMinutes(merchant.timeZone, now) * 60,
+  };
+  return {
+    merchant,
+    service: svc,
+    floor,
+    situation: {
+      now,
+      merchantOpen: isOpenAt(merchant.openingHours, merchant.timeZone, now),
+      rules: svc.waitlist,
+      queueLength: queue.length,
+      largestTable: largestServable(tables),
+    },
+  };
 }
