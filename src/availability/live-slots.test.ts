@@ -23,6 +23,7 @@ import {
   updateBooking,
 } from '../test-support/bookings.js';
 import { until } from '../test-support/poll.js';
+import type { SlotQuery } from './matching.js';
 
 /** Long enough that no day kept is read again by age during a test: only this process's writes drop one. */
 const NO_CHECK = { READ_MODEL_CHECK_MS: '3600000' };
@@ -87,6 +88,37 @@ for (const dialect of DIALECTS) {
       assert.equal(await count(t, ten), 3);
       assert.equal(await count(t, nine), 0);
       assert.equal(await count(t, otherDay), 2, 'another day is untouched');
+    });
+
+    test('a lookup is answered at once (lookupKept) only when every service day it names is kept, with what lookup() answers', async () => {
+      const t = await start(NO_CHECK);
+      await seedDemo(t.services, t.clock);
+      const availability = t.services.availability;
+      const query = (start: number): SlotQuery => ({ serviceId: DEMO_S, startSec: start, durationSec: 1800, staffId: '', roomId: '', partySize: 2 });
+      const tuesday = [query(ny('2026-01-06 09:00')), query(ny('2026-01-06 16:30')), query(ny('2026-01-06 17:00'))];
+      const wednesday = query(ny('2026-01-07 09:00'));
+      // Nothing read yet.
+      assert.equal(availability.lookupKept(DEMO_M, tuesday), null);
+      await available(t, [ny('2026-01-06 09:00')]);
+      if (t.config.database.kind === 'postgres') {
+        // The first read starts listening; once it listens, the next read checks the stamps again.
+        const configs = t.services.merchants.configs;
+        await until(async () => configs.notified, 'the configuration cache to listen', 30_000);
+        await available(t, [ny('2026-01-06 09:00')]);
+      }
+      const kept = availability.lookupKept(DEMO_M, tuesday);
+      assert.deepEqual(kept, [2, 2, 0]);
+      assert.deepEqual(kept, await availability.lookup(DEMO_M, tuesday));
+      // A day not kept yet: not answered at once, until a lookup has read it.
+      assert.equal(availability.lookupKept(DEMO_M, [...tuesday, wednesday]), null);
+      assert.deepEqual(await availability.lookup(DEMO_M, [...tuesday, wednesday]), [2, 2, 0, 2]);
+      assert.deepEqual(availability.lookupKept(DEMO_M, [...tuesday, wednesday]), [2, 2, 0, 2]);
+      // A booking made through this process: the next answer has it, at once or not.
+      await book(t, { start: ny('2026-01-06 09:00') });
+      assert.deepEqual(await availability.lookup(DEMO_M, tuesday), [1, 2, 0]);
+      assert.deepEqual(availability.lookupKept(DEMO_M, tuesday), [1, 2, 0]);
+      // An unknown merchant is never answered from memory (lookup() refuses it).
+      assert.equal(availability.lookupKept('nobody', tuesday), null);
     });
 
     test("a lease's expiry is seen without any write", async () => {

@@ -80,23 +80,28 @@ export class LiveSlots {
 
   /** The service's slots starting on `day` with their open spots at `now` (epoch seconds), read under `basis` (the merchant's configuration). */
   async get(merchantId: string, serviceId: string, day: number, now: number, basis: object): Promise<SlotDay> {
+    const kept = this.peek(merchantId, serviceId, day, now, basis);
+    if (kept !== undefined) return kept;
     const key = serviceKey(merchantId, serviceId);
-    const kept = this.#kept.get(key)?.get(day);
     const loading = this.#loading.get(key)?.get(day);
-    if (kept !== undefined && kept.basis === basis && now < kept.until) {
-      const age = performance.now() - kept.readAt;
-      if (age < this.maxAgeMs) {
-        // Past half its age, the day is read again in the background while it is still answered:
-        // under load no request waits for the read that the age bound makes due.
-        if (age >= this.maxAgeMs / 2 && loading === undefined) this.#load(key, merchantId, serviceId, day, now, basis).catch(() => {});
-        return kept.slots;
-      }
-    }
     if (loading !== undefined && loading.basis === basis) {
       const read = await loading.promise;
       if (now < read.until) return read.slots;
     }
     return (await this.#load(key, merchantId, serviceId, day, now, basis)).slots;
+  }
+
+  /** The day's slots when `get` would answer them from memory (kept under `basis`, still counting and young enough); undefined otherwise. */
+  peek(merchantId: string, serviceId: string, day: number, now: number, basis: object): SlotDay | undefined {
+    const key = serviceKey(merchantId, serviceId);
+    const kept = this.#kept.get(key)?.get(day);
+    if (kept === undefined || kept.basis !== basis || now >= kept.until) return undefined;
+    const age = performance.now() - kept.readAt;
+    if (age >= this.maxAgeMs) return undefined;
+    // Past half its age, the day is read again in the background while it is still answered:
+    // under load no request waits for the read that the age bound makes due.
+    if (age >= this.maxAgeMs / 2 && this.#loading.get(key)?.get(day) === undefined) this.#load(key, merchantId, serviceId, day, now, basis).catch(() => {});
+    return kept.slots;
   }
 
   /** Has the days `change` covers dropped once the transaction `trx` commits. Called by the availability listener. */

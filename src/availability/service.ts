@@ -124,6 +124,35 @@ export class AvailabilityService {
   };
 
   /**
+   * What `lookup` answers, computed without waiting when everything it needs is in memory and
+   * current: the merchant's configuration as a read takes it (MerchantConfigs.peek) and the kept
+   * slots of every service day the queries fall on (LiveSlots.peek); null otherwise, and the
+   * caller asks `lookup`, which reads what is missing.
+   */
+  lookupKept(merchantId: string, queries: readonly SlotQuery[]): number[] | null {
+    const live = this.liveSlots;
+    const config = this.configs.peek(merchantId);
+    if (live === null || config === undefined) return null;
+    const bookable = bookableIn(config);
+    const now = nowSeconds(this.clock);
+    const wanted = queries.filter((q) => bookable(q.serviceId) !== undefined && q.startSec > now);
+    if (wanted.length === 0) return queries.map(() => 0);
+    const days = dayKeys(wanted);
+    if (days === null) return null;
+    const kept = new Map<string, Map<number, SlotDay>>();
+    for (const [serviceId, byDay] of days) {
+      const out = new Map<number, SlotDay>();
+      kept.set(serviceId, out);
+      for (const day of byDay) {
+        const slotsOfDay = live.peek(merchantId, serviceId, day, now, config);
+        if (slotsOfDay === undefined) return null;
+        out.set(day, slotsOfDay);
+      }
+    }
+    return fromKeptDays(kept, queries, now, bookable);
+  }
+
+  /**
    * For each query, the open spots of the best matching slot now (0: none). The merchant's
    * services come from memory (merchants/configs.ts), and so do the slots of the days the queries
    * fall on, with their open spots (live-slots.ts: none of its queries while they are kept, one per
@@ -135,24 +164,22 @@ export class AvailabilityService {
   async lookup(merchantId: string, queries: readonly SlotQuery[]): Promise<number[]> {
     const config = await this.configs.get(merchantId);
     if (config === null) throw new DomainError('UNKNOWN_MERCHANT', `unknown merchant_id "${merchantId}"`);
-    const bookable = (serviceId: string): Service | undefined => {
-      const service = config.services.get(serviceId);
-      return service?.booking.enabled ? service : undefined;
-    };
+    const bookable = bookableIn(config);
     const now = nowSeconds(this.clock);
     const wanted = queries.filter((q) => bookable(q.serviceId) !== undefined && q.startSec > now);
     if (wanted.length === 0) return queries.map(() => 0);
-    const kept = this.liveSlots === null ? null : await this.#keptDays(this.liveSlots, merchantId, wanted, now, config);
-    if (kept !== null) {
-      return queries.map((q) => {
-        const service = bookable(q.serviceId);
-        if (service === undefined || q.startSec <= now) return 0;
-        let best = 0;
-        for (const { slot, open } of kept.get(q.serviceId)?.get(dayOf(q.startSec))?.get(q.startSec) ?? []) {
-          if (slotMatches(slot, q, service.booking)) best = Math.max(best, open);
-        }
-        return best;
-      });
+    const days = this.liveSlots === null ? null : dayKeys(wanted);
+    if (this.liveSlots !== null && days !== null) {
+      const live = this.liveSlots;
+      const kept = new Map<string, Map<number, SlotDay>>();
+      const reads: Promise<void>[] = [];
+      for (const [serviceId, byDay] of days) {
+        const out = new Map<number, SlotDay>();
+        kept.set(serviceId, out);
+        for (const day of byDay) reads.push(live.get(merchantId, serviceId, day, now, config).then((slotsOfDay) => void out.set(day, slotsOfDay)));
+      }
+      await Promise.all(reads);
+      return fromKeptDays(kept, queries, now, bookable);
     }
     let from = Number.POSITIVE_INFINITY;
     let to = Number.NEGATIVE_INFINITY;
@@ -176,38 +203,6 @@ export class AvailabilityService {
       }
       return best;
     });
-  }
-
-  /** The kept slots of the service days the queries fall on (service -> day -> slots), or null when they are too many. */
-  async #keptDays(
-    live: LiveSlots,
-    merchantId: string,
-    wanted: readonly SlotQuery[],
-    now: number,
-    basis: object,
-  ): Promise<Map<string, Map<number, SlotDay>> | null> {
-    const days = new Map<string, Map<number, SlotDay | null>>();
-    let count = 0;
-    for (const q of wanted) {
-      let byDay = days.get(q.serviceId);
-      if (byDay === undefined) {
-        byDay = new Map();
-        days.set(q.serviceId, byDay);
-      }
-      const day = dayOf(q.startSec);
-      if (byDay.has(day)) continue;
-      if (++count > MAX_KEPT_DAYS_PER_LOOKUP) return null;
-      byDay.set(day, null);
-    }
-    const kept = new Map<string, Map<number, SlotDay>>();
-    const reads: Promise<void>[] = [];
-    for (const [serviceId, byDay] of days) {
-      const out = new Map<number, SlotDay>();
-      kept.set(serviceId, out);
-      for (const day of byDay.keys()) reads.push(live.get(merchantId, serviceId, day, now, basis).then((slotsOfDay) => void out.set(day, slotsOfDay)));
-    }
-    await Promise.all(reads);
-    return kept;
   }
 
   /** Replaces the service's slots starting inside `window` with the expansion of `entries`. */
@@ -286,4 +281,48 @@ export class AvailabilityService {
     ]);
     return list.map((s) => ({ ...s, spotsOpen: openSpots(s, held) }));
   }
+}
+
+/** The merchant's service of that id when it takes bookings. */
+function bookableIn(config: merchants.MerchantConfig): (serviceId: string) => Service | undefined {
+  return (serviceId) => {
+    const service = config.services.get(serviceId);
+    return service?.booking.enabled ? service : undefined;
+  };
+}
+
+/** The service days the queries fall on (service -> days), or null when they are more than a lookup takes from memory. */
+function dayKeys(wanted: readonly SlotQuery[]): Map<string, Set<number>> | null {
+  const days = new Map<string, Set<number>>();
+  let count = 0;
+  for (const q of wanted) {
+    let byDay = days.get(q.serviceId);
+    if (byDay === undefined) {
+      byDay = new Set();
+      days.set(q.serviceId, byDay);
+    }
+    const day = dayOf(q.startSec);
+    if (byDay.has(day)) continue;
+    if (++count > MAX_KEPT_DAYS_PER_LOOKUP) return null;
+    byDay.add(day);
+  }
+  return days;
+}
+
+/** Each query's open spots from the kept slots of its service day (the best matching slot; 0: none). */
+function fromKeptDays(
+  kept: ReadonlyMap<string, ReadonlyMap<number, SlotDay>>,
+  queries: readonly SlotQuery[],
+  now: number,
+  bookable: (serviceId: string) => Service | undefined,
+): number[] {
+  return queries.map((q) => {
+    const service = bookable(q.serviceId);
+    if (service === undefined || q.startSec <= now) return 0;
+    let best = 0;
+    for (const { slot, open } of kept.get(q.serviceId)?.get(dayOf(q.startSec))?.get(q.startSec) ?? []) {
+      if (slotMatches(slot, q, service.booking)) best = Math.max(best, open);
+    }
+    return best;
+  });
 }

@@ -134,17 +134,20 @@ function requireSlot(slot: Slot | undefined): Slot {
 
 /**
  * BatchAvailabilityLookup from the parsed JSON body to the answer's JSON: the route's whole work,
- * shared by the Fastify route and the direct read path (fast-reads.ts). Errors are thrown (or rejected).
+ * shared by the Fastify route and the direct read path (fast-reads.ts). Errors are thrown (or
+ * rejected). When the slots are in memory the answer is returned at once, not as a promise.
  */
-export function lookupAnswer(availability: AvailabilityService): (body: unknown) => Promise<string> {
-  return async (body) => {
+export function lookupAnswer(availability: AvailabilityService): (body: unknown) => string | Promise<string> {
+  return (body) => {
     // The shape Google sends is read directly (availability-lookup-request.ts: as protobuf-es reads it, property-tested); anything else by protobuf-es.
     const req = readBatchAvailabilityLookup(body) ?? parseMessage(BatchAvailabilityLookupRequestSchema, body);
     const merchantId = requireText(req.merchantId, 'merchant_id');
     const queries = req.slotTime.map((t) => slotQuery(t.serviceId, t.startSec, t.durationSec, t.resourceIds));
-    const open = await availability.lookup(merchantId, queries);
     // Written directly (availability-lookup-json.ts: byte for byte protobuf-es, property-tested).
-    return batchAvailabilityLookupJson(req.slotTime, (i) => (open[i] ?? 0) > 0);
+    const print = (open: readonly number[]): string => batchAvailabilityLookupJson(req.slotTime, (i) => (open[i] ?? 0) > 0);
+    // At once when the slots are in memory (AvailabilityService.lookupKept), else after reading them.
+    const kept = availability.lookupKept(merchantId, queries);
+    return kept !== null ? print(kept) : availability.lookup(merchantId, queries).then(print);
   };
 }
 
