@@ -66,11 +66,13 @@ export function estimatesAnswer(waitlist: WaitlistService): (body: unknown) => s
 }
 
 /** GetWaitlistEntry from the parsed JSON body to the answer's JSON (as estimatesAnswer). */
-export function entryAnswer(waitlist: WaitlistService): (body: unknown) => Promise<string> {
-  return async (body) => {
+export function entryAnswer(waitlist: WaitlistService): (body: unknown) => string | Promise<string> {
+  return (body) => {
     const req = readGetWaitlistEntry(body) ?? parseMessage(GetWaitlistEntryRequestSchema, body);
-    const view = await waitlist.entryStatus(requireText(req.waitlistEntryId, 'waitlist_entry_id'));
-    return renderEntry(view);
+    const entryId = requireText(req.waitlistEntryId, 'waitlist_entry_id');
+    // At once for a party of a floor kept in memory (WaitlistService.entryStatusKept), else after reading.
+    const kept = waitlist.entryStatusKept(entryId);
+    return kept !== null ? renderEntry(kept) : waitlist.entryStatus(entryId).then(renderEntry);
   };
 }
 

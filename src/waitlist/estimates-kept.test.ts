@@ -1,4 +1,5 @@
-// Wait estimates answered at once from memory (WaitlistService.estimatesKept, issue 17): only when
+// Wait estimates and entries answered at once from memory (WaitlistService.estimatesKept and
+// entryStatusKept, issue 17): only when
 // what a read would take from memory is there and current, always what `estimates` answers at that
 // moment, the same result object again only for the same inputs in the same second, never another
 // merchant's, and never with READ_MODEL_CHECK_MS=0 (every read goes to the store). On SQLite and
@@ -17,7 +18,7 @@ const TABLES = [
 const SIZES = [2, 4];
 
 let guests = 0;
-async function join(t: TestApp, merchantId: string, partySize = 2): Promise<void> {
+async function join(t: TestApp, merchantId: string, partySize = 2): Promise<string> {
   guests += 1;
   const result = await t.services.waitlist.join(
     {
@@ -31,6 +32,7 @@ async function join(t: TestApp, merchantId: string, partySize = 2): Promise<void
     null,
   );
   assert.ok('entryId' in result, JSON.stringify(result));
+  return result.entryId;
 }
 
 /**
@@ -88,6 +90,36 @@ for (const dialect of DIALECTS) {
       assert.ok(later !== null);
       assert.notEqual(later, keptAfterJoins);
       assert.deepEqual(later, await waitlist.estimates('kept', 'waitlist', SIZES));
+    });
+
+    test("an entry's status is answered at once only for a party of a kept floor, and always what entryStatus() answers then", async () => {
+      const t = await start(NO_CHECK);
+      const waitlist = t.services.waitlist;
+      await seedMerchant(t.services, { id: 'entries', tables: TABLES });
+      await seedMerchant(t.services, { id: 'entries-other', tables: TABLES });
+      const first = await join(t, 'entries');
+      const second = await join(t, 'entries', 4);
+      const elsewhere = await join(t, 'entries-other');
+      await read(t, 'entries');
+      for (const id of [first, second]) {
+        const kept = waitlist.entryStatusKept(id);
+        assert.ok(kept !== null, `${id} answered at once`);
+        assert.deepEqual(kept, await waitlist.entryStatus(id));
+        assert.equal(kept.entry.merchantId, 'entries');
+      }
+      assert.equal(waitlist.entryStatusKept(second)?.estimate?.partiesAhead, 1);
+      // A floor nobody read since its join changed it, and an id no floor holds: read from the store.
+      assert.equal(waitlist.entryStatusKept('no-such-entry'), null);
+      const other = waitlist.entryStatusKept(elsewhere);
+      assert.ok(other === null || other.entry.merchantId === 'entries-other', JSON.stringify(other));
+      // Cancelled through this process: out of the queue, so never answered from a floor.
+      await waitlist.act(first, 'cancel', { idempotentCancel: true });
+      assert.equal(waitlist.entryStatusKept(first), null);
+      assert.equal((await waitlist.entryStatus(first)).entry.state, 'CANCELED');
+      await read(t, 'entries');
+      assert.equal(waitlist.entryStatusKept(first), null);
+      assert.equal(waitlist.entryStatusKept(second)?.estimate?.partiesAhead, 0);
+      assert.deepEqual(waitlist.entryStatusKept(second), await waitlist.entryStatus(second));
     });
 
     test('never answers one merchant with the estimates of another with the same service id', async () => {

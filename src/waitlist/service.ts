@@ -334,18 +334,9 @@ export class WaitlistService {
    * back: the result is a function of them alone.
    */
   estimatesKept(merchantId: string, serviceId: string, partySizes: readonly number[]): EstimatesResult | null {
-    const config = this.configs.peek(merchantId);
-    const svc = config?.services.get(serviceId);
-    if (config === undefined || svc === undefined) return null;
-    const now = nowSeconds(this.clock);
-    const parties = this.floors.peek(merchantId, serviceId, now - SEATED_LOOKBACK_SECONDS);
-    if (parties === undefined) return null;
-    let model: LearnedModel | null = null;
-    if (parties.modelVersion !== null) {
-      const cached = this.models.get(merchantId, parties.modelVersion);
-      if (cached === undefined) return null;
-      model = cached?.model ?? null;
-    }
+    const kept = this.#kept(merchantId, serviceId);
+    if (kept === null) return null;
+    const { config, svc, parties, model, now } = kept;
     const key = `${merchantId}\u0000${serviceId}`;
     const last = this.#lastEstimates.get(key);
     if (
@@ -362,6 +353,30 @@ export class WaitlistService {
     if (last === undefined && this.#lastEstimates.size >= LAST_ESTIMATES_KEPT) this.#lastEstimates.delete(this.#lastEstimates.keys().next().value!);
     this.#lastEstimates.set(key, { now, config, parties, model, sizes: [...partySizes], result });
     return result;
+  }
+
+  /**
+   * What a read of the service (`load` outside a transaction) would take from memory without a
+   * query, when all of it is there and current: the merchant's configuration, the service's live
+   * floor and the learned model of the floor's version; null otherwise.
+   */
+  #kept(
+    merchantId: string,
+    serviceId: string,
+  ): { config: merchants.MerchantConfig; svc: Service; parties: FloorParties; model: LearnedModel | null; now: number } | null {
+    const config = this.configs.peek(merchantId);
+    const svc = config?.services.get(serviceId);
+    if (config === undefined || svc === undefined) return null;
+    const now = nowSeconds(this.clock);
+    const parties = this.floors.peek(merchantId, serviceId, now - SEATED_LOOKBACK_SECONDS);
+    if (parties === undefined) return null;
+    let model: LearnedModel | null = null;
+    if (parties.modelVersion !== null) {
+      const cached = this.models.get(merchantId, parties.modelVersion);
+      if (cached === undefined) return null;
+      model = cached.model;
+    }
+    return { config, svc, parties, model, now };
   }
 
   /** The current estimates for parties of each size joining now, and whether the waitlist takes them. */
@@ -528,19 +543,36 @@ export class WaitlistService {
     const queued = this.floors.queued(entryId);
     if (queued !== undefined) {
       // The floor as a read takes it: from memory, or read again (once for all the reads waiting) when too old.
-      const ctx = await this.load(this.store.db, queued.merchantId, queued.serviceId);
-      // The party as that floor holds it, if it still does.
-      const party = ctx.floor.queue.find((p) => p.id === entryId) as QueuedEntry | undefined;
-      if (party !== undefined && party.merchantId === queued.merchantId) {
-        return {
-          entry: party,
-          estimate: this.#estimates.estimateQueue(`${party.merchantId}\u0000${party.serviceId}`, ctx.floor).get(entryId) ?? null,
-          asOf: ctx.floor.now,
-          confirmationMode: ctx.service.waitlist.confirmationMode,
-        };
-      }
+      const view = this.#queuedStatus(entryId, queued, await this.load(this.store.db, queued.merchantId, queued.serviceId));
+      if (view !== null) return view;
     }
     return this.get(entryId);
+  }
+
+  /**
+   * What `entryStatus` answers, without waiting, for a party in the queue of a live floor kept in
+   * memory and current (with its merchant's configuration and learned model, as `estimatesKept`);
+   * null otherwise, and the caller asks `entryStatus`.
+   */
+  entryStatusKept(entryId: string): EntryStatusView | null {
+    const queued = this.floors.queued(entryId);
+    if (queued === undefined) return null;
+    const kept = this.#kept(queued.merchantId, queued.serviceId);
+    if (kept === null) return null;
+    const { config, svc, parties, model, now } = kept;
+    return this.#queuedStatus(entryId, queued, context(config.merchant, svc, config.tables, parties, model, now));
+  }
+
+  /** The party as the floor of `ctx` holds it, if it still does (else null). */
+  #queuedStatus(entryId: string, queued: QueuedEntry, ctx: Context): EntryStatusView | null {
+    const party = ctx.floor.queue.find((p) => p.id === entryId) as QueuedEntry | undefined;
+    if (party === undefined || party.merchantId !== queued.merchantId) return null;
+    return {
+      entry: party,
+      estimate: this.#estimates.estimateQueue(`${party.merchantId}\u0000${party.serviceId}`, ctx.floor).get(entryId) ?? null,
+      asOf: ctx.floor.now,
+      confirmationMode: ctx.service.waitlist.confirmationMode,
+    };
   }
 
   /**
