@@ -44,16 +44,17 @@ export interface EstimatesResult {
   readonly estimates: readonly WaitEstimateView[];
 }
 
-/** Services whose last estimates (and what they were computed from) are kept for `estimatesKept`; the oldest leaves first. */
-const LAST_ESTIMATES_KEPT = 1000;
+/** Services whose last context from memory is kept (`#keptContext`); the oldest leaves first. */
+const KEPT_CONTEXTS = 1000;
 
-interface LastEstimates {
+/** A service's context made from what is kept in memory, what it was made from, and the last estimates computed from it. */
+interface KeptContext {
   readonly now: number;
   readonly config: merchants.MerchantConfig;
   readonly parties: FloorParties;
   readonly model: LearnedModel | null;
-  readonly sizes: readonly number[];
-  readonly result: EstimatesResult;
+  readonly ctx: Context;
+  estimates: { readonly sizes: readonly number[]; readonly result: EstimatesResult } | null;
 }
 
 function sameSizes(a: readonly number[], b: readonly number[]): boolean {
@@ -114,8 +115,8 @@ export class WaitlistService {
   readonly floors: LiveFloors;
   /** The last estimates per service, given again while its floor is unchanged (estimator.ts). */
   readonly #estimates = new EstimateMemo();
-  /** Per service, the last result of `estimatesKept` and what it was computed from. */
-  readonly #lastEstimates = new Map<string, LastEstimates>();
+  /** Per service, the last context made from what is kept (`#keptContext`). */
+  readonly #keptContexts = new Map<string, KeptContext>();
 
   constructor(
     private readonly store: Store,
@@ -334,36 +335,22 @@ export class WaitlistService {
    * back: the result is a function of them alone.
    */
   estimatesKept(merchantId: string, serviceId: string, partySizes: readonly number[]): EstimatesResult | null {
-    const kept = this.#kept(merchantId, serviceId);
+    const kept = this.#keptContext(merchantId, serviceId);
     if (kept === null) return null;
-    const { config, svc, parties, model, now } = kept;
-    const key = `${merchantId}\u0000${serviceId}`;
-    const last = this.#lastEstimates.get(key);
-    if (
-      last !== undefined &&
-      last.now === now &&
-      last.config === config &&
-      last.parties === parties &&
-      last.model === model &&
-      sameSizes(last.sizes, partySizes)
-    ) {
-      return last.result;
-    }
-    const result = this.#estimatesIn(context(config.merchant, svc, config.tables, parties, model, now), key, partySizes);
-    if (last === undefined && this.#lastEstimates.size >= LAST_ESTIMATES_KEPT) this.#lastEstimates.delete(this.#lastEstimates.keys().next().value!);
-    this.#lastEstimates.set(key, { now, config, parties, model, sizes: [...partySizes], result });
+    if (kept.estimates !== null && sameSizes(kept.estimates.sizes, partySizes)) return kept.estimates.result;
+    const result = this.#estimatesIn(kept.ctx, `${merchantId}\u0000${serviceId}`, partySizes);
+    kept.estimates = { sizes: [...partySizes], result };
     return result;
   }
 
   /**
-   * What a read of the service (`load` outside a transaction) would take from memory without a
-   * query, when all of it is there and current: the merchant's configuration, the service's live
-   * floor and the learned model of the floor's version; null otherwise.
+   * The service's context as a read (`load` outside a transaction) would make it without a query,
+   * when all it needs is in memory and current: the merchant's configuration, the service's live
+   * floor and the learned model of the floor's version; null otherwise. Made once for the same
+   * inputs (the same objects, in the same second) and given again, with the estimates last
+   * computed from it.
    */
-  #kept(
-    merchantId: string,
-    serviceId: string,
-  ): { config: merchants.MerchantConfig; svc: Service; parties: FloorParties; model: LearnedModel | null; now: number } | null {
+  #keptContext(merchantId: string, serviceId: string): KeptContext | null {
     const config = this.configs.peek(merchantId);
     const svc = config?.services.get(serviceId);
     if (config === undefined || svc === undefined) return null;
@@ -376,7 +363,13 @@ export class WaitlistService {
       if (cached === undefined) return null;
       model = cached.model;
     }
-    return { config, svc, parties, model, now };
+    const key = `${merchantId}\u0000${serviceId}`;
+    const last = this.#keptContexts.get(key);
+    if (last !== undefined && last.now === now && last.config === config && last.parties === parties && last.model === model) return last;
+    const made: KeptContext = { now, config, parties, model, ctx: context(config.merchant, svc, config.tables, parties, model, now), estimates: null };
+    if (last === undefined && this.#keptContexts.size >= KEPT_CONTEXTS) this.#keptContexts.delete(this.#keptContexts.keys().next().value!);
+    this.#keptContexts.set(key, made);
+    return made;
   }
 
   /** The current estimates for parties of each size joining now, and whether the waitlist takes them. */
@@ -557,10 +550,8 @@ export class WaitlistService {
   entryStatusKept(entryId: string): EntryStatusView | null {
     const queued = this.floors.queued(entryId);
     if (queued === undefined) return null;
-    const kept = this.#kept(queued.merchantId, queued.serviceId);
-    if (kept === null) return null;
-    const { config, svc, parties, model, now } = kept;
-    return this.#queuedStatus(entryId, queued, context(config.merchant, svc, config.tables, parties, model, now));
+    const kept = this.#keptContext(queued.merchantId, queued.serviceId);
+    return kept === null ? null : this.#queuedStatus(entryId, queued, kept.ctx);
   }
 
   /** The party as the floor of `ctx` holds it, if it still does (else null). */
