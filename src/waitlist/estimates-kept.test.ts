@@ -116,6 +116,9 @@ for (const dialect of DIALECTS) {
       await waitlist.act(first, 'cancel', { idempotentCancel: true });
       assert.equal(waitlist.entryStatusKept(first), null);
       assert.equal((await waitlist.entryStatus(first)).entry.state, 'CANCELED');
+      // The index of queued parties forgot it then: its next reads go to the store straight away.
+      assert.equal(waitlist.floors.queued(first), undefined);
+      assert.deepEqual(waitlist.floors.queued(second), { merchantId: 'entries', serviceId: 'waitlist' });
       await read(t, 'entries');
       assert.equal(waitlist.entryStatusKept(first), null);
       assert.equal(waitlist.entryStatusKept(second)?.estimate?.partiesAhead, 0);

@@ -24,10 +24,18 @@
 // over. Floors read by reads carry no data version and are never used by a join. PostgreSQL joins
 // read their floor in their transaction as before.
 import type { Store } from '../store/database.js';
-import { floorParties, type FloorParties, type QueuedEntry } from './repository.js';
+import { floorParties, type FloorParties } from './repository.js';
 
 /** Merchants kept at most; the oldest loaded leaves first (read again when asked for). */
 const MAX_MERCHANTS = 20_000;
+/** Entries in the index of queued parties at most; the oldest leaves first (its reads then go to the store). */
+const MAX_QUEUED = 100_000;
+
+/** Where a party was queued: its merchant and service. */
+export interface QueuedAt {
+  readonly merchantId: string;
+  readonly serviceId: string;
+}
 
 interface Kept {
   readonly parties: FloorParties;
@@ -55,8 +63,15 @@ export class LiveFloors {
   /** Merchant -> service -> floor. */
   readonly #kept = new Map<string, Map<string, Kept>>();
   readonly #loading = new Map<string, Map<string, Loading>>();
-  /** Each party in a kept floor's queue, by entry id (GetWaitlistEntry asks by id alone). */
-  readonly #queued = new Map<string, QueuedEntry>();
+  /**
+   * Where each party of a kept floor's queue was queued, by entry id (GetWaitlistEntry asks by id
+   * alone). Added to when a floor is kept and not emptied when one is dropped (a join keeps its
+   * merchant's floor again right after dropping it, and would otherwise take every party out of the
+   * index and put it back): an entry may name a queue its party has left since, and the reader
+   * looks for the party in that service's floor and tells `forget` when it is not there. At most
+   * MAX_QUEUED entries, the oldest leaving first.
+   */
+  readonly #queued = new Map<string, QueuedAt>();
   /** Per merchant, the latest write of its floors that began and has not ended. */
   readonly #writes = new Map<string, FloorWrite>();
   /** Floors read from the store so far (tests count them). */
@@ -89,14 +104,20 @@ export class LiveFloors {
   }
 
   /**
-   * The party of that entry id in the queue of a kept floor, whatever its age (the caller reads
-   * the floor through `get`, which reads it again when too old, and looks for the party there), or
-   * undefined: not in any kept queue (out of the queue, of a service nobody read lately, or
-   * changed by this process since). The party is its merchant's and service's as its floor was
-   * read: an id is the entry's own (a UUID), so an entry of one merchant is never given for another's.
+   * The merchant and service in whose queue a kept floor last held the party of that entry id, or
+   * undefined: in no queue of a floor kept since this process last forgot it. The caller reads that
+   * service's floor (through `get`, which reads it again when too old) and looks for the party
+   * there: it may have left the queue since (then the caller calls `forget` and reads the entry from
+   * the store). An id is the entry's own (a UUID), so an entry of one merchant is never found in
+   * another's floor.
    */
-  queued(entryId: string): QueuedEntry | undefined {
+  queued(entryId: string): QueuedAt | undefined {
     return this.#queued.get(entryId);
+  }
+
+  /** The party of that entry id is not where `queued` said (it left the queue): the index forgets it. */
+  forget(entryId: string): void {
+    this.#queued.delete(entryId);
   }
 
   /** Reads the floor from the store now (whatever is kept), and keeps it for the next reads. */
@@ -183,22 +204,20 @@ export class LiveFloors {
     // A read that started earlier than the one kept does not replace it.
     if (current !== undefined && current.readAt > kept.readAt) return;
     if (!this.#kept.has(merchantId) && this.#kept.size >= MAX_MERCHANTS) this.#drop(this.#kept.keys().next().value!);
-    if (current !== undefined) this.#unindex(current);
     inner(this.#kept, merchantId).set(serviceId, kept);
-    for (const party of kept.parties.queue) this.#queued.set(party.id, party);
+    let at: QueuedAt | null = null;
+    for (const party of kept.parties.queue) {
+      const known = this.#queued.get(party.id);
+      if (known !== undefined && known.merchantId === merchantId && known.serviceId === serviceId) continue;
+      at ??= { merchantId, serviceId };
+      this.#queued.set(party.id, at);
+    }
+    while (this.#queued.size > MAX_QUEUED) this.#queued.delete(this.#queued.keys().next().value!);
   }
 
-  /** Forgets a merchant's kept floors and their parties' index. */
+  /** Forgets a merchant's kept floors (their parties stay in the index: see #queued). */
   #drop(merchantId: string): void {
-    const services = this.#kept.get(merchantId);
-    if (services === undefined) return;
-    for (const kept of services.values()) this.#unindex(kept);
     this.#kept.delete(merchantId);
-  }
-
-  #unindex(kept: Kept): void {
-    // Only the index entries that are this floor's: a party that moved to another kept floor since stays.
-    for (const party of kept.parties.queue) if (this.#queued.get(party.id) === party) this.#queued.delete(party.id);
   }
 }
 

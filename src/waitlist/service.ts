@@ -20,7 +20,7 @@ import {
   type Floor,
 } from './estimator.js';
 import { learnedModelJson, NO_LEARNED_MODELS, type LearnedModel, type LearnedModelCache } from './learned-model.js';
-import { LiveFloors, type FloorWrite } from './live-floors.js';
+import { LiveFloors, type FloorWrite, type QueuedAt } from './live-floors.js';
 import type { Guest, HistoryParty, WaitlistEntry } from './model.js';
 import * as entries from './repository.js';
 import type { FloorParties, QueuedEntry } from './repository.js';
@@ -538,6 +538,8 @@ export class WaitlistService {
       // The floor as a read takes it: from memory, or read again (once for all the reads waiting) when too old.
       const view = this.#queuedStatus(entryId, queued, await this.load(this.store.db, queued.merchantId, queued.serviceId));
       if (view !== null) return view;
+      // No longer in that queue: its next reads go to the store straight away.
+      this.floors.forget(entryId);
     }
     return this.get(entryId);
   }
@@ -555,7 +557,7 @@ export class WaitlistService {
   }
 
   /** The party as the floor of `ctx` holds it, if it still does (else null). */
-  #queuedStatus(entryId: string, queued: QueuedEntry, ctx: Context): EntryStatusView | null {
+  #queuedStatus(entryId: string, queued: QueuedAt, ctx: Context): EntryStatusView | null {
     const party = ctx.floor.queue.find((p) => p.id === entryId) as QueuedEntry | undefined;
     if (party === undefined || party.merchantId !== queued.merchantId) return null;
     return {
