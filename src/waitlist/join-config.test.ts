@@ -60,5 +60,26 @@ for (const dialect of DIALECTS) {
       const closed = await join(2);
       assert.equal(closed.body.waitlist_business_logic_failure?.cause, 'MERCHANT_CLOSED', JSON.stringify(closed.body));
     });
+
+    test('a join whose first statements fail (a merchant id the database refuses) fails alone: no promise of it is left unhandled', async () => {
+      // PostgreSQL refuses a NUL byte in text: the service's read and the floor's fail together, and
+      // the join must fail with them without leaving the service's read, which the floor's load
+      // would have awaited, rejected and unhandled (node's test runner fails the test if it is).
+      const result = t.services.waitlist.join(
+        {
+          merchantId: 'cfg\u0000nul',
+          serviceId: 'waitlist',
+          partySize: 2,
+          guest: { givenName: 'Ada', familyName: '', telephone: null, email: 'nul@example.com', googleUserId: null },
+          additionalRequest: null,
+          source: 'merchant',
+        },
+        null,
+      );
+      if (dialect === 'postgres') await assert.rejects(result);
+      else await assert.rejects(result, /unknown merchant_id/);
+      // Give a rejection left unhandled the turns it needs to be reported against this test.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    });
   });
 }

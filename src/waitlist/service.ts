@@ -409,16 +409,13 @@ export class WaitlistService {
       // order, after the lock is granted, so they see the queue as its writers leave it (on
       // PostgreSQL, all of them one round trip; store/postgres-pipeline.ts).
       const locked = merchants.serviceOfWrite(trx, this.store.dialect, command.merchantId, command.serviceId, 'update');
-      const loading = this.load(
-        trx,
-        command.merchantId,
-        command.serviceId,
-        locked.then((found) => found?.service ?? null),
-        false,
-        joinFloor,
-      );
+      const lockedService = locked.then((found) => found?.service ?? null);
+      const loading = this.load(trx, command.merchantId, command.serviceId, lockedService, false, joinFloor);
       const queueSeq = entries.nextQueueSeq(trx, command.merchantId, command.serviceId, this.clock.nowMs());
-      // Awaited below, unless an earlier failure ends the work first.
+      // Awaited below (the service by `load`), unless an earlier failure ends the work first: a
+      // failed read of the service then fails `load` before it awaits the service, which must not
+      // be left rejected without a handler (an unhandled rejection stops the process).
+      lockedService.catch(() => {});
       loading.catch(() => {});
       queueSeq.catch(() => {});
       const found = await locked;
