@@ -2,7 +2,6 @@
 // pre-check that refuse a rush's losers early, then, in one transaction under the guest's and the
 // slot's locks, the lease, duplicate and per-user checks, the offer, the payment and the booking.
 // Capacity is decided under the slot's lock, so two bookers can never both take the last spot.
-import { randomUUID } from 'node:crypto';
 import { nowSeconds } from '../clock.js';
 import { invalid } from '../errors.js';
 import { partyFits, slotMatches, type SlotQuery } from '../availability/matching.js';
@@ -12,6 +11,7 @@ import type { Actor } from '../merchants/actor.js';
 import { emailKey } from '../merchants/guest-identity.js';
 import * as merchants from '../merchants/read-model.js';
 import type { Tx } from '../store/database.js';
+import { newRowId } from '../store/ids.js';
 import { isRecorded, runIdempotent, type IdempotencyKey, type Outcome } from '../store/idempotency.js';
 import { changedAvailability, inTransaction, type BookingContext, type BookingResult } from './context.js';
 import type { Booking, BookingFailure, BookingUser, Lease } from './model.js';
@@ -194,7 +194,7 @@ async function createIn(
     if (refusal !== null) return { failure: refusal };
   }
 
-  const id = randomUUID();
+  const id = newRowId();
   const payment = await settle(ctx.payments, id, command.payment, service, charges);
   if ('failure' in payment) return payment;
   const booking: Booking = {

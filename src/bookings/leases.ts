@@ -1,8 +1,8 @@
 // Leases (CreateLease): a spot held for a while for a booking to come, and the announcement of the
 // spots that leases give back by expiring unused.
-import { randomUUID } from 'node:crypto';
 import { nowSeconds } from '../clock.js';
 import type { SlotQuery } from '../availability/matching.js';
+import { newRowId } from '../store/ids.js';
 import { runIdempotent } from '../store/idempotency.js';
 import { changedAvailability, type BookingContext } from './context.js';
 import type { BookingFailure, Lease } from './model.js';
@@ -29,7 +29,7 @@ export async function createLease(
     if (taken === null) return slotUnavailable(candidates.length === 0 ? await noSlotReason(trx, merchantId, query, service) : FULLY_BOOKED);
     const longest = now + service.booking.maxLeaseSec;
     const lease: Lease = {
-      id: randomUUID(),
+      id: newRowId(),
       slot: stripSlotKey(taken),
       availabilityTag: taken.availabilityTag,
       partySize: partySize === 0 ? taken.partySize || service.booking.minPartySize : partySize,

@@ -3,6 +3,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Actor } from '../merchants/actor.js';
 import { emailKey } from '../merchants/guest-identity.js';
 import type { Db, Tx } from '../store/database.js';
+import { newRowId } from '../store/ids.js';
 import { arg, prepared, preparedWith } from '../store/prepared.js';
 import type { WaitlistEntryTable } from '../store/schema.js';
 import type { QueuedParty, SeatedParty } from './estimator.js';
@@ -535,7 +536,7 @@ export async function countJoinedBetween(q: Q, merchantId: string, from: number,
  */
 export async function insertHistory(trx: Tx, merchantId: string, serviceId: string, parties: readonly HistoryParty[], now: number): Promise<void> {
   const rows = parties.map((p, i) => ({
-    id: crypto.randomUUID(),
+    id: newRowId(),
     merchant_id: merchantId,
     service_id: serviceId,
     source: sourceColumn('merchant'),

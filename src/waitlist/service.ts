@@ -1,6 +1,5 @@
 // Waitlist use cases. Each opens one transaction; Google's calls and the merchant's host stand
 // go through the same functions, so an entry behaves the same whichever channel created it.
-import { randomUUID } from 'node:crypto';
 import { nowSeconds, type Clock } from '../clock.js';
 import { DomainError, invalid } from '../errors.js';
 import type { Actor } from '../merchants/actor.js';
@@ -8,6 +7,7 @@ import type { DiningTable, Merchant, Service } from '../merchants/model.js';
 import { isOpenAt, utcOffsetMinutes } from '../merchants/opening-hours.js';
 import * as merchants from '../merchants/read-model.js';
 import type { Db, Store, Tx } from '../store/database.js';
+import { newRowId } from '../store/ids.js';
 import { runIdempotent, type IdempotencyKey } from '../store/idempotency.js';
 import {
   EstimateMemo,
@@ -424,7 +424,7 @@ export class WaitlistService {
       const estimate = estimateNewParty(ctx.floor, command.partySize);
       const failure = joinFailure(ctx.situation, command.partySize, command.guest.telephone, estimate, command.source);
       if (failure !== null) return { failure };
-      const id = randomUUID();
+      const id = newRowId();
       const entry = await entries.insertEntry(trx, {
         id,
         merchantId: command.merchantId,
