@@ -648,6 +648,14 @@ export async function openStore(config: DatabaseConfig, options: StoreOptions = 
       ? new Checkpointer(sqlite.name, sqliteDriverPath(), { onError: options.onCheckpointError, onCheckpoint: options.onCheckpoint })
       : null;
   if (checkpointer !== null) sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+  // Savepoints' journals in memory. Each write of a group commit runs in a savepoint of the group's
+  // one transaction, and SQLite keeps the pages it changes for a rollback to that savepoint in a
+  // sub-journal; past 64 KiB (one join changes more pages than that) the sub-journal is written to
+  // a temporary file, a write() a page on the event loop, and stays a file until the group commits.
+  // With temp_store=MEMORY it stays in memory and is emptied at each savepoint's release, so it
+  // holds one write's pages at most (docs/PERFORMANCE.md, "Savepoint journals in memory"). Only on
+  // this connection, whose statements are small; the readers keep SQLite's default.
+  sqlite.pragma('temp_store = MEMORY');
   const groups = new GroupCommit(db, wal, { afterCommit: () => checkpointer?.request() });
   const selectArrays = sqliteArrays(db, sqlite);
   return {

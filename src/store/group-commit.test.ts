@@ -114,6 +114,35 @@ test('the SQLite store groups its transactions (openStore)', async () => {
   }
 });
 
+test('savepoint journals are kept in memory: a write changing far more than 64 KiB of pages still rolls back alone within its group', async () => {
+  const store = await openStore({ kind: 'sqlite', path: tempPath() });
+  try {
+    const [mode] = (await sql<{ temp_store: number }>`pragma temp_store`.execute(store.db)).rows;
+    assert.equal(mode?.temp_store, 2, 'temp_store = MEMORY on the writing connection');
+    await sql`create table big (id text primary key, body text not null)`.execute(store.db);
+    // Each write: 300 rows of 1 KiB (about 80 pages), so its savepoint's journal is far past SQLite's 64 KiB spill.
+    const write = (w: number, fail: boolean) =>
+      store.transaction(async (trx) => {
+        for (let i = 0; i < 300; i++) await sql`insert into big (id, body) values (${`w${w}-${i}`}, ${'x'.repeat(1024)})`.execute(trx);
+        if (fail) throw new Error(`write ${w} fails after its rows`);
+      });
+    const results = await Promise.allSettled([0, 1, 2, 3, 4].map((w) => write(w, w === 2)));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+    );
+    const counts = (await sql<{ w: string; n: number }>`select substr(id, 1, 2) as w, count(*) as n from big group by 1 order by 1`.execute(store.db)).rows;
+    assert.deepEqual(counts, [
+      { w: 'w0', n: 300 },
+      { w: 'w1', n: 300 },
+      { w: 'w3', n: 300 },
+      { w: 'w4', n: 300 },
+    ]);
+  } finally {
+    await store.close();
+  }
+});
+
 test('a group stops taking transactions at its time budget; those left form the next groups, in order', async () => {
   const db = openSqlite(tempPath());
   try {
