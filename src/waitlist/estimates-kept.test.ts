@@ -126,6 +126,30 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(waitlist.entryStatusKept(second), await waitlist.entryStatus(second));
     });
 
+    test('joins that decide on the floor kept in memory index their own party: every party of the queue is answered at once', async () => {
+      const t = await start(NO_CHECK);
+      const waitlist = t.services.waitlist;
+      await seedMerchant(t.services, { id: 'chain', tables: TABLES });
+      const ids = [await join(t, 'chain')];
+      await read(t, 'chain');
+      const hits = waitlist.floors.joinHits;
+      for (let i = 0; i < 4; i++) ids.push(await join(t, 'chain'));
+      if (dialect === 'sqlite') {
+        // Each join decided on the floor the one before it kept (LiveFloors.claimForJoin), and kept it again with its party.
+        assert.equal(waitlist.floors.joinHits, hits + 4);
+      } else {
+        // PostgreSQL keeps no floor after a join: a read keeps it again, indexing its whole queue.
+        await read(t, 'chain');
+      }
+      for (const [i, id] of ids.entries()) {
+        assert.deepEqual(waitlist.floors.queued(id), { merchantId: 'chain', serviceId: 'waitlist' }, id);
+        const kept = waitlist.entryStatusKept(id);
+        assert.ok(kept !== null, `${id} answered at once`);
+        assert.equal(kept.estimate?.partiesAhead, i);
+        assert.deepEqual(kept, await waitlist.entryStatus(id));
+      }
+    });
+
     test('never answers one merchant with the estimates of another with the same service id', async () => {
       const t = await start(NO_CHECK);
       const waitlist = t.services.waitlist;

@@ -69,11 +69,16 @@ export class LiveFloors {
    * merchant's floor again right after dropping it, and would otherwise take every party out of the
    * index and put it back): an entry may name a queue its party has left since, and the reader
    * looks for the party in that service's floor and tells `forget` when it is not there. At most
-   * MAX_QUEUED entries, the oldest leaving first.
+   * MAX_QUEUED entries, the oldest leaving first. A join that decided on a floor kept in memory
+   * adds only its own party (the rest of that queue was added when the floor was kept); a party
+   * that left the index meanwhile (MAX_QUEUED) is back at the next floor read from the store, and
+   * until then GetWaitlistEntry reads it the asynchronous way.
    */
   readonly #queued = new Map<string, QueuedAt>();
   /** Per merchant, the latest write of its floors that began and has not ended. */
   readonly #writes = new Map<string, FloorWrite>();
+  /** Joins' writes that claimed a floor kept in memory (claimForJoin), whose queue the index already holds. */
+  readonly #claimedKept = new WeakSet<FloorWrite>();
   /** Floors read from the store so far (tests count them). */
   loads = 0;
   /** Joins that took their floor from memory (tests count them). */
@@ -170,12 +175,14 @@ export class LiveFloors {
     const kept = this.#kept.get(merchantId)?.get(serviceId);
     const usable = kept !== undefined && kept.dataVersion === dataVersion && kept.since <= seatedSince;
     if (usable) this.joinHits += 1;
-    return { write: this.beginWrite(merchantId), parties: usable ? seatedFrom(kept.parties, seatedSince) : null };
+    const write = this.beginWrite(merchantId);
+    if (usable) this.#claimedKept.add(write);
+    return { write, parties: usable ? seatedFrom(kept.parties, seatedSince) : null };
   }
 
   /**
    * After a join's transaction committed: keeps `parties` (the floor the join decided on, with its
-   * party) as the database's floor at `dataVersion` when no other write of the merchant's floors
+   * party last in the queue) as the database's floor at `dataVersion` when no other write of the merchant's floors
    * began since the join's (else drops them, as endWrite). `readAt`: when the join's transaction
    * read the data version (reads age the floor from then).
    */
@@ -186,7 +193,10 @@ export class LiveFloors {
     }
     this.#writes.delete(write.merchantId);
     this.invalidate(write.merchantId);
-    this.#keep(write.merchantId, serviceId, kept);
+    // A floor claimed from memory had its queue indexed when it was kept: only the party the join
+    // added (the queue's last) is new to the index. A floor the join read is indexed whole.
+    const queue = kept.parties.queue;
+    this.#keep(write.merchantId, serviceId, kept, this.#claimedKept.has(write) && queue.length > 0 ? queue.length - 1 : 0);
   }
 
   /** Drops the merchant's floors (every service: seated parties are the merchant's). Called after a change of its entries commits. */
@@ -199,14 +209,17 @@ export class LiveFloors {
     }
   }
 
-  #keep(merchantId: string, serviceId: string, kept: Kept): void {
+  /** `from`: the index of the first party of the queue that may be missing from the index (0: all). */
+  #keep(merchantId: string, serviceId: string, kept: Kept, from = 0): void {
     const current = this.#kept.get(merchantId)?.get(serviceId);
     // A read that started earlier than the one kept does not replace it.
     if (current !== undefined && current.readAt > kept.readAt) return;
     if (!this.#kept.has(merchantId) && this.#kept.size >= MAX_MERCHANTS) this.#drop(this.#kept.keys().next().value!);
     inner(this.#kept, merchantId).set(serviceId, kept);
     let at: QueuedAt | null = null;
-    for (const party of kept.parties.queue) {
+    const queue = kept.parties.queue;
+    for (let i = from; i < queue.length; i++) {
+      const party = queue[i]!;
       const known = this.#queued.get(party.id);
       if (known !== undefined && known.merchantId === merchantId && known.serviceId === serviceId) continue;
       at ??= { merchantId, serviceId };
