@@ -9,9 +9,10 @@
 //
 // The random bits come from a pool filled 4 KiB at a time (as node:crypto's own randomUUID does):
 // `uuid` asks Web Crypto's getRandomValues for 16 bytes at each id, which cost about 5 us an id on
-// this project's machine against 0.14 us for randomUUID. Given its random bits, `uuid`
-// orders ids by their millisecond only (RFC 9562 method 1 without the counter): ids of the same
-// millisecond sort among themselves at random, which keeps them on the same leaves.
+// this project's machine against 0.14 us for randomUUID. Given its random bits, `uuid` fills the
+// bits after the millisecond with them (RFC 9562 makes the counter there optional): ids are ordered
+// by their millisecond only, those of one millisecond among themselves at random, which keeps
+// them on the same leaves.
 import { randomFillSync } from 'node:crypto';
 import { v7 } from 'uuid';
 
