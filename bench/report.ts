@@ -6,13 +6,33 @@ import { join } from 'node:path';
 import type { LoadResult } from './load-spec.js';
 import type { ServerCpu } from './server-cpu.js';
 
+/** One measured run of a method; for a read, with the echo measured right before it. */
+export interface Round {
+  readonly result: LoadResult;
+  readonly echo?: LoadResult;
+}
+
+/**
+ * The round that stands for a read: the one with the median ratio to its echo (of an even number,
+ * the lower of the two middle ones). A round without its echo (a write) is taken as it is.
+ */
+export function medianRound(rounds: readonly Round[]): Round {
+  if (rounds.length === 0) throw new Error('no rounds measured');
+  const ratio = (r: Round): number => (r.echo === undefined ? r.result.rps : r.result.rps / r.echo.rps);
+  const sorted = [...rounds].sort((a, b) => ratio(a) - ratio(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
 export interface Row {
   readonly name: string;
   /** Google's latency limit for the method, ms; null for the baseline. */
   readonly limitMs: number | null;
+  /** The method's run; for a read measured in rounds, its median round's (medianRound). */
   readonly result: LoadResult;
-  /** Reads: the echo measured right before the method, the baseline its ratio uses. */
+  /** Reads: the echo measured right before the method (in its median round), the baseline its ratio uses. */
   readonly echo?: LoadResult;
+  /** Reads measured in more than one round: every round, in the order run. */
+  readonly rounds?: readonly Round[];
   /** Reads whose requests differ from the echo baseline's: the echo sent the method's own requests. */
   readonly echoOwn?: LoadResult;
 }
@@ -47,6 +67,8 @@ export interface RunSettings {
   readonly connections: number;
   readonly durationSec: number;
   readonly warmupSec: number;
+  /** Rounds of echo and read per read (--rounds). */
+  readonly rounds: number;
 }
 
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -72,6 +94,12 @@ function cpuCell(r: LoadResult, echo: LoadResult | undefined, echoOwn: LoadResul
   return out;
 }
 
+/** Every round's ratio to its echo, in the order run. */
+function roundsCell(rounds: readonly Round[] | undefined): string {
+  if (rounds === undefined) return '–';
+  return rounds.map((r) => (r.echo === undefined ? '–' : fmt(r.result.rps / r.echo.rps, 2))).join(', ');
+}
+
 /** Whether a method meets issue 17's target, with the reason when it does not. */
 function target(name: string, r: LoadResult, echo: LoadResult, baselines: Baselines, commitRate: number): string {
   if (WRITES.has(name)) {
@@ -92,24 +120,24 @@ export function renderStore(report: StoreReport, baselines: Baselines, settings:
   const lines = [
     `#### ${report.store}`,
     '',
-    `${settings.connections} connections from ${settings.generators} load-generator process(es), ${settings.durationSec} s per method after a ${settings.warmupSec} s warm-up; latency of 2xx responses (the worst generator's p50/p99).`,
+    `${settings.connections} connections from ${settings.generators} load-generator process(es), ${settings.durationSec} s per method${settings.rounds === 1 ? '' : ' (a read: per round)'} after a ${settings.warmupSec} s warm-up; latency of 2xx responses (the worst generator's p50/p99).`,
     '',
     `Write baseline: ${report.commit.label}: ${fmt(report.commit.rate)} commits/s, the faster of the rate before the server started (${fmt(report.commit.before)}) and after it stopped (${fmt(report.commit.after)}).`,
     '',
-    'Read baseline: the echo measured right before each read, driven the same way (the column "echo before it"); a read\'s ratio is to that echo. For a read whose requests are larger than the echo\'s, the echo is then also sent the read\'s own requests ("echo of its requests"; it parses and writes back the same bytes): what moving that read\'s requests and answers costs by itself. The target is judged against the first.',
+    `Read baseline: the echo measured right before each read, driven the same way (the column "echo before it"); a read's ratio is to that echo. Each read ran ${settings.rounds === 1 ? 'once' : `${settings.rounds} rounds of the echo and then the read, ${settings.durationSec} s each (after one warm-up of each)`}${settings.rounds === 1 ? '' : '; its row is the round with the median ratio, and the column "each round" gives every round\'s ratio in the order run'}. For a read whose requests are larger than the echo's, the echo is also sent the read's own requests once, before the rounds ("echo of its requests"; it parses and writes back the same bytes): what moving that read's requests and answers costs by itself. The target is judged against the echo before it.`,
     '',
     "Server CPU: the server process's user and system time over the measured seconds divided by the requests it answered (/proc; bench/server-cpu.ts), in microseconds, with how much of the time its main thread (the event loop) was on a core; for a read, then the echo's before it, and the echo's sent the read's own requests.",
     '',
-    "| method | req/s | echo before it | vs echo | echo of its requests (vs it) | vs Express | vs commits | p50 ms | p99 ms | server CPU us/req (main thread busy) / echo's / echo's of its requests | Google limit | p99 within limit | non-2xx / errors | business failures | issue 17 target |",
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|---|',
+    "| method | req/s | echo before it | vs echo | each round | echo of its requests (vs it) | vs Express | vs commits | p50 ms | p99 ms | server CPU us/req (main thread busy) / echo's / echo's of its requests | Google limit | p99 within limit | non-2xx / errors | business failures | issue 17 target |",
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|---|',
   ];
-  for (const { name, limitMs, result: r, echo: echoNext, echoOwn } of report.rows) {
+  for (const { name, limitMs, result: r, echo: echoNext, echoOwn, rounds } of report.rows) {
     const echo = echoNext ?? baselines.echo;
     const within = limitMs === null ? '–' : r.p99 < limitMs ? `yes (${fmt(limitMs / Math.max(r.p99, 1), 1)}× margin)` : '**NO**';
     const vsExpress = baselines.express === null ? '–' : fmt(r.rps / baselines.express.rps, 2);
     const vsCommits = WRITES.has(name) ? fmt(r.rps / report.commit.rate, 2) : '–';
     lines.push(
-      `| ${name} | ${fmt(r.rps)} | ${echoNext === undefined ? '–' : fmt(echoNext.rps)} | ${fmt(r.rps / echo.rps, 2)} | ${echoOwn === undefined ? '–' : `${fmt(echoOwn.rps)} (${fmt(r.rps / echoOwn.rps, 2)})`} | ${vsExpress} | ${vsCommits} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${cpuCell(r, echoNext, echoOwn)} | ${limitMs === null ? '–' : `${fmt(limitMs)} ms`} | ${within} | ${fmt(r.non2xx)} / ${fmt(r.errors)} | ${fmt(r.businessFailures)} | ${target(name, r, echo, baselines, report.commit.rate)} |`,
+      `| ${name} | ${fmt(r.rps)} | ${echoNext === undefined ? '–' : fmt(echoNext.rps)} | ${fmt(r.rps / echo.rps, 2)} | ${roundsCell(rounds)} | ${echoOwn === undefined ? '–' : `${fmt(echoOwn.rps)} (${fmt(r.rps / echoOwn.rps, 2)})`} | ${vsExpress} | ${vsCommits} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${cpuCell(r, echoNext, echoOwn)} | ${limitMs === null ? '–' : `${fmt(limitMs)} ms`} | ${within} | ${fmt(r.non2xx)} / ${fmt(r.errors)} | ${fmt(r.businessFailures)} | ${target(name, r, echo, baselines, report.commit.rate)} |`,
     );
   }
   if (report.contention !== null) {

@@ -17,10 +17,12 @@ import { DEFAULT_POOL_MAX } from '../src/config.js';
 import { cpuPerRequest, sampleCpu } from './server-cpu.js';
 import { monotonicUs, type ProfileWindow, StatementProfile, summarise, summariseStatements } from './profile.js';
 import { watchPostgres } from './pg-profile.js';
-import { describeCpu, renderAll, writeDocs, type Baselines, type Row, type RunSettings, type StoreReport } from './report.js';
+import { describeCpu, medianRound, renderAll, writeDocs, type Baselines, type Round, type Row, type RunSettings, type StoreReport } from './report.js';
 
-const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connections <n>] [--generators <n>] [--postgres] [--write-docs] [--profile] [--only <method,...>] [--store <sqlite|postgres>]
-  --duration      seconds per method (default 10)
+const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connections <n>] [--generators <n>] [--postgres] [--write-docs] [--profile] [--only <method,...>] [--store <sqlite|postgres>] [--rounds <n>]
+  --duration      seconds per method (default 10); for a read, per round
+  --rounds        rounds of a read and the echo right before it, alternating (default 3); the read's
+                  row is the round with the median ratio, and every round's ratio is printed
   --warmup        seconds of warm-up before each method (default 2)
   --connections   concurrent connections (default 50), shared among the generators
   --generators    load-generator processes making the load together (default 2)
@@ -43,6 +45,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     only: { type: 'string' },
     store: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -63,6 +66,7 @@ const settings: RunSettings = {
   warmupSec: positive(args.warmup, 'warmup', 0),
   connections: Math.round(positive(args.connections, 'connections', 1)),
   generators: Math.round(positive(args.generators, 'generators', 1)),
+  rounds: Math.round(positive(args.rounds, 'rounds', 1)),
 };
 if (settings.generators > settings.connections) {
   process.stderr.write(`--generators must not exceed --connections\n${USAGE}\n`);
@@ -200,10 +204,43 @@ async function load(spec: LoadSpec, generators = settings.generators): Promise<L
 interface MeasureOptions {
   readonly generators?: number;
   readonly perRequestBody?: boolean;
-  /** Told the warm-up's result, which is otherwise dropped. */
-  readonly onWarmup?: (result: LoadResult) => void;
   /** The server's process: its CPU time per request of the measured run is added to the result. */
   readonly pid?: number | undefined;
+}
+
+/** The warm-up of a measurement, whose figures are not reported (null when --warmup is 0). */
+async function warmUp(
+  url: string,
+  authorization: string | undefined,
+  plan: (runId: string) => RequestPlan,
+  runId: string,
+  options: MeasureOptions = {},
+): Promise<LoadResult | null> {
+  if (settings.warmupSec <= 0) return null;
+  return load({ ...loadBase(url, authorization, options), durationSec: settings.warmupSec, plan: plan(`${runId}-warm`) }, options.generators);
+}
+
+/** One measured run, with the server's CPU time per request when its pid is given. */
+async function measureRun(
+  url: string,
+  authorization: string | undefined,
+  plan: (runId: string) => RequestPlan,
+  runId: string,
+  options: MeasureOptions = {},
+): Promise<LoadResult> {
+  const before = sampleCpu(options.pid);
+  const result = await load({ ...loadBase(url, authorization, options), durationSec: settings.durationSec, plan: plan(runId) }, options.generators);
+  const serverCpu = cpuPerRequest(before, sampleCpu(options.pid), result.requests, result.durationSec);
+  return serverCpu === null ? result : { ...result, serverCpu };
+}
+
+function loadBase(url: string, authorization: string | undefined, options: MeasureOptions) {
+  return {
+    url,
+    connections: settings.connections,
+    ...(authorization ? { authorization } : {}),
+    ...(options.perRequestBody ? { perRequestBody: true } : {}),
+  };
 }
 
 /** Warm-up (results dropped), then the measured run. Write plans get a fresh run id for each. */
@@ -214,20 +251,8 @@ async function measure(
   runId: string,
   options: MeasureOptions = {},
 ): Promise<LoadResult> {
-  const base = {
-    url,
-    connections: settings.connections,
-    ...(authorization ? { authorization } : {}),
-    ...(options.perRequestBody ? { perRequestBody: true } : {}),
-  };
-  if (settings.warmupSec > 0) {
-    const warmup = await load({ ...base, durationSec: settings.warmupSec, plan: plan(`${runId}-warm`) }, options.generators);
-    options.onWarmup?.(warmup);
-  }
-  const before = sampleCpu(options.pid);
-  const result = await load({ ...base, durationSec: settings.durationSec, plan: plan(runId) }, options.generators);
-  const serverCpu = cpuPerRequest(before, sampleCpu(options.pid), result.requests, result.durationSec);
-  return serverCpu === null ? result : { ...result, serverCpu };
+  await warmUp(url, authorization, plan, runId, options);
+  return measureRun(url, authorization, plan, runId, options);
 }
 
 /** Fixed plans are not inspected per response under load: one answer of each body is checked first. */
@@ -324,19 +349,20 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
     for (const method of METHODS) {
       if (!selected(method.name)) continue;
       await probe(server.baseUrl, authorization, method.plan(inventory, `${runId}-probe`));
-      // The echo again right before a read, driven the same way: the machine's speed drifts over a
-      // run (other work, CPU frequency), and a ratio to an echo measured minutes earlier mixes that
-      // drift in. The server is idle meanwhile; the echo is idle while the method runs. Before the
-      // method's profile window opens, so that the window holds the method alone.
-      let echoNext: LoadResult | undefined;
+      // A read is measured in rounds, each the echo and then the read, driven the same way: the
+      // machine's speed drifts over a run (other work, CPU frequency), by more than a read's gap to
+      // its target within minutes, so each read is compared with an echo measured right before it,
+      // and the round with the median ratio stands for the read (every round's ratio is printed).
+      // The server is idle while the echo runs, the echo idle while the read runs.
+      const write = WRITE_METHODS.has(method.name);
+      const plan = (id: string): RequestPlan => method.plan(inventory, `${id}-${method.name}`);
       let echoOwn: LoadResult | undefined;
-      if (!WRITE_METHODS.has(method.name)) {
-        echoNext = await measure(echoServer.baseUrl, undefined, echoPlan, runId, { pid: echoServer.pid });
-        log(`  echo right before ${method.name}: ${describe(echoNext)}`);
+      if (!write) {
+        await warmUp(echoServer.baseUrl, undefined, echoPlan, runId);
         // The echo sent the method's own requests (the same bytes in, as many bytes back): what
         // parsing and moving this method's requests and answers costs by itself, so that a gap to
         // the small-body echo can be told apart from the server's work. Shown next to the target,
-        // which stays judged against the small-body echo above.
+        // which stays judged against the small-body echo.
         const own = method.plan(inventory, `${runId}-echo`);
         if (own.kind === 'fixed' && own.bodies.some((body) => body !== ECHO_BODY)) {
           echoOwn = await measure(echoServer.baseUrl, undefined, (id) => method.plan(inventory, `${id}-echo`), runId, { pid: echoServer.pid });
@@ -347,21 +373,36 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
       await statements?.mark();
       const fromUs = monotonicUs();
       const watching = args.profile ? await store.watch?.(`${method.name} (warm-up and measurement)`, server.pid) : undefined;
-      let warmupRequests = 0;
-      const result = await measure(server.baseUrl, authorization, (id) => method.plan(inventory, `${id}-${method.name}`), runId, {
-        pid: server.pid,
-        onWarmup: (warmup) => (warmupRequests = warmup.requests),
-      });
+      const warmup = await warmUp(server.baseUrl, authorization, plan, runId, { pid: server.pid });
+      const rounds: Round[] = [];
+      for (let round = 1; round <= (write ? 1 : settings.rounds); round++) {
+        const of = write ? '' : ` (round ${round} of ${settings.rounds})`;
+        let echo: LoadResult | undefined;
+        if (!write) {
+          echo = await measureRun(echoServer.baseUrl, undefined, echoPlan, `${runId}-r${round}`, { pid: echoServer.pid });
+          log(`  echo right before ${method.name}${of}: ${describe(echo)}`);
+        }
+        const result = await measureRun(server.baseUrl, authorization, plan, `${runId}-r${round}`, { pid: server.pid });
+        log(`  ${method.name}${of}: ${describe(result)}${echo === undefined ? '' : `; ${(result.rps / echo.rps).toFixed(2)}x the echo`}`);
+        rounds.push(echo === undefined ? { result } : { result, echo });
+      }
       const label = `${method.name} (warm-up and measurement)`;
       windows.push({ label, fromUs, toUs: monotonicUs() });
-      if (statements !== null) statementPhases.push({ label, file: await statements.mark(), requests: warmupRequests + result.requests });
-      log(`  ${method.name}: ${describe(result)}`);
+      const requests = (warmup?.requests ?? 0) + rounds.reduce((n, r) => n + r.result.requests, 0);
+      if (statements !== null) statementPhases.push({ label, file: await statements.mark(), requests });
+      const median = medianRound(rounds);
+      if (rounds.length > 1) {
+        log(
+          `  ${method.name}: the median round is round ${rounds.indexOf(median) + 1} (ratios to the echo: ${rounds.map((r) => (r.result.rps / r.echo!.rps).toFixed(2)).join(', ')})`,
+        );
+      }
       if (watching !== undefined) log(`${await watching.stop()}`);
       rows.push({
         name: method.name,
         limitMs: method.limitMs,
-        result,
-        ...(echoNext === undefined ? {} : { echo: echoNext }),
+        result: median.result,
+        ...(median.echo === undefined ? {} : { echo: median.echo }),
+        ...(rounds.length > 1 ? { rounds } : {}),
         ...(echoOwn === undefined ? {} : { echoOwn }),
       });
     }
@@ -408,7 +449,7 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
 
 const runId = randomBytes(4).toString('hex');
 log(
-  `npm run bench: ${settings.connections} connections from ${settings.generators} load-generator processes, ${settings.durationSec} s per method after ${settings.warmupSec} s warm-up (run ${runId})`,
+  `npm run bench: ${settings.connections} connections from ${settings.generators} load-generator processes, ${settings.durationSec} s per method after ${settings.warmupSec} s warm-up, a read in ${settings.rounds} round(s) each after the echo (run ${runId})`,
 );
 const ECHO_BODY = JSON.stringify({ merchant_id: 'dining-1', service_id: 'reservation', party_size: [2, 4] });
 const echoPlan = (): RequestPlan => ({ kind: 'fixed', path: '/', bodies: [ECHO_BODY] });
