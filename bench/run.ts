@@ -201,58 +201,46 @@ async function load(spec: LoadSpec, generators = settings.generators): Promise<L
   };
 }
 
-interface MeasureOptions {
+/** What a measurement drives, and how. */
+interface Measured {
+  readonly url: string;
+  /** The booking server's Basic credentials; none for the baselines. */
+  readonly authorization?: string | undefined;
+  /** The requests, for a run id (a write plan makes its tokens from it). */
+  readonly plan: (runId: string) => RequestPlan;
   readonly generators?: number;
   readonly perRequestBody?: boolean;
   /** The server's process: its CPU time per request of the measured run is added to the result. */
   readonly pid?: number | undefined;
 }
 
-/** The warm-up of a measurement, whose figures are not reported (null when --warmup is 0). */
-async function warmUp(
-  url: string,
-  authorization: string | undefined,
-  plan: (runId: string) => RequestPlan,
-  runId: string,
-  options: MeasureOptions = {},
-): Promise<LoadResult | null> {
-  if (settings.warmupSec <= 0) return null;
-  return load({ ...loadBase(url, authorization, options), durationSec: settings.warmupSec, plan: plan(`${runId}-warm`) }, options.generators);
-}
-
-/** One measured run, with the server's CPU time per request when its pid is given. */
-async function measureRun(
-  url: string,
-  authorization: string | undefined,
-  plan: (runId: string) => RequestPlan,
-  runId: string,
-  options: MeasureOptions = {},
-): Promise<LoadResult> {
-  const before = sampleCpu(options.pid);
-  const result = await load({ ...loadBase(url, authorization, options), durationSec: settings.durationSec, plan: plan(runId) }, options.generators);
-  const serverCpu = cpuPerRequest(before, sampleCpu(options.pid), result.requests, result.durationSec);
-  return serverCpu === null ? result : { ...result, serverCpu };
-}
-
-function loadBase(url: string, authorization: string | undefined, options: MeasureOptions) {
+function loadBase(m: Measured) {
   return {
-    url,
+    url: m.url,
     connections: settings.connections,
-    ...(authorization ? { authorization } : {}),
-    ...(options.perRequestBody ? { perRequestBody: true } : {}),
+    ...(m.authorization ? { authorization: m.authorization } : {}),
+    ...(m.perRequestBody ? { perRequestBody: true } : {}),
   };
 }
 
+/** The warm-up of a measurement, whose figures are not reported (null when --warmup is 0). */
+async function warmUp(m: Measured, runId: string): Promise<LoadResult | null> {
+  if (settings.warmupSec <= 0) return null;
+  return load({ ...loadBase(m), durationSec: settings.warmupSec, plan: m.plan(`${runId}-warm`) }, m.generators);
+}
+
+/** One measured run, with the server's CPU time per request when its pid is given. */
+async function measureRun(m: Measured, runId: string): Promise<LoadResult> {
+  const before = sampleCpu(m.pid);
+  const result = await load({ ...loadBase(m), durationSec: settings.durationSec, plan: m.plan(runId) }, m.generators);
+  const serverCpu = cpuPerRequest(before, sampleCpu(m.pid), result.requests, result.durationSec);
+  return serverCpu === null ? result : { ...result, serverCpu };
+}
+
 /** Warm-up (results dropped), then the measured run. Write plans get a fresh run id for each. */
-async function measure(
-  url: string,
-  authorization: string | undefined,
-  plan: (runId: string) => RequestPlan,
-  runId: string,
-  options: MeasureOptions = {},
-): Promise<LoadResult> {
-  await warmUp(url, authorization, plan, runId, options);
-  return measureRun(url, authorization, plan, runId, options);
+async function measure(m: Measured, runId: string): Promise<LoadResult> {
+  await warmUp(m, runId);
+  return measureRun(m, runId);
 }
 
 /** Fixed plans are not inspected per response under load: one answer of each body is checked first. */
@@ -358,14 +346,14 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
       const plan = (id: string): RequestPlan => method.plan(inventory, `${id}-${method.name}`);
       let echoOwn: LoadResult | undefined;
       if (!write) {
-        await warmUp(echoServer.baseUrl, undefined, echoPlan, runId);
+        await warmUp({ url: echoServer.baseUrl, plan: echoPlan }, runId);
         // The echo sent the method's own requests (the same bytes in, as many bytes back): what
         // parsing and moving this method's requests and answers costs by itself, so that a gap to
         // the small-body echo can be told apart from the server's work. Shown next to the target,
         // which stays judged against the small-body echo.
         const own = method.plan(inventory, `${runId}-echo`);
         if (own.kind === 'fixed' && own.bodies.some((body) => body !== ECHO_BODY)) {
-          echoOwn = await measure(echoServer.baseUrl, undefined, (id) => method.plan(inventory, `${id}-echo`), runId, { pid: echoServer.pid });
+          echoOwn = await measure({ url: echoServer.baseUrl, plan: (id) => method.plan(inventory, `${id}-echo`), pid: echoServer.pid }, runId);
           log(`  echo sent ${method.name}'s own requests (${fmtBytes(own.bodies)}): ${describe(echoOwn)}`);
         }
       }
@@ -373,16 +361,17 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
       await statements?.mark();
       const fromUs = monotonicUs();
       const watching = args.profile ? await store.watch?.(`${method.name} (warm-up and measurement)`, server.pid) : undefined;
-      const warmup = await warmUp(server.baseUrl, authorization, plan, runId, { pid: server.pid });
+      const measured: Measured = { url: server.baseUrl, authorization, plan, pid: server.pid };
+      const warmup = await warmUp(measured, runId);
       const rounds: Round[] = [];
       for (let round = 1; round <= (write ? 1 : settings.rounds); round++) {
         const of = write ? '' : ` (round ${round} of ${settings.rounds})`;
         let echo: LoadResult | undefined;
         if (!write) {
-          echo = await measureRun(echoServer.baseUrl, undefined, echoPlan, `${runId}-r${round}`, { pid: echoServer.pid });
+          echo = await measureRun({ url: echoServer.baseUrl, plan: echoPlan, pid: echoServer.pid }, `${runId}-r${round}`);
           log(`  echo right before ${method.name}${of}: ${describe(echo)}`);
         }
-        const result = await measureRun(server.baseUrl, authorization, plan, `${runId}-r${round}`, { pid: server.pid });
+        const result = await measureRun(measured, `${runId}-r${round}`);
         log(`  ${method.name}${of}: ${describe(result)}${echo === undefined ? '' : `; ${(result.rps / echo.rps).toFixed(2)}x the echo`}`);
         rounds.push(echo === undefined ? { result } : { result, echo });
       }
@@ -465,11 +454,12 @@ function fmtBytes(bodies: readonly string[]): string {
 const echoServer = await startEchoServer();
 let baselines: Baselines;
 try {
-  const perRequestBody = await measure(echoServer.baseUrl, undefined, echoPlan, runId, { generators: 1, perRequestBody: true, pid: echoServer.pid });
+  const echo: Measured = { url: echoServer.baseUrl, plan: echoPlan, pid: echoServer.pid };
+  const perRequestBody = await measure({ ...echo, generators: 1, perRequestBody: true }, runId);
   log(`  echo, body built per request, 1 generator: ${describe(perRequestBody)}`);
-  const oneGenerator = await measure(echoServer.baseUrl, undefined, echoPlan, runId, { generators: 1, pid: echoServer.pid });
+  const oneGenerator = await measure({ ...echo, generators: 1 }, runId);
   log(`  echo, prepared request, 1 generator: ${describe(oneGenerator)}`);
-  const several = settings.generators === 1 ? oneGenerator : await measure(echoServer.baseUrl, undefined, echoPlan, runId, { pid: echoServer.pid });
+  const several = settings.generators === 1 ? oneGenerator : await measure(echo, runId);
   if (settings.generators > 1) log(`  echo, prepared request, ${settings.generators} generators: ${describe(several)}`);
   // The faster of the two: a ratio to a baseline the generators held back would flatter the server.
   baselines = {
@@ -485,7 +475,7 @@ try {
 }
 const expressServer = await startExpressServer();
 try {
-  const express = await measure(expressServer.baseUrl, undefined, echoPlan, runId, { pid: expressServer.pid });
+  const express = await measure({ url: expressServer.baseUrl, plan: echoPlan, pid: expressServer.pid }, runId);
   log(`  Express, fixed answer: ${describe(express)}`);
   baselines = { ...baselines, express };
 } finally {
