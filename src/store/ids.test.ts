@@ -10,11 +10,13 @@ import { newRowId } from './ids.js';
 /** The id's milliseconds: its first 48 bits, the first 12 hex digits. */
 const millis = (id: string): number => Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 
-test('new row ids are unique version 7 UUIDs carrying the time they were made, ordered by their millisecond', async () => {
+test('new row ids are unique version 7 UUIDs carrying the time they were made, ordered by their millisecond', () => {
   const ids: string[] = [];
   const start = Date.now();
-  // Over a few milliseconds at least, so that the order across milliseconds is checked.
-  while (Date.now() - start < 5) ids.push(newRowId());
+  // Over a few milliseconds at least, and until the ids span more than one (a stalled machine may
+  // pass those milliseconds between two ids), so that the order across milliseconds is checked.
+  do ids.push(newRowId());
+  while (Date.now() - start < 5 || millis(ids[ids.length - 1]!) === millis(ids[0]!));
   const end = Date.now();
   for (const id of ids) {
     assert.ok(validate(id), id);

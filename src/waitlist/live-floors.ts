@@ -182,8 +182,8 @@ export class LiveFloors {
 
   /**
    * After a join's transaction committed: keeps `parties` (the floor the join decided on, with its
-   * party last in the queue) as the database's floor at `dataVersion` when no other write of the merchant's floors
-   * began since the join's (else drops them, as endWrite). `readAt`: when the join's transaction
+   * party last in the queue) as the database's floor at `dataVersion` when no other write of the
+   * merchant's floors began since the join's (else drops them, as endWrite). `readAt`: when the join's transaction
    * read the data version (reads age the floor from then).
    */
   keepAfterJoin(write: FloorWrite, serviceId: string, kept: { parties: FloorParties; since: number; readAt: number; dataVersion: number }): void {
