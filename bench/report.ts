@@ -140,6 +140,15 @@ export function renderStore(report: StoreReport, baselines: Baselines, settings:
       `| ${name} | ${fmt(r.rps)} | ${echoNext === undefined ? '–' : fmt(echoNext.rps)} | ${fmt(r.rps / echo.rps, 2)} | ${roundsCell(rounds)} | ${echoOwn === undefined ? '–' : `${fmt(echoOwn.rps)} (${fmt(r.rps / echoOwn.rps, 2)})`} | ${vsExpress} | ${vsCommits} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${cpuCell(r, echoNext, echoOwn)} | ${limitMs === null ? '–' : `${fmt(limitMs)} ms`} | ${within} | ${fmt(r.non2xx)} / ${fmt(r.errors)} | ${fmt(r.businessFailures)} | ${target(name, r, echo, baselines, report.commit.rate)} |`,
     );
   }
+  const needs = allowances(report, baselines);
+  if (needs.length > 0) {
+    lines.push(
+      '',
+      "What the targets not met would need: the target's request rate, and the most main-thread CPU a request that allows (the event loop on a core all the time: one second of it over that rate), next to what the method used.",
+      '',
+      ...needs,
+    );
+  }
   if (report.contention !== null) {
     const { result: c, spots, confirmedInStore } = report.contention;
     lines.push(
@@ -151,6 +160,47 @@ export function renderStore(report: StoreReport, baselines: Baselines, settings:
   }
   for (const note of report.notes) lines.push('', note);
   return lines.join('\n');
+}
+
+/**
+ * For each method whose request-rate target is not met: the rate the target asks for and the
+ * main-thread CPU a request that rate leaves at most (a necessary condition: the server answers on
+ * one thread), next to what the method, the echo before it, the echo of its own requests and
+ * Express used of their main threads.
+ */
+export function allowances(report: StoreReport, baselines: Baselines): string[] {
+  const out: string[] = [];
+  const main = (r: LoadResult | undefined | null): number | null => r?.serverCpu?.mainUsPerRequest ?? null;
+  const express = main(baselines.express);
+  const stub = express === null ? '' : ` Express returning a fixed answer used ${fmt(express)} us.`;
+  for (const { name, result: r, echo: echoNext, echoOwn } of report.rows) {
+    const used = main(r);
+    if (used === null) continue;
+    let wanted: number;
+    let of: string;
+    if (WRITES.has(name)) {
+      wanted = WRITE_TARGET.commitRatio * report.commit.rate;
+      if (r.rps >= wanted) continue;
+      of = `${WRITE_TARGET.commitRatio}× the commit rate`;
+    } else {
+      const echo = echoNext ?? baselines.echo;
+      wanted = READ_TARGET.echoRatio * echo.rps;
+      if (r.rps >= wanted) continue;
+      of = `${READ_TARGET.echoRatio}× the echo before it`;
+    }
+    const allowed = 1e6 / wanted;
+    let line = `- ${name}: ${of} is ${fmt(wanted)} req/s, at most ${fmt(allowed)} us of the main thread a request; it used ${fmt(used)} us, ${fmt(used / allowed, 1)}× that.`;
+    const echoUsed = main(echoNext);
+    if (echoUsed !== null) line += ` The echo before it used ${fmt(echoUsed)} us`;
+    const ownUsed = main(echoOwn);
+    if (echoUsed !== null)
+      line +=
+        ownUsed === null
+          ? '.'
+          : `, and ${fmt(ownUsed)} us sent this read's own requests (${fmt((ownUsed / allowed) * 100)}% of the allowance before any work of the read's).`;
+    out.push(line + stub);
+  }
+  return out;
 }
 
 const http = (r: LoadResult): string =>
