@@ -65,7 +65,7 @@ for (const dialect of DIALECTS) {
           plan.some((d) => d.includes('INDEX bookings_email_idx (email_key=? AND start_sec=?)')),
           plan.join('\n'),
         );
-        assert.ok(!plan.some((d) => d.includes('bookings_slot_idx')), plan.join('\n'));
+        assert.ok(!plan.some((d) => d.includes('bookings_slot_held_idx')), plan.join('\n'));
       });
     }
   });

@@ -181,8 +181,8 @@ const holdingOfUserAtMerchant = holdingOfUser(true);
  * made by this user id or by this email address (normalised): what Google calls a duplicate.
  * One select per identity, as a UNION: each is a lookup of the guest's own bookings at that time
  * (bookings_user_idx, bookings_email_idx). With the two identities ORed in one WHERE, SQLite's
- * planner took the merchant's bookings instead (bookings_slot_idx by merchant_id alone) and
- * read every booking the merchant has, at every booking.
+ * planner took the merchant's bookings instead (the slot index, now bookings_slot_held_idx, by
+ * merchant_id alone) and read every booking the merchant has, at every booking.
  */
 export async function duplicatesOf(
   q: Q,

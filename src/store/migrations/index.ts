@@ -14,6 +14,7 @@ import * as m0011 from './0011-learned-models.js';
 import * as m0012 from './0012-read-models.js';
 import * as m0013 from './0013-extra-time-changes.js';
 import * as m0017 from './0017-slots-covering-index.js';
+import * as m0018 from './0018-bookings-held-index.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-waitlist': m0001,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012-read-models': m0012,
   '0013-extra-time-changes': m0013,
   '0017-slots-covering-index': m0017,
+  '0018-bookings-held-index': m0018,
 };
