@@ -139,6 +139,23 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await h.messaging(m, bad)).messages, []);
     });
 
+    it('a failure at the end of a second waits its whole Retry-After: the retry is not due at the next second', async () => {
+      const m = await merchant();
+      h.fake.reset();
+      // The fake's 429 carries Retry-After: 2. The failure comes 1 ms before a whole second.
+      const failedAt = Math.floor(h.t.clock.nowMs() / 1000) * 1000 + 1999;
+      h.t.clock.set(failedAt);
+      h.fake.down(429, 1);
+      await h.join(m, { phone: '+12127365024' });
+      await h.drain();
+      assert.equal(h.fake.requests.filter((r) => r.status === 429).length, 1);
+      h.t.clock.set(failedAt + 1001);
+      assert.equal(await h.drain(), 0, '1.001 s after a Retry-After of 2 s');
+      h.t.clock.set(failedAt + 2001);
+      assert.equal(await h.drain(), 1);
+      assert.equal(textsTo('+12127365024').length, 1);
+    });
+
     it('an outage is retried with backoff and sends once; a refusal is a dead letter the operator replays', async () => {
       const m = await merchant();
       h.fake.reset();

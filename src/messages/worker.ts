@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { type Clock, nowSeconds } from '../clock.js';
+import { type Clock, nowSeconds, secondsFromNow } from '../clock.js';
 import type { Store, Tx } from '../store/database.js';
 import * as queue from '../store/outbox-queue.js';
 import { t } from './i18n.js';
@@ -195,6 +195,6 @@ export class SmsWorker {
         ? Math.min(3600, Math.max(1, Math.ceil(result.retryAfterSec)))
         : queue.backoffSeconds(m.attempts + 1, this.o.maxBackoffSec ?? 300);
     this.o.log.warn({ ...log, error: result.error, retryInSec: backoff }, 'guest text not sent; will retry');
-    return { at: after + backoff, error: result.error, asked: true };
+    return { at: secondsFromNow(this.o.clock, backoff), error: result.error, asked: true };
   }
 }

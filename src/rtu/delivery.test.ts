@@ -175,6 +175,32 @@ for (const dialect of DIALECTS) {
         );
       });
 
+      test('a failure at the end of a second waits its whole Retry-After: the retry is not due at the next second', async () => {
+        const booking = await book(h.t, { start: ny('2026-01-22 09:30') });
+        await h.settle();
+        h.fake.rejectWhen((c) => c.path.endsWith(`/bookings/${booking.booking_id}`), 429, 1);
+        await merchantAction(booking.booking_id, 'cancel');
+        // The failure comes 1 ms before a whole second.
+        const failedAt = Math.floor(h.t.clock.nowMs() / 1000) * 1000 + 1999;
+        h.t.clock.set(failedAt);
+        await h.drain();
+        h.fake.clearRejections();
+        const patches = () => patchesOf(h.fake, booking.booking_id);
+        assert.deepEqual(
+          patches().map((c) => c.status),
+          [429],
+        );
+        h.t.clock.set(failedAt + 1);
+        await h.drain();
+        assert.equal(patches().length, 1, '1 ms after a Retry-After of 1 s');
+        h.t.clock.set(failedAt + 1001);
+        await h.drain();
+        assert.deepEqual(
+          patches().map((c) => c.status),
+          [429, 200],
+        );
+      });
+
       test('without Retry-After: exponential backoff with jitter, at least a second, and the attempts are counted', async () => {
         const booking = await book(h.t, { start: ny('2026-01-22 10:00') });
         await h.settle();

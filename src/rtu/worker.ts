@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
-import { nowSeconds, type Clock } from '../clock.js';
+import { nowSeconds, secondsFromNow, type Clock } from '../clock.js';
 import { toGoogleAvailability } from '../availability/google-format.js';
 import type { AvailabilityService } from '../availability/service.js';
 import * as bookings from '../bookings/read-model.js';
@@ -192,7 +192,7 @@ export class RtuWorker {
       result.retryAfterSec !== null
         ? Math.min(3600, Math.max(1, Math.ceil(result.retryAfterSec)))
         : Math.max(1, Math.ceil(Math.random() * Math.min(cap, 2 ** Math.min(attempts, 20))));
-    const availableAt = nowSeconds(this.o.clock) + backoff;
+    const availableAt = secondsFromNow(this.o.clock, backoff);
     const error = result.error;
     await store.transaction((trx) => outbox.markRetry(trx, this.id, ids, availableAt, error));
     this.o.observer?.failed(kind, 'retry', result.status);

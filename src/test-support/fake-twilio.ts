@@ -24,8 +24,8 @@ export interface FakeTwilio {
   readonly texts: FakeText[];
   /** Every request, with the status answered (accepted or not). */
   readonly requests: { status: number; to: string | null }[];
-  /** The next `times` sends get `status` (503: an outage; 429 with Retry-After). */
-  down(status: number, times: number): void;
+  /** The next `times` sends get `status` (503: an outage; 429 with Retry-After: 2), with Retry-After: `retryAfterSec` when given. */
+  down(status: number, times: number, retryAfterSec?: number): void;
   /** The next send is refused with this HTTP status and Twilio error code. */
   refuse(status: number, code: number, message: string): void;
   /** Holds every send unanswered until released (a worker killed mid-call). */
@@ -43,7 +43,7 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
   const from = '+15005550006';
   const texts: FakeText[] = [];
   const requests: { status: number; to: string | null }[] = [];
-  let outage: { status: number; times: number } | null = null;
+  let outage: { status: number; times: number; retryAfterSec: number | undefined } | null = null;
   let refusal: { status: number; code: number; message: string } | null = null;
   let holding = false;
   const held: ServerResponse[] = [];
@@ -91,7 +91,8 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       if (outage !== null && outage.times > 0) {
         outage.times -= 1;
         record(outage.status);
-        return error(res, outage.status, 20500, 'scripted outage', outage.status === 429 ? { 'retry-after': '2' } : {});
+        const retryAfter = outage.retryAfterSec ?? (outage.status === 429 ? 2 : undefined);
+        return error(res, outage.status, 20500, 'scripted outage', retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
       }
       if (refusal !== null) {
         const r = refusal;
@@ -142,8 +143,8 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     from,
     texts,
     requests,
-    down: (status, times) => {
-      outage = { status, times };
+    down: (status, times, retryAfterSec) => {
+      outage = { status, times, retryAfterSec };
     },
     refuse: (status, code, message) => {
       refusal = { status, code, message };

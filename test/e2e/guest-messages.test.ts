@@ -117,13 +117,14 @@ describe('guest texts (serve with a fake Twilio)', () => {
 
   it('SIGKILL after the commit and before the send: the text goes out once after the restart', { timeout: 240_000 }, async () => {
     fake.reset();
-    fake.down(503, 1);
+    // Retry-After: 5 keeps the failed send waiting well past the kill below, however slow the machine.
+    fake.down(503, 1, 5);
     const env = serverEnv(tempDir(), fake.env(PUBLIC));
     const first = await spawnServer(env, ['serve', '--demo']);
     servers.push(first);
     const phone = '+12127365301';
     await client(first, env).join(`kill-${secret(4)}`, phone);
-    // The worker tried and Twilio said 503: committed, not sent, waiting for its backoff.
+    // The worker tried and Twilio said 503: committed, not sent, waiting for Retry-After.
     await eventually(() => (fake.requests.some((r) => r.to === phone && r.status === 503) ? true : undefined), 30_000, 'a failed send');
     await sleep(100);
     first.kill('SIGKILL');
