@@ -113,10 +113,10 @@ export async function startBookingServer(env: Env, profiling: ServerProfiling): 
   return { baseUrl: match[1]!, stop: () => stopChild(child), ...(child.pid === undefined ? {} : { pid: child.pid }) };
 }
 
-/** The node:http JSON echo server (bench/echo-server.ts), in its own process. */
-export async function startEchoServer(): Promise<RunningServer> {
+/** The node:http JSON echo server (bench/echo-server.ts), in its own process (with node's `options`). */
+export async function startEchoServer(options: readonly string[] = []): Promise<RunningServer> {
   const { child, match } = await spawnUntil(
-    ['--import', 'tsx', join(ROOT, 'bench', 'echo-server.ts')],
+    [...options, '--import', 'tsx', join(ROOT, 'bench', 'echo-server.ts')],
     minimalEnv({}),
     /echo listening on (http:\/\/127\.0\.0\.1:\d+)/,
     'echo server',

@@ -17,9 +17,10 @@ import { DEFAULT_POOL_MAX } from '../src/config.js';
 import { cpuPerRequest, sampleCpu } from './server-cpu.js';
 import { monotonicUs, type ProfileWindow, StatementProfile, summarise, summariseStatements } from './profile.js';
 import { watchPostgres } from './pg-profile.js';
+import { PERF_NODE_OPTION, PerfRecording, perfAvailable, renderPerf, summarisePerf, type PerfSummary } from './perf-profile.js';
 import { describeCpu, medianRound, renderAll, writeDocs, type Baselines, type Round, type Row, type RunSettings, type StoreReport } from './report.js';
 
-const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connections <n>] [--generators <n>] [--postgres] [--write-docs] [--profile] [--only <method,...>] [--store <sqlite|postgres>] [--rounds <n>]
+const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connections <n>] [--generators <n>] [--postgres] [--write-docs] [--profile] [--perf] [--only <method,...>] [--store <sqlite|postgres>] [--rounds <n>]
   --duration      seconds per method (default 10); for a read, per round
   --rounds        rounds of a read and the echo right before it, alternating (default 3); the read's
                   row is the round with the median ratio, and every round's ratio is printed
@@ -31,6 +32,9 @@ const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connec
   --profile       run the booking server under node --cpu-prof and print where its time went, and on
                   SQLite its top statements by total time during each method; on PostgreSQL what its
                   connections waited on, its CPU and its statements (bench/pg-profile.ts)
+  --perf          record the booking server and the echo with Linux perf during each method's first
+                  measured run and print their CPU a request by area (kernel, V8, node, our
+                  JavaScript, SQLite) and the top symbols (bench/perf-profile.ts)
   --only          run only these methods (e.g. CreateBooking,contention); the baseline always runs
   --store         run only this store (sqlite, or postgres: implies --postgres)`;
 
@@ -43,6 +47,7 @@ const { values: args } = parseArgs({
     postgres: { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    perf: { type: 'boolean', default: false },
     only: { type: 'string' },
     store: { type: 'string' },
     rounds: { type: 'string', default: '3' },
@@ -75,6 +80,13 @@ if (settings.generators > settings.connections) {
 if (args.store !== undefined && args.store !== 'sqlite' && args.store !== 'postgres') {
   process.stderr.write(`--store must be sqlite or postgres\n${USAGE}\n`);
   process.exit(2);
+}
+if (args.perf) {
+  const missing = perfAvailable();
+  if (missing !== null) {
+    process.stderr.write(`--perf: ${missing}\n`);
+    process.exit(2);
+  }
 }
 const only = args.only === undefined ? null : new Set(args.only.split(',').map((s) => s.trim().toLowerCase()));
 const selected = (name: string): boolean => only === null || only.has(name.toLowerCase());
@@ -212,7 +224,14 @@ interface Measured {
   readonly perRequestBody?: boolean;
   /** The server's process: its CPU time per request of the measured run is added to the result. */
   readonly pid?: number | undefined;
+  /** With --perf: record the server's process during the measured run, under this name. */
+  readonly perf?: string;
 }
+
+/** BENCH_PERF_TOP: how many symbols --perf lists (default 15). */
+const perfTop = Math.max(1, Number.parseInt(process.env.BENCH_PERF_TOP ?? '15', 10) || 15);
+
+type Measurement = LoadResult & { readonly perf?: PerfSummary };
 
 function loadBase(m: Measured) {
   return {
@@ -230,15 +249,20 @@ async function warmUp(m: Measured, runId: string): Promise<LoadResult | null> {
 }
 
 /** One measured run, with the server's CPU time per request when its pid is given. */
-async function measureRun(m: Measured, runId: string): Promise<LoadResult> {
+async function measureRun(m: Measured, runId: string): Promise<Measurement> {
+  const recording = args.perf && m.perf !== undefined && m.pid !== undefined ? new PerfRecording(m.pid) : null;
+  // perf attaches to the process's threads before the load starts.
+  if (recording !== null) await new Promise((resolve) => setTimeout(resolve, 500));
   const before = sampleCpu(m.pid);
   const result = await load({ ...loadBase(m), durationSec: settings.durationSec, plan: m.plan(runId) }, m.generators);
   const serverCpu = cpuPerRequest(before, sampleCpu(m.pid), result.requests, result.durationSec);
-  return serverCpu === null ? result : { ...result, serverCpu };
+  const measured: Measurement = serverCpu === null ? result : { ...result, serverCpu };
+  if (recording === null) return measured;
+  return { ...measured, perf: summarisePerf(m.perf!, await recording.stop(), result.requests, ROOT, perfTop) };
 }
 
 /** Warm-up (results dropped), then the measured run. Write plans get a fresh run id for each. */
-async function measure(m: Measured, runId: string): Promise<LoadResult> {
+async function measure(m: Measured, runId: string): Promise<Measurement> {
   await warmUp(m, runId);
   return measureRun(m, runId);
 }
@@ -320,7 +344,8 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
   const baseline = store.commitBaseline(dir);
   const commitBefore = await commitRate(baseline.spec);
   log(`  ${baseline.label}, before the server: ${Math.round(commitBefore.rate).toLocaleString('en-US')} commits/s`);
-  const env = serverEnv(dir, { LOG_LEVEL: 'warn', DATABASE_URL: store.databaseUrl(dir), ...serverExtra });
+  const perfEnv = args.perf ? { NODE_OPTIONS: `${serverExtra.NODE_OPTIONS ?? ''} ${PERF_NODE_OPTION}`.trim() } : {};
+  const env = serverEnv(dir, { LOG_LEVEL: 'warn', DATABASE_URL: store.databaseUrl(dir), ...serverExtra, ...perfEnv });
   const profileDir = args.profile ? mkdtempSync(join(tmpdir(), 'booking-bench-prof-')) : null;
   const statementDir = args.profile && store.sqlite ? mkdtempSync(join(tmpdir(), 'booking-bench-statements-')) : null;
   log(`\n${store.label}: starting the booking server (serve --demo${profileDir ? ', --cpu-prof' : ''}${statementDir ? ', statement profile' : ''})`);
@@ -344,7 +369,7 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
       // The server is idle while the echo runs, the echo idle while the read runs.
       const write = WRITE_METHODS.has(method.name);
       const plan = (id: string): RequestPlan => method.plan(inventory, `${id}-${method.name}`);
-      let echoOwn: LoadResult | undefined;
+      let echoOwn: Measurement | undefined;
       if (!write) {
         await warmUp({ url: echoServer.baseUrl, plan: echoPlan }, runId);
         // The echo sent the method's own requests (the same bytes in, as many bytes back): what
@@ -353,7 +378,15 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
         // which stays judged against the small-body echo.
         const own = method.plan(inventory, `${runId}-echo`);
         if (own.kind === 'fixed' && own.bodies.some((body) => body !== ECHO_BODY)) {
-          echoOwn = await measure({ url: echoServer.baseUrl, plan: (id) => method.plan(inventory, `${id}-echo`), pid: echoServer.pid }, runId);
+          echoOwn = await measure(
+            {
+              url: echoServer.baseUrl,
+              plan: (id) => method.plan(inventory, `${id}-echo`),
+              pid: echoServer.pid,
+              perf: `the echo sent ${method.name}'s requests`,
+            },
+            runId,
+          );
           log(`  echo sent ${method.name}'s own requests (${fmtBytes(own.bodies)}): ${describe(echoOwn)}`);
         }
       }
@@ -364,14 +397,21 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
       const measured: Measured = { url: server.baseUrl, authorization, plan, pid: server.pid };
       const warmup = await warmUp(measured, runId);
       const rounds: Round[] = [];
+      let perfOf: { method?: PerfSummary; reference?: PerfSummary } = echoOwn?.perf === undefined ? {} : { reference: echoOwn.perf };
       for (let round = 1; round <= (write ? 1 : settings.rounds); round++) {
         const of = write ? '' : ` (round ${round} of ${settings.rounds})`;
-        let echo: LoadResult | undefined;
+        let echo: Measurement | undefined;
         if (!write) {
-          echo = await measureRun({ url: echoServer.baseUrl, plan: echoPlan, pid: echoServer.pid }, `${runId}-r${round}`);
+          const recordEcho = round === 1 && perfOf.reference === undefined;
+          echo = await measureRun(
+            { url: echoServer.baseUrl, plan: echoPlan, pid: echoServer.pid, ...(recordEcho ? { perf: 'the echo before it' } : {}) },
+            `${runId}-r${round}`,
+          );
+          if (recordEcho && echo.perf !== undefined) perfOf = { reference: echo.perf };
           log(`  echo right before ${method.name}${of}: ${describe(echo)}`);
         }
-        const result = await measureRun(measured, `${runId}-r${round}`);
+        const result: Measurement = await measureRun(round === 1 ? { ...measured, perf: method.name } : measured, `${runId}-r${round}`);
+        if (result.perf !== undefined) perfOf = { ...perfOf, method: result.perf };
         log(`  ${method.name}${of}: ${describe(result)}${echo === undefined ? '' : `; ${(result.rps / echo.rps).toFixed(2)}x the echo`}`);
         rounds.push(echo === undefined ? { result } : { result, echo });
       }
@@ -386,6 +426,7 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
         );
       }
       if (watching !== undefined) log(`${await watching.stop()}`);
+      if (perfOf.method !== undefined) log(`\n${renderPerf(perfOf.method, perfOf.reference ?? null, ROOT)}\n`);
       rows.push({
         name: method.name,
         limitMs: method.limitMs,
@@ -451,7 +492,7 @@ function fmtBytes(bodies: readonly string[]): string {
 // The echo three ways, to show that the load generator is not what limits the baseline: bodies
 // built per request in one generator (how the bench drove it before), prepared requests from one
 // generator, and prepared requests from all generators (the baseline every ratio uses).
-const echoServer = await startEchoServer();
+const echoServer = await startEchoServer(args.perf ? [PERF_NODE_OPTION] : []);
 let baselines: Baselines;
 try {
   const echo: Measured = { url: echoServer.baseUrl, plan: echoPlan, pid: echoServer.pid };
