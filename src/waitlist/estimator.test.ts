@@ -247,6 +247,85 @@ describe('properties', () => {
       }),
     );
   });
+  // The replay keeps table free times in an array by position; the reference below is the plain
+  // replay it replaced (a Map by table id, each turn time looked up per party), written out here.
+  function referenceReplay(f: Floor): { freeAt: Map<string, number>; seatAt: Map<string, number> } {
+    const best = (freeAt: Map<string, number>, partySize: number): TableSpec | null => {
+      let found: TableSpec | null = null;
+      for (const t of f.tables) {
+        if (!(partySize >= t.minSeats && partySize <= t.seats)) continue;
+        if (found === null) {
+          found = t;
+          continue;
+        }
+        const a = freeAt.get(t.id)!;
+        const b = freeAt.get(found.id)!;
+        if (a < b || (a === b && (t.seats < found.seats || (t.seats === found.seats && t.id < found.id)))) found = t;
+      }
+      return found;
+    };
+    const freeAt = new Map(f.tables.map((t) => [t.id, f.now]));
+    const unassigned: SeatedParty[] = [];
+    for (const p of f.seated) {
+      const leaves = p.seatedAt + turnSeconds(f.turnTimes, p.partySize);
+      if (leaves <= f.now) continue;
+      if (p.tableId !== null && freeAt.has(p.tableId)) freeAt.set(p.tableId, Math.max(freeAt.get(p.tableId)!, leaves));
+      else unassigned.push(p);
+    }
+    for (const p of unassigned) {
+      const t = best(freeAt, p.partySize);
+      if (t !== null) freeAt.set(t.id, Math.max(freeAt.get(t.id)!, p.seatedAt + turnSeconds(f.turnTimes, p.partySize)));
+    }
+    const seatAt = new Map<string, number>();
+    for (const p of f.queue) {
+      const t = best(freeAt, p.partySize);
+      if (t === null) continue;
+      const at = Math.max(f.now, freeAt.get(t.id)!);
+      seatAt.set(p.id, at);
+      freeAt.set(t.id, at + turnSeconds(f.turnTimes, p.partySize));
+    }
+    return { freeAt, seatAt };
+  }
+
+  test('the replay seats every party and every new party as the plain replay by table id does', () => {
+    // Longer queues than above, and ties: tables of the same size, parties seated at unknown tables.
+    const longFloor = fc
+      .record({ f: floorArb, more: fc.array(fc.integer({ min: 1, max: 12 }), { maxLength: 60 }) })
+      .map(({ f, more }): Floor => ({ ...f, queue: [...f.queue, ...more.map((partySize, i) => ({ id: `m${i}`, partySize }))] }));
+    fc.assert(
+      fc.property(longFloor, fc.array(size, { minLength: 1, maxLength: 4 }), (f, sizes) => {
+        const reference = referenceReplay(f);
+        const queue = estimateQueue(f);
+        assert.deepEqual([...queue.keys()], [...reference.seatAt.keys()]);
+        f.queue.forEach((p, index) => {
+          const at = reference.seatAt.get(p.id);
+          if (at === undefined) return;
+          assert.deepEqual(queue.get(p.id), { partiesAhead: index, seatAt: at, range: seatTimeRange(f.now, at) });
+        });
+        const fresh = estimateNewParties(f, sizes);
+        sizes.forEach((partySize, k) => {
+          let freeAt: number | null = null;
+          let chosen: TableSpec | null = null;
+          for (const t of f.tables) {
+            if (!(partySize >= t.minSeats && partySize <= t.seats)) continue;
+            const a = reference.freeAt.get(t.id)!;
+            if (
+              chosen === null ||
+              freeAt === null ||
+              a < freeAt ||
+              (a === freeAt && (t.seats < chosen.seats || (t.seats === chosen.seats && t.id < chosen.id)))
+            ) {
+              chosen = t;
+              freeAt = a;
+            }
+          }
+          const expected = freeAt === null ? null : Math.max(f.now, freeAt);
+          assert.deepEqual(fresh[k], expected === null ? null : { partiesAhead: f.queue.length, seatAt: expected, range: seatTimeRange(f.now, expected) });
+        });
+      }),
+      { seed: 42, numRuns: 500 },
+    );
+  });
 });
 
 describe('EstimateMemo', () => {

@@ -81,40 +81,46 @@ export function largestServable(tables: readonly TableSpec[]): number {
   return tables.reduce((max, t) => Math.max(max, t.seats), 0);
 }
 
-type FreeAt = Map<string, number>;
+/** When each table frees up, by its position in the floor's tables (a replay's hot loop: no Map). */
+type FreeAt = Float64Array;
 
-/** The fitting table that frees first (ties: the smallest table, then the id), or null. */
-function bestTable(tables: readonly TableSpec[], freeAt: FreeAt, partySize: number): TableSpec | null {
-  let best: TableSpec | null = null;
-  for (const table of tables) {
+/** The position of the fitting table that frees first (ties: the smallest table, then the id), or -1. */
+function bestTable(tables: readonly TableSpec[], freeAt: FreeAt, partySize: number): number {
+  let best = -1;
+  for (let i = 0; i < tables.length; i++) {
+    const table = tables[i]!;
     if (!fits(table, partySize)) continue;
-    if (best === null) {
-      best = table;
+    if (best < 0) {
+      best = i;
       continue;
     }
-    const [a, b] = [freeAt.get(table.id)!, freeAt.get(best.id)!];
-    if (a < b || (a === b && (table.seats < best.seats || (table.seats === best.seats && table.id < best.id)))) best = table;
+    const a = freeAt[i]!;
+    const b = freeAt[best]!;
+    const other = tables[best]!;
+    if (a < b || (a === b && (table.seats < other.seats || (table.seats === other.seats && table.id < other.id)))) best = i;
   }
   return best;
 }
 
 /** When each table frees up, given who is seated now. */
 function occupancy(floor: Floor): FreeAt {
-  const freeAt: FreeAt = new Map(floor.tables.map((t) => [t.id, floor.now]));
+  const { tables } = floor;
+  const freeAt: FreeAt = new Float64Array(tables.length).fill(floor.now);
   const unassigned: SeatedParty[] = [];
   for (const party of floor.seated) {
     const leaves = party.seatedAt + turnSeconds(floor.turnTimes, party.partySize);
     if (leaves <= floor.now) continue;
-    if (party.tableId !== null && freeAt.has(party.tableId)) {
-      freeAt.set(party.tableId, Math.max(freeAt.get(party.tableId)!, leaves));
+    const i = party.tableId === null ? -1 : tables.findIndex((t) => t.id === party.tableId);
+    if (i >= 0) {
+      freeAt[i] = Math.max(freeAt[i]!, leaves);
     } else {
       unassigned.push(party);
     }
   }
   // Parties seated without a recorded table occupy the best fitting table that is still free.
   for (const party of unassigned) {
-    const table = bestTable(floor.tables, freeAt, party.partySize);
-    if (table !== null) freeAt.set(table.id, Math.max(freeAt.get(table.id)!, party.seatedAt + turnSeconds(floor.turnTimes, party.partySize)));
+    const i = bestTable(tables, freeAt, party.partySize);
+    if (i >= 0) freeAt[i] = Math.max(freeAt[i]!, party.seatedAt + turnSeconds(floor.turnTimes, party.partySize));
   }
   return freeAt;
 }
@@ -393,21 +399,25 @@ function estimateAt(floor: Floor, partiesAhead: number, plannedSeatAt: number): 
   return { partiesAhead, seatAt: plannedSeatAt, range: seatTimeRange(floor.now, plannedSeatAt) };
 }
 
-/** Seats the queue in order; returns the table free times afterwards and each party's seat time. */
-function replay(floor: Floor, stopBefore?: string): { freeAt: FreeAt; seatAt: Map<string, number>; ahead: number } {
+/**
+ * Seats the queue in order; returns the table free times afterwards, and each party's seat time
+ * when `withSeats` (only the queue's own estimates need them). It runs on every join and estimate,
+ * over the whole queue: table free times in an array by position, and turn times looked up once
+ * per party size.
+ */
+function replay(floor: Floor, withSeats = false): { freeAt: FreeAt; seatAt: Map<string, number> | null; ahead: number } {
+  const { tables, now } = floor;
   const freeAt = occupancy(floor);
-  const seatAt = new Map<string, number>();
-  let ahead = 0;
+  const seatAt = withSeats ? new Map<string, number>() : null;
+  const turns: number[] = [];
   for (const party of floor.queue) {
-    if (party.id === stopBefore) break;
-    ahead += 1;
-    const table = bestTable(floor.tables, freeAt, party.partySize);
-    if (table === null) continue; // nothing fits: the host seats them by hand; they hold no table here
-    const at = Math.max(floor.now, freeAt.get(table.id)!);
-    seatAt.set(party.id, at);
-    freeAt.set(table.id, at + turnSeconds(floor.turnTimes, party.partySize));
+    const i = bestTable(tables, freeAt, party.partySize);
+    if (i < 0) continue; // nothing fits: the host seats them by hand; they hold no table here
+    const at = Math.max(now, freeAt[i]!);
+    seatAt?.set(party.id, at);
+    freeAt[i] = at + (turns[party.partySize] ??= turnSeconds(floor.turnTimes, party.partySize));
   }
-  return { freeAt, seatAt, ahead };
+  return { freeAt, seatAt, ahead: floor.queue.length };
 }
 
 /**
@@ -436,9 +446,9 @@ export function plannedNewParty(floor: Floor, partySize: number): { partiesAhead
     return planned === null ? null : { partiesAhead: floor.queue.length, plannedSeatAt: planned };
   }
   const { freeAt, ahead } = replay(floor);
-  const table = bestTable(floor.tables, freeAt, partySize);
-  if (table === null) return null;
-  return { partiesAhead: ahead, plannedSeatAt: Math.max(floor.now, freeAt.get(table.id)!) };
+  const i = bestTable(floor.tables, freeAt, partySize);
+  if (i < 0) return null;
+  return { partiesAhead: ahead, plannedSeatAt: Math.max(floor.now, freeAt[i]!) };
 }
 
 /** Estimate for a party of `partySize` joining the end of the queue now; null if no table fits. */
@@ -457,8 +467,8 @@ export function estimateNewParties(floor: Floor, partySizes: readonly number[]):
   }
   const { freeAt, ahead } = replay(floor);
   return partySizes.map((size) => {
-    const table = bestTable(floor.tables, freeAt, size);
-    return table === null ? null : estimateAt(floor, ahead, Math.max(floor.now, freeAt.get(table.id)!));
+    const i = bestTable(floor.tables, freeAt, size);
+    return i < 0 ? null : estimateAt(floor, ahead, Math.max(floor.now, freeAt[i]!));
   });
 }
 
@@ -478,7 +488,7 @@ export function estimateQueue(floor: Floor): Map<string, Estimate> {
     });
     return out;
   }
-  const { seatAt } = replay(floor);
+  const seatAt = replay(floor, true).seatAt!;
   floor.queue.forEach((party, index) => {
     const at = seatAt.get(party.id);
     if (at !== undefined) out.set(party.id, estimateAt(floor, index, at));
