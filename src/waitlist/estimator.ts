@@ -415,7 +415,12 @@ function replay(floor: Floor, withSeats = false): { freeAt: FreeAt; seatAt: Map<
     if (i < 0) continue; // nothing fits: the host seats them by hand; they hold no table here
     const at = Math.max(now, freeAt[i]!);
     seatAt?.set(party.id, at);
-    freeAt[i] = at + (turns[party.partySize] ??= turnSeconds(floor.turnTimes, party.partySize));
+    let turn = turns[party.partySize];
+    if (turn === undefined) {
+      turn = turnSeconds(floor.turnTimes, party.partySize);
+      turns[party.partySize] = turn;
+    }
+    freeAt[i] = at + turn;
   }
   return { freeAt, seatAt, ahead: floor.queue.length };
 }
