@@ -190,10 +190,7 @@ export class SmsWorker {
       }
       return null;
     }
-    const backoff =
-      result.retryAfterSec !== null
-        ? Math.min(3600, Math.max(1, Math.ceil(result.retryAfterSec)))
-        : queue.backoffSeconds(m.attempts + 1, this.o.maxBackoffSec ?? 300);
+    const backoff = queue.retryDelaySeconds(result.retryAfterSec, m.attempts + 1, this.o.maxBackoffSec ?? 300);
     this.o.log.warn({ ...log, error: result.error, retryInSec: backoff }, 'guest text not sent; will retry');
     return { at: secondsFromNow(this.o.clock, backoff), error: result.error, asked: true };
   }

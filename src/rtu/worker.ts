@@ -11,7 +11,7 @@ import type { AvailabilityService } from '../availability/service.js';
 import * as bookings from '../bookings/read-model.js';
 import * as merchants from '../merchants/read-model.js';
 import type { Store } from '../store/database.js';
-import { PollLoop } from '../store/outbox-queue.js';
+import { PollLoop, retryDelaySeconds } from '../store/outbox-queue.js';
 import type { CallResult, MapsBookingApi } from './google-client.js';
 import { availabilityReplace, bookingNotification, type ServiceWindow } from './messages.js';
 import * as outbox from './outbox.js';
@@ -185,13 +185,9 @@ export class RtuWorker {
       return;
     }
     const attempts = Math.max(...group.map((r) => r.attempts)) + 1;
-    const cap = this.o.maxBackoffSec ?? 300;
     // Google's Retry-After wins (bounded to an hour); otherwise exponential backoff with full
     // jitter, at least a second so that one drain never retries the same failure in a loop.
-    const backoff =
-      result.retryAfterSec !== null
-        ? Math.min(3600, Math.max(1, Math.ceil(result.retryAfterSec)))
-        : Math.max(1, Math.ceil(Math.random() * Math.min(cap, 2 ** Math.min(attempts, 20))));
+    const backoff = retryDelaySeconds(result.retryAfterSec, attempts, this.o.maxBackoffSec ?? 300);
     const availableAt = secondsFromNow(this.o.clock, backoff);
     const error = result.error;
     await store.transaction((trx) => outbox.markRetry(trx, this.id, ids, availableAt, error));

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { DIALECTS, forDialect, type TestApp } from '../test-support/app.js';
-import { claim } from './outbox-queue.js';
+import { claim, retryDelaySeconds } from './outbox-queue.js';
 
 const NOW = 1_800_000_000;
 
@@ -124,3 +124,23 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('retryDelaySeconds (both outboxes’ workers)', () => {
+  test('a Retry-After wins, rounded up, at least a second and at most an hour', () => {
+    assert.equal(retryDelaySeconds(0.2, 9, 300), 1);
+    assert.equal(retryDelaySeconds(0, 9, 300), 1);
+    assert.equal(retryDelaySeconds(4.01, 1, 300), 5);
+    assert.equal(retryDelaySeconds(86_400, 1, 300), 3600);
+  });
+
+  test('without one: full jitter over 2^attempts seconds, capped, never under a second', () => {
+    for (let i = 0; i < 200; i++) {
+      const first = retryDelaySeconds(null, 1, 300);
+      assert.ok(first >= 1 && first <= 2, `attempt 1 waited ${first}`);
+      const capped = retryDelaySeconds(null, 30, 300);
+      assert.ok(capped >= 1 && capped <= 300 && Number.isInteger(capped), `attempt 30 waited ${capped}`);
+    }
+    // Spread over the window, not a fixed delay.
+    assert.ok(new Set(Array.from({ length: 200 }, () => retryDelaySeconds(null, 8, 300))).size > 10);
+  });
+});

@@ -180,6 +180,15 @@ export function backoffSeconds(attempts: number, capSec: number): number {
 }
 
 /**
+ * How long to wait before retrying a failed send: the receiver's Retry-After when it gave one
+ * (rounded up, at least a second, at most an hour), otherwise `backoffSeconds` for this attempt.
+ * Both outboxes' workers (guest texts, real-time updates to Google) use it.
+ */
+export function retryDelaySeconds(retryAfterSec: number | null, attempts: number, capSec: number): number {
+  return retryAfterSec !== null ? Math.min(3600, Math.max(1, Math.ceil(retryAfterSec))) : backoffSeconds(attempts, capSec);
+}
+
+/**
  * The polling loop of an outbox's worker: `drain` runs at `start`, then again `pollMs` after each
  * pass ends (never two passes at once); a failed pass is reported to `onError` and the loop goes
  * on. `stop` ends the loop and waits for the pass in progress, whose rows are marked as usual.
