@@ -249,7 +249,7 @@ describe('properties', () => {
   });
   // The replay keeps table free times in an array by position; the reference below is the plain
   // replay it replaced (a Map by table id, each turn time looked up per party), written out here.
-  function referenceReplay(f: Floor): { freeAt: Map<string, number>; seatAt: Map<string, number> } {
+  function referenceReplay(f: Floor): { seatAt: Map<string, number>; newParty: (partySize: number) => number | null } {
     const best = (freeAt: Map<string, number>, partySize: number): TableSpec | null => {
       let found: TableSpec | null = null;
       for (const t of f.tables) {
@@ -284,7 +284,11 @@ describe('properties', () => {
       seatAt.set(p.id, at);
       freeAt.set(t.id, at + turnSeconds(f.turnTimes, p.partySize));
     }
-    return { freeAt, seatAt };
+    const newParty = (partySize: number): number | null => {
+      const t = best(freeAt, partySize);
+      return t === null ? null : Math.max(f.now, freeAt.get(t.id)!);
+    };
+    return { seatAt, newParty };
   }
 
   test('the replay seats every party and every new party as the plain replay by table id does', () => {
@@ -304,22 +308,7 @@ describe('properties', () => {
         });
         const fresh = estimateNewParties(f, sizes);
         sizes.forEach((partySize, k) => {
-          let freeAt: number | null = null;
-          let chosen: TableSpec | null = null;
-          for (const t of f.tables) {
-            if (!(partySize >= t.minSeats && partySize <= t.seats)) continue;
-            const a = reference.freeAt.get(t.id)!;
-            if (
-              chosen === null ||
-              freeAt === null ||
-              a < freeAt ||
-              (a === freeAt && (t.seats < chosen.seats || (t.seats === chosen.seats && t.id < chosen.id)))
-            ) {
-              chosen = t;
-              freeAt = a;
-            }
-          }
-          const expected = freeAt === null ? null : Math.max(f.now, freeAt);
+          const expected = reference.newParty(partySize);
           assert.deepEqual(fresh[k], expected === null ? null : { partiesAhead: f.queue.length, seatAt: expected, range: seatTimeRange(f.now, expected) });
         });
       }),
