@@ -18,9 +18,10 @@ import { cpuPerRequest, sampleCpu } from './server-cpu.js';
 import { monotonicUs, type ProfileWindow, StatementProfile, summarise, summariseStatements } from './profile.js';
 import { watchPostgres } from './pg-profile.js';
 import { PERF_NODE_OPTION, PerfRecording, perfAvailable, renderPerf, summarisePerf, type PerfSummary } from './perf-profile.js';
+import { renderSyscalls, SyscallTrace } from './syscall-trace.js';
 import { describeCpu, medianRound, renderAll, writeDocs, type Baselines, type Round, type Row, type RunSettings, type StoreReport } from './report.js';
 
-const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connections <n>] [--generators <n>] [--postgres] [--write-docs] [--profile] [--perf] [--only <method,...>] [--store <sqlite|postgres>] [--rounds <n>]
+const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connections <n>] [--generators <n>] [--postgres] [--write-docs] [--profile] [--perf] [--syscalls] [--only <method,...>] [--store <sqlite|postgres>] [--rounds <n>]
   --duration      seconds per method (default 10); for a read, per round
   --rounds        rounds of a read and the echo right before it, alternating (default 3); the read's
                   row is the round with the median ratio, and every round's ratio is printed
@@ -35,6 +36,9 @@ const USAGE = `usage: npm run bench -- [--duration <s>] [--warmup <s>] [--connec
   --perf          record the booking server and the echo with Linux perf during each method's first
                   measured run and print their CPU a request by area (kernel, V8, node, our
                   JavaScript, SQLite) and the top symbols (bench/perf-profile.ts)
+  --syscalls      trace the booking server's system calls with Linux perf during each method's first
+                  measured run and print them a request: count and time in them, the main thread
+                  apart from the other threads (bench/syscall-trace.ts)
   --only          run only these methods (e.g. CreateBooking,contention); the baseline always runs
   --store         run only this store (sqlite, or postgres: implies --postgres)`;
 
@@ -48,6 +52,7 @@ const { values: args } = parseArgs({
     'write-docs': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     perf: { type: 'boolean', default: false },
+    syscalls: { type: 'boolean', default: false },
     only: { type: 'string' },
     store: { type: 'string' },
     rounds: { type: 'string', default: '3' },
@@ -81,10 +86,10 @@ if (args.store !== undefined && args.store !== 'sqlite' && args.store !== 'postg
   process.stderr.write(`--store must be sqlite or postgres\n${USAGE}\n`);
   process.exit(2);
 }
-if (args.perf) {
+if (args.perf || args.syscalls) {
   const missing = perfAvailable();
   if (missing !== null) {
-    process.stderr.write(`--perf: ${missing}\n`);
+    process.stderr.write(`${args.perf ? '--perf' : '--syscalls'}: ${missing}\n`);
     process.exit(2);
   }
 }
@@ -231,7 +236,7 @@ interface Measured {
 /** BENCH_PERF_TOP: how many symbols --perf lists (default 15). */
 const perfTop = Math.max(1, Number.parseInt(process.env.BENCH_PERF_TOP ?? '15', 10) || 15);
 
-type Measurement = LoadResult & { readonly perf?: PerfSummary };
+type Measurement = LoadResult & { readonly perf?: PerfSummary; readonly syscalls?: string };
 
 function loadBase(m: Measured) {
   return {
@@ -251,12 +256,16 @@ async function warmUp(m: Measured, runId: string): Promise<LoadResult | null> {
 /** One measured run, with the server's CPU time per request when its pid is given. */
 async function measureRun(m: Measured, runId: string): Promise<Measurement> {
   const recording = args.perf && m.perf !== undefined && m.pid !== undefined ? new PerfRecording(m.pid) : null;
+  // The booking server's calls only (the echo's would be the kernel's TCP work alone).
+  const tracing = args.syscalls && m.perf !== undefined && m.pid !== undefined && m.pid !== echoServer.pid ? new SyscallTrace(m.pid) : null;
   // perf attaches to the process's threads before the load starts.
-  if (recording !== null) await new Promise((resolve) => setTimeout(resolve, 500));
+  if (recording !== null || tracing !== null) await new Promise((resolve) => setTimeout(resolve, 500));
   const before = sampleCpu(m.pid);
   const result = await load({ ...loadBase(m), durationSec: settings.durationSec, plan: m.plan(runId) }, m.generators);
   const serverCpu = cpuPerRequest(before, sampleCpu(m.pid), result.requests, result.durationSec);
-  const measured: Measurement = serverCpu === null ? result : { ...result, serverCpu };
+  const withCpu: Measurement = serverCpu === null ? result : { ...result, serverCpu };
+  const measured: Measurement =
+    tracing === null ? withCpu : { ...withCpu, syscalls: renderSyscalls(m.perf!, await tracing.stop(), m.pid!, result.requests, perfTop) };
   if (recording === null) return measured;
   return { ...measured, perf: summarisePerf(m.perf!, await recording.stop(), result.requests, ROOT, perfTop) };
 }
@@ -398,6 +407,7 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
       const warmup = await warmUp(measured, runId);
       const rounds: Round[] = [];
       let perfOf: { method?: PerfSummary; reference?: PerfSummary } = echoOwn?.perf === undefined ? {} : { reference: echoOwn.perf };
+      let syscallsOf: string | null = null;
       for (let round = 1; round <= (write ? 1 : settings.rounds); round++) {
         const of = write ? '' : ` (round ${round} of ${settings.rounds})`;
         let echo: Measurement | undefined;
@@ -412,6 +422,7 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
         }
         const result: Measurement = await measureRun(round === 1 ? { ...measured, perf: method.name } : measured, `${runId}-r${round}`);
         if (result.perf !== undefined) perfOf = { ...perfOf, method: result.perf };
+        if (result.syscalls !== undefined) syscallsOf = result.syscalls;
         log(`  ${method.name}${of}: ${describe(result)}${echo === undefined ? '' : `; ${(result.rps / echo.rps).toFixed(2)}x the echo`}`);
         rounds.push(echo === undefined ? { result } : { result, echo });
       }
@@ -427,6 +438,7 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
       }
       if (watching !== undefined) log(`${await watching.stop()}`);
       if (perfOf.method !== undefined) log(`\n${renderPerf(perfOf.method, perfOf.reference ?? null, ROOT)}\n`);
+      if (syscallsOf !== null) log(`\n${syscallsOf}\n`);
       rows.push({
         name: method.name,
         limitMs: method.limitMs,
