@@ -3,6 +3,7 @@
 // and `describeConfig` never prints a secret.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { checkEnvironment, describeConfig, loadConfig } from './config.js';
 
@@ -171,6 +172,18 @@ describe('DATABASE_PREPARED_STATEMENTS', () => {
     assert.deepEqual(database(), { kind: 'postgres', url: 'postgres://app@db.internal/booking', poolMax: 10, preparedStatements: true });
     assert.equal((database('off') as { preparedStatements?: boolean }).preparedStatements, false);
     assert.throws(() => database('yes'), /DATABASE_PREPARED_STATEMENTS/);
+  });
+});
+
+describe('SQLITE_CHECKPOINTS', () => {
+  const database = (value?: string) =>
+    loadConfig({ DATABASE_URL: 'sqlite:./data/db.sqlite', ...(value === undefined ? {} : { SQLITE_CHECKPOINTS: value }) }, CWD).database;
+
+  test('in the worker thread by default, on the connection when set, anything else refused', () => {
+    assert.deepEqual(database(), { kind: 'sqlite', path: join(CWD, 'data', 'db.sqlite'), checkpoints: 'worker' });
+    assert.equal((database('connection') as { checkpoints?: string }).checkpoints, 'connection');
+    assert.equal((database('worker') as { checkpoints?: string }).checkpoints, 'worker');
+    assert.throws(() => database('thread'), /SQLITE_CHECKPOINTS/);
   });
 });
 

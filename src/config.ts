@@ -7,8 +7,9 @@ import { isAbsolute, resolve } from 'node:path';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 /**
- * SQLite's WAL checkpoints: `connection`, SQLite's own, inside a commit on the server's connection
- * (the default); `worker`, in a worker thread with a connection of its own (store/checkpointer.ts).
+ * SQLite's WAL checkpoints: `worker`, in a worker thread with a connection of its own
+ * (store/checkpointer.ts; SQLITE_CHECKPOINTS' default); `connection`, SQLite's own, inside a commit
+ * on the server's connection (also what openStore does with a config that does not say).
  */
 export type SqliteCheckpoints = 'connection' | 'worker';
 
@@ -198,7 +199,7 @@ function parseDatabase(env: Env, cwd: string): DatabaseConfig {
   if (raw.startsWith('sqlite:')) {
     const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '') throw new ConfigError('DATABASE_URL', 'sqlite: needs a file path, e.g. sqlite:./data/booking-server.db');
-    const checkpoints = text(env, 'SQLITE_CHECKPOINTS') ?? 'connection';
+    const checkpoints = text(env, 'SQLITE_CHECKPOINTS') ?? 'worker';
     if (checkpoints !== 'connection' && checkpoints !== 'worker')
       throw new ConfigError('SQLITE_CHECKPOINTS', `must be connection or worker, got "${checkpoints}"`);
     return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(cwd, path), checkpoints };

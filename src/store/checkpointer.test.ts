@@ -80,7 +80,7 @@ test('requests made while a checkpoint runs or waits out its interval are served
   }
 });
 
-test("by default (SQLITE_CHECKPOINTS=connection) the SQLite store starts no worker: checkpoints stay SQLite's own, every 1,000 WAL pages", async () => {
+test("with SQLITE_CHECKPOINTS=connection (or a config that names neither) the SQLite store starts no worker: checkpoints stay SQLite's own, every 1,000 WAL pages", async () => {
   const path = join(tempDir(), 'db.sqlite');
   const store = await openStore({ kind: 'sqlite', path });
   try {
