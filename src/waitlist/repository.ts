@@ -310,8 +310,8 @@ type FloorRow = {
 const TIME_COLUMNS = ['confirmed_at', 'canceled_at', 'declined_at', 'service_readied_at', 'checked_in_at', 'marked_no_show_at', 'left_at'] as const;
 const floorColumns = ['id', 'party_size', 'created_at', 'table_id', 'seated_at', 'queue_seq', 'state', ...TIME_COLUMNS] as const;
 
-/** Kind 0: the queue, in order; 1: seated parties; 2 (withModel): one row whose created_at is the learned model's version. */
-function buildFloorQuery(q: Q, withModel: boolean) {
+/** Kind 0: the queue, in order; 1: seated parties; 2 (withModel): one row whose created_at is the learned model's version. Exported for its query plan's test. */
+export function buildFloorQuery(q: Q, withModel: boolean) {
   const queue = q
     .selectFrom('waitlist_entries')
     .select([sql<number>`0`.as('kind'), ...floorColumns])
@@ -322,9 +322,10 @@ function buildFloorQuery(q: Q, withModel: boolean) {
     .selectFrom('waitlist_entries')
     .select([sql<number>`1`.as('kind'), ...floorColumns])
     .where('merchant_id', '=', arg<string>(0))
-    .where('state', '=', 'SEATED')
-    .where('seated_at', '>=', arg<number>(2))
-    .where('left_at', 'is', null);
+    // Literals, as in the partial index waitlist_entries_seated_idx (migration 0019), which holds only these rows.
+    .where('state', '=', sql.lit('SEATED'))
+    .where('left_at', 'is', null)
+    .where('seated_at', '>=', arg<number>(2));
   const model = q
     .selectFrom('learned_models')
     .select([

@@ -15,6 +15,7 @@ import * as m0012 from './0012-read-models.js';
 import * as m0013 from './0013-extra-time-changes.js';
 import * as m0017 from './0017-slots-covering-index.js';
 import * as m0018 from './0018-bookings-held-index.js';
+import * as m0019 from './0019-seated-index-partial.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-waitlist': m0001,
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0013-extra-time-changes': m0013,
   '0017-slots-covering-index': m0017,
   '0018-bookings-held-index': m0018,
+  '0019-seated-index-partial': m0019,
 };
