@@ -539,7 +539,8 @@ const writeNote = `Writes are durable. CreateWaitlistEntry spreads over ${WAITLI
 const stores: StoreUnderTest[] = [];
 if (args.store !== 'postgres') {
   stores.push({
-    label: 'SQLite (embedded: WAL, synchronous=FULL)',
+    // The server's default unless BENCH_SERVER_ENV says otherwise (SQLITE_CHECKPOINTS in config.ts).
+    label: `SQLite (embedded: WAL, synchronous=FULL, SQLITE_CHECKPOINTS=${serverExtra.SQLITE_CHECKPOINTS ?? 'worker'})`,
     sqlite: true,
     databaseUrl: (dir) => `sqlite:${join(dir, 'db.sqlite')}`,
     commitBaseline: (dir) => ({
