@@ -128,31 +128,48 @@ export function renderPerf(summary: PerfSummary, reference: PerfSummary | null, 
   return lines.join('\n');
 }
 
-/** A `perf record` of one process, from start() to stop(); stop() gives its symbols. */
-export class PerfRecording {
+/** A `perf` command attached to a process, writing into a file of its own until stop(). */
+export class PerfSession {
   readonly #dir = mkdtempSync(join(tmpdir(), 'booking-bench-perf-'));
-  readonly #file = join(this.#dir, 'perf.data');
+  readonly #file = join(this.#dir, 'perf.out');
   readonly #child: ChildProcess;
   readonly #exited: Promise<number | null>;
 
-  constructor(pid: number) {
-    this.#child = spawn('perf', ['record', '-F', String(FREQUENCY), '-o', this.#file, '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  /** `args` are perf's, given the file to write (e.g. `record ... -o <file> -p <pid>`). */
+  constructor(args: (file: string) => string[]) {
+    this.#child = spawn('perf', args(this.#file), { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#exited = new Promise((resolve) => this.#child.once('close', resolve));
   }
 
-  /** Ends the recording and reads its symbols. */
-  async stop(): Promise<PerfSample[]> {
+  /** Stops perf (SIGINT, as Ctrl-C), then reads what it wrote; the file is removed after. */
+  async stop<T>(read: (file: string) => T): Promise<T> {
     this.#child.kill('SIGINT');
     await this.#exited;
     try {
-      const report = spawnSync('perf', ['report', '-i', this.#file, '--stdio', '-n', '--sort', 'dso,sym', '--field-separator=\x1f'], {
+      return read(this.#file);
+    } finally {
+      rmSync(this.#dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** A `perf record` of one process, from construction to stop(); stop() gives its symbols. */
+export class PerfRecording {
+  readonly #session: PerfSession;
+
+  constructor(pid: number) {
+    this.#session = new PerfSession((file) => ['record', '-F', String(FREQUENCY), '-o', file, '-p', String(pid)]);
+  }
+
+  /** Ends the recording and reads its symbols. */
+  stop(): Promise<PerfSample[]> {
+    return this.#session.stop((file) => {
+      const report = spawnSync('perf', ['report', '-i', file, '--stdio', '-n', '--sort', 'dso,sym', '--field-separator=\x1f'], {
         encoding: 'utf8',
         maxBuffer: 256 * 1024 * 1024,
       });
       if (report.status !== 0) throw new Error(`perf report failed: ${report.stderr.split('\n')[0]}`);
       return parsePerfReport(report.stdout);
-    } finally {
-      rmSync(this.#dir, { recursive: true, force: true });
-    }
+    });
   }
 }

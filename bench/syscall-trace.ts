@@ -4,10 +4,8 @@
 // have in its cache) uses none, so the wait only shows as a main thread that is not on a core all
 // the time. Here each call is counted and timed, on the main thread (the event loop) apart from
 // the others (libuv's thread pool, where the WAL's fsync runs; the checkpoint worker).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { PerfSession } from './perf-profile.js';
 
 export interface SyscallRow {
   readonly name: string;
@@ -79,24 +77,14 @@ export function renderSyscalls(label: string, threads: readonly ThreadSyscalls[]
 
 /** A `perf trace -s` of one process, from construction to stop(); stop() gives its summary by thread. */
 export class SyscallTrace {
-  readonly #dir = mkdtempSync(join(tmpdir(), 'booking-bench-trace-'));
-  readonly #file = join(this.#dir, 'trace.txt');
-  readonly #child: ChildProcess;
-  readonly #exited: Promise<number | null>;
+  readonly #session: PerfSession;
 
   constructor(pid: number) {
-    this.#child = spawn('perf', ['trace', '-s', '-o', this.#file, '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.#exited = new Promise((resolve) => this.#child.once('close', resolve));
+    this.#session = new PerfSession((file) => ['trace', '-s', '-o', file, '-p', String(pid)]);
   }
 
   /** Ends the trace and reads its summary. */
-  async stop(): Promise<ThreadSyscalls[]> {
-    this.#child.kill('SIGINT');
-    await this.#exited;
-    try {
-      return parseTraceSummary(readFileSync(this.#file, 'utf8'));
-    } finally {
-      rmSync(this.#dir, { recursive: true, force: true });
-    }
+  stop(): Promise<ThreadSyscalls[]> {
+    return this.#session.stop((file) => parseTraceSummary(readFileSync(file, 'utf8')));
   }
 }
