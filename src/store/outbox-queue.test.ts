@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { DIALECTS, forDialect, type TestApp } from '../test-support/app.js';
-import { claim, retryDelaySeconds } from './outbox-queue.js';
+import { sql } from 'kysely';
+import type { Store } from './database.js';
+import { claim, dueEntities, retryDelaySeconds } from './outbox-queue.js';
 
 const NOW = 1_800_000_000;
 
@@ -122,6 +124,51 @@ for (const dialect of DIALECTS) {
       }
       assert.deepEqual(taken, all);
     });
+
+    if (dialect === 'postgres') {
+      test("on PostgreSQL the claim reads due rows in the pending index's order before PostgreSQL has gathered the table's statistics", async () => {
+        // A table of delivered rows and a backlog of pending ones, whose statistics PostgreSQL has
+        // not gathered yet (as after a burst of joins on a new install, before autovacuum analyzes):
+        // its statistics are removed, as superuser (the test's PostgreSQL), to make that state.
+        // Planned without them, the claim read every pending row by a bitmap scan and sorted them,
+        // its cost growing with the backlog.
+        await t.store.db
+          .insertInto('outbox')
+          .columns(['kind', 'entity_key', 'payload', 'status', 'attempts', 'available_at', 'created_at', 'delivered_at'])
+          .expression(
+            sql`select 'booking', 'd' || g, '{}', 'done', 1, ${NOW - 100}::bigint, ${NOW - 100}::bigint, ${NOW - 50}::bigint from generate_series(1, 20000) g`,
+          )
+          .execute();
+        await t.store.db
+          .insertInto('outbox')
+          .columns(['kind', 'entity_key', 'payload', 'status', 'attempts', 'available_at', 'created_at'])
+          .expression(sql`select 'booking', 'b' || g, '{}', 'pending', 0, ${NOW - 10}::bigint + g / 1000, ${NOW - 10}::bigint from generate_series(1, 5000) g`)
+          .execute();
+        await sql`delete from pg_statistic where starelid = 'outbox'::regclass`.execute(t.store.db);
+        await sql`update pg_class set reltuples = -1, relpages = 0 where oid = 'outbox'::regclass`.execute(t.store.db);
+        const plans: string[] = [];
+        // The plan the claim's own transaction gets for its first read, taken right after its lock.
+        const watched: Store = {
+          ...t.store,
+          lockKeys: async (trx, keys) => {
+            await t.store.lockKeys(trx, keys);
+            const query = dueEntities(trx, 'outbox', NOW, 2).compile();
+            // Its values written in (numbers and plain strings), so that it is planned for them as the claim's is.
+            const literal = (n: string): string => {
+              const value = query.parameters[Number(n) - 1];
+              return typeof value === 'number' ? String(value) : `'${String(value).replaceAll("'", "''")}'`;
+            };
+            const explained = await sql<{ 'QUERY PLAN': string }>`explain ${sql.raw(query.sql.replace(/\$(\d+)/g, (_, n: string) => literal(n)))}`.execute(trx);
+            plans.push(explained.rows.map((r) => r['QUERY PLAN']).join('\n'));
+          },
+        };
+        const rows = await claim(watched, 'outbox', 'w1', NOW, 60, 2);
+        assert.equal(rows.length, 2);
+        assert.equal(plans.length, 1);
+        assert.match(plans[0]!, /Index Scan using outbox_pending_idx on outbox m/, plans[0]);
+        assert.doesNotMatch(plans[0]!, /Bitmap|Seq Scan/, plans[0]);
+      });
+    }
   });
 }
 
