@@ -133,6 +133,43 @@ for (const dialect of DIALECTS) {
       await until(async () => (await offered(reader, 'shared')).join() === '2', "the reader's estimates to follow the writer's change", 30_000);
     });
 
+    test("a join decides on its merchant's configuration as its transaction reads it: a service another replica deactivated is refused, though this one's memory has it active", async () => {
+      const writer = await start();
+      await seedMerchant(writer.services, { id: 'closing', tables: TWO_TOP });
+      // Never checks by itself (and on PostgreSQL its notifications may come late): only the join's own transaction can tell.
+      const reader = await start({
+        env: NO_CHECK,
+        databaseUrl: writer.config.database.kind === 'postgres' ? writer.config.database.url : `sqlite:${writer.config.database.path}`,
+      });
+      const join = (token: string) =>
+        reader.google('CreateWaitlistEntry', {
+          merchant_id: 'closing',
+          service_id: 'waitlist',
+          party_size: 2,
+          idempotency_token: token,
+          user_information: { user_id: token, given_name: 'Ada' },
+        });
+      assert.deepEqual(await offered(reader, 'closing'), [2], "the configuration is in the reader's memory");
+      const first = await join('cfg-join-1');
+      assert.equal(first.statusCode, 200, first.body);
+
+      await writer.services.removal.deactivate({ merchantId: 'closing', serviceId: 'waitlist' }, 'keep');
+      const refused = await join('cfg-join-2');
+      assert.equal(refused.statusCode, 400, refused.body);
+      assert.match(refused.body, /UNKNOWN_SERVICE/);
+      assert.match(refused.body, /deactivated/);
+
+      await writer.services.removal.activate({ merchantId: 'closing', serviceId: 'waitlist' });
+      const again = await join('cfg-join-3');
+      assert.equal(again.statusCode, 200, again.body);
+
+      await writer.services.removal.deactivate({ merchantId: 'closing', serviceId: null }, 'keep');
+      const merchantGone = await join('cfg-join-4');
+      assert.equal(merchantGone.statusCode, 400, merchantGone.body);
+      assert.match(merchantGone.body, /UNKNOWN_MERCHANT/);
+      assert.match(merchantGone.body, /deactivated/);
+    });
+
     test('queries per hot read: none per wait estimate (its live floor in memory), per availability lookup (its slots in memory) and per entry read of a queued party (the floor holds it); one per entry read of an entry out of the queue', async () => {
       const queries: string[] = [];
       const t = await start({ env: NO_CHECK, onQuery: (sql) => queries.push(sql) });

@@ -404,23 +404,32 @@ export class WaitlistService {
     let joined: QueuedEntry | null = null;
     const work = async (trx: Tx): Promise<{ ok: { entryId: string } } | { failure: JoinFailure }> => {
       joined = null;
-      // One read: the service, locked for the queue's writers, and whether it and its merchant are
-      // active. The reads of the queue are issued at once behind it: the database runs them in
-      // order, after the lock is granted, so they see the queue as its writers leave it (on
-      // PostgreSQL, all of them one round trip; store/postgres-pipeline.ts).
-      const locked = merchants.serviceOfWrite(trx, this.store.dialect, command.merchantId, command.serviceId, 'update');
-      const lockedService = locked.then((found) => found?.service ?? null);
+      // On PostgreSQL, one read first: the service, locked for the queue's writers, and whether it
+      // and its merchant are active. The reads of the queue are issued at once behind it: the
+      // database runs them in order, after the lock is granted, so they see the queue as its
+      // writers leave it (all of them one round trip; store/postgres-pipeline.ts). On SQLite the
+      // transaction already holds the database's one write lock, and `load` takes the service with
+      // the merchant's configuration, from memory when that is the one this transaction reads (its
+      // stamp; deactivations change it too), else from the transaction: no read of its own.
+      const locked = this.store.dialect === 'postgres' ? merchants.serviceOfWrite(trx, 'postgres', command.merchantId, command.serviceId, 'update') : null;
+      const lockedService = locked?.then((found) => found?.service ?? null);
       const loading = this.load(trx, command.merchantId, command.serviceId, lockedService, false, joinFloor);
       const queueSeq = entries.nextQueueSeq(trx, command.merchantId, command.serviceId, this.clock.nowMs());
       // Awaited below (the service by `load`), unless an earlier failure ends the work first: a
       // failed read of the service then fails `load` before it awaits the service, which must not
       // be left rejected without a handler (an unhandled rejection stops the process).
-      lockedService.catch(() => {});
+      lockedService?.catch(() => {});
       loading.catch(() => {});
       queueSeq.catch(() => {});
-      const found = await locked;
-      if (found === null || !found.active) await this.assertActive(trx, command.merchantId, command.serviceId);
+      if (locked !== null) {
+        const found = await locked;
+        if (found === null || !found.active) await this.assertActive(trx, command.merchantId, command.serviceId);
+      }
+      // Without the locked read: an unknown merchant or service fails `load` (UNKNOWN_MERCHANT, UNKNOWN_SERVICE).
       const ctx = await loading;
+      if (locked === null && (ctx.merchant.deactivatedAt !== null || ctx.service.deactivatedAt !== null)) {
+        await this.assertActive(trx, command.merchantId, command.serviceId);
+      }
       const estimate = estimateNewParty(ctx.floor, command.partySize);
       const failure = joinFailure(ctx.situation, command.partySize, command.guest.telephone, estimate, command.source);
       if (failure !== null) return { failure };
