@@ -1,7 +1,7 @@
 // Opens the store (SQLite embedded, or PostgreSQL for several replicas), applies pragmas, runs
 // migrations, and gives services one way to run (and, on PostgreSQL, retry) a transaction.
-import { mkdirSync } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { mkdirSync, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import {
@@ -291,8 +291,10 @@ export class WalSync implements Durability {
 
   async #sync(): Promise<void> {
     // The file SQLite writes now: a WAL deleted and created again (after the last connection of
-    // another process closed it) is another file.
-    const inode = (await stat(this.walPath)).ino;
+    // another process closed it) is another file. Read on the event loop: a stat of the file just
+    // written takes microseconds, where the asynchronous one was a second trip through the thread
+    // pool before every fsync.
+    const inode = statSync(this.walPath).ino;
     if (this.#handle === null || inode !== this.#inode) {
       await this.#handle?.close();
       this.#handle = null;
