@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { DIALECTS, forDialect, type TestApp } from '../test-support/app.js';
-import { afterCommit, type Store, type Tx } from './database.js';
+import { afterCommit, type Store, type Tx, whenCommitted } from './database.js';
 
 async function ids(store: Store): Promise<string[]> {
   return (await sql<{ id: string }>`select id from after_commit_t order by id`.execute(store.db)).rows.map((r) => r.id);
@@ -83,6 +83,32 @@ for (const dialect of DIALECTS) {
       assert.ok(ran.includes('together-a') && ran.includes('together-c'), ran.join());
       const stored = await ids(s);
       assert.ok(stored.includes('together-a') && stored.includes('together-c') && !stored.includes('together-b'));
+    });
+
+    test('whenCommitted: runs after the commit and before the afterCommit hooks and the caller; only for work that committed', async () => {
+      const s = await store();
+      const events: string[] = [];
+      const work = (id: string, fail: boolean) => async (trx: Tx) => {
+        await insert(trx, id);
+        afterCommit(trx, () => events.push(`after ${id}`));
+        whenCommitted(trx, () => events.push(`when ${id}`));
+        if (fail) throw new Error(`${id} fails`);
+      };
+      const results = await Promise.allSettled([
+        s.transaction(work('when-a', false)).then(() => events.push('caller when-a')),
+        s.transaction(work('when-b', true)),
+        s.transaction(work('when-c', false)).then(() => events.push('caller when-c')),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      // (An afterCommit hook of work rolled back to its savepoint may run on SQLite; whenCommitted's never does.)
+      assert.ok(!events.includes('when when-b'), events.join());
+      for (const id of ['when-a', 'when-c']) {
+        assert.ok(events.indexOf(`when ${id}`) >= 0 && events.indexOf(`when ${id}`) < events.indexOf(`after ${id}`), events.join());
+        assert.ok(events.indexOf(`after ${id}`) < events.indexOf(`caller ${id}`), events.join());
+      }
     });
   });
 }

@@ -83,13 +83,45 @@ export function afterCommit(trx: Tx, hook: () => void): void {
   else hooks.push(hook);
 }
 
-/** Runs `work` through `run`, then the hooks its transaction registered (afterCommit), once `run` has succeeded. */
+const commitReturnedHooks = new WeakMap<Tx, (() => void)[]>();
+
+/**
+ * Calls `hook` as soon as the commit of `trx`'s work has returned, which on SQLite comes before
+ * that commit is durable: GroupCommit calls it right after its group's commit, while the WAL's
+ * fsync is still to come, and only when this work was not rolled back to its savepoint. For state
+ * kept in memory that mirrors what the connection sees (what any read on it would see from then
+ * on), so that the next group can use it without waiting for the fsync. Never for what tells
+ * anyone outside the process that the write is kept: its caller is answered after the fsync, and
+ * if the fsync fails it gets that error while the hook has already run. Not called when the
+ * transaction fails or is retried. Elsewhere (PostgreSQL, a store without group commit) it runs
+ * once the transaction has committed, before the afterCommit hooks. A hook must not throw.
+ */
+export function whenCommitted(trx: Tx, hook: () => void): void {
+  const hooks = commitReturnedHooks.get(trx);
+  if (hooks === undefined) commitReturnedHooks.set(trx, [hook]);
+  else hooks.push(hook);
+}
+
+/** Takes (and forgets) the whenCommitted hooks registered in `trx` so far. */
+function takeWhenCommitted(trx: Tx): (() => void)[] {
+  const hooks = commitReturnedHooks.get(trx);
+  if (hooks === undefined) return [];
+  commitReturnedHooks.delete(trx);
+  return hooks;
+}
+
+/**
+ * Runs `work` through `run`, then the hooks its transaction registered (whenCommitted, then
+ * afterCommit), once `run` has succeeded. Under GroupCommit the whenCommitted hooks have already
+ * run, at the group's commit, and none are left here.
+ */
 async function withCommitHooks<T>(run: (work: (trx: Tx) => Promise<T>) => Promise<T>, work: (trx: Tx) => Promise<T>): Promise<T> {
   let used: Tx | undefined;
   const value = await run((trx) => {
     used = trx;
     return work(trx);
   });
+  if (used !== undefined) for (const hook of takeWhenCommitted(used)) hook();
   const hooks = used === undefined ? undefined : commitHooks.get(used);
   if (hooks !== undefined) {
     commitHooks.delete(used!);
@@ -213,7 +245,7 @@ interface Waiting {
   readonly reject: (error: unknown) => void;
 }
 
-type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+type Outcome = { readonly ok: true; readonly value: unknown; readonly committed: readonly (() => void)[] } | { readonly ok: false; readonly error: unknown };
 
 /** The group commit's own statements, compiled once: they run around every grouped transaction. */
 const SAVEPOINT = CompiledQuery.raw('savepoint grouped');
@@ -411,9 +443,10 @@ export class GroupCommit {
             const value = await waiting.work(trx);
             for (const query of takeAtCommit(trx)) await trx.executeQuery(query);
             await trx.executeQuery(RELEASE);
-            outcomes.push({ ok: true, value });
+            outcomes.push({ ok: true, value, committed: takeWhenCommitted(trx) });
           } catch (error) {
             takeAtCommit(trx);
+            takeWhenCommitted(trx);
             outcomes.push({ ok: false, error });
             try {
               await trx.executeQuery(ROLLBACK_TO);
@@ -452,6 +485,9 @@ export class GroupCommit {
       }
       return { group: [], outcomes: [] };
     }
+    // Committed (not yet durable): the whenCommitted hooks of the works kept, in the group's order,
+    // before the next group can begin.
+    for (const outcome of outcomes) if (outcome.ok) for (const hook of outcome.committed) hook();
     return { group, outcomes };
   }
 }
@@ -602,6 +638,8 @@ export interface StoreOptions {
   readonly onCheckpointError?: (message: string) => void;
   /** SQLite: told about each WAL checkpoint of the worker thread (the WAL's pages, and how many are in the database file now). */
   readonly onCheckpoint?: (walPages: number, copied: number) => void;
+  /** SQLite in a file: wraps what makes each group's commit durable (tests hold the fsync with it). */
+  readonly durability?: (wal: Durability) => Durability;
 }
 
 export async function openStore(config: DatabaseConfig, options: StoreOptions = {}): Promise<Store> {
@@ -658,7 +696,7 @@ export async function openStore(config: DatabaseConfig, options: StoreOptions = 
   // holds one write's pages at most (docs/PERFORMANCE.md, "Savepoint journals in memory"). Only on
   // this connection, whose statements are small; the readers keep SQLite's default.
   sqlite.pragma('temp_store = MEMORY');
-  const groups = new GroupCommit(db, wal, { afterCommit: () => checkpointer?.request() });
+  const groups = new GroupCommit(db, wal !== null && options.durability ? options.durability(wal) : wal, { afterCommit: () => checkpointer?.request() });
   const selectArrays = sqliteArrays(db, sqlite);
   return {
     db,

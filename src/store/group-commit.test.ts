@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { type Durability, GroupCommit, openSqlite, openStore, WalSync, type Tx } from './database.js';
+import { type Durability, GroupCommit, openSqlite, openStore, WalSync, type Tx, whenCommitted } from './database.js';
 import { until } from '../test-support/poll.js';
 
 const dirs: string[] = [];
@@ -219,6 +219,33 @@ test("callers are answered only once their commit is durable; the next group com
     assert.equal(c!.status, 'rejected');
     assert.match(String((c as PromiseRejectedResult).reason), /EIO/);
     assert.match(String((d as PromiseRejectedResult).reason), /rule says no/);
+  } finally {
+    await db.destroy();
+  }
+});
+
+test('whenCommitted hooks run at the group commit, before its fsync, in the group order, and not for work rolled back to its savepoint', async () => {
+  const db = openSqlite(tempPath());
+  try {
+    await sql`create table t (id text primary key)`.execute(db);
+    const durability = new HeldDurability();
+    const groups = new GroupCommit(db, durability, { budgetMs: Number.POSITIVE_INFINITY });
+    const ran: string[] = [];
+    const work = (id: string, fail: boolean) => async (trx: Tx) => {
+      await sql`insert into t (id) values (${id})`.execute(trx);
+      whenCommitted(trx, () => ran.push(id));
+      if (fail) throw new Error(`${id} fails`);
+      return id;
+    };
+    const results = Promise.allSettled([groups.run(work('a', false)), groups.run(work('b', true)), groups.run(work('c', false))]);
+    await until(() => durability.pending.length === 1, 'the group to commit and wait for its fsync', 30_000);
+    assert.deepEqual(ran, ['a', 'c'], 'before the fsync, for the two that committed, in order');
+    assert.deepEqual(await ids(db), ['a', 'c']);
+    durability.pending[0]!.resolve();
+    assert.deepEqual(
+      (await results).map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
   } finally {
     await db.destroy();
   }

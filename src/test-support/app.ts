@@ -13,7 +13,7 @@ import type { Lifecycle } from '../http/health.js';
 import { DEFAULT_WAITLIST_RULES } from '../merchants/service.js';
 import type { DiningTable } from '../merchants/model.js';
 import type { OpeningInterval } from '../merchants/opening-hours.js';
-import { openStore, type Store } from '../store/database.js';
+import { openStore, type Store, type StoreOptions } from '../store/database.js';
 import { createPgDatabase, DIALECTS, type Dialect } from './postgres.js';
 import type { WaitlistRules } from '../merchants/rules.js';
 
@@ -59,6 +59,8 @@ export interface StartOptions {
   readonly onRoundTrip?: () => void;
   /** An existing PostgreSQL database (another replica's) instead of a fresh one; the caller drops it. */
   readonly databaseUrl?: string;
+  /** SQLite: wraps what makes each group commit durable (StoreOptions.durability). */
+  readonly durability?: StoreOptions['durability'];
 }
 
 export async function startApp(options: StartOptions = {}): Promise<TestApp> {
@@ -78,6 +80,7 @@ export async function startApp(options: StartOptions = {}): Promise<TestApp> {
     },
     ...(options.onQuery ? { onQuery: options.onQuery } : {}),
     ...(options.onRoundTrip ? { onRoundTrip: options.onRoundTrip } : {}),
+    ...(options.durability ? { durability: options.durability } : {}),
   });
   const clock = new ManualClock(options.nowMs ?? MONDAY_NOON_NY);
   // One service graph, shared by the app and the test (as in `serve`): bookings made either way take turns in one slot gate,

@@ -7,7 +7,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nowSeconds } from '../clock.js';
+import type { Durability } from '../store/database.js';
 import { closedAfterSuite, DIALECTS, forDialect, seedMerchant, type TestApp } from '../test-support/app.js';
+import { until } from '../test-support/poll.js';
 
 /** No floor or configuration gets old during a test: only writes drop them. */
 const NO_CHECK = { READ_MODEL_CHECK_MS: '3600000' };
@@ -70,6 +72,38 @@ for (const dialect of DIALECTS) {
         );
       }
     });
+
+    if (dialect === 'sqlite') {
+      test('a join in the group after one whose fsync is still in flight takes its floor from memory', async () => {
+        // The fsync of each group commit held while `holding`: the next group runs meanwhile.
+        let holding = false;
+        const held: (() => void)[] = [];
+        const durability = (wal: Durability): Durability => ({
+          durable: () => {
+            const done = wal.durable();
+            if (!holding) return done;
+            return new Promise<void>((resolve, reject) => held.push(() => void done.then(resolve, reject)));
+          },
+        });
+        const t = await start({ env: NO_CHECK, onQuery: (sql) => queries.push(sql), durability });
+        await seedMerchant(t.services, { id: 'inflight' });
+        const first = await join(t, 'inflight');
+        holding = true;
+        const second = join(t, 'inflight');
+        await until(() => held.length === 1, 'the second join to commit and wait for its fsync', 30_000);
+        const hitsBefore = t.services.waitlist.floors.joinHits;
+        const third = join(t, 'inflight');
+        await until(() => held.length === 2, 'the third join to commit while the second one’s fsync is in flight', 30_000);
+        assert.equal(t.services.waitlist.floors.joinHits - hitsBefore, 1, 'the third join took the floor the second one kept at its commit');
+        holding = false;
+        for (const release of held.splice(0)) release();
+        const [two, three] = await Promise.all([second, third]);
+        assert.equal(three.readFloor, false);
+        const position = await t.google('GetWaitlistEntry', { waitlist_entry_id: three.entryId });
+        assert.equal(position.json().waitlist_entry.wait_estimate.wait_length.parties_ahead_count, 2, position.body);
+        assert.deepEqual(await keptIsTheDatabases(t, 'inflight'), [first.entryId, two.entryId, three.entryId]);
+      });
+    }
 
     test('a join after another connection wrote reads the floor in its transaction, and sees that write', async () => {
       const t = await start({ env: NO_CHECK, onQuery: (sql) => queries.push(sql) });

@@ -14,7 +14,7 @@
 //
 // A join on SQLite takes its floor from here instead of reading it in its transaction when that is
 // exactly what the transaction would read (`claimForJoin`), and leaves the floor it made behind for
-// the next one (`keepAfterJoin`). On SQLite this process's connection is the only writer of
+// the next one (`keepAfterJoin`, as soon as its group's commit returns). On SQLite this process's connection is the only writer of
 // this process, and a kept floor is only ever read between transactions, so the floor a join
 // leaves behind is the database's as long as (1) no other connection has committed since
 // (`PRAGMA data_version`, read in the join's transaction, is the one the floor was kept at) and
@@ -181,7 +181,9 @@ export class LiveFloors {
   }
 
   /**
-   * After a join's transaction committed: keeps `parties` (the floor the join decided on, with its
+   * Once a join's commit has returned (WaitlistService calls it from the store's whenCommitted, on
+   * SQLite right after the group's commit and before its fsync, so that the next group, which runs
+   * while that fsync is in flight, finds it): keeps `parties` (the floor the join decided on, with its
    * party last in the queue) as the database's floor at `dataVersion` when no other write of the
    * merchant's floors began since the join's (else drops them, as endWrite). `readAt`: when the join's transaction
    * read the data version (reads age the floor from then).

@@ -6,7 +6,7 @@ import type { Actor } from '../merchants/actor.js';
 import type { DiningTable, Merchant, Service } from '../merchants/model.js';
 import { isOpenAt, utcOffsetMinutes } from '../merchants/opening-hours.js';
 import * as merchants from '../merchants/read-model.js';
-import type { Db, Store, Tx } from '../store/database.js';
+import { type Db, type Store, type Tx, whenCommitted } from '../store/database.js';
 import { newRowId } from '../store/ids.js';
 import { runIdempotent, type IdempotencyKey } from '../store/idempotency.js';
 import {
@@ -464,20 +464,28 @@ export class WaitlistService {
         position: ctx.floor.queue.length + 1,
         languageCode: command.languageCode ?? null,
       });
+      // The floor with this party is kept as soon as the commit returns: on SQLite the next group
+      // of joins runs while this one's fsync is in flight, and would otherwise find the merchant's
+      // floor dropped and read it again. What is kept is what the connection sees from then on.
+      const party = joined;
+      whenCommitted(trx, () => {
+        ended = true;
+        this.#joinEnded(command.merchantId, command.serviceId, joinFloor, party);
+      });
       return { ok: { entryId: id } };
     };
-    let committed = false;
+    let ended = false;
     try {
       if (key === null) {
         const outcome = await this.store.transaction(work);
-        committed = !('failure' in outcome);
         return 'failure' in outcome ? outcome : { entryId: outcome.ok.entryId, replayed: false };
       }
       const result = await runIdempotent(this.store, key, now, work);
-      committed = !('failure' in result) && !result.replayed;
       return 'failure' in result ? result : { entryId: result.ok.entryId, replayed: result.replayed };
     } finally {
-      this.#joinEnded(command.merchantId, command.serviceId, joinFloor, committed ? joined : null);
+      // Not committed (a failure, a replay, an error): the write of the merchant's floors, if it
+      // began, ends without keeping a floor.
+      if (!ended) this.#joinEnded(command.merchantId, command.serviceId, joinFloor, null);
     }
   }
 
