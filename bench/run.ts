@@ -235,6 +235,8 @@ interface Measured {
 
 /** BENCH_PERF_TOP: how many symbols --perf lists (default 15). */
 const perfTop = Math.max(1, Number.parseInt(process.env.BENCH_PERF_TOP ?? '15', 10) || 15);
+/** BENCH_STATEMENTS_TOP: how many SQLite statements --profile lists per method (default 12). */
+const statementsTop = Math.max(1, Number.parseInt(process.env.BENCH_STATEMENTS_TOP ?? '12', 10) || 12);
 
 type Measurement = LoadResult & { readonly perf?: PerfSummary; readonly syscalls?: string };
 
@@ -479,7 +481,7 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
       for (const window of windows) log(`\n${summarise(join(profileDir, file), ROOT, 12, window)}`);
     }
   }
-  for (const phase of statementPhases) log(`\n${summariseStatements(phase.file, phase.label, phase.requests)}`);
+  for (const phase of statementPhases) log(`\n${summariseStatements(phase.file, phase.label, phase.requests, statementsTop)}`);
   return {
     store: store.label,
     rows,
