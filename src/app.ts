@@ -16,8 +16,8 @@ import { lazyChildLogger, requestIds } from './http/request-logger.js';
 import { readTls, watchTls } from './http/tls.js';
 import { FailureThrottle, VerifiedCredentials } from './http/basic-auth.js';
 import { FastReads, installFastReads } from './http/fast-reads.js';
-import { entryAnswer, estimatesAnswer } from './http/waitlist-routes.js';
-import { lookupAnswer } from './http/booking-routes.js';
+import { entryAnswer, estimatesAnswer, joinAnswer } from './http/waitlist-routes.js';
+import { createBookingAnswer, lookupAnswer } from './http/booking-routes.js';
 import { healthRoutes, Lifecycle } from './http/health.js';
 import { GOOGLE_V3_OPENAPI_PATH, PACKAGE_VERSION, registerAdminDocs, registerAdminOpenApi } from './http/openapi.js';
 import { googleV3OpenApi } from './http/v3-openapi.js';
@@ -276,6 +276,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         { path: `${v3}/BatchGetWaitEstimates`, answer: estimatesAnswer(services.waitlist) },
         { path: `${v3}/GetWaitlistEntry`, answer: entryAnswer(services.waitlist) },
         { path: `${v3}/BatchAvailabilityLookup`, answer: lookupAnswer(services.availability) },
+        // The two hottest writes: the same work and durability; only Fastify's pipeline is skipped.
+        { path: `${v3}/CreateWaitlistEntry`, answer: joinAnswer(services.waitlist) },
+        { path: `${v3}/CreateBooking`, answer: createBookingAnswer(services.bookings) },
       ],
       bodyLimit: config.bodyLimitBytes,
       verified,

@@ -1,6 +1,6 @@
 // The standard booking methods Google calls (/v3/...): wire messages in and out, domain between.
 import { create, toJson } from '@bufbuild/protobuf';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import {
   BatchAvailabilityLookupRequestSchema,
   BookingFailure_Cause,
@@ -151,6 +151,57 @@ export function lookupAnswer(availability: AvailabilityService): (body: unknown)
   };
 }
 
+/**
+ * CreateBooking from the parsed JSON body to the answer's JSON: the route's whole work, shared by
+ * the Fastify route and the direct path (fast-reads.ts), as lookupAnswer. `log` gives the request's
+ * logger. The booking commits (durably) before the promise settles.
+ */
+export function createBookingAnswer(bookings: BookingService): (body: unknown, log: () => FastifyBaseLogger) => Promise<string> {
+  return async (body, log) => {
+    const req = parseMessage(CreateBookingRequestSchema, body);
+    const slot = requireSlot(req.slot);
+    const user = req.userInformation;
+    if (user === undefined) throw invalid('user_information is required');
+    if (slot.startSec === 0n) throw invalid('slot.start_sec is required');
+    const params = req.paymentProcessingParameters;
+    const result = await bookings.create(
+      {
+        merchantId: requireText(slot.merchantId, 'slot.merchant_id'),
+        slot: slotQuery(slot.serviceId, slot.startSec, slot.durationSec, slot.resources),
+        partySize: Math.max(0, slot.resources?.partySize ?? 0),
+        user: {
+          userId: user.userId === '' ? null : user.userId,
+          givenName: user.givenName,
+          familyName: user.familyName,
+          telephone: user.telephone === '' ? null : user.telephone,
+          email: user.email === '' ? null : user.email,
+          languageCode: user.languageCode === '' ? null : user.languageCode,
+        },
+        additionalRequest: req.additionalRequest === '' ? null : req.additionalRequest,
+        offerId: req.offerId !== '' ? req.offerId : req.dealId !== '' ? req.dealId : null,
+        leaseId: req.leaseRef?.leaseId ? req.leaseRef.leaseId : null,
+        payment: paymentInput(req.paymentInformation, params?.unparsedPaymentMethodToken || params?.paymentMethodToken || ''),
+        source: 'google',
+      },
+      {
+        scope: 'CreateBooking',
+        token: requireText(req.idempotencyToken, 'idempotency_token'),
+        requestHash: messageHash(CreateBookingRequestSchema, req),
+        // Google: a token that already made a booking gets that booking back, even with a changed body.
+        onDifferentRequest: 'replay',
+      },
+    );
+    if ('booking' in result && result.differentRequest) {
+      // No request content here: it carries the guest's personal data.
+      log().warn({ bookingId: result.booking.id }, 'CreateBooking: an idempotency token was reused with a different request; the booking it made is returned');
+    }
+    return renderMessage(
+      CreateBookingResponseSchema,
+      create(CreateBookingResponseSchema, 'failure' in result ? { bookingFailure: wireFailure(result.failure) } : { booking: wireBooking(result.booking) }),
+    );
+  };
+}
+
 export function bookingRoutes(bookings: BookingService, availability: AvailabilityService) {
   return async function routes(app: FastifyInstance): Promise<void> {
     const lookup = lookupAnswer(availability);
@@ -165,53 +216,8 @@ export function bookingRoutes(bookings: BookingService, availability: Availabili
       return send(reply, CheckAvailabilityResponseSchema, create(CheckAvailabilityResponseSchema, { slot, countAvailable: Math.max(0, count ?? 0) }));
     });
 
-    app.post('/CreateBooking', async (request, reply) => {
-      const req = parseMessage(CreateBookingRequestSchema, request.body);
-      const slot = requireSlot(req.slot);
-      const user = req.userInformation;
-      if (user === undefined) throw invalid('user_information is required');
-      if (slot.startSec === 0n) throw invalid('slot.start_sec is required');
-      const params = req.paymentProcessingParameters;
-      const result = await bookings.create(
-        {
-          merchantId: requireText(slot.merchantId, 'slot.merchant_id'),
-          slot: slotQuery(slot.serviceId, slot.startSec, slot.durationSec, slot.resources),
-          partySize: Math.max(0, slot.resources?.partySize ?? 0),
-          user: {
-            userId: user.userId === '' ? null : user.userId,
-            givenName: user.givenName,
-            familyName: user.familyName,
-            telephone: user.telephone === '' ? null : user.telephone,
-            email: user.email === '' ? null : user.email,
-            languageCode: user.languageCode === '' ? null : user.languageCode,
-          },
-          additionalRequest: req.additionalRequest === '' ? null : req.additionalRequest,
-          offerId: req.offerId !== '' ? req.offerId : req.dealId !== '' ? req.dealId : null,
-          leaseId: req.leaseRef?.leaseId ? req.leaseRef.leaseId : null,
-          payment: paymentInput(req.paymentInformation, params?.unparsedPaymentMethodToken || params?.paymentMethodToken || ''),
-          source: 'google',
-        },
-        {
-          scope: 'CreateBooking',
-          token: requireText(req.idempotencyToken, 'idempotency_token'),
-          requestHash: messageHash(CreateBookingRequestSchema, req),
-          // Google: a token that already made a booking gets that booking back, even with a changed body.
-          onDifferentRequest: 'replay',
-        },
-      );
-      if ('booking' in result && result.differentRequest) {
-        // No request content here: it carries the guest's personal data.
-        request.log.warn(
-          { bookingId: result.booking.id },
-          'CreateBooking: an idempotency token was reused with a different request; the booking it made is returned',
-        );
-      }
-      return send(
-        reply,
-        CreateBookingResponseSchema,
-        create(CreateBookingResponseSchema, 'failure' in result ? { bookingFailure: wireFailure(result.failure) } : { booking: wireBooking(result.booking) }),
-      );
-    });
+    const createBooking = createBookingAnswer(bookings);
+    app.post('/CreateBooking', async (request, reply) => reply.type(JSON_TYPE).send(await createBooking(request.body, () => request.log)));
 
     app.post('/UpdateBooking', async (request, reply) => {
       const req = parseMessage(UpdateBookingRequestSchema, request.body);

@@ -5,9 +5,11 @@
 // compared byte for byte (the Date header aside), as are the request metrics they leave. Both dialects.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { buildApp } from '../app.js';
+import { createLogger } from '../logger.js';
 import { addMerchant, addService, DAY, HALF_HOUR, putSlots } from '../test-support/bookings.js';
 import {
   ADMIN_TOKEN,
@@ -131,6 +133,26 @@ for (const dialect of DIALECTS) {
           duration_sec: String(HALF_HOUR),
           ...extra,
         });
+        const J = `${v3}/CreateWaitlistEntry`;
+        const B = `${v3}/CreateBooking`;
+        const joinBody = (token: string) => ({
+          merchant_id: 'open',
+          service_id: 'waitlist',
+          party_size: 2,
+          idempotency_token: token,
+          user_information: {
+            user_id: `user-${token}`,
+            given_name: 'Grace',
+            family_name: 'Hopper',
+            telephone: '+1 212-555-0199',
+            email: `${token}@example.com`,
+          },
+        });
+        const bookingBody = (token: string, start: number | string) => ({
+          slot: { merchant_id: 'salon', service_id: 'cut', start_sec: String(start), duration_sec: String(HALF_HOUR), resources: { party_size: 2 } },
+          user_information: { user_id: `user-${token}`, given_name: 'Grace', family_name: 'Hopper', telephone: '+12125550123', email: `${token}@example.com` },
+          idempotency_token: token,
+        });
         const fast = (name: string, path: string, body: string | Buffer, headers?: Record<string, string>): Case => ({
           name,
           path,
@@ -226,7 +248,41 @@ for (const dialect of DIALECTS) {
             fast: false,
             rawHead: `Content-Type: application/json\r\nAuthorization: ${AUTH}\r\nTransfer-Encoding: chunked\r\n`,
           },
-          slow('a write method', `${v3}/DeleteWaitlistEntry`, json({ waitlist_entry_id: 'no-such-entry' })),
+          slow('a write method the path leaves to Fastify', `${v3}/DeleteWaitlistEntry`, json({ waitlist_entry_id: 'no-such-entry' })),
+          // The two writes it takes. Each is sent to the app with the path first and then, the same
+          // bytes, to the other, which answers the retry from the idempotency record: the path's
+          // answer of a new write must be the bytes Fastify's route stored for it. (The pairs that
+          // go to Fastify first are below, after this list.)
+          fast('join', J, json(joinBody('fr-join-1'))),
+          fast(
+            'join camelCase, party size as a string',
+            J,
+            json({
+              merchantId: 'open',
+              serviceId: 'waitlist',
+              partySize: '3',
+              idempotencyToken: 'fr-join-2',
+              userInformation: { userId: 'fr-user-2', givenName: 'Ada' },
+            }),
+          ),
+          fast('join again with the token of another request', J, json({ ...joinBody('fr-join-1'), party_size: 4 })),
+          fast('join of a closed waitlist', J, json({ ...joinBody('fr-join-3'), merchant_id: 'closed' })),
+          fast('join of an unknown merchant', J, json({ ...joinBody('fr-join-4'), merchant_id: 'nobody' })),
+          fast('join with no token', J, json({ ...joinBody(''), idempotency_token: undefined })),
+          fast('join of nobody', J, json({ ...joinBody('fr-join-5'), party_size: 0 })),
+          fast('join with no user', J, json({ ...joinBody('fr-join-6'), user_information: undefined })),
+          fast('join with a broken body', J, '{"merchant_id":"open",'),
+          fast('booking', B, json(bookingBody('fr-book-1', day + 9 * 3600))),
+          fast('booking of the last spot', B, json(bookingBody('fr-book-2', day + 10 * 3600))),
+          fast('booking of a full slot', B, json(bookingBody('fr-book-3', day + 10 * 3600))),
+          fast(
+            'booking again with the token of another request',
+            B,
+            json({ ...bookingBody('fr-book-1', day + 9 * 3600), additional_request: 'by the window' }),
+          ),
+          fast('booking of no slot', B, json({ ...bookingBody('fr-book-4', day), slot: undefined })),
+          fast('booking with a bad start', B, json(bookingBody('fr-book-5', '9x'))),
+          fast('booking of a slot that does not exist', B, json(bookingBody('fr-book-6', day + 13 * 3600))),
         ];
         // The chunked body: one chunk and the last.
         const chunkedBody = json({ merchant_id: 'open', service_id: 'waitlist', party_size: [2] });
@@ -242,6 +298,29 @@ for (const dialect of DIALECTS) {
           assert.equal(withoutDates(on), withoutDates(reference), `${c.name}: the answers differ`);
           assert.equal(taken, c.fast ? 1 : 0, `${c.name}: ${c.fast ? 'not' : ''} taken by the direct path (${on.split('\r\n')[0]})`);
         }
+        // New writes the other way round: through Fastify first, then the same bytes to the path,
+        // which must answer the retry from the record as Fastify's route does.
+        for (const c of [
+          fast('join, Fastify first', J, json(joinBody('fr-join-7'))),
+          fast('booking of the second spot, Fastify first', B, json(bookingBody('fr-book-7', day + 9 * 3600))),
+          fast('booking of the slot another token has just taken, Fastify first', B, json(bookingBody('fr-book-8', day + 10 * 3600))),
+        ]) {
+          const bytes = requestBytes(c);
+          const reference = await exchange(offPort, bytes);
+          const before = fastReads.taken;
+          const on = await exchange(onPort, bytes);
+          assert.equal(fastReads.taken - before, 1, `${c.name}: taken by the direct path`);
+          assert.equal(withoutDates(on), withoutDates(reference), `${c.name}: the answers differ`);
+        }
+        // What the writes did: one entry and one booking for each new token, whichever app took it first.
+        const joined = await t.store.db.selectFrom('waitlist_entries').select('id').where('merchant_id', '=', 'open').where('source', '=', 'google').execute();
+        assert.equal(joined.length, 3, 'fr-join-1, fr-join-2 and fr-join-7 joined, once each');
+        const booked = await t.store.db.selectFrom('bookings').select('start_sec').where('merchant_id', '=', 'salon').orderBy('start_sec').execute();
+        assert.deepEqual(
+          booked.map((b) => Number(b.start_sec)),
+          [day + 9 * 3600, day + 9 * 3600, day + 10 * 3600],
+          'fr-book-1, fr-book-7 and fr-book-2 booked, once each',
+        );
         // Several requests on one kept-alive connection, pipelined; the last, broken JSON, closes it
         // (Fastify closes a connection after a body it could not parse, and so does the path).
         const pipelined = Buffer.concat([
@@ -260,6 +339,69 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(await v3Counts(t), await v3Counts({ app: off }), 'the request metrics of the /v3 routes');
       } finally {
         await off.close();
+      }
+    });
+
+    test('a CreateBooking retried with a changed body logs its warning on the direct path, with a request id and none of the request', async () => {
+      const t = keep(await startApp());
+      const lines: string[] = [];
+      const stream = new PassThrough();
+      stream.on('data', (chunk: Buffer) =>
+        lines.push(
+          ...chunk
+            .toString('utf8')
+            .split('\n')
+            .filter((l) => l !== ''),
+        ),
+      );
+      const logged = await buildApp(t.config, { store: t.store, clock: t.clock, services: t.services, logger: createLogger('warn', stream) });
+      try {
+        await logged.listen({ host: '127.0.0.1', port: 0 });
+        const address = logged.server.address();
+        assert.ok(address !== null && typeof address === 'object');
+        await addMerchant(t, 'salon');
+        await addService(t, 'salon', 'cut');
+        const day = Math.floor(MONDAY_NOON_NY / 1000 / DAY) * DAY + DAY;
+        await putSlots(t, 'salon', 'cut', [day, day + DAY], [{ start: day + 9 * 3600 }]);
+        const request = {
+          slot: { merchant_id: 'salon', service_id: 'cut', start_sec: String(day + 9 * 3600), duration_sec: String(HALF_HOUR) },
+          user_information: { user_id: 'logged-user', given_name: 'Grace', family_name: 'Hopper', telephone: '+12125550123', email: 'grace@example.com' },
+          idempotency_token: 'logged-token',
+        };
+        const post = async (body: unknown): Promise<string> => {
+          const res = await fetch(`http://127.0.0.1:${address.port}${t.config.pathPrefix}/v3/CreateBooking`, {
+            method: 'POST',
+            headers: { authorization: AUTH, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          });
+          assert.equal(res.status, 200);
+          return res.text();
+        };
+        // The first request with the header goes through Fastify, which verifies it.
+        await post({ ...request, idempotency_token: 'warm-up', user_information: { user_id: 'another-user', given_name: 'Ann' } });
+        const fastReads = logged.fastReads!;
+        const before = fastReads.taken;
+        const first = await post(request);
+        assert.ok(JSON.parse(first).booking !== undefined, first);
+        assert.equal(lines.length, 0, 'an ordinary booking logs no warning');
+        const again = await post({
+          ...request,
+          additional_request: 'allergic to peanuts',
+          user_information: { ...request.user_information, given_name: 'Ada' },
+        });
+        assert.equal(fastReads.taken - before, 2, 'both taken by the direct path');
+        assert.equal(again, first, 'the booking the token made is returned');
+        await new Promise((resolve) => setImmediate(resolve));
+        const warnings = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 40);
+        assert.equal(warnings.length, 1, lines.join('\n'));
+        assert.equal(warnings[0]!.bookingId, JSON.parse(first).booking.booking_id);
+        assert.equal(typeof warnings[0]!.reqId, 'string', 'the request id, as Fastify logs it');
+        assert.match(String(warnings[0]!.msg), /idempotency token was reused with a different request/);
+        for (const secret of ['peanuts', 'Ada', 'Grace', 'Hopper', 'grace@example.com', '+12125550123']) {
+          assert.ok(!lines.join('\n').includes(secret), `the log carries no personal data (${secret})`);
+        }
+      } finally {
+        await logged.close();
       }
     });
   });

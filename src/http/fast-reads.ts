@@ -30,8 +30,11 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export interface FastRoute {
   /** The full path, prefix included, exactly as registered with Fastify. */
   readonly path: string;
-  /** The route's work, from the parsed body to the answer's JSON (at once when it needs no I/O); shared with the Fastify route. */
-  readonly answer: (body: unknown) => string | Promise<string>;
+  /**
+   * The route's work, from the parsed body to the answer's JSON (at once when it needs no I/O);
+   * shared with the Fastify route. `log` gives the request's logger (made on first use).
+   */
+  readonly answer: (body: unknown, log: () => FastifyBaseLogger) => string | Promise<string>;
 }
 
 export interface FastReadsOptions {
@@ -173,7 +176,7 @@ export class FastReads {
       }
       let answer: string | Promise<string>;
       try {
-        answer = route.answer(body);
+        answer = route.answer(body, () => this.#logger());
       } catch (error) {
         this.#fail(route, res, error as Error, start);
         return;
@@ -192,8 +195,16 @@ export class FastReads {
     req.once('error', onError);
   }
 
+  /** A request's logger, as Fastify's request.log: the shared logger with a request id. */
+  #logger(): FastifyBaseLogger {
+    return new LazyRequestLogger(this.options.logger as never, { reqId: this.options.requestId() }, {});
+  }
+
   #ok(route: FastRoute, res: ServerResponse, json: string, start: number): void {
-    res.writeHead(200, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(json) });
+    // Shutdown began while the request was being answered: as the onSend hook of cli.ts, the
+    // connection closes after it, so that closing the server does not wait for its keep-alive.
+    if (this.options.open()) res.writeHead(200, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(json) });
+    else res.writeHead(200, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(json), connection: 'close' });
     res.end(json);
     this.options.answered('POST', route.path, 200, performance.now() - start);
   }
@@ -204,7 +215,7 @@ export class FastReads {
     let log: FastifyBaseLogger | null = null;
     const answer = errorAnswer(error as DomainError, () => (log ??= new LazyRequestLogger(logger as never, { reqId: requestId() }, {})));
     const json = JSON.stringify(answer.body);
-    const headers: Record<string, string | number> = close ? { connection: 'close' } : {};
+    const headers: Record<string, string | number> = close || !this.options.open() ? { connection: 'close' } : {};
     for (const [name, value] of answer.headers) headers[name] = value;
     headers['content-type'] = JSON_TYPE;
     headers['content-length'] = Buffer.byteLength(json);

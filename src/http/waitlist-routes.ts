@@ -76,48 +76,58 @@ export function entryAnswer(waitlist: WaitlistService): (body: unknown) => strin
   };
 }
 
+/**
+ * CreateWaitlistEntry from the parsed JSON body to the answer's JSON: the route's whole work, shared
+ * by the Fastify route and the direct path (fast-reads.ts), as estimatesAnswer. The join commits
+ * (durably) before the promise settles.
+ */
+export function joinAnswer(waitlist: WaitlistService): (body: unknown) => Promise<string> {
+  return async (body) => {
+    const req = parseMessage(CreateWaitlistEntryRequestSchema, body);
+    const user = req.userInformation;
+    if (user === undefined) throw invalid('user_information is required');
+    if (req.partySize < 1) throw invalid('party_size must be at least 1');
+    const result = await waitlist.join(
+      {
+        merchantId: requireText(req.merchantId, 'merchant_id'),
+        serviceId: requireText(req.serviceId, 'service_id'),
+        partySize: req.partySize,
+        guest: {
+          givenName: user.givenName,
+          familyName: user.familyName,
+          telephone: user.telephone === '' ? null : user.telephone,
+          email: user.email === '' ? null : user.email,
+          // Google identifies the guest by user_id or by email (the Google account's address).
+          googleUserId: guestIdentity(user.userId, user.email),
+        },
+        additionalRequest: req.additionalRequest === '' ? null : req.additionalRequest,
+        source: 'google',
+        languageCode: user.languageCode === '' ? null : user.languageCode,
+      },
+      {
+        scope: 'CreateWaitlistEntry',
+        token: requireText(req.idempotencyToken, 'idempotency_token'),
+        requestHash: messageHash(CreateWaitlistEntryRequestSchema, req),
+      },
+    );
+    const response = create(
+      CreateWaitlistEntryResponseSchema,
+      'failure' in result
+        ? { waitlistBusinessLogicFailure: { cause: WaitlistBusinessLogicFailure_Cause[result.failure.cause], description: result.failure.description } }
+        : { waitlistEntryId: result.entryId },
+    );
+    return renderMessage(CreateWaitlistEntryResponseSchema, response);
+  };
+}
+
 export function waitlistRoutes(waitlist: WaitlistService) {
   return async function routes(app: FastifyInstance): Promise<void> {
     const estimates = estimatesAnswer(waitlist);
     const entry = entryAnswer(waitlist);
     app.post('/BatchGetWaitEstimates', async (request, reply) => reply.type(JSON_TYPE).send(await estimates(request.body)));
 
-    app.post('/CreateWaitlistEntry', async (request, reply) => {
-      const req = parseMessage(CreateWaitlistEntryRequestSchema, request.body);
-      const user = req.userInformation;
-      if (user === undefined) throw invalid('user_information is required');
-      if (req.partySize < 1) throw invalid('party_size must be at least 1');
-      const result = await waitlist.join(
-        {
-          merchantId: requireText(req.merchantId, 'merchant_id'),
-          serviceId: requireText(req.serviceId, 'service_id'),
-          partySize: req.partySize,
-          guest: {
-            givenName: user.givenName,
-            familyName: user.familyName,
-            telephone: user.telephone === '' ? null : user.telephone,
-            email: user.email === '' ? null : user.email,
-            // Google identifies the guest by user_id or by email (the Google account's address).
-            googleUserId: guestIdentity(user.userId, user.email),
-          },
-          additionalRequest: req.additionalRequest === '' ? null : req.additionalRequest,
-          source: 'google',
-          languageCode: user.languageCode === '' ? null : user.languageCode,
-        },
-        {
-          scope: 'CreateWaitlistEntry',
-          token: requireText(req.idempotencyToken, 'idempotency_token'),
-          requestHash: messageHash(CreateWaitlistEntryRequestSchema, req),
-        },
-      );
-      const response = create(
-        CreateWaitlistEntryResponseSchema,
-        'failure' in result
-          ? { waitlistBusinessLogicFailure: { cause: WaitlistBusinessLogicFailure_Cause[result.failure.cause], description: result.failure.description } }
-          : { waitlistEntryId: result.entryId },
-      );
-      return reply.type(JSON_TYPE).send(renderMessage(CreateWaitlistEntryResponseSchema, response));
-    });
+    const join = joinAnswer(waitlist);
+    app.post('/CreateWaitlistEntry', async (request, reply) => reply.type(JSON_TYPE).send(await join(request.body)));
 
     app.post('/GetWaitlistEntry', async (request, reply) => reply.type(JSON_TYPE).send(await entry(request.body)));
 
