@@ -51,7 +51,11 @@ export function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
-export function summarise(file: string, root: string, top = 20, window?: ProfileWindow): string {
+/**
+ * `functions`: names of functions, ours or a library's (BENCH_PROFILE_FUNCTIONS), whose inclusive
+ * time is listed too, each name summed over every function of that name.
+ */
+export function summarise(file: string, root: string, top = 20, window?: ProfileWindow, functions: readonly string[] = []): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -101,6 +105,29 @@ export function summarise(file: string, root: string, top = 20, window?: Profile
     if (!inWindow[i]) return;
     for (const k of keysOf(id)) inclusive.set(k, (inclusive.get(k) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
+  // The named functions' inclusive time: a sample counts for a name when a frame of that name is on its stack.
+  const named = new Map<string, number>(functions.map((f) => [f, 0]));
+  if (functions.length > 0) {
+    const wanted = new Set(functions);
+    const namesOn = new Map<number, string[]>();
+    const namesOf = (id: number): string[] => {
+      let names = namesOn.get(id);
+      if (names === undefined) {
+        const found = new Set<string>();
+        for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+          const name = byId.get(cur)!.callFrame.functionName;
+          if (wanted.has(name)) found.add(name);
+        }
+        names = [...found];
+        namesOn.set(id, names);
+      }
+      return names;
+    };
+    profile.samples.forEach((id, i) => {
+      if (!inWindow[i]) return;
+      for (const name of namesOf(id)) named.set(name, named.get(name)! + (profile.timeDeltas[i] ?? 0));
+    });
+  }
 
   const pct = (us: number): string => `${((100 * us) / totalUs).toFixed(1).padStart(5)}%`;
   const list = (m: Map<string, number>, n: number): string[] =>
@@ -116,6 +143,12 @@ export function summarise(file: string, root: string, top = 20, window?: Profile
     ...list(self, top),
     `Inclusive time of our functions, top ${top}:`,
     ...list(inclusive, top),
+    ...(functions.length > 0
+      ? [
+          'Inclusive time of the functions named (BENCH_PROFILE_FUNCTIONS):',
+          ...[...named].map(([k, us]) => `  ${pct(us)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`),
+        ]
+      : []),
   ].join('\n');
 }
 

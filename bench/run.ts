@@ -237,6 +237,11 @@ interface Measured {
 const perfTop = Math.max(1, Number.parseInt(process.env.BENCH_PERF_TOP ?? '15', 10) || 15);
 /** BENCH_STATEMENTS_TOP: how many SQLite statements --profile lists per method (default 12). */
 const statementsTop = Math.max(1, Number.parseInt(process.env.BENCH_STATEMENTS_TOP ?? '12', 10) || 12);
+/** BENCH_PROFILE_FUNCTIONS: names of functions (comma-separated) whose inclusive time --profile lists too. */
+const PROFILE_FUNCTIONS = (process.env.BENCH_PROFILE_FUNCTIONS ?? '')
+  .split(',')
+  .map((name) => name.trim())
+  .filter((name) => name !== '');
 
 type Measurement = LoadResult & { readonly perf?: PerfSummary; readonly syscalls?: string };
 
@@ -476,9 +481,9 @@ async function benchStore(store: StoreUnderTest, runId: string): Promise<StoreRe
   log(`  ${baseline.label}, after the server: ${Math.round(commitAfter.rate).toLocaleString('en-US')} commits/s`);
   if (profileDir !== null) {
     for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
-      log(`\n${summarise(join(profileDir, file), ROOT)}`);
+      log(`\n${summarise(join(profileDir, file), ROOT, 20, undefined, PROFILE_FUNCTIONS)}`);
       // The same profile during each method alone (the whole run includes start-up, the inventory and background work).
-      for (const window of windows) log(`\n${summarise(join(profileDir, file), ROOT, 12, window)}`);
+      for (const window of windows) log(`\n${summarise(join(profileDir, file), ROOT, 12, window, PROFILE_FUNCTIONS)}`);
     }
   }
   for (const phase of statementPhases) log(`\n${summariseStatements(phase.file, phase.label, phase.requests, statementsTop)}`);
