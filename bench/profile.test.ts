@@ -34,6 +34,7 @@ test('a named function counts every sample with a frame of that name on its stac
     assert.ok(at >= 0, text);
     assert.deepEqual(lines.slice(at + 1), ['   90.0%        9 ms  toBinary', '   60.0%        6 ms  messageHash', '    0.0%        0 ms  absent']);
     assert.ok(!summarise(file, '/app').includes('BENCH_PROFILE_FUNCTIONS'), 'no list when no name is given');
+    assert.ok(!summarise(file, '/app', 5, undefined, ['absent']).includes('BENCH_PROFILE_FUNCTIONS'), 'no list when none of them ran');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

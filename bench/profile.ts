@@ -53,7 +53,8 @@ export function monotonicUs(): number {
 
 /**
  * `functions`: names of functions, ours or a library's (BENCH_PROFILE_FUNCTIONS), whose inclusive
- * time is listed too, each name summed over every function of that name.
+ * time is listed too, each name summed over every function of that name (not at all when none of
+ * them ran, as in a worker's profile).
  */
 export function summarise(file: string, root: string, top = 20, window?: ProfileWindow, functions: readonly string[] = []): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
@@ -143,7 +144,7 @@ export function summarise(file: string, root: string, top = 20, window?: Profile
     ...list(self, top),
     `Inclusive time of our functions, top ${top}:`,
     ...list(inclusive, top),
-    ...(functions.length > 0
+    ...([...named.values()].some((us) => us > 0)
       ? [
           'Inclusive time of the functions named (BENCH_PROFILE_FUNCTIONS):',
           ...[...named].map(([k, us]) => `  ${pct(us)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`),
