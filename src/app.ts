@@ -267,7 +267,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     done();
   });
   app.addHook('onClose', async () => changes.stop());
-  // Google's three hottest reads, when plain, answered in front of Fastify (http/fast-reads.ts; the
+  // Google's three hottest reads and two hottest writes, when plain, answered in front of Fastify (http/fast-reads.ts; the
   // same work and answers as the routes above, with the same hooks' effects).
   if (config.fastReads) {
     const v3 = `${config.pathPrefix}/v3`;

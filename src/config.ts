@@ -53,7 +53,7 @@ export interface Config {
   readonly readModelCheckMs: number;
   readonly bodyLimitBytes: number;
   /**
-   * Google's three hottest reads answered in front of Fastify when the request is plain
+   * Google's three hottest reads and two hottest writes answered in front of Fastify when the request is plain
    * (BOOKING_SERVER_FAST_READS, 1 by default; 0: every request through Fastify). http/fast-reads.ts.
    */
   readonly fastReads: boolean;

@@ -1,8 +1,9 @@
 // The direct read path: Google's three hottest reads (BatchGetWaitEstimates, GetWaitlistEntry,
-// BatchAvailabilityLookup) answered at the node:http level, in front of Fastify, when the request
-// is plain; everything else goes to Fastify untouched. Fastify's own pipeline (routing, hooks,
-// content-type parsing, reply, its per-request objects) was most of what a read from memory cost
-// (docs/PERFORMANCE.md, issue 17). The work of each route is the same function the Fastify route
+// BatchAvailabilityLookup), and since its two hottest writes (CreateWaitlistEntry, CreateBooking),
+// answered at the node:http level, in front of Fastify, when the request is plain; everything else
+// goes to Fastify untouched. Fastify's own pipeline (routing, hooks, content-type parsing, reply,
+// its per-request objects) was most of what a read from memory cost (docs/PERFORMANCE.md, issue
+// 17); a write is the same transaction either way, only that pipeline is skipped. The work of each route is the same function the Fastify route
 // calls, and errors are answered by the same mapping (error-mapping.ts `errorAnswer`), so both paths
 // answer byte for byte alike; fast-reads.test.ts compares them over real HTTP.
 //
