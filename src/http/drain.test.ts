@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { startApp } from '../test-support/app.js';
+import type { Durability } from '../store/database.js';
+import { basic, NEW_PAIR, seedMerchant, startApp } from '../test-support/app.js';
 import { until } from '../test-support/poll.js';
 
 /** Everything the server writes on the socket until it closes it, or `deadlineMs` passes. */
@@ -65,6 +66,65 @@ test('a request that arrives while the server drains gets our 503 body with Retr
     assert.deepEqual(JSON.parse(json), {
       error: { status: 503, code: 'UNAVAILABLE', message: 'the server is shutting down; retry the request (another replica answers it)' },
     });
+  } finally {
+    if (!closed) await t.app.close().catch(() => undefined);
+    await t.close().catch(() => undefined);
+  }
+});
+
+test('a join on the direct path still committing when the server begins to close is answered, with Connection: close', async () => {
+  // The fsync of each group commit held while `holding`: the join stays in flight.
+  let holding = false;
+  const held: (() => void)[] = [];
+  const durability = (wal: Durability): Durability => ({
+    durable: () => {
+      const done = wal.durable();
+      if (!holding) return done;
+      return new Promise<void>((resolve, reject) => held.push(() => void done.then(resolve, reject)));
+    },
+  });
+  const t = await startApp({ durability });
+  let closed = false;
+  try {
+    await seedMerchant(t.services, { id: 'closing' });
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.server.address();
+    assert.ok(address && typeof address === 'object');
+    const authorization = basic(NEW_PAIR.user, NEW_PAIR.password);
+    const joinRequest = (n: number): string => {
+      const body = JSON.stringify({
+        merchant_id: 'closing',
+        service_id: 'waitlist',
+        party_size: 2,
+        idempotency_token: `closing-${n}`,
+        user_information: { user_id: `closing-${n}`, given_name: 'Ada' },
+      });
+      return `POST ${t.config.pathPrefix}/v3/CreateWaitlistEntry HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: ${authorization}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    };
+    // The first request with the header goes through Fastify, which verifies it.
+    const first = await fetch(`http://127.0.0.1:${address.port}${t.config.pathPrefix}/v3/HealthCheck`, { headers: { authorization } });
+    assert.equal(first.status, 200);
+    const socket = connect(address.port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const received = readAll(socket, 20_000);
+    const taken = t.app.fastReads!.taken;
+    holding = true;
+    socket.write(joinRequest(1));
+    await until(() => held.length === 1, 'the join to commit and wait for its fsync', 30_000);
+    assert.equal(t.app.fastReads!.taken - taken, 1, 'the join is on the direct path');
+    const closing = t.app.close().then(() => {
+      closed = true;
+    });
+    await until(() => !t.app.server.listening, 'the server to stop listening', 30_000);
+    holding = false;
+    for (const release of held.splice(0)) release();
+    // Without Connection: close the kept-alive connection would hold the close for keepAliveTimeout.
+    const text = await received;
+    await closing;
+    const [head, json] = text.split('\r\n\r\n') as [string, string];
+    assert.match(head, /^HTTP\/1\.1 200 /, text);
+    assert.match(head, /\r\nconnection: close\r\n/i, text);
+    assert.ok(typeof JSON.parse(json).waitlist_entry_id === 'string', json);
   } finally {
     if (!closed) await t.app.close().catch(() => undefined);
     await t.close().catch(() => undefined);

@@ -3,9 +3,10 @@
 // answered at the node:http level, in front of Fastify, when the request is plain; everything else
 // goes to Fastify untouched. Fastify's own pipeline (routing, hooks, content-type parsing, reply,
 // its per-request objects) was most of what a read from memory cost (docs/PERFORMANCE.md, issue
-// 17); a write is the same transaction either way, only that pipeline is skipped. The work of each route is the same function the Fastify route
-// calls, and errors are answered by the same mapping (error-mapping.ts `errorAnswer`), so both paths
-// answer byte for byte alike; fast-reads.test.ts compares them over real HTTP.
+// 17); a write is the same transaction either way, only that pipeline is skipped. The work of each
+// route is the same function the Fastify route calls, and errors are answered by the same mapping
+// (error-mapping.ts `errorAnswer`), so both paths answer byte for byte alike; fast-reads.test.ts
+// compares them over real HTTP.
 //
 // A request is taken only when, before its body is read: it is a POST to one of the routes' exact
 // paths (no query, no other spelling Fastify's router would also accept), its Content-Type is
@@ -204,8 +205,9 @@ export class FastReads {
   #ok(route: FastRoute, res: ServerResponse, json: string, start: number): void {
     // Shutdown began while the request was being answered: as the onSend hook of cli.ts, the
     // connection closes after it, so that closing the server does not wait for its keep-alive.
-    if (this.options.open()) res.writeHead(200, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(json) });
-    else res.writeHead(200, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(json), connection: 'close' });
+    const headers: Record<string, string | number> = { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(json) };
+    if (!this.options.open()) headers.connection = 'close';
+    res.writeHead(200, headers);
     res.end(json);
     this.options.answered('POST', route.path, 200, performance.now() - start);
   }
