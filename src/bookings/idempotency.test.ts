@@ -4,10 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seedDemo } from '../demo/seed.js';
-import { PassThrough } from 'node:stream';
 import { buildApp } from '../app.js';
-import { createLogger } from '../logger.js';
-import { type TestApp, DIALECTS, NEW_PAIR, forDialect } from '../test-support/app.js';
+import { type TestApp, capturedLogger, DIALECTS, NEW_PAIR, forDialect } from '../test-support/app.js';
 import { adminBookings, bookingCause, bookingRequest, failureOf, googleOk, ny, updateBooking } from '../test-support/bookings.js';
 
 // Every test below runs once on SQLite and once on PostgreSQL (when the suite started one).
@@ -92,17 +90,8 @@ for (const dialect of DIALECTS) {
       });
 
       test('a reused token with a different body logs a warning with the booking id and none of the request', async () => {
-        const lines: string[] = [];
-        const stream = new PassThrough();
-        stream.on('data', (chunk: Buffer) =>
-          lines.push(
-            ...chunk
-              .toString('utf8')
-              .split('\n')
-              .filter((l) => l !== ''),
-          ),
-        );
-        const logged = await buildApp(t.config, { store: t.store, clock: t.clock, services: t.services, logger: createLogger('warn', stream) });
+        const { logger, lines } = capturedLogger('warn');
+        const logged = await buildApp(t.config, { store: t.store, clock: t.clock, services: t.services, logger });
         try {
           const request = bookingRequest({ start: ny('2026-01-06 11:30'), token: 'logged-token' });
           const post = (body: unknown) =>

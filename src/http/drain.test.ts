@@ -4,8 +4,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
-import type { Durability } from '../store/database.js';
-import { basic, NEW_PAIR, seedMerchant, startApp } from '../test-support/app.js';
+import { basic, heldDurability, NEW_PAIR, seedMerchant, startApp } from '../test-support/app.js';
 import { until } from '../test-support/poll.js';
 
 /** Everything the server writes on the socket until it closes it, or `deadlineMs` passes. */
@@ -74,16 +73,8 @@ test('a request that arrives while the server drains gets our 503 body with Retr
 
 test('a join on the direct path still committing when the server begins to close is answered, with Connection: close', async () => {
   // The fsync of each group commit held while `holding`: the join stays in flight.
-  let holding = false;
-  const held: (() => void)[] = [];
-  const durability = (wal: Durability): Durability => ({
-    durable: () => {
-      const done = wal.durable();
-      if (!holding) return done;
-      return new Promise<void>((resolve, reject) => held.push(() => void done.then(resolve, reject)));
-    },
-  });
-  const t = await startApp({ durability });
+  const fsyncs = heldDurability();
+  const t = await startApp({ durability: fsyncs.durability });
   let closed = false;
   try {
     await seedMerchant(t.services, { id: 'closing' });
@@ -108,16 +99,15 @@ test('a join on the direct path still committing when the server begins to close
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     const received = readAll(socket, 20_000);
     const taken = t.app.fastReads!.taken;
-    holding = true;
+    fsyncs.holding = true;
     socket.write(joinRequest(1));
-    await until(() => held.length === 1, 'the join to commit and wait for its fsync', 30_000);
+    await until(() => fsyncs.held === 1, 'the join to commit and wait for its fsync', 30_000);
     assert.equal(t.app.fastReads!.taken - taken, 1, 'the join is on the direct path');
     const closing = t.app.close().then(() => {
       closed = true;
     });
     await until(() => !t.app.server.listening, 'the server to stop listening', 30_000);
-    holding = false;
-    for (const release of held.splice(0)) release();
+    fsyncs.releaseAll();
     // Without Connection: close the kept-alive connection would hold the close for keepAliveTimeout.
     const text = await received;
     await closing;

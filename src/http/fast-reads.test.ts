@@ -5,15 +5,14 @@
 // compared byte for byte (the Date header aside), as are the request metrics they leave. Both dialects.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { buildApp } from '../app.js';
-import { createLogger } from '../logger.js';
 import { addMerchant, addService, DAY, HALF_HOUR, putSlots } from '../test-support/bookings.js';
 import {
   ADMIN_TOKEN,
   basic,
+  capturedLogger,
   closedAfterSuite,
   DIALECTS,
   forDialect,
@@ -344,17 +343,8 @@ for (const dialect of DIALECTS) {
 
     test('a CreateBooking retried with a changed body logs its warning on the direct path, with a request id and none of the request', async () => {
       const t = keep(await startApp());
-      const lines: string[] = [];
-      const stream = new PassThrough();
-      stream.on('data', (chunk: Buffer) =>
-        lines.push(
-          ...chunk
-            .toString('utf8')
-            .split('\n')
-            .filter((l) => l !== ''),
-        ),
-      );
-      const logged = await buildApp(t.config, { store: t.store, clock: t.clock, services: t.services, logger: createLogger('warn', stream) });
+      const { logger, lines } = capturedLogger('warn');
+      const logged = await buildApp(t.config, { store: t.store, clock: t.clock, services: t.services, logger });
       try {
         await logged.listen({ host: '127.0.0.1', port: 0 });
         const address = logged.server.address();

@@ -3,17 +3,19 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { after } from 'node:test';
 import { tmpdir } from 'node:os';
+import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp, buildServices, type Services } from '../app.js';
 import { ManualClock } from '../clock.js';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, type Config, type LogLevel } from '../config.js';
 import type { Lifecycle } from '../http/health.js';
 import { DEFAULT_WAITLIST_RULES } from '../merchants/service.js';
 import type { DiningTable } from '../merchants/model.js';
 import type { OpeningInterval } from '../merchants/opening-hours.js';
-import { openStore, type Store, type StoreOptions } from '../store/database.js';
+import { createLogger } from '../logger.js';
+import { type Durability, openStore, type Store, type StoreOptions } from '../store/database.js';
 import { createPgDatabase, DIALECTS, type Dialect } from './postgres.js';
 import type { WaitlistRules } from '../merchants/rules.js';
 
@@ -182,4 +184,45 @@ export function closedAfterSuite(): <T extends TestApp>(app: T) => T {
     apps.push(app);
     return app;
   };
+}
+
+/** A logger at `level` whose lines are collected, one string a line, in `lines`. */
+export function capturedLogger(level: LogLevel): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) =>
+    lines.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l !== ''),
+    ),
+  );
+  return { logger: createLogger(level, stream), lines };
+}
+
+/**
+ * SQLite's durability for `startApp({ durability })` that holds each group commit's fsync while
+ * `holding` is true: the commits' callers wait until `releaseAll()`; `held` counts the fsyncs held.
+ */
+export function heldDurability(): { durability: (wal: Durability) => Durability; holding: boolean; readonly held: number; releaseAll(): void } {
+  const waiting: (() => void)[] = [];
+  const control = {
+    holding: false,
+    get held(): number {
+      return waiting.length;
+    },
+    releaseAll(): void {
+      control.holding = false;
+      for (const release of waiting.splice(0)) release();
+    },
+    durability: (wal: Durability): Durability => ({
+      durable: () => {
+        const done = wal.durable();
+        if (!control.holding) return done;
+        return new Promise<void>((resolve, reject) => waiting.push(() => void done.then(resolve, reject)));
+      },
+    }),
+  };
+  return control;
 }

@@ -7,8 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nowSeconds } from '../clock.js';
-import type { Durability } from '../store/database.js';
-import { closedAfterSuite, DIALECTS, forDialect, seedMerchant, type TestApp } from '../test-support/app.js';
+import { closedAfterSuite, DIALECTS, forDialect, heldDurability, seedMerchant, type TestApp } from '../test-support/app.js';
 import { until } from '../test-support/poll.js';
 
 /** No floor or configuration gets old during a test: only writes drop them. */
@@ -76,27 +75,18 @@ for (const dialect of DIALECTS) {
     if (dialect === 'sqlite') {
       test('a join in the group after one whose fsync is still in flight takes its floor from memory', async () => {
         // The fsync of each group commit held while `holding`: the next group runs meanwhile.
-        let holding = false;
-        const held: (() => void)[] = [];
-        const durability = (wal: Durability): Durability => ({
-          durable: () => {
-            const done = wal.durable();
-            if (!holding) return done;
-            return new Promise<void>((resolve, reject) => held.push(() => void done.then(resolve, reject)));
-          },
-        });
-        const t = await start({ env: NO_CHECK, onQuery: (sql) => queries.push(sql), durability });
+        const fsyncs = heldDurability();
+        const t = await start({ env: NO_CHECK, onQuery: (sql) => queries.push(sql), durability: fsyncs.durability });
         await seedMerchant(t.services, { id: 'inflight' });
         const first = await join(t, 'inflight');
-        holding = true;
+        fsyncs.holding = true;
         const second = join(t, 'inflight');
-        await until(() => held.length === 1, 'the second join to commit and wait for its fsync', 30_000);
+        await until(() => fsyncs.held === 1, 'the second join to commit and wait for its fsync', 30_000);
         const hitsBefore = t.services.waitlist.floors.joinHits;
         const third = join(t, 'inflight');
-        await until(() => held.length === 2, 'the third join to commit while the second one’s fsync is in flight', 30_000);
+        await until(() => fsyncs.held === 2, 'the third join to commit while the second one’s fsync is in flight', 30_000);
         assert.equal(t.services.waitlist.floors.joinHits - hitsBefore, 1, 'the third join took the floor the second one kept at its commit');
-        holding = false;
-        for (const release of held.splice(0)) release();
+        fsyncs.releaseAll();
         const [two, three] = await Promise.all([second, third]);
         assert.equal(three.readFloor, false);
         const position = await t.google('GetWaitlistEntry', { waitlist_entry_id: three.entryId });
